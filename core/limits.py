@@ -1,0 +1,26 @@
+"""Size and range caps that keep one request within a few hundred MB and a few seconds.
+
+Measured on the 2-core machine (bench/kernel.py): the kernel costs about 7 ns per
+(query, data point) pair at d ≤ 100 and ~45 ns at d = 1,000, and holds two 8 MB blocks at
+a time; a dataset costs 16·N·d bytes (the points and their centred copy).
+"""
+from __future__ import annotations
+
+#: Time range of the sliders (the lab never evaluates at t = 0: the score diverges there).
+T_MIN, T_MAX = 1e-3, 1e2
+#: Dimension, sample count and their product (N·d ≤ 1e7: 160 MB of data).
+D_MAX, N_MAX, ND_MAX = 1_000, 100_000, 10_000_000
+#: Query points per request and the work P·N·d of one kernel call (~2 s at d = 100).
+P_MAX, PND_MAX = 40_000, 2 * 10**10
+#: Noise scale of the VE process.
+SIGMA_MIN, SIGMA_MAX = 0.05, 20.0
+#: Target shape parameters: scale r, weight π₊ of the first delta, cluster width σ_c.
+R_MIN, R_MAX = 0.05, 20.0
+PW_MIN, PW_MAX = 0.01, 0.99
+SC_MIN, SC_MAX = 0.0, 10.0
+SEED_MAX = 2**31 - 1
+
+
+def max_queries(n: int, d: int) -> int:
+    """Largest P allowed against N = n points in d dims: min(P_MAX, PND_MAX / (n·d))."""
+    return int(max(1, min(P_MAX, PND_MAX // max(1, n * d))))

@@ -1,0 +1,230 @@
+"""The posterior kernel: Boltzmann weights of data points given a noisy point (SCIENCE.md §1).
+
+For a discrete target {y_j, π_j} and a query x̃ at effective noise s²,
+
+    w_j(x̃) = π_j exp((x̃·y_j − ½|y_j|²)/s²) / Z(x̃),
+    log Z   = logsumexp_j(log π_j + (x̃·y_j − ½|y_j|²)/s²).
+
+``empirical_posterior`` returns log Z, the posterior mean ⟨y⟩, tr C, Σ_j w_j² and (when
+asked) the covariance C, chunked over query points so memory is O(chunk·N).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+#: Elements of one (rows × N) weight block: 2²⁰ float64 = 8 MB per thread.
+BLOCK_ELEMENTS = 1 << 20
+#: GEMM needs enough rows to reach its peak when d is large.
+MIN_BLOCK_ROWS = 128
+#: Below these sizes a fused numba loop beats BLAS + numpy (measured in bench/kernel.py).
+TINY_N, TINY_D = 8, 8
+#: The full covariance is returned by default only up to this dimension.
+FULL_COV_MAX_D = 16
+_THREADS = max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class PosteriorStats:
+    """Posterior moments at P query points.
+
+    Attributes
+    ----------
+    log_z : (P,) array
+        log Z(x̃) with Z = Σ_j π_j exp((x̃·y_j − ½|y_j|²)/s²) (or its integral form).
+    mean : (P, d) array
+        Posterior mean ⟨y⟩ (the magnetization).
+    trace_cov : (P,) array
+        tr C = E|y|² − |⟨y⟩|² ≥ 0.
+    participation : (P,) array or None
+        Σ_j w_j² ∈ [1/N, 1]; None for continuous targets.
+    cov : (P, d, d) array or None
+        Posterior covariance C when requested.
+    """
+
+    log_z: np.ndarray
+    mean: np.ndarray
+    trace_cov: np.ndarray
+    participation: np.ndarray | None = None
+    cov: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class DiscreteData:
+    """Data points and weights prepared once for the kernel (cached per dataset).
+
+    The points are stored centred on their weighted mean c: the weights are unchanged by the
+    shift (x̃·y − ½|y|² = (x̃ − c)·u − ½|u|² + const with u = y − c), and centring keeps
+    tr C = Σw|u|² − |⟨u⟩|² free of cancellation and float32 accurate.
+    """
+
+    points: np.ndarray
+    weights: np.ndarray
+    centre: np.ndarray = field(init=False)
+    extended: np.ndarray = field(init=False)
+    log_weights: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        y = np.ascontiguousarray(self.points, dtype=np.float64)
+        if y.ndim != 2 or y.shape[0] == 0:
+            raise ValueError("points must be a non-empty (N, d) array")
+        if not np.isfinite(y).all():
+            raise ValueError("points must be finite")
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.shape != (y.shape[0],) or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
+            raise ValueError("weights must be N non-negative finite numbers with a positive sum")
+        w = w / w.sum()
+        c = w @ y
+        # [U, |u|², 1] with U = Y − c: one GEMM with the weights gives Σe·u, Σe·|u|² and Z.
+        ext = np.empty((y.shape[0], y.shape[1] + 2))
+        np.subtract(y, c, out=ext[:, :-2])
+        ext[:, -2] = np.einsum("ij,ij->i", ext[:, :-2], ext[:, :-2])
+        ext[:, -1] = 1.0
+        for name, value in (("points", y), ("weights", w), ("centre", c), ("extended", ext),
+                            ("log_weights", np.log(np.where(w > 0, w, 1e-300)))):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @property
+    def n(self) -> int:
+        return self.points.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self.points.shape[1]
+
+    @property
+    def centred(self) -> np.ndarray:
+        """U = Y − c, a strided view (BLAS reads it without a copy)."""
+        return self.extended[:, :-2]
+
+    @property
+    def half_sq(self) -> np.ndarray:
+        """½|u_j|²."""
+        return 0.5 * self.extended[:, -2]
+
+
+def empirical_posterior(x_tilde, s2: float, data: DiscreteData, full_cov: bool | None = None
+                        ) -> PosteriorStats:
+    """Posterior moments of a discrete target at query points ``x_tilde`` (P, d).
+
+    Parameters
+    ----------
+    x_tilde : (P, d) array_like
+        Query points in effective coordinates x̃ = x/a.
+    s2 : float
+        Effective noise variance s² = b²/a² > 0.
+    data : DiscreteData
+    full_cov : bool, optional
+        Return the (P, d, d) covariance; default: when d ≤ FULL_COV_MAX_D.
+
+    Notes
+    -----
+    Products x̃·y and w·y go to BLAS; exponentials to numpy; a max-shifted log-sum-exp keeps
+    every s² from 1e-8 to 1e8 finite.  Tiny targets (N ≤ 8, d ≤ 8) use a fused numba loop.
+    """
+    x = np.atleast_2d(np.asarray(x_tilde, dtype=np.float64))
+    if x.shape[1] != data.d:
+        raise ValueError(f"query dimension {x.shape[1]} != data dimension {data.d}")
+    s2 = float(s2)
+    if not (s2 > 0 and np.isfinite(s2)):
+        raise ValueError(f"s2 must be positive and finite, got {s2}")
+    if full_cov is None:
+        full_cov = data.d <= FULL_COV_MAX_D
+    xc = x - data.centre
+    if data.n <= TINY_N and data.d <= TINY_D:
+        u = np.ascontiguousarray(data.centred)
+        log_z, mean_u, e_u2, part, cov = _tiny_kernel(xc, u, data.log_weights, s2, full_cov)
+        cov = cov if full_cov else None
+    else:
+        log_z, mean_u, e_u2, part, cov = _blocked(xc, data, s2, full_cov)
+    # Undo the centring: log Z gains (x̃·c − ½|c|²)/s², ⟨y⟩ = c + ⟨u⟩, C is unchanged.
+    log_z += (x @ data.centre - 0.5 * data.centre @ data.centre) / s2
+    trace_cov = np.maximum(e_u2 - np.einsum("ij,ij->i", mean_u, mean_u), 0.0)
+    return PosteriorStats(log_z, mean_u + data.centre, trace_cov, part, cov)
+
+
+def _blocked(xc, data, s2, full_cov):
+    p, n, d = xc.shape[0], data.n, data.d
+    log_z, e_u2, part = np.empty(p), np.empty(p), np.empty(p)
+    mean_u = np.empty((p, d))
+    cov = np.empty((p, d, d)) if full_cov else None
+    rows = max(BLOCK_ELEMENTS // n, MIN_BLOCK_ROWS if d > 32 else 1)
+    starts = range(0, p, rows)
+    xs = xc * (1.0 / s2)
+    ext = data.extended
+    bias = data.log_weights - data.half_sq / s2
+
+    def block(start):
+        sl = slice(start, min(start + rows, p))
+        g = xs[sl] @ data.centred.T                      # x̃·u/s², BLAS (no copy)
+        g += bias                                        # + log π − ½|u|²/s²
+        top = g.max(axis=1, keepdims=True)
+        g -= top
+        np.exp(g, out=g)                                 # numpy's vectorized exp
+        moments = g @ ext                                # [Σe·u, Σe·|u|², Σe] in one GEMM
+        z = moments[:, -1]
+        log_z[sl] = top[:, 0] + np.log(z)
+        mean_u[sl] = moments[:, :d] / z[:, None]
+        e_u2[sl] = moments[:, d] / z
+        part[sl] = np.einsum("ij,ij->i", g, g) / z**2
+        if full_cov:
+            second = np.einsum("pn,ni,nj->pij", g, data.centred, data.centred, optimize=True)
+            cov[sl] = second / z[:, None, None] - mean_u[sl, :, None] * mean_u[sl, None, :]
+
+    if len(starts) > 1 and _THREADS > 1:
+        # Two threads over query blocks, BLAS at one thread each (fastest on 2 cores).
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(block, starts))
+    else:
+        for start in starts:
+            block(start)
+    return log_z, mean_u, e_u2, part, cov
+
+
+@numba.njit(cache=True)
+def _tiny_kernel(xc, u, log_w, s2, full_cov):
+    """Fused loop for tiny N and d: one pass per query point, no temporaries."""
+    p, d = xc.shape
+    n = u.shape[0]
+    log_z = np.empty(p)
+    mean = np.zeros((p, d))
+    e_u2 = np.zeros(p)
+    part = np.zeros(p)
+    cov = np.zeros((p, d, d)) if full_cov else np.zeros((0, d, d))
+    logits = np.empty(n)
+    for i in range(p):
+        top = -np.inf
+        for j in range(n):
+            dot = 0.0
+            sq = 0.0
+            for k in range(d):
+                dot += xc[i, k] * u[j, k]
+                sq += u[j, k] * u[j, k]
+            logits[j] = log_w[j] + (dot - 0.5 * sq) / s2
+            if logits[j] > top:
+                top = logits[j]
+        z = 0.0
+        for j in range(n):
+            logits[j] = np.exp(logits[j] - top)
+            z += logits[j]
+        log_z[i] = top + np.log(z)
+        for j in range(n):
+            w = logits[j] / z
+            part[i] += w * w
+            for k in range(d):
+                mean[i, k] += w * u[j, k]
+                e_u2[i] += w * u[j, k] * u[j, k]
+                if full_cov:
+                    for m in range(d):
+                        cov[i, k, m] += w * u[j, k] * u[j, m]
+        if full_cov:
+            for k in range(d):
+                for m in range(d):
+                    cov[i, k, m] -= mean[i, k] * mean[i, m]
+    return log_z, mean, e_u2, part, cov

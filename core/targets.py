@@ -1,0 +1,226 @@
+"""The registry of target shapes φ(y) (SCIENCE.md §1, §3).
+
+A target is either discrete (points + weights, posterior by the empirical kernel) or
+continuous (a closed-form posterior).  ``make_target(key, **params)`` builds one; the same
+parameters (seed included) always give the same data, and the result is cached so the
+prepared arrays are built once per dataset.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from core import analytic
+from core.posterior import DiscreteData, PosteriorStats, empirical_posterior
+
+#: Shape parameters every target accepts (a target ignores those it does not list in ``uses``).
+PARAMETERS = ("d", "n", "seed", "r", "pw", "sc", "dd")
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A target distribution with its posterior.
+
+    Attributes
+    ----------
+    key, name : str
+        Registry key and display name.
+    params : tuple of (name, value)
+        The parameters it was built from.
+    d : int
+        Dimension.
+    data : DiscreteData or None
+        Points and weights of a discrete target.
+    covariance : (d, d) array
+        Covariance of φ (exact), whose top eigenvalue Λ sets the first instability (§3).
+    display_points : (M, d) array
+        Points to draw: the data, the mixture centres, or a few samples of a continuous law.
+    """
+
+    key: str
+    name: str
+    params: tuple
+    d: int
+    data: DiscreteData | None
+    covariance: np.ndarray
+    display_points: np.ndarray
+    _posterior: Callable | None = None
+    _sampler: Callable | None = None
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.data is not None
+
+    def posterior(self, x_tilde, s2: float, full_cov: bool | None = None) -> PosteriorStats:
+        """Posterior moments at x̃ for effective noise s² (§1); see ``empirical_posterior``."""
+        if self.data is not None:
+            return empirical_posterior(x_tilde, s2, self.data, full_cov)
+        return self._posterior(x_tilde, float(s2), bool(full_cov))
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` draws y ~ φ, shape (size, d)."""
+        if self.data is not None:
+            idx = rng.choice(self.data.n, size=size, p=self.data.weights)
+            return self.data.points[idx]
+        return self._sampler(size, rng)
+
+    @property
+    def top_eigenvalue(self) -> float:
+        """Λ, the top eigenvalue of the target's covariance."""
+        return float(np.linalg.eigvalsh(self.covariance)[-1])
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How to build a target: display name, the parameters it uses and its defaults."""
+
+    key: str
+    name: str
+    uses: tuple
+    defaults: dict
+    build: Callable
+    discrete: bool
+    fixed_d: int | None = None
+    note: str = ""
+
+
+def _discrete(key, name, params, points, weights=None):
+    points = np.asarray(points, dtype=float)
+    weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
+    data = DiscreteData(points, weights)
+    u = data.centred
+    cov = (u * data.weights[:, None]).T @ u
+    return Target(key, name, params, data.d, data, cov, data.points)
+
+
+def _two_deltas(d, r, pw, **_):
+    points = np.zeros((2, d))
+    points[:, 0] = (r, -r)
+    return points, np.array([pw, 1.0 - pw])
+
+
+def _circle(n, r, **_):
+    angle = 2.0 * np.pi * np.arange(n) / n
+    return r * np.column_stack([np.cos(angle), np.sin(angle)]), None
+
+
+def _gaussian_points(d, n, seed, r, **_):
+    return r * np.random.default_rng(seed).standard_normal((n, d)), None
+
+
+def _sphere_points(d, n, seed, r, **_):
+    z = np.random.default_rng(seed).standard_normal((n, d))
+    return r * z / np.linalg.norm(z, axis=1, keepdims=True), None
+
+
+def _mixture_centres(d, r):
+    """±m with m = μ̃·(1, …, 1), so |m|² = dμ̃² (seed 003)."""
+    m = np.full(d, float(r))
+    return np.stack([m, -m])
+
+
+def _mixture_samples(d, n, seed, r, sc, **_):
+    rng = np.random.default_rng(seed)
+    sign = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    return sign[:, None] * _mixture_centres(d, r)[0] + sc * rng.standard_normal((n, d)), None
+
+
+def _mixture_law(key, name, params, d, r, sc, **_):
+    centres = _mixture_centres(d, r)
+    weights = np.array([0.5, 0.5])
+    cov = sc**2 * np.eye(d) + np.outer(centres[0], centres[0])
+
+    def sampler(size, rng):
+        sign = np.where(rng.random(size) < 0.5, 1.0, -1.0)
+        return sign[:, None] * centres[0] + sc * rng.standard_normal((size, d))
+
+    post = lambda x, s2, full: analytic.gaussian_mixture_posterior(x, s2, centres, weights,
+                                                                   sc**2, full)
+    return Target(key, name, params, d, None, cov, centres, post, sampler)
+
+
+def _hypersphere_law(key, name, params, d, r, **_):
+    def sampler(size, rng):
+        z = rng.standard_normal((size, d))
+        return r * z / np.linalg.norm(z, axis=1, keepdims=True)
+
+    post = lambda x, s2, full: analytic.hypersphere_posterior(x, s2, r, full)
+    display = sampler(256, np.random.default_rng(0))
+    return Target(key, name, params, d, None, r**2 / d * np.eye(d), display, post, sampler)
+
+
+def _subspace_law(key, name, params, d, r, dd, **_):
+    dd = min(dd, d)
+    on = (np.arange(d) < dd).astype(float)
+
+    def sampler(size, rng):
+        return r * rng.standard_normal((size, d)) * on
+
+    post = lambda x, s2, full: analytic.gaussian_subspace_posterior(x, s2, r, dd, full)
+    display = sampler(256, np.random.default_rng(0))
+    return Target(key, name, params, d, None, np.diag(r**2 * on), display, post, sampler)
+
+
+def _points_target(make_points):
+    def build(key, name, params, **kw):
+        points, weights = make_points(**kw)
+        return _discrete(key, name, params, points, weights)
+    return build
+
+
+SPECS = {s.key: s for s in (
+    TargetSpec("two_deltas", "Two deltas ±r", ("d", "r", "pw"),
+               dict(d=1, n=2, r=1.0, pw=0.5), _points_target(_two_deltas), True,
+               note="y = ±r·e₁ with weights (π₊, 1 − π₊)"),
+    TargetSpec("circle", "K deltas on a circle", ("n", "r"),
+               dict(d=2, n=4, r=1.0), _points_target(_circle), True, fixed_d=2,
+               note="K = n points at angles 2πk/K; K = 4 is seed 000's Fig. 3"),
+    TargetSpec("gaussian_points", "Random dataset (Gaussian)", ("d", "n", "seed", "r"),
+               dict(d=2, n=50, r=1.0), _points_target(_gaussian_points), True,
+               note="n points drawn from N(0, r²I)"),
+    TargetSpec("sphere_points", "Random dataset (on a sphere)", ("d", "n", "seed", "r"),
+               dict(d=10, n=50, r=1.0), _points_target(_sphere_points), True,
+               note="n points uniform on the sphere of radius r"),
+    TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
+               dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
+               note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (seed 003)"),
+    TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
+               dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
+               note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (seed 003)"),
+    TargetSpec("hypersphere", "Uniform hypersphere", ("d", "r"),
+               dict(d=3, r=1.0), _hypersphere_law, False,
+               note="uniform on S^{d−1} of radius r: von Mises–Fisher posterior"),
+    TargetSpec("subspace", "Gaussian on a subspace", ("d", "r", "dd"),
+               dict(d=10, r=1.0, dd=2), _subspace_law, False,
+               note="N(0, h²I) on the first D_data of d coordinates (seed 004 §4), h = r"),
+)}
+
+#: Parameter values used when neither the spec nor the caller sets them.
+BASE_DEFAULTS = dict(d=2, n=50, seed=0, r=1.0, pw=0.5, sc=0.3, dd=2)
+
+
+def target_defaults(key: str) -> dict:
+    """All parameters of target ``key`` at their defaults."""
+    return {**BASE_DEFAULTS, **SPECS[key].defaults}
+
+
+def make_target(key: str, **params) -> Target:
+    """Build target ``key``; parameters it does not use are ignored (so they do not split
+    the cache).  Raises KeyError for an unknown key."""
+    spec = SPECS[key]
+    full = {**target_defaults(key), **params}
+    if spec.fixed_d is not None:
+        full["d"] = spec.fixed_d
+    used = tuple(sorted((k, full[k]) for k in set(spec.uses) | {"d"}))
+    return _cached_target(key, used)
+
+
+@lru_cache(maxsize=4)  # a dataset at the size caps is ~160 MB
+def _cached_target(key, used):
+    spec = SPECS[key]
+    kw = dict(used)
+    kw = {k: (int(v) if k in ("d", "n", "seed", "dd") else float(v)) for k, v in kw.items()}
+    return spec.build(key=key, name=spec.name, params=used, **kw)

@@ -1,0 +1,21 @@
+"""Compile (or load from the numba cache) every kernel signature the lab uses.
+
+Called once at server start (app.py, and gunicorn's ``--preload`` master) so that no user
+request pays for JIT compilation.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from core.posterior import DiscreteData, empirical_posterior
+
+
+def warm_kernels() -> float:
+    """Run each numba kernel once on tiny inputs; return the seconds it took."""
+    start = time.perf_counter()
+    tiny = DiscreteData(np.array([[1.0], [-1.0]]), np.ones(2))
+    for full_cov in (False, True):
+        empirical_posterior(np.zeros((3, 1)), 1.0, tiny, full_cov)
+    return time.perf_counter() - start
