@@ -1,0 +1,22 @@
+"""Diffusion Thermodynamics Lab: assembles the Dash app.  ``server`` is for gunicorn."""
+from __future__ import annotations
+
+import os
+
+import dash
+
+from components.cache import init_cache
+from components.layout import app_layout
+from core.warmup import warm_kernels
+
+app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
+                suppress_callback_exceptions=True, health_endpoint="healthz",
+                compress=True)
+server = app.server
+init_cache(server)
+app.layout = app_layout
+WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
+
+if __name__ == "__main__":
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),
+            debug=os.environ.get("DASH_DEBUG", "") == "1")

@@ -1,0 +1,165 @@
+"""Figure builders: numpy arrays in (cast to float32 for compact typed-array payloads), figures out."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+KIND_STYLE = {
+    "minimum": dict(symbol="circle", color="#111", line=dict(color="white", width=1.5)),
+    "saddle": dict(symbol="diamond-open", color="#d62728", line=dict(width=2)),
+    "maximum": dict(symbol="circle-open", color="#d62728", line=dict(width=2)),
+    "marginal": dict(symbol="x", color="#ff7f0e", line=dict(width=1)),
+}
+KIND_LABEL = {"minimum": "stable fixed point", "saddle": "saddle (unstable)",
+              "maximum": "maximum (unstable)", "marginal": "marginal (branching)"}
+BASE_LAYOUT = dict(template="plotly_white", margin=dict(l=55, r=20, t=50, b=45),
+                   font=dict(size=13), uirevision="keep")
+
+
+def f32(a):
+    """float32 copy for the payload (plotly sends it as a base64 typed array)."""
+    return np.asarray(a, dtype=np.float32)
+
+
+def fixed_point_traces(points2d, kinds, row=None):
+    """One marker trace per kind of fixed point, positioned at ``points2d`` (K, 2)."""
+    traces = []
+    for kind, style in KIND_STYLE.items():
+        mask = kinds == kind
+        if mask.any():
+            traces.append(go.Scatter(
+                x=f32(points2d[mask, 0]), y=f32(points2d[mask, 1]), mode="markers",
+                name=KIND_LABEL[kind], legendgroup=kind, showlegend=row in (None, 1),
+                marker=dict(size=11, symbol=style["symbol"], color=style["color"],
+                            line=style["line"]),
+                hovertemplate=KIND_LABEL[kind] + "<br>(%{x:.3f}, %{y:.3f})<extra></extra>"))
+    return traces
+
+
+def arrow_segments(tails, vectors, length):
+    """Line segments tail → tail + v̂·length·m/(m + median m) with NaN gaps between arrows."""
+    mag = np.linalg.norm(vectors, axis=1)
+    ref = np.median(mag[mag > 0]) if (mag > 0).any() else 1.0
+    unit = np.divide(vectors, mag[:, None], out=np.zeros_like(vectors), where=mag[:, None] > 0)
+    tips = tails + unit * (length * mag / (mag + ref))[:, None]
+    seg = np.full((len(tails) * 3, 2), np.nan)
+    seg[0::3], seg[1::3] = tails, tips
+    return seg
+
+
+def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title, data_x=None,
+                        hopfield=None):
+    """F̃(x) above the score, fixed points on both panels."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=("regularized free energy F̃(x̃)", "score ∇log p_t(x)"))
+    fig.add_trace(go.Scatter(x=f32(x), y=f32(f), name="F̃", line=dict(width=3, color="#1f77b4")), 1, 1)
+    if hopfield is not None:
+        fig.add_trace(go.Scatter(x=f32(x), y=f32(hopfield), name="Hopfield energy E (eq. 40)",
+                                 line=dict(width=2, dash="dot", color="#9467bd")), 1, 1)
+    fig.add_trace(go.Scatter(x=f32(x), y=f32(score), name="score", line=dict(width=2, color="#2ca02c")),
+                  2, 1)
+    fig.add_hline(y=0, line=dict(color="#999", width=1), row=2, col=1)
+    for tr in fixed_point_traces(np.column_stack([fixed_x, fixed_f]), kinds, row=1):
+        fig.add_trace(tr, 1, 1)
+    for tr in fixed_point_traces(np.column_stack([fixed_x, fixed_score]), kinds, row=2):
+        fig.add_trace(tr, 2, 1)
+    if data_x is not None:
+        fig.add_trace(go.Scatter(x=f32(data_x), y=np.zeros(len(data_x), np.float32), mode="markers",
+                                 name="data points", marker=dict(symbol="triangle-up", size=10,
+                                                                 color="#ff7f0e")), 2, 1)
+    fig.update_layout(**BASE_LAYOUT, title=title, height=560, hovermode="closest",
+                      legend=dict(orientation="h", y=-0.12))
+    fig.update_xaxes(title_text="x̃", row=2, col=1)
+    return fig
+
+
+def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surface=False,
+                        hopfield=None, probe=None, probe_mean=None, axis_labels=("u", "v")):
+    """F̃ as a heatmap with contours (or a 3-D surface), descent arrows, fixed points, data."""
+    fig = go.Figure()
+    if surface:
+        fig.add_trace(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
+                                 colorbar=dict(title="F̃"), name="F̃"))
+        fig.update_layout(**BASE_LAYOUT, title=title, height=600,
+                          scene=dict(xaxis_title=axis_labels[0], yaxis_title=axis_labels[1],
+                                     zaxis_title="F̃"))
+        return fig
+    fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis", ncontours=28,
+                             contours=dict(coloring="heatmap", showlines=True),
+                             line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
+                             colorbar=dict(title="F̃"), name="F̃",
+                             hovertemplate="(%{x:.3f}, %{y:.3f})<br>F̃ = %{z:.4g}<extra></extra>"))
+    if hopfield is not None:
+        fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(hopfield), ncontours=14,
+                                 contours=dict(coloring="none"), showscale=False,
+                                 line=dict(color="#ff4fd8", width=1.2, dash="dot"),
+                                 name="Hopfield energy E (eq. 40)", showlegend=True, hoverinfo="skip"))
+    heads = np.tile(np.array([0, 7, 0], np.float32), len(arrows) // 3)
+    fig.add_trace(go.Scatter(x=f32(arrows[:, 0]), y=f32(arrows[:, 1]), mode="lines+markers",
+                             line=dict(color="rgba(255,255,255,0.8)", width=1.2),
+                             marker=dict(symbol="arrow", angleref="previous", size=heads,
+                                         color="rgba(255,255,255,0.9)"),
+                             name="score direction", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=f32(data_uv[:, 0]), y=f32(data_uv[:, 1]), mode="markers",
+                             name="data points", marker=dict(symbol="triangle-up", size=9,
+                                                             color="#ff7f0e",
+                                                             line=dict(color="black", width=1))))
+    for tr in fixed_point_traces(fixed_uv, kinds):
+        fig.add_trace(tr)
+    if probe is not None:
+        fig.add_trace(go.Scatter(x=[probe[0]], y=[probe[1]], mode="markers", name="probe x̃",
+                                 marker=dict(symbol="cross", size=12, color="#e41a1c")))
+        fig.add_annotation(x=probe_mean[0], y=probe_mean[1], ax=probe[0], ay=probe[1],
+                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=3, arrowwidth=2.5, arrowcolor="#e41a1c", text="")
+    fig.update_layout(**BASE_LAYOUT, title=title, height=600, hovermode="closest",
+                      legend=dict(orientation="h", y=-0.1))
+    fig.update_xaxes(title_text=axis_labels[0], range=[float(u[0]), float(u[-1])], constrain="domain")
+    fig.update_yaxes(title_text=axis_labels[1], range=[float(v[0]), float(v[-1])],
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
+    """A strip of F̃ heatmaps (1-D: curves) at several times on one shared color scale."""
+    k = len(times)
+    fig = make_subplots(rows=1, cols=k, horizontal_spacing=0.02,
+                        subplot_titles=[f"t = {t:.3g}" + (" ≈ t_c" if abs(np.log(t / t_c)) < 1e-6 else "")
+                                        for t in times])
+    one_d = panels[0].ndim == 1
+    zmax = float(max(np.percentile(p, 90) for p in panels)) or 1.0
+    for i, panel in enumerate(panels):
+        if one_d:
+            fig.add_trace(go.Scatter(x=f32(extent), y=f32(panel), showlegend=False,
+                                     line=dict(width=2.5, color="#1f77b4")), 1, i + 1)
+        else:
+            fig.add_trace(go.Heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax,
+                                     colorscale="Viridis", showscale=i == k - 1, zsmooth="best",
+                                     colorbar=dict(title="F̃ − min")), 1, i + 1)
+            fig.update_yaxes(scaleanchor=f"x{i + 1}", row=1, col=i + 1, showticklabels=i == 0)
+    fig.update_layout(**BASE_LAYOUT, height=300 if not one_d else 260,
+                      title="F̃ across the critical time (shared color scale)")
+    if one_d:
+        fig.update_yaxes(range=[0, zmax])
+    return fig
+
+
+def weights_figure(weights, labels, top=30):
+    """Sorted Boltzmann weights w_j(x) of the probe point (the largest ``top``)."""
+    order = np.argsort(weights)[::-1][:top]
+    fig = go.Figure(go.Bar(x=[str(labels[i]) for i in order], y=f32(weights[order]),
+                           marker_color="#1f77b4", hovertemplate="point %{x}: w = %{y:.4f}<extra></extra>"))
+    fig.update_layout(**BASE_LAYOUT, height=260, title="Boltzmann weights w_j(x̃), sorted",
+                      xaxis_title="data point j", yaxis_title="w_j", yaxis_range=[0, 1])
+    fig.update_layout(margin=dict(l=50, r=10, t=40, b=40))
+    return fig
+
+
+def empty_figure(message, height=300):
+    """A blank figure that carries a message instead of data."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
+                       xref="paper", yref="paper")
+    fig.update_layout(**BASE_LAYOUT, height=height, xaxis_visible=False, yaxis_visible=False)
+    return fig

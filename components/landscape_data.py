@@ -1,0 +1,144 @@
+"""What the landscape page shows, computed from a state and memoized in the flask cache.
+
+Keys are tuples of scalars (the state's items), never arrays (DASH-NOTES: caching traps).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from components.cache import cache
+from components.state import process_of, target_of
+from core import limits
+from core.landscape import (
+    FIXED_POINT_MAX_D,
+    boltzmann_weights,
+    critical_s2,
+    fixed_points,
+    hopfield_energy,
+    landscape,
+    principal_plane,
+)
+
+#: Grid budget: grid points × data points per landscape (about 0.1 s on 2 cores).
+GRID_PAIRS = 1.5e7
+ARROWS = 17
+STRIP_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def state_key(state: dict) -> tuple:
+    """Hashable, printable cache key holding every field of the state."""
+    return tuple(sorted(state.items()))
+
+
+def _extent(target, plane=None) -> float:
+    pts = target.display_points if plane is None else plane.project(target.display_points)
+    spread = np.sqrt(max(target.top_eigenvalue, 1e-12))
+    return float(1.35 * max(np.abs(pts).max(), 2.0 * spread) + 0.15 * spread)
+
+
+def critical_time(state: dict) -> float:
+    """t_c where a²Λ = b², i.e. s²(t_c) = Λ (SCIENCE.md §3)."""
+    return float(process_of(state).time_of_s2(critical_s2(target_of(state))))
+
+
+def on_sphere(target) -> bool:
+    """True for discrete data with all |y_j| equal: then F̃ is the modern-Hopfield energy."""
+    if not target.is_discrete:
+        return False
+    norms = np.linalg.norm(target.data.points, axis=1)
+    return bool(np.ptp(norms) <= 1e-9 * max(1.0, norms.max()))
+
+
+@cache.memoize()
+def landscape_view(key: tuple, surface: bool = False) -> dict:
+    """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
+    state = dict(key)
+    target, process = target_of(state), process_of(state)
+    t = state["t"]
+    s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
+    n = target.data.n if target.is_discrete else 64
+    out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield=None,
+               fixed_note="", lam=target.top_eigenvalue)
+    if target.d == 1:
+        half = _extent(target)
+        x = np.linspace(-half, half, 401)[:, None] + (target.data.centre if target.is_discrete else 0)
+        lan = landscape(target, s2, x)
+        seeds = np.vstack([np.linspace(x[0, 0], x[-1, 0], 41)[:, None], target.display_points])
+        fp = fixed_points(target, s2, seeds)
+        fixed_land = landscape(target, s2, np.vstack([x, fp.points]))
+        out.update(x=x[:, 0], f=lan.free_energy, score=a / b2 * lan.drift[:, 0],
+                   fixed_x=fp.points[:, 0], fixed_f=fixed_land.free_energy[len(x):],
+                   fixed_score=np.zeros(len(fp.points)), kinds=fp.kind,
+                   data_x=target.display_points[:, 0])
+        if on_sphere(target):
+            out["hopfield"] = hopfield_energy(target, s2, x)
+        return out
+    plane = principal_plane(target)
+    half = _extent(target, plane)
+    size = int(np.clip(np.sqrt(GRID_PAIRS / n), 60, 200))
+    axis = np.linspace(-half, half, size)
+    uu, vv = np.meshgrid(axis, axis)
+    grid = plane.embed(np.column_stack([uu.ravel(), vv.ravel()]))
+    lan = landscape(target, s2, grid)
+    coarse = np.linspace(-half, half, ARROWS + 2)[1:-1]
+    cu, cv = np.meshgrid(coarse, coarse)
+    tails = np.column_stack([cu.ravel(), cv.ravel()])
+    drift = landscape(target, s2, plane.embed(tails)).drift @ plane.axes.T
+    out.update(u=axis, v=axis, f=lan.free_energy.reshape(size, size), tails=tails, drift=drift,
+               cell=float(coarse[1] - coarse[0]), data_uv=plane.project(target.display_points),
+               plane_origin=plane.origin, plane_axes=plane.axes)
+    if target.d <= FIXED_POINT_MAX_D and max(1, n) * target.d <= 2e5:
+        seeds = np.vstack([target.display_points[:300],
+                           plane.embed(tails[:: max(1, len(tails) // 60)])])
+        fp = fixed_points(target, s2, seeds)
+        out.update(fixed_uv=plane.project(fp.points), kinds=fp.kind, fixed_full=fp.points)
+        if target.d > 2:
+            out["fixed_note"] = "fixed points of the full d-dimensional drift, projected on the plane"
+    else:
+        out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)))
+        out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} "
+                             "and n·d ≤ 2·10⁵")
+    if on_sphere(target):
+        out["hopfield"] = hopfield_energy(target, s2, grid).reshape(size, size)
+    return out
+
+
+@cache.memoize()
+def strip_view(key: tuple) -> dict:
+    """F̃ at times t_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key)."""
+    state = dict(key)
+    target, process = target_of(state), process_of(state)
+    t_c = critical_time(state)
+    times = np.clip(t_c * np.array(STRIP_FACTORS), limits.T_MIN, limits.T_MAX)
+    if target.d == 1:
+        half = _extent(target)
+        axis = np.linspace(-half, half, 241)
+        pts = axis[:, None]
+    else:
+        plane = principal_plane(target)
+        half = _extent(target, plane)
+        n = target.data.n if target.is_discrete else 64
+        size = int(np.clip(np.sqrt(GRID_PAIRS / 4 / n), 30, 90))
+        axis = np.linspace(-half, half, size)
+        uu, vv = np.meshgrid(axis, axis)
+        pts = plane.embed(np.column_stack([uu.ravel(), vv.ravel()]))
+    panels = []
+    for t in times:
+        f = landscape(target, float(process.s2(t)), pts).free_energy
+        panels.append(f if target.d == 1 else f.reshape(len(axis), len(axis)))
+    return dict(times=times, panels=panels, axis=axis, t_c=t_c)
+
+
+def probe_view(state: dict, x_tilde) -> dict:
+    """Weights, magnetization, bare susceptibility βC and 1/Σw² at one point x̃ (§1–2)."""
+    target, process = target_of(state), process_of(state)
+    s2 = float(process.s2(state["t"]))
+    x = np.asarray(x_tilde, float)[None]
+    full = target.d <= FIXED_POINT_MAX_D
+    st = target.posterior(x, s2, full_cov=full)
+    out = dict(x=x[0], mean=st.mean[0], trace_cov=float(st.trace_cov[0]), s2=s2)
+    out["chi_eigs"] = np.linalg.eigvalsh(st.cov[0])[::-1] / s2 if full else None
+    if target.is_discrete:
+        out["weights"] = boltzmann_weights(target, x[0], s2)
+        out["effective_points"] = float(1.0 / st.participation[0])
+    return out

@@ -1,0 +1,30 @@
+"""The frame around every page: navigation bar, the shared control panel, the notice area."""
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from components import ids
+from components.controls import control_panel
+from components.state import default_state
+
+
+def navbar() -> html.Nav:
+    """Brand and one link per registered page (hrefs carry the state: ``carry_state_in_links``)."""
+    links = [dcc.Link(page["name"], href=page["path"], className="nav-link",
+                      id={"type": ids.NAV_LINK, "path": page["path"]})
+             for page in dash.page_registry.values() if page.get("nav", True)]
+    return html.Nav([html.Span("Diffusion Thermodynamics Lab", className="brand"), *links],
+                    className="navbar")
+
+
+def app_layout() -> html.Div:
+    """The whole app: location, state store, navigation, controls beside the page."""
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.STATE, data=default_state()),
+        navbar(),
+        html.Div(id=ids.NOTICE, className="notice", role="status"),
+        html.Div([control_panel(), html.Main(dash.page_container, className="page")],
+                 className="body"),
+    ])

@@ -1,0 +1,143 @@
+"""The lab's shared state: the values of the control panel, kept in the URL query string.
+
+``parse_state`` turns any mapping of raw values (a query string, a hand-made callback
+request) into a valid state plus the notices that say what was clamped or replaced.
+"""
+from __future__ import annotations
+
+import math
+from urllib.parse import parse_qs, urlencode
+
+from core import limits
+from core.processes import PROCESS_KINDS, Process
+from core.targets import SPECS, Target, make_target, target_defaults
+
+DEFAULT_TARGET = "circle"
+#: Longest query string read; the rest is ignored (with a notice).
+MAX_QUERY_CHARS = 2_000
+
+#: name → (kind, default, low, high, label).  Kinds: "choice", "float", "int".
+FIELDS = {
+    "target": ("choice", DEFAULT_TARGET, tuple(SPECS), None, "target"),
+    "process": ("choice", "VE", PROCESS_KINDS, None, "process"),
+    "t": ("float", 0.3, limits.T_MIN, limits.T_MAX, "time t"),
+    "sigma": ("float", 1.0, limits.SIGMA_MIN, limits.SIGMA_MAX, "σ"),
+    "d": ("int", 2, 1, limits.D_MAX, "dimension d"),
+    "n": ("int", 4, 1, limits.N_MAX, "sample count n"),
+    "seed": ("int", 0, 0, limits.SEED_MAX, "seed"),
+    "r": ("float", 1.0, limits.R_MIN, limits.R_MAX, "scale r"),
+    "pw": ("float", 0.5, limits.PW_MIN, limits.PW_MAX, "weight π₊"),
+    "sc": ("float", 0.3, limits.SC_MIN, limits.SC_MAX, "cluster width σ_c"),
+    "dd": ("int", 2, 1, limits.D_MAX, "subspace dimension D_data"),
+}
+#: Shape parameters a target may use (the others keep their value but are ignored).
+SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd")
+
+
+def default_state(target: str = DEFAULT_TARGET) -> dict:
+    """The default state, with the shape parameters of ``target``."""
+    state = {name: spec[1] for name, spec in FIELDS.items()}
+    state.update({k: v for k, v in target_defaults(target).items() if k in FIELDS})
+    state["target"] = target
+    return state
+
+
+def _coerce(name, raw, default):
+    """One field: (value, notice or None)."""
+    kind, _, low, high, label = FIELDS[name]
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else None
+    if raw is None or raw == "":
+        return default, None
+    if kind == "choice":
+        if isinstance(raw, str) and raw in low:
+            return raw, None
+        return default, f"Unknown {label} {str(raw)[:40]!r}: using {default!r}."
+    try:
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return default, f"{label} = {str(raw)[:40]!r} is not a number: using {default}."
+    if math.isnan(value):
+        return default, f"{label} is not a number: using {default}."
+    clamped = min(max(value, low), high)
+    if kind == "int":
+        clamped = int(round(clamped)) if math.isfinite(clamped) else int(high)
+    if clamped != value:
+        where = "minimum" if value < low else "maximum" if value > high else "nearest whole number"
+        return clamped, f"{label} = {str(raw)[:40]} is outside the lab's range: set to the {where} {clamped}."
+    return clamped, None
+
+
+def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[str]]:
+    """Validate raw values field by field, then across fields.
+
+    Missing fields take their value from ``base`` (default: the target's defaults).  Returns
+    the state and the list of notices (empty when nothing was changed).
+    """
+    raw = dict(raw or {})
+    notices = []
+    target, note = _coerce("target", raw.get("target"), (base or {}).get("target", DEFAULT_TARGET))
+    notices += [note] if note else []
+    fallback = {**default_state(target), **{k: v for k, v in (base or {}).items() if k in FIELDS}}
+    fallback["target"] = target
+    state = {"target": target}
+    for name in FIELDS:
+        if name == "target":
+            continue
+        value, note = _coerce(name, raw.get(name), fallback[name])
+        state[name] = value
+        notices += [note] if note else []
+    spec = SPECS[target]
+    if spec.fixed_d is not None and state["d"] != spec.fixed_d:
+        if "d" in raw:
+            notices.append(f"{spec.name} lives in d = {spec.fixed_d}.")
+        state["d"] = spec.fixed_d
+    if target == "circle" and state["n"] > 64:
+        notices.append("A circle holds at most K = 64 deltas: set to 64.")
+        state["n"] = 64
+    if target == "circle" and state["n"] < 2:
+        notices.append("A circle needs K ≥ 2 deltas: set to 2.")
+        state["n"] = 2
+    if "n" in spec.uses and state["n"] * state["d"] > limits.ND_MAX:
+        state["n"] = limits.ND_MAX // state["d"]
+        notices.append(f"n·d is capped at {limits.ND_MAX:.0e}: n set to {state['n']}.")
+    if "dd" in spec.uses and state["dd"] > state["d"]:
+        notices.append(f"D_data cannot exceed d: set to {state['d']}.")
+        state["dd"] = state["d"]
+    return state, notices
+
+
+def parse_query(search: str | None) -> tuple[dict, list[str]]:
+    """Raw values from a URL query string ('?t=0.5&d=3'), truncated at MAX_QUERY_CHARS."""
+    search = search or ""
+    notices = []
+    if len(search) > MAX_QUERY_CHARS:
+        search = search[:MAX_QUERY_CHARS]
+        notices.append("The link's query string was too long; the rest was ignored.")
+    try:
+        raw = parse_qs(search.lstrip("?"), keep_blank_values=False, max_num_fields=64)
+    except ValueError:
+        return {}, notices + ["The link's query string could not be read: using defaults."]
+    return {k: v for k, v in raw.items() if k in FIELDS}, notices
+
+
+def state_query(state: dict) -> str:
+    """The query string of a state, with the parameters its target uses."""
+    spec = SPECS[state["target"]]
+    keys = ["target", "process", "t"] + (["sigma"] if state["process"] == "VE" else [])
+    keys += [k for k in SHAPE_FIELDS if k in spec.uses]
+    return "?" + urlencode({k: _text(state[k]) for k in keys})
+
+
+def _text(value):
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def target_of(state: dict) -> Target:
+    """Build the state's target (cached in core.targets)."""
+    return make_target(state["target"], **{k: state[k] for k in SHAPE_FIELDS})
+
+
+def process_of(state: dict) -> Process:
+    """The state's forward process."""
+    return Process(state["process"], state["sigma"])

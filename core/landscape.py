@@ -1,0 +1,171 @@
+"""Free-energy landscapes, fixed points and their stability (SCIENCE.md §2–3; seed 000 §5–7).
+
+Everything is in effective coordinates x̃ = x/a at noise s² = b²/a², where
+F̃(x̃) = −s² log Z(x̃) + ½|x̃|², ∇F̃ = x̃ − ⟨y⟩ and ∇²F̃ = I − C/s².  The score is
+(a/b²)(⟨y⟩ − x̃) = −(a/b²)∇F̃, so generation is a noisy descent on F̃.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.targets import Target
+
+#: Fixed points are searched for by Newton in the full space only up to this dimension.
+FIXED_POINT_MAX_D = 64
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A 2-D slice x̃ = origin + u·axes[0] + v·axes[1] through the data space."""
+
+    origin: np.ndarray
+    axes: np.ndarray   # (2, d), orthonormal rows
+
+    def embed(self, uv) -> np.ndarray:
+        """Plane coordinates (P, 2) → points (P, d)."""
+        return self.origin + np.atleast_2d(uv) @ self.axes
+
+    def project(self, x) -> np.ndarray:
+        """Points (P, d) → plane coordinates (P, 2)."""
+        return (np.atleast_2d(x) - self.origin) @ self.axes.T
+
+
+def principal_plane(target: Target) -> Plane:
+    """The plane through the target's mean along the top two principal axes of its covariance
+    (the coordinate plane through 0 when d = 2)."""
+    d = target.d
+    if d == 2:
+        return Plane(np.zeros(2), np.eye(2))
+    if d < 2:
+        raise ValueError("a plane needs d >= 2")
+    vals, vecs = np.linalg.eigh(target.covariance)
+    order = np.argsort(vals)[::-1][:2]
+    mean = target.data.centre if target.is_discrete else np.zeros(d)
+    return Plane(np.asarray(mean, float), vecs[:, order].T.copy())
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """F̃ and the descent direction ⟨y⟩ − x̃ on a set of points.
+
+    ``free_energy`` is shifted so that its minimum over the points is 0.
+    """
+
+    points: np.ndarray
+    free_energy: np.ndarray
+    drift: np.ndarray
+    participation: np.ndarray | None
+
+
+def landscape(target: Target, s2: float, points) -> Landscape:
+    """F̃(x̃) = −s² log Z + ½|x̃|² (§2) and ⟨y⟩ − x̃ at ``points`` (P, d)."""
+    x = np.atleast_2d(np.asarray(points, dtype=float))
+    st = target.posterior(x, s2, full_cov=False)
+    f = -s2 * st.log_z + 0.5 * np.einsum("ij,ij->i", x, x)
+    return Landscape(x, f - f.min(), st.mean - x, st.participation)
+
+
+@dataclass(frozen=True)
+class FixedPoints:
+    """Solutions of x̃ = ⟨y⟩(x̃) with the Hessian spectrum of F̃ there.
+
+    ``kind`` is 'minimum' (stable: every eigenvalue of I − C/s² > 0), 'maximum', 'saddle'
+    or 'marginal' (an eigenvalue within tolerance of 0: a branching point).
+    """
+
+    points: np.ndarray        # (K, d)
+    hessian_eigs: np.ndarray  # (K, d), ascending eigenvalues of ∇²F̃ = I − C/s²
+    kind: np.ndarray          # (K,) str
+
+    @property
+    def stable(self) -> np.ndarray:
+        return self.kind == "minimum"
+
+
+def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: int = 60,
+                 merge: float | None = None) -> FixedPoints:
+    """All fixed points reachable by damped Newton on g(x̃) = x̃ − ⟨y⟩(x̃) from ``seeds``.
+
+    Newton uses ∇g = I − C/s² and halves a step that does not decrease |g|; roots are kept
+    when |g| < tol·(1 + scale), deduplicated within ``merge`` (default 1e-4 of the scale).
+    """
+    x = np.array(np.atleast_2d(seeds), dtype=float)
+    d = x.shape[1]
+    if d > FIXED_POINT_MAX_D:
+        raise ValueError(f"fixed points are searched for up to d = {FIXED_POINT_MAX_D}")
+    scale = float(np.sqrt(np.trace(target.covariance)) + np.abs(target.display_points).max())
+    eye = np.eye(d)
+    for _ in range(max_iter):
+        st = target.posterior(x, s2, full_cov=True)
+        g = x - st.mean
+        norm = np.linalg.norm(g, axis=1)
+        if norm.max() < tol * (1 + scale):
+            break
+        hess = eye - st.cov / s2
+        try:
+            step = np.linalg.solve(hess, g[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            step = g
+        bad = ~np.isfinite(step).all(axis=1)
+        step[bad] = g[bad]
+        lam = np.ones(len(x))
+        for _ in range(20):  # backtracking: accept steps that reduce |g|
+            trial = x - lam[:, None] * step
+            g_trial = trial - target.posterior(trial, s2, full_cov=False).mean
+            worse = np.linalg.norm(g_trial, axis=1) > norm * (1 - 1e-4 * lam)
+            worse &= norm > tol * (1 + scale)
+            if not worse.any():
+                break
+            lam[worse] *= 0.5
+        x = trial
+    st = target.posterior(x, s2, full_cov=True)
+    ok = np.linalg.norm(x - st.mean, axis=1) < 1e3 * tol * (1 + scale)
+    x = x[ok]
+    merge = 1e-4 * scale if merge is None else merge
+    keep = []
+    for i in range(len(x)):
+        if all(np.linalg.norm(x[i] - x[j]) > merge for j in keep):
+            keep.append(i)
+    x = x[keep]
+    if len(x) == 0:
+        return FixedPoints(np.zeros((0, d)), np.zeros((0, d)), np.zeros(0, dtype="<U8"))
+    cov = target.posterior(x, s2, full_cov=True).cov
+    eigs = np.linalg.eigvalsh(eye - cov / s2)
+    return FixedPoints(x, eigs, classify(eigs))
+
+
+def classify(hessian_eigs, tol: float = 1e-6) -> np.ndarray:
+    """'minimum', 'maximum', 'saddle' or 'marginal' from eigenvalues of ∇²F̃ (rows)."""
+    e = np.atleast_2d(hessian_eigs)
+    kind = np.where((e > tol).all(1), "minimum", np.where((e < -tol).all(1), "maximum", "saddle"))
+    return np.where((np.abs(e) <= tol).any(1), "marginal", kind)
+
+
+def critical_s2(target: Target) -> float:
+    """s² at which the symmetric point loses stability: s² = Λ, i.e. a²Λ = b² (§3)."""
+    return target.top_eigenvalue
+
+
+def boltzmann_weights(target: Target, x_tilde, s2: float) -> np.ndarray:
+    """w_j(x̃) for one query point of a discrete target (SCIENCE.md §1), shape (N,)."""
+    data = target.data
+    u = data.centred
+    logits = data.log_weights + (u @ (np.asarray(x_tilde, float) - data.centre) - data.half_sq) / s2
+    logits -= logits.max()
+    w = np.exp(logits)
+    return w / w.sum()
+
+
+def hopfield_energy(target: Target, s2: float, points) -> np.ndarray:
+    """Modern-Hopfield energy E(x) = −s² log Σ_j e^{x·y_j/s²} + ½|x|² (seed 000 eq. 40).
+
+    Equals F̃ up to a constant when all |y_j| are equal (data on a sphere); shifted to min 0.
+    """
+    x = np.atleast_2d(np.asarray(points, dtype=float))
+    y = target.data.points
+    logits = x @ y.T / s2 + target.data.log_weights
+    top = logits.max(axis=1, keepdims=True)
+    e = -s2 * (top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))) + 0.5 * np.einsum("ij,ij->i", x, x)
+    return e - e.min()

@@ -1,0 +1,155 @@
+"""Free-energy landscape: F̃(x, t), the score field, fixed points and the Boltzmann weights."""
+import dash
+import numpy as np
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.figures import (
+    arrow_segments,
+    empty_figure,
+    landscape_1d_figure,
+    landscape_2d_figure,
+    small_multiples_figure,
+    weights_figure,
+)
+from components.landscape_data import landscape_view, probe_view, state_key, strip_view
+from components.state import parse_state
+
+dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
+                   order=1, controls=("target", "t", "process", "sigma", "d", "n", "seed", "r",
+                                      "pw", "sc", "dd"))
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Free-energy landscape"),
+        html.P(["The regularized free energy F̃(x̃) = −s² log Z(x̃) + ½|x̃|² has gradient x̃ − ⟨y⟩: the "
+                "score is −(a/b²)∇F̃, so generation is a noisy descent on F̃ (seed 000 §5–7). Above "
+                "the critical time t_c (a²Λ = b²) it is one convex well; below, it splits. Click the "
+                "landscape to probe a point."], className="explain"),
+        html.Div([
+            dcc.RadioItems(id="landscape-view", options=[{"label": " heatmap", "value": "map"},
+                                                         {"label": " 3-D surface", "value": "surface"}],
+                           value="map", inline=True),
+            dcc.Checklist(id="landscape-hopfield", options=[{"label": " Hopfield energy (eq. 40)",
+                                                             "value": "on"}], value=[], inline=True),
+        ], className="options"),
+        html.Div(id="landscape-caption", className="caption"),
+        html.Div([
+            dcc.Graph(id="landscape-graph", className="main-graph"),
+            html.Div([html.H3("Probe point"), html.Div(id="probe-readout"),
+                      dcc.Graph(id="weights-graph", style={"height": "260px"})], className="side"),
+        ], className="two-col"),
+        dcc.Graph(id="strip-graph"),
+        dcc.Store(id="probe"),
+    ])
+
+
+def _state(data):
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
+@callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
+          Input(ids.STATE, "data"), Input("landscape-view", "value"),
+          Input("landscape-hopfield", "value"), Input("probe", "data"))
+def render_landscape(data, view, hopfield, probe):
+    """F̃ and the score at the state's time, fixed points classified by the Hessian."""
+    state = _state(data)
+    v = landscape_view(state_key(state))
+    title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
+    show_hop = "on" in (hopfield or []) and v["hopfield"] is not None
+    if v["d"] == 1:
+        fig = landscape_1d_figure(v["x"], v["f"], v["score"], v["fixed_x"], v["fixed_f"],
+                                  v["fixed_score"], v["kinds"], title, v["data_x"],
+                                  v["hopfield"] if show_hop else None)
+    else:
+        arrows = arrow_segments(v["tails"], v["drift"], 0.8 * v["cell"])
+        uv = probe_mean = None
+        if _probe_ok(probe, v):
+            uv = np.asarray(probe["uv"], float)
+            pv = probe_view(state, v["plane_origin"] + uv @ v["plane_axes"])
+            probe_mean = (pv["mean"] - v["plane_origin"]) @ v["plane_axes"].T
+        labels = ("x̃₁", "x̃₂") if v["d"] == 2 else ("principal axis 1", "principal axis 2")
+        fig = landscape_2d_figure(v["u"], v["v"], v["f"], arrows, v["fixed_uv"], v["kinds"], v["data_uv"],
+                                  title, surface=view == "surface",
+                                  hopfield=v["hopfield"] if show_hop else None,
+                                  probe=uv, probe_mean=probe_mean, axis_labels=labels)
+    return fig, _caption(state, v, show_hop, hopfield)
+
+
+def _probe_ok(probe, v):
+    return isinstance(probe, dict) and probe.get("d") == v["d"] and isinstance(probe.get("uv"), list)
+
+
+def _caption(state, v, show_hop, hopfield):
+    phase = "below t_c: broken symmetry" if v["t"] < v["t_c"] else "above t_c: one well"
+    counts = {k: int(np.sum(v["kinds"] == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
+    parts = [f"Λ = {v['lam']:.4g}, t_c = {v['t_c']:.4g} ({phase}). ",
+             f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
+             f"{counts['maximum']} maxima. "]
+    if v["d"] > 2:
+        parts.append("A 2-D slice through the data's mean along its top two principal axes; "
+                     "data points are projected onto it. ")
+    if v["fixed_note"]:
+        parts.append(v["fixed_note"].capitalize() + ". ")
+    if state["process"] == "VP":
+        parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
+    if "on" in (hopfield or []) and not show_hop:
+        parts.append("The Hopfield overlay needs data points of equal norm (on a sphere). ")
+    elif show_hop:
+        parts.append("Data on a sphere: the Hopfield energy E equals F̃ up to a constant, so its "
+                     "minima are F̃'s stable fixed points; as t → 0 they approach the stored patterns. ")
+    return parts
+
+
+@callback(Output("probe", "data"), Input("landscape-graph", "clickData"),
+          State(ids.STATE, "data"), prevent_initial_call=True)
+def set_probe(click, data):
+    """Clicking the landscape sets the probe point (plane coordinates; x̃ in 1-D)."""
+    try:
+        point = click["points"][0]
+        x, y = float(point["x"]), float(point.get("y", 0.0))
+    except (TypeError, KeyError, IndexError, ValueError):
+        return no_update
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return no_update
+    d = _state(data)["d"]
+    return {"d": d, "uv": [x] if d == 1 else [x, y]}
+
+
+@callback(Output("weights-graph", "figure"), Output("probe-readout", "children"),
+          Input(ids.STATE, "data"), Input("probe", "data"))
+def render_probe(data, probe):
+    """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point."""
+    state = _state(data)
+    v = landscape_view(state_key(state))
+    if not _probe_ok(probe, v):
+        return empty_figure("click the landscape", 260), "No probe point yet."
+    uv = np.asarray(probe["uv"], float)
+    x = uv if v["d"] == 1 else v["plane_origin"] + uv @ v["plane_axes"]
+    pv = probe_view(state, x)
+    rows = [f"x̃ = {_vec(pv['x'])}", f"⟨y⟩ = {_vec(pv['mean'])}", f"tr C = {pv['trace_cov']:.4g}"]
+    if pv["chi_eigs"] is not None:
+        rows.append("eigenvalues of χ = βC: " + ", ".join(f"{e:.3g}" for e in pv["chi_eigs"][:4]))
+    if "weights" in pv:
+        rows.append(f"1/Σw² = {pv['effective_points']:.3g} data points shape the score here")
+        fig = weights_figure(pv["weights"], np.arange(len(pv["weights"])))
+    else:
+        rows.append("continuous target: no discrete weights (its posterior is in closed form)")
+        fig = empty_figure("continuous target", 260)
+    return fig, html.Ul([html.Li(r) for r in rows])
+
+
+def _vec(a, k=4):
+    a = np.atleast_1d(a)
+    body = ", ".join(f"{x:.3g}" for x in a[:k])
+    return f"({body}{', …' if len(a) > k else ''})"
+
+
+@callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))
+def render_strip(data):
+    """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
+    state = _state(data)
+    key = state_key({**state, "t": None})
+    s = strip_view(key)
+    return small_multiples_figure(s["times"], s["panels"], s["axis"], s["t_c"])
