@@ -79,8 +79,12 @@ _CONTROL_OUTPUTS = [Output(ids.CONTROL["target"], "value"), Output(ids.LOG_T, "v
           Input(ids.URL, "search"), *_CONTROL_INPUTS, State(ids.STATE, "data"))
 def sync_state(search, target, log_t, t, process, sigma, *rest):
     """URL ⇄ controls.  Returns the URL, every control value, the state and the notices."""
+    return resolve_state(ctx.triggered_id, search, target, log_t, t, process, sigma, *rest)
+
+
+def resolve_state(trigger, search, target, log_t, t, process, sigma, *rest):
+    """``sync_state`` for an explicit trigger id (None or the URL: read the query string)."""
     *shape, current = rest
-    trigger = ctx.triggered_id if ctx else None
     if trigger in (None, ids.URL):
         raw, notices = parse_query(search)
         state, more = parse_state(raw)
@@ -89,7 +93,7 @@ def sync_state(search, target, log_t, t, process, sigma, *rest):
         raw = dict(zip(("target", "process", "sigma") + SHAPE_FIELDS, (target, process, sigma, *shape),
                        strict=True))
         raw["t"] = _t_from_slider(log_t) if trigger == ids.LOG_T else t
-        if trigger == ids.CONTROL["target"]:
+        if trigger == ids.CONTROL["target"] and target in SPECS:
             raw.update({k: v for k, v in target_defaults(target).items() if k in SHAPE_FIELDS})
         base, _ = parse_state(current if isinstance(current, dict) else None)
         notices = []

@@ -21,6 +21,9 @@ from core.landscape import (
 
 #: Grid budget: grid points × data points per landscape (about 0.1 s on 2 cores).
 GRID_PAIRS = 1.5e7
+#: Fixed-point budget: seeds × N × d² per Newton iteration (about 0.05 s).
+NEWTON_WORK = 2e7
+MIN_SEEDS = 12
 ARROWS = 17
 STRIP_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
@@ -75,7 +78,7 @@ def landscape_view(key: tuple, surface: bool = False) -> dict:
         return out
     plane = principal_plane(target)
     half = _extent(target, plane)
-    size = int(np.clip(np.sqrt(GRID_PAIRS / n), 60, 200))
+    size = int(np.clip(np.sqrt(GRID_PAIRS / n), 40, 200))
     axis = np.linspace(-half, half, size)
     uu, vv = np.meshgrid(axis, axis)
     grid = plane.embed(np.column_stack([uu.ravel(), vv.ravel()]))
@@ -87,17 +90,18 @@ def landscape_view(key: tuple, surface: bool = False) -> dict:
     out.update(u=axis, v=axis, f=lan.free_energy.reshape(size, size), tails=tails, drift=drift,
                cell=float(coarse[1] - coarse[0]), data_uv=plane.project(target.display_points),
                plane_origin=plane.origin, plane_axes=plane.axes)
-    if target.d <= FIXED_POINT_MAX_D and max(1, n) * target.d <= 2e5:
-        seeds = np.vstack([target.display_points[:300],
-                           plane.embed(tails[:: max(1, len(tails) // 60)])])
-        fp = fixed_points(target, s2, seeds)
+    n_seeds = int(min(360, NEWTON_WORK / (n * target.d * (target.d + 1))))
+    if target.d <= FIXED_POINT_MAX_D and n_seeds >= MIN_SEEDS:
+        grid_seeds = plane.embed(tails[:: max(1, len(tails) // 60)])
+        seeds = np.vstack([grid_seeds, target.display_points])[:n_seeds]
+        fp = fixed_points(target, s2, seeds, max_iter=30)
         out.update(fixed_uv=plane.project(fp.points), kinds=fp.kind, fixed_full=fp.points)
         if target.d > 2:
             out["fixed_note"] = "fixed points of the full d-dimensional drift, projected on the plane"
     else:
         out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)))
-        out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} "
-                             "and n·d ≤ 2·10⁵")
+        out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
+                             f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
     if on_sphere(target):
         out["hopfield"] = hopfield_energy(target, s2, grid).reshape(size, size)
     return out

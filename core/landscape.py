@@ -97,29 +97,39 @@ def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: 
         raise ValueError(f"fixed points are searched for up to d = {FIXED_POINT_MAX_D}")
     scale = float(np.sqrt(np.trace(target.covariance)) + np.abs(target.display_points).max())
     eye = np.eye(d)
+    active = np.arange(len(x))        # seeds still iterating (converged or stuck ones leave)
     for _ in range(max_iter):
-        st = target.posterior(x, s2, full_cov=True)
-        g = x - st.mean
-        norm = np.linalg.norm(g, axis=1)
-        if norm.max() < tol * (1 + scale):
+        if active.size == 0:
             break
-        hess = eye - st.cov / s2
-        try:
-            step = np.linalg.solve(hess, g[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            step = g
+        xa = x[active]
+        st = target.posterior(xa, s2, full_cov=True)
+        g = xa - st.mean
+        norm = np.linalg.norm(g, axis=1)
+        moving = norm >= tol * (1 + scale)
+        active, xa, g, norm, hess = (active[moving], xa[moving], g[moving], norm[moving],
+                                     eye - st.cov[moving] / s2)
+        if active.size == 0:
+            break
+        with np.errstate(all="ignore"):
+            try:
+                step = np.linalg.solve(hess, g[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                step = g.copy()
         bad = ~np.isfinite(step).all(axis=1)
         step[bad] = g[bad]
-        lam = np.ones(len(x))
-        for _ in range(20):  # backtracking: accept steps that reduce |g|
-            trial = x - lam[:, None] * step
+        lam = np.ones(len(xa))
+        pending = np.ones(len(xa), bool)
+        for _ in range(8):  # backtracking: accept steps that reduce |g|
+            trial = xa[pending] - lam[pending, None] * step[pending]
             g_trial = trial - target.posterior(trial, s2, full_cov=False).mean
-            worse = np.linalg.norm(g_trial, axis=1) > norm * (1 - 1e-4 * lam)
-            worse &= norm > tol * (1 + scale)
-            if not worse.any():
+            better = np.linalg.norm(g_trial, axis=1) < norm[pending] * (1 - 1e-4 * lam[pending])
+            idx = np.flatnonzero(pending)
+            x[active[idx[better]]] = trial[better]
+            pending[idx[better]] = False
+            lam[pending] *= 0.5
+            if not pending.any():
                 break
-            lam[worse] *= 0.5
-        x = trial
+        active = active[~pending]     # a seed whose step cannot reduce |g| is dropped
     st = target.posterior(x, s2, full_cov=True)
     ok = np.linalg.norm(x - st.mean, axis=1) < 1e3 * tol * (1 + scale)
     x = x[ok]

@@ -1,0 +1,15 @@
+"""gunicorn settings for the lab, read from the environment (the Dockerfile and the tests use this file).
+
+--preload imports app.py once in the master, which warms the numba kernels; forked workers
+then serve at once.  Workers × threads should not exceed the cores by much: each request
+may use two threads of its own in the posterior kernel.
+"""
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8050')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+preload_app = True
+accesslog = "-" if os.environ.get("ACCESS_LOG") == "1" else None
+control_socket_disable = True  # containers: no control socket (DASH-NOTES)

@@ -1,0 +1,35 @@
+"""Shared fixtures: the app (kernels warmed once), a Flask app context for cached calls,
+and Chrome options for dash.testing's ``dash_duo``."""
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="dtlab-test-cache-"))
+os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1400,1000")
+
+
+def pytest_setup_options():
+    """Chrome flags for dash.testing (called by its webdriver factory)."""
+    from selenium.webdriver.chrome.options import Options
+    options = Options()
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='dtlab-chrome-')}")
+    options.binary_location = os.environ["DASH_TEST_CHROMEPATH"]
+    return options
+
+
+@pytest.fixture(scope="session")
+def lab():
+    import app as lab_app
+    return lab_app
+
+
+@pytest.fixture
+def app_context(lab):
+    with lab.server.test_request_context():
+        yield

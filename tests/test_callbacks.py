@@ -1,0 +1,70 @@
+"""Callbacks called as plain functions (DASH-NOTES: @callback functions stay callable)."""
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from dash import no_update
+
+from components import controls
+from components.state import default_state
+
+
+def test_sync_from_url_sets_controls_and_notice(app_context):
+    out = controls.resolve_state("url", "?target=gaussian_points&t=1e9&d=3&n=abc", *([None] * 12), None)
+    url, target, log_t, t, *_, state, notice = out
+    assert url is no_update and target == "gaussian_points"
+    assert t == 100.0 and log_t == pytest.approx(2.0)
+    assert state["d"] == 3 and state["n"] == default_state("gaussian_points")["n"]
+    assert notice is not None
+
+
+def test_sync_from_a_control_writes_the_url():
+    base = default_state()
+    args = ["ctl-logt", "", base["target"], -1.0, base["t"], base["process"], base["sigma"], base["d"], base["n"],
+            base["seed"], base["r"], base["pw"], base["sc"], base["dd"], base]
+    out = controls.resolve_state(*args)
+    assert "t=0.1" in out[0] and out[-2]["t"] == pytest.approx(0.1)
+    assert out[-1] is None
+    # A hand-made request with garbage in every control: clamped, with a notice.
+    out = controls.resolve_state("ctl-t", "", "zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1,
+                                 "not a dict")
+    assert out[-2]["t"] == 100.0 and out[-1] is not None
+
+
+def test_changing_target_loads_its_defaults():
+    base = default_state()
+    out = controls.resolve_state("ctl-target", "", "sphere_points", 0, 1.0, "VE", 1.0, 2, 4, 0, 1.0, 0.5, 0.3, 2, base)
+    state = out[-2]
+    assert state["target"] == "sphere_points" and state["d"] == 10 and state["n"] == 50
+
+
+def test_landscape_callbacks_return_finite_figures(app_context):
+    from pages import landscape
+    for state in (default_state("circle"), {**default_state("two_deltas"), "t": 1e-3},
+                  {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
+                  {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
+        fig, caption = landscape.render_landscape(state, "map", ["on"], None)
+        assert isinstance(fig, go.Figure) and caption
+        for trace in fig.data:
+            for attr in ("x", "y", "z"):
+                arr = getattr(trace, attr, None)
+                if arr is not None and not isinstance(arr[0] if len(arr) else 0, str):
+                    a = np.asarray(arr, dtype=float)
+                    if trace.type == "scatter" and trace.name == "score direction":
+                        a = a[~np.isnan(a)]  # NaN separates arrows (deliberate gaps)
+                    assert np.isfinite(a).all(), (state["target"], trace.name)
+        strip = landscape.render_strip(state)
+        assert len([t for t in strip.data if t.type in ("heatmap", "scatter")]) == 5
+
+
+def test_probe_callbacks(app_context):
+    from pages import landscape
+    state = default_state("circle")
+    probe = landscape.set_probe({"points": [{"x": 0.9, "y": 0.1}]}, state)
+    assert probe == {"d": 2, "uv": [0.9, 0.1]}
+    assert landscape.set_probe({"points": []}, state) is no_update
+    assert landscape.set_probe("garbage", state) is no_update
+    fig, readout = landscape.render_probe(state, probe)
+    weights = np.asarray(fig.data[0].y, float)
+    assert weights.sum() <= 1 + 1e-6 and weights[0] == weights.max()
+    fig, readout = landscape.render_probe(state, {"d": 2, "uv": "bad"})
+    assert "No probe" in readout

@@ -1,0 +1,113 @@
+"""Landscape physics: fixed points, stability, critical time, Hopfield energy (SCIENCE.md §2–3)."""
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from core.analytic import bessel_ratio
+from core.landscape import (
+    boltzmann_weights,
+    classify,
+    critical_s2,
+    fixed_points,
+    hopfield_energy,
+    landscape,
+    principal_plane,
+)
+from core.processes import Process
+from core.score import score_jacobian
+from core.targets import make_target
+
+
+def grid_seeds(half, k=9):
+    a = np.linspace(-half, half, k)
+    return np.array([(u, v) for u in a for v in a])
+
+
+@pytest.mark.parametrize("s2,expected", [
+    (0.2, {"minimum": 4, "saddle": 4, "maximum": 1}),   # below t_c: four wells (Fig. 3)
+    (0.8, {"minimum": 1}),                              # above t_c = Λ = ½: one convex well
+])
+def test_four_deltas_fixed_points(s2, expected):
+    target = make_target("circle", n=4, r=1.0)
+    fp = fixed_points(target, s2, np.vstack([grid_seeds(1.5), target.display_points]))
+    counts = {k: int(np.sum(fp.kind == k)) for k in set(fp.kind)}
+    assert counts == expected
+    # Every reported point solves x̃ = ⟨y⟩ and its stability agrees with the score's Jacobian.
+    st = target.posterior(fp.points, s2)
+    np.testing.assert_allclose(fp.points, st.mean, atol=1e-8)
+    jac = score_jacobian(target, Process("VE"), fp.points, s2)
+    stable_by_jacobian = (np.linalg.eigvalsh(jac) < 0).all(axis=1)
+    np.testing.assert_array_equal(stable_by_jacobian, fp.stable)
+
+
+def test_critical_point_of_four_deltas():
+    target = make_target("circle", n=4, r=1.0)
+    assert critical_s2(target) == pytest.approx(0.5)
+    for s2, stable in ((0.49, False), (0.51, True)):
+        fp = fixed_points(target, s2, np.zeros((1, 2)))
+        assert np.allclose(fp.points, 0) and fp.stable[0] == stable
+
+
+@pytest.mark.parametrize("temperature", [0.3, 0.6, 0.9])
+def test_two_deltas_fixed_points_solve_tanh(temperature):
+    target = make_target("two_deltas", d=1)
+    fp = fixed_points(target, temperature, np.linspace(-2, 2, 21)[:, None])
+    m = brentq(lambda m: m - np.tanh(m / temperature), 1e-6, 1.5)
+    np.testing.assert_allclose(np.sort(fp.points[:, 0]), [-m, 0.0, m], atol=1e-9)
+    assert list(fp.kind[np.argsort(fp.points[:, 0])]) == ["minimum", "maximum", "minimum"]
+
+
+def test_two_deltas_landscape_closed_form():
+    target, temp = make_target("two_deltas", d=1), 0.4
+    x = np.linspace(-2, 2, 101)[:, None]
+    lan = landscape(target, temp, x)
+    ref = -temp * np.log(np.cosh(x[:, 0] / temp)) + x[:, 0] ** 2 / 2
+    np.testing.assert_allclose(lan.free_energy, ref - ref.min(), atol=1e-12)
+    np.testing.assert_allclose(lan.drift[:, 0], np.tanh(x[:, 0] / temp) - x[:, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 5])
+def test_hypersphere_fixed_ring_and_origin(d):
+    # Fixed points of the vMF posterior: ρ = r·A_d(rρ/s²); the origin is stable iff s² > r²/d.
+    r, s2 = 1.0, 0.1
+    target = make_target("hypersphere", d=d, r=r)
+    assert critical_s2(target) == pytest.approx(r * r / d)
+    rho = brentq(lambda p: p - r * bessel_ratio(d, r * p / s2), 1e-6, r)
+    seeds = np.random.default_rng(0).standard_normal((6, d)) * 0.5
+    fp = fixed_points(target, s2, seeds)
+    radii = np.linalg.norm(fp.points, axis=1)
+    on_ring = radii > 1e-6
+    np.testing.assert_allclose(radii[on_ring], rho, rtol=1e-8)
+    # On the ring the Hessian has d − 1 zero modes (a continuous symmetry): marginal.
+    assert set(fp.kind[on_ring]) == {"marginal"}
+    origin = fixed_points(target, s2, np.zeros((1, d)))
+    assert origin.kind[0] == "maximum"
+
+
+def test_classify():
+    assert list(classify([[1.0, 2.0], [-1.0, 2.0], [-1.0, -2.0], [0.0, 1.0]])) == [
+        "minimum", "saddle", "maximum", "marginal"]
+
+
+def test_hopfield_energy_equals_free_energy_on_a_sphere():
+    target = make_target("sphere_points", d=5, n=30, seed=2, r=1.0)
+    x = np.random.default_rng(1).standard_normal((50, 5))
+    for s2 in (0.05, 0.5):
+        np.testing.assert_allclose(hopfield_energy(target, s2, x), landscape(target, s2, x).free_energy,
+                                   atol=1e-10)
+
+
+def test_weights_and_plane():
+    target = make_target("gaussian_points", d=6, n=40, seed=3)
+    x = np.random.default_rng(2).standard_normal(6)
+    w = boltzmann_weights(target, x, 0.3)
+    st = target.posterior(x[None], 0.3)
+    assert w.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(w @ target.data.points, st.mean[0], atol=1e-12)
+    assert (w**2).sum() == pytest.approx(st.participation[0])
+    plane = principal_plane(target)
+    np.testing.assert_allclose(plane.axes @ plane.axes.T, np.eye(2), atol=1e-12)
+    uv = np.random.default_rng(0).standard_normal((5, 2))
+    np.testing.assert_allclose(plane.project(plane.embed(uv)), uv, atol=1e-12)
+    top = np.linalg.eigh(target.covariance)[1][:, -1]
+    assert abs(plane.axes[0] @ top) == pytest.approx(1.0)

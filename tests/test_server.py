@@ -1,0 +1,94 @@
+"""The app served by gunicorn exactly as the Dockerfile serves it (issue 2, container)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.server
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(tmp_path_factory):
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+           "CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    # The Dockerfile's command: gunicorn -c gunicorn.conf.py app:server
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < 60:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        else:
+            proc.kill()
+            pytest.fail("gunicorn did not answer /healthz: " + proc.stdout.read().decode()[-2000:])
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_health_and_every_page(gunicorn_url):
+    import dash  # noqa: F401  (page registry is filled by importing app below)
+    from dash import page_registry
+
+    import app  # noqa: F401
+    assert requests.get(gunicorn_url + "/healthz", timeout=5).text.strip() != ""
+    for page in page_registry.values():
+        r = requests.get(gunicorn_url + page["path"] + "?t=abc&d=%ZZ", timeout=10)
+        assert r.status_code == 200 and "_dash-config" in r.text
+    assert requests.get(gunicorn_url + "/no-such-page", timeout=10).status_code == 200  # Dash 404 page
+
+
+def _landscape_request(state):
+    return {
+        "output": "..landscape-graph.figure...landscape-caption.children..",
+        "outputs": [{"id": "landscape-graph", "property": "figure"},
+                    {"id": "landscape-caption", "property": "children"}],
+        "inputs": [{"id": "lab-state", "property": "data", "value": state},
+                   {"id": "landscape-view", "property": "value", "value": "map"},
+                   {"id": "landscape-hopfield", "property": "value", "value": ["on"]},
+                   {"id": "probe", "property": "data", "value": None}],
+        "changedPropIds": ["lab-state.data"], "state": [],
+    }
+
+
+@pytest.mark.parametrize("state", [
+    {"target": "circle", "t": 0.25},
+    {"target": "gaussian_points", "t": "0", "n": 10**9, "d": "x"},
+    {"target": ["x"], "t": {"a": 1}, "sigma": -1, "process": 7},
+    "not a dict",
+])
+def test_hand_made_callback_requests(gunicorn_url, state):
+    r = requests.post(gunicorn_url + "/_dash-update-component", json=_landscape_request(state), timeout=30)
+    assert r.status_code == 200, r.text[:500]
+    assert "Traceback" not in r.text
+    body = json.loads(r.text)
+    assert "landscape-graph" in body["response"]
+
+
+def test_malformed_callback_body_is_refused_without_traceback(gunicorn_url):
+    r = requests.post(gunicorn_url + "/_dash-update-component", data=b"\xff{not json", timeout=10,
+                      headers={"Content-Type": "application/json"})
+    assert r.status_code < 500 or "Traceback" not in r.text
+    assert "Traceback" not in r.text
+    assert requests.get(gunicorn_url + "/healthz", timeout=5).status_code == 200
