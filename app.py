@@ -6,6 +6,7 @@ import os
 import dash
 
 from components.cache import init_cache
+from components.figures import warm_figures
 from components.layout import app_layout
 from core.warmup import warm_kernels
 
@@ -16,6 +17,7 @@ server = app.server
 init_cache(server)
 app.layout = app_layout
 WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
+warm_figures()
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),

@@ -163,3 +163,15 @@ def empty_figure(message, height=300):
                        xref="paper", yref="paper")
     fig.update_layout(**BASE_LAYOUT, height=height, xaxis_visible=False, yaxis_visible=False)
     return fig
+
+
+def warm_figures() -> None:
+    """Build each figure type once: plotly loads its validators lazily (~250 ms on the first
+    figure), which must not land on a user's first request."""
+    z = np.zeros((3, 3))
+    axis = np.arange(3.0)
+    landscape_2d_figure(axis, axis, z, np.zeros((0, 2)), np.zeros((0, 2)), np.array([], "<U8"),
+                        np.zeros((1, 2)), "").to_plotly_json()
+    landscape_1d_figure(axis, axis, axis, [], [], [], np.array([], "<U8"), "").to_plotly_json()
+    small_multiples_figure([1.0], [z], axis, 1.0).to_plotly_json()
+    weights_figure(np.ones(2) / 2, [0, 1]).to_plotly_json()

@@ -1,0 +1,102 @@
+"""Pages in a real headless Chromium (dash.testing's dash_duo with Debian's chromium)."""
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 20
+
+
+@pytest.fixture
+def duo(dash_duo, lab):
+    dash_duo.start_server(lab.app)
+    return dash_duo
+
+
+def query(duo):
+    return {k: v[-1] for k, v in parse_qs(urlparse(duo.driver.current_url).query).items()}
+
+
+def wait_for(predicate, timeout=TIMEOUT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except Exception:  # the DOM is being rewritten: retry
+            pass
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def no_errors(duo):
+    severe = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
+    assert not severe, severe
+    assert not duo.driver.find_elements(By.CSS_SELECTOR, ".dash-fe-error__title")
+
+
+def test_every_page_loads_and_navigation_keeps_state(duo):
+    duo.wait_for_element("#home-thumb-landscape .main-svg", timeout=TIMEOUT)
+    assert "Diffusion Thermodynamics Lab" in duo.find_element(".brand").text
+    duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
+    # The nav link carries the state to the home page and back.
+    duo.find_element("a.nav-link[href^='/?']").click()
+    duo.wait_for_element("#home-thumb-landscape .main-svg", timeout=TIMEOUT)
+    duo.find_element("a.nav-link[href^='/landscape']").click()
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
+    assert query(duo)["target"] == "two_deltas"
+    no_errors(duo)
+
+
+def test_url_restores_controls(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=gaussian_points&d=3&n=20&t=0.05&seed=4")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.05", timeout=TIMEOUT)
+    wait_for(lambda: duo.find_element("#ctl-d").get_attribute("value") == "3")
+    assert duo.find_element("#ctl-n").get_attribute("value") == "20"
+    assert duo.find_element("#ctl-seed").get_attribute("value") == "4"
+    assert "Random dataset (Gaussian)" in duo.find_element("#ctl-target").text
+    assert "principal axis" in duo.find_element("#landscape-graph").text
+    no_errors(duo)
+
+
+def test_garbage_url_shows_defaults_and_notice(duo):
+    duo.driver.get(duo.server_url + "/landscape?t=abc&d=%ZZ&target=zzz&n=1e99&sigma=-4")
+    duo.wait_for_contains_text("#state-notice", "adjusted", timeout=TIMEOUT)
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.3", timeout=TIMEOUT)
+    assert "K deltas on a circle" in duo.find_element("#ctl-target").text
+    no_errors(duo)
+
+
+def test_control_change_updates_figure_url_and_back_button(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=TIMEOUT)
+    box = duo.find_element("#ctl-t")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.8", Keys.ENTER)
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.8", timeout=TIMEOUT)
+    wait_for(lambda: query(duo).get("t") == "0.8")
+    assert "above t_c" in duo.find_element("#landscape-caption").text
+    # The slider moves time too (keyboard on its handle: one step of 0.01 in log10 t).
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    handle.send_keys(Keys.ARROW_LEFT)
+    wait_for(lambda: query(duo).get("t") not in (None, "0.8"))
+    duo.driver.back()
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.8", timeout=TIMEOUT)
+    no_errors(duo)
+
+
+def test_click_sets_probe_and_weights(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.2")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.2", timeout=TIMEOUT)
+    assert "No probe" in duo.find_element("#probe-readout").text
+    plot = duo.find_element("#landscape-graph .nsewdrag")
+    ActionChains(duo.driver).move_to_element_with_offset(plot, plot.size["width"] // 4, 0).click().perform()
+    duo.wait_for_contains_text("#probe-readout", "1/Σw²", timeout=TIMEOUT)
+    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#weights-graph .bars .point")) == 4)
+    assert "probe x̃" in duo.find_element("#landscape-graph").text
+    no_errors(duo)
