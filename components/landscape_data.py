@@ -4,6 +4,8 @@ Keys are tuples of scalars (the state's items), never arrays (DASH-NOTES: cachin
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from components.cache import cache
@@ -11,6 +13,7 @@ from components.state import process_of, target_of
 from core import limits
 from core.landscape import (
     FIXED_POINT_MAX_D,
+    Plane,
     boltzmann_weights,
     critical_s2,
     fixed_points,
@@ -19,7 +22,7 @@ from core.landscape import (
     principal_plane,
 )
 
-#: Grid budget: grid points × data points per landscape (about 0.1 s on 2 cores).
+#: Grid budget: grid points × data points per landscape (~40 ms on 2 cores at 2.7 ns/pair).
 GRID_PAIRS = 1.5e7
 #: Fixed-point budget: seeds × N × d² per Newton iteration (about 0.05 s).
 NEWTON_WORK = 2e7
@@ -39,6 +42,32 @@ def _extent(target, plane=None) -> float:
     return float(1.35 * max(np.abs(pts).max(), 2.0 * spread) + 0.15 * spread)
 
 
+@dataclass(frozen=True)
+class ViewGrid:
+    """Where a landscape is evaluated: a line (d = 1) or a square grid on the principal plane."""
+
+    axis: np.ndarray           # coordinates along the line, or along each plane axis
+    points: np.ndarray         # (P, d) points x̃
+    plane: Plane | None
+
+
+def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
+    """A grid of at most ``pairs`` / N points (within ``size_range`` per side) framing the data."""
+    n = target.data.n if target.is_discrete else 64
+    lo, hi = size_range
+    if target.d == 1:
+        half = _extent(target)
+        centre = target.data.centre[0] if target.is_discrete else 0.0
+        axis = np.linspace(-half, half, 2 * hi + 1) + centre
+        return ViewGrid(axis, axis[:, None], None)
+    plane = principal_plane(target)
+    half = _extent(target, plane)
+    size = int(np.clip(np.sqrt(pairs / n), lo, hi))
+    axis = np.linspace(-half, half, size)
+    uu, vv = np.meshgrid(axis, axis)
+    return ViewGrid(axis, plane.embed(np.column_stack([uu.ravel(), vv.ravel()])), plane)
+
+
 def critical_time(state: dict) -> float:
     """t_c where a²Λ = b², i.e. s²(t_c) = Λ (SCIENCE.md §3)."""
     return float(process_of(state).time_of_s2(critical_s2(target_of(state))))
@@ -53,44 +82,35 @@ def on_sphere(target) -> bool:
 
 
 @cache.memoize()
-def landscape_view(key: tuple, surface: bool = False) -> dict:
+def landscape_view(key: tuple) -> dict:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = dict(key)
     target, process = target_of(state), process_of(state)
     t = state["t"]
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
     n = target.data.n if target.is_discrete else 64
-    out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield=None,
+    out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield_ok=on_sphere(target),
                fixed_note="", lam=target.top_eigenvalue)
+    grid = view_grid(target, GRID_PAIRS, (40, 200))
     if target.d == 1:
-        half = _extent(target)
-        x = np.linspace(-half, half, 401)[:, None] + (target.data.centre if target.is_discrete else 0)
-        lan = landscape(target, s2, x)
-        seeds = np.vstack([np.linspace(x[0, 0], x[-1, 0], 41)[:, None], target.display_points])
-        fp = fixed_points(target, s2, seeds)
-        fixed_land = landscape(target, s2, np.vstack([x, fp.points]))
-        out.update(x=x[:, 0], f=lan.free_energy, score=a / b2 * lan.drift[:, 0],
-                   fixed_x=fp.points[:, 0], fixed_f=fixed_land.free_energy[len(x):],
-                   fixed_score=np.zeros(len(fp.points)), kinds=fp.kind,
-                   data_x=target.display_points[:, 0])
-        if on_sphere(target):
-            out["hopfield"] = hopfield_energy(target, s2, x)
+        fp = fixed_points(target, s2, np.vstack([grid.points[::20], target.display_points]))
+        lan = landscape(target, s2, np.vstack([grid.points, fp.points]))   # one shift for both
+        k = len(grid.axis)
+        out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
+                   fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
+                   kinds=fp.kind, data_x=target.display_points[:, 0])
         return out
-    plane = principal_plane(target)
-    half = _extent(target, plane)
-    size = int(np.clip(np.sqrt(GRID_PAIRS / n), 40, 200))
-    axis = np.linspace(-half, half, size)
-    uu, vv = np.meshgrid(axis, axis)
-    grid = plane.embed(np.column_stack([uu.ravel(), vv.ravel()]))
-    lan = landscape(target, s2, grid)
-    coarse = np.linspace(-half, half, ARROWS + 2)[1:-1]
+    lan = landscape(target, s2, grid.points)
+    plane, axis = grid.plane, grid.axis
+    size = len(axis)
+    coarse = np.linspace(axis[0], axis[-1], ARROWS + 2)[1:-1]
     cu, cv = np.meshgrid(coarse, coarse)
     tails = np.column_stack([cu.ravel(), cv.ravel()])
     drift = landscape(target, s2, plane.embed(tails)).drift @ plane.axes.T
     out.update(u=axis, v=axis, f=lan.free_energy.reshape(size, size), tails=tails, drift=drift,
                cell=float(coarse[1] - coarse[0]), data_uv=plane.project(target.display_points),
                plane_origin=plane.origin, plane_axes=plane.axes)
-    n_seeds = int(min(360, NEWTON_WORK / (n * target.d * (target.d + 1))))
+    n_seeds = int(min(200, NEWTON_WORK / (n * target.d * (target.d + 1))))
     if target.d <= FIXED_POINT_MAX_D and n_seeds >= MIN_SEEDS:
         grid_seeds = plane.embed(tails[:: max(1, len(tails) // 60)])
         seeds = np.vstack([grid_seeds, target.display_points])[:n_seeds]
@@ -102,9 +122,19 @@ def landscape_view(key: tuple, surface: bool = False) -> dict:
         out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)))
         out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
                              f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
-    if on_sphere(target):
-        out["hopfield"] = hopfield_energy(target, s2, grid).reshape(size, size)
     return out
+
+
+@cache.memoize()
+def hopfield_view(key: tuple) -> np.ndarray | None:
+    """The modern-Hopfield energy on the landscape's grid (None unless the data lie on a sphere)."""
+    state = dict(key)
+    target = target_of(state)
+    if not on_sphere(target):
+        return None
+    grid = view_grid(target, GRID_PAIRS, (40, 200))
+    energy = hopfield_energy(target, float(process_of(state).s2(state["t"])), grid.points)
+    return energy if target.d == 1 else energy.reshape(len(grid.axis), len(grid.axis))
 
 
 @cache.memoize()
@@ -114,23 +144,11 @@ def strip_view(key: tuple) -> dict:
     target, process = target_of(state), process_of(state)
     t_c = critical_time(state)
     times = np.clip(t_c * np.array(STRIP_FACTORS), limits.T_MIN, limits.T_MAX)
-    if target.d == 1:
-        half = _extent(target)
-        axis = np.linspace(-half, half, 241)
-        pts = axis[:, None]
-    else:
-        plane = principal_plane(target)
-        half = _extent(target, plane)
-        n = target.data.n if target.is_discrete else 64
-        size = int(np.clip(np.sqrt(GRID_PAIRS / 4 / n), 30, 90))
-        axis = np.linspace(-half, half, size)
-        uu, vv = np.meshgrid(axis, axis)
-        pts = plane.embed(np.column_stack([uu.ravel(), vv.ravel()]))
-    panels = []
-    for t in times:
-        f = landscape(target, float(process.s2(t)), pts).free_energy
-        panels.append(f if target.d == 1 else f.reshape(len(axis), len(axis)))
-    return dict(times=times, panels=panels, axis=axis, t_c=t_c)
+    grid = view_grid(target, GRID_PAIRS / 4, (30, 90) if target.d > 1 else (60, 120))
+    shape = (-1,) if target.d == 1 else (len(grid.axis), len(grid.axis))
+    panels = [landscape(target, float(process.s2(t)), grid.points).free_energy.reshape(shape)
+              for t in times]
+    return dict(times=times, panels=panels, axis=grid.axis, t_c=t_c)
 
 
 def probe_view(state: dict, x_tilde) -> dict:

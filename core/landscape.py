@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.posterior import BLOCK_ELEMENTS
 from core.targets import Target
 
 #: Fixed points are searched for by Newton in the full space only up to this dimension.
@@ -174,8 +175,12 @@ def hopfield_energy(target: Target, s2: float, points) -> np.ndarray:
     Equals F̃ up to a constant when all |y_j| are equal (data on a sphere); shifted to min 0.
     """
     x = np.atleast_2d(np.asarray(points, dtype=float))
-    y = target.data.points
-    logits = x @ y.T / s2 + target.data.log_weights
-    top = logits.max(axis=1, keepdims=True)
-    e = -s2 * (top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))) + 0.5 * np.einsum("ij,ij->i", x, x)
+    y, log_w = target.data.points, target.data.log_weights
+    lse = np.empty(len(x))
+    rows = max(1, BLOCK_ELEMENTS // len(y))
+    for start in range(0, len(x), rows):     # chunked: memory O(rows·N), never O(P·N)
+        logits = x[start:start + rows] @ y.T / s2 + log_w
+        top = logits.max(axis=1, keepdims=True)
+        lse[start:start + rows] = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    e = -s2 * lse + 0.5 * np.einsum("ij,ij->i", x, x)
     return e - e.min()

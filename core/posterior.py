@@ -11,15 +11,17 @@ asked) the covariance C, chunked over query points so memory is O(chunk·N).
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
-#: Elements of one (rows × N) weight block: 2²⁰ float64 = 8 MB per thread.
-BLOCK_ELEMENTS = 1 << 20
+#: Elements of one (rows × N) weight block: 2¹⁷ float64 = 1 MB per thread, cache-resident
+#: (measured fastest at d = 2 to 100 against 2¹⁵…2²⁰; bench/kernel.py).
+BLOCK_ELEMENTS = 1 << 17
 #: GEMM needs enough rows to reach its peak when d is large.
 MIN_BLOCK_ROWS = 128
 #: Below these sizes a fused numba loop beats BLAS + numpy (measured in bench/kernel.py).
@@ -27,6 +29,7 @@ TINY_N, TINY_D = 8, 8
 #: The full covariance is returned by default only up to this dimension.
 FULL_COV_MAX_D = 16
 _THREADS = max(1, min(2, os.cpu_count() or 1))
+_BLAS = ThreadpoolController()   # scanned once; .limit() is then ~20 µs (threadpool_limits: 300 µs)
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,24 @@ def _blocked(xc, data, s2, full_cov):
 
     if len(starts) > 1 and _THREADS > 1:
         # Two threads over query blocks, BLAS at one thread each (fastest on 2 cores).
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
-            list(pool.map(block, starts))
+        with _BLAS.limit(limits=1, user_api="blas"):
+            list(_pool().map(block, starts))
     else:
         for start in starts:
             block(start)
     return log_z, mean_u, e_u2, part, cov
+
+
+_POOL = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One executor per process, made on first use (so after gunicorn forks)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(_THREADS, thread_name_prefix="posterior"))
+    return _POOL[0]
 
 
 @numba.njit(cache=True)

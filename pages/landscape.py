@@ -12,7 +12,7 @@ from components.figures import (
     small_multiples_figure,
     weights_figure,
 )
-from components.landscape_data import landscape_view, probe_view, state_key, strip_view
+from components.landscape_data import hopfield_view, landscape_view, probe_view, state_key, strip_view
 from components.state import parse_state
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
@@ -57,11 +57,12 @@ def render_landscape(data, view, hopfield, probe):
     state = _state(data)
     v = landscape_view(state_key(state))
     title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
-    show_hop = "on" in (hopfield or []) and v["hopfield"] is not None
+    show_hop = "on" in (hopfield or []) and v["hopfield_ok"]
+    energy = hopfield_view(state_key(state)) if show_hop else None
     if v["d"] == 1:
         fig = landscape_1d_figure(v["x"], v["f"], v["score"], v["fixed_x"], v["fixed_f"],
                                   v["fixed_score"], v["kinds"], title, v["data_x"],
-                                  v["hopfield"] if show_hop else None)
+                                  energy)
     else:
         arrows = arrow_segments(v["tails"], v["drift"], 0.8 * v["cell"])
         uv = probe_mean = None
@@ -72,7 +73,7 @@ def render_landscape(data, view, hopfield, probe):
         labels = ("x̃₁", "x̃₂") if v["d"] == 2 else ("principal axis 1", "principal axis 2")
         fig = landscape_2d_figure(v["u"], v["v"], v["f"], arrows, v["fixed_uv"], v["kinds"], v["data_uv"],
                                   title, surface=view == "surface",
-                                  hopfield=v["hopfield"] if show_hop else None,
+                                  hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
     return fig, _caption(state, v, show_hop, hopfield)
 

@@ -1,0 +1,58 @@
+"""Run every benchmark, print a table with ✓/✗ per target, write bench/results/latest.json.
+
+    python -m bench            # full run (a few minutes on 2 cores)
+    python -m bench --quick    # fewer repeats
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+from pathlib import Path
+
+from threadpoolctl import threadpool_info
+
+from bench import kernel, pages
+
+
+def machine() -> dict:
+    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+            f"{i.get('num_threads')} threads)" for i in threadpool_info() if i.get("user_api") == "blas"]
+    return dict(date=dt.date.today().isoformat(), cores=os.cpu_count(), python=platform.python_version(),
+                cpu=platform.processor() or platform.machine(), blas=blas)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    info = machine()
+    print("machine:", info)
+    kernel_rows = kernel.run(repeats=3 if args.quick else 7)
+    print("\nposterior kernel (float64)")
+    for r in kernel_rows:
+        extra = f", (c) {r['broadcast_s'] * 1e3:.0f} ms" if "broadcast_s" in r else ""
+        print(f"  (P, N, d) = ({r['P']}, {r['N']}, {r['d']}): {r['kernel_s'] * 1e3:.1f} ms "
+              f"({r['ns_per_pair']:.2f} ns/pair, {r['ratio_to_limit']:.2f}× the two products; "
+              f"(b) {r['researcher_s'] * 1e3:.0f} ms{extra}; peak {r['kernel_peak_bytes'] / 2**20:.1f} MiB)")
+    page_rows = pages.run()
+    print("\npage callbacks (server side, 30 time values)")
+    for r in page_rows:
+        print(f"  {r['case']}: p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
+              f"payload {r['payload_bytes'] / 1e3:.0f} kB")
+    checks = kernel.targets(kernel_rows) + [
+        (f"page p95 ≤ 100 ms: {r['case']}", r["p95"] <= 100, f"{r['p95']:.0f} ms") for r in page_rows]
+    print("\ntargets")
+    for text, met, value in checks:
+        print(f"  {'✓' if met else '✗'} {text}: {value}")
+    out = Path(__file__).parent / "results" / "latest.json"
+    out.write_text(json.dumps(dict(machine=info, kernel=kernel_rows, pages=page_rows,
+                                   targets=[dict(target=t, met=m, value=v) for t, m, v in checks]),
+                              indent=2))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Server-side latency of each page's callbacks over a sweep of the time slider.
+
+Each callback request goes through the Flask test client (routing, JSON, compression
+excluded), with the time moved to a new value every request so caches do not hide the work.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from bench.timing import percentiles
+
+SWEEP = np.geomspace(0.05, 2.0, 30)
+
+
+def _landscape_body(state):
+    return {"output": "..landscape-graph.figure...landscape-caption.children..",
+            "outputs": [{"id": "landscape-graph", "property": "figure"},
+                        {"id": "landscape-caption", "property": "children"}],
+            "inputs": [{"id": "lab-state", "property": "data", "value": state},
+                       {"id": "landscape-view", "property": "value", "value": "map"},
+                       {"id": "landscape-hopfield", "property": "value", "value": []},
+                       {"id": "probe", "property": "data", "value": None}],
+            "changedPropIds": ["lab-state.data"], "state": []}
+
+
+CASES = {
+    "landscape: four deltas": ({"target": "circle"}, _landscape_body),
+    "landscape: 1,000 points, d = 2": ({"target": "gaussian_points", "n": 1000, "d": 2}, _landscape_body),
+    "landscape: 50 points, d = 10": ({"target": "sphere_points", "n": 50, "d": 10}, _landscape_body),
+}
+
+
+def run() -> list[dict]:
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="dtlab-bench-")   # no hits from earlier runs
+    import app
+    client = app.server.test_client()
+    rows = []
+    for name, (base, body_of) in CASES.items():
+        times, sizes = [], []
+        for t in SWEEP:
+            state = {**base, "t": float(t)}
+            start = time.perf_counter()
+            response = client.post("/_dash-update-component", json=body_of(state))
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.data[:300]
+            sizes.append(len(response.data))
+        rows.append(dict(case=name, **{k: v * 1e3 for k, v in percentiles(times).items()},
+                         payload_bytes=int(np.median(sizes))))
+    return rows
