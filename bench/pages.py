@@ -17,9 +17,10 @@ SWEEP = np.geomspace(0.05, 2.0, 30)
 
 
 def _landscape_body(state):
-    return {"output": "..landscape-graph.figure...landscape-caption.children..",
+    return {"output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
             "outputs": [{"id": "landscape-graph", "property": "figure"},
-                        {"id": "landscape-caption", "property": "children"}],
+                        {"id": "landscape-caption", "property": "children"},
+                        {"id": "landscape-view", "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
                        {"id": "landscape-view", "property": "value", "value": "map"},
                        {"id": "landscape-hopfield", "property": "value", "value": []},

@@ -49,8 +49,8 @@ def arrow_segments(tails, vectors, length):
 
 
 def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title, data_x=None,
-                        hopfield=None):
-    """F̃(x) above the score, fixed points on both panels."""
+                        hopfield=None, probe=None, probe_mean=None):
+    """F̃(x) above the score, fixed points on both panels; the probe and ⟨y⟩ as an arrow."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("regularized free energy F̃(x̃)", "score ∇log p_t(x)"))
     fig.add_trace(go.Scatter(x=f32(x), y=f32(f), name="F̃", line=dict(width=3, color="#1f77b4")), 1, 1)
@@ -68,7 +68,15 @@ def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title
         fig.add_trace(go.Scatter(x=f32(data_x), y=np.zeros(len(data_x), np.float32), mode="markers",
                                  name="data points", marker=dict(symbol="triangle-up", size=10,
                                                                  color="#ff7f0e")), 2, 1)
-    fig.update_layout(**BASE_LAYOUT, title=title, height=560, hovermode="closest",
+    if probe is not None:
+        fig.add_trace(go.Scatter(x=[probe], y=[float(np.interp(probe, x, f))], mode="markers",
+                                 name="probe x̃", marker=dict(symbol="cross", size=12, color="#e41a1c")),
+                      1, 1)
+        fig.add_annotation(x=probe_mean, y=0, ax=probe, ay=0, xref="x2", yref="y2", axref="x2",
+                           ayref="y2", showarrow=True, arrowhead=3, arrowwidth=2.5,
+                           arrowcolor="#e41a1c", text="")
+    # hovermode "x": a click anywhere above a point of the curve reports that point (the probe).
+    fig.update_layout(**BASE_LAYOUT, title=title, height=560, hovermode="x",
                       legend=dict(orientation="h", y=-0.12))
     fig.update_xaxes(title_text="x̃", row=2, col=1)
     return fig

@@ -81,6 +81,14 @@ def on_sphere(target) -> bool:
     return bool(np.ptp(norms) <= 1e-9 * max(1.0, norms.max()))
 
 
+def pattern_gap(target, fp) -> float | None:
+    """Largest distance from a stable fixed point to its nearest data point (discrete targets)."""
+    if not target.is_discrete or not fp.stable.any():
+        return None
+    y = target.data.points
+    return float(max(np.linalg.norm(y - p, axis=1).min() for p in fp.points[fp.stable]))
+
+
 @cache.memoize()
 def landscape_view(key: tuple) -> dict:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
@@ -99,6 +107,7 @@ def landscape_view(key: tuple) -> dict:
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])
+        out["pattern_gap"] = pattern_gap(target, fp)
         return out
     lan = landscape(target, s2, grid.points)
     plane, axis = grid.plane, grid.axis
@@ -115,11 +124,13 @@ def landscape_view(key: tuple) -> dict:
         grid_seeds = plane.embed(tails[:: max(1, len(tails) // 60)])
         seeds = np.vstack([grid_seeds, target.display_points])[:n_seeds]
         fp = fixed_points(target, s2, seeds, max_iter=30)
-        out.update(fixed_uv=plane.project(fp.points), kinds=fp.kind, fixed_full=fp.points)
+        out.update(fixed_uv=plane.project(fp.points), kinds=fp.kind, fixed_full=fp.points,
+                   pattern_gap=pattern_gap(target, fp))
         if target.d > 2:
             out["fixed_note"] = "fixed points of the full d-dimensional drift, projected on the plane"
     else:
-        out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)))
+        out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)),
+                   pattern_gap=None)
         out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
                              f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
     return out

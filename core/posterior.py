@@ -11,7 +11,6 @@ asked) the covariance C, chunked over query points so memory is O(chunk·N).
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -182,24 +181,13 @@ def _blocked(xc, data, s2, full_cov):
 
     if len(starts) > 1 and _THREADS > 1:
         # Two threads over query blocks, BLAS at one thread each (fastest on 2 cores).
-        with _BLAS.limit(limits=1, user_api="blas"):
-            list(_pool().map(block, starts))
+        # A fresh pool per call (~0.1 ms): nothing to go stale across forks or killed threads.
+        with _BLAS.limit(limits=1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(block, starts))
     else:
         for start in starts:
             block(start)
     return log_z, mean_u, e_u2, part, cov
-
-
-_POOL = []
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    """One executor per process, made on first use (so after gunicorn forks)."""
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(_THREADS, thread_name_prefix="posterior"))
-    return _POOL[0]
 
 
 @numba.njit(cache=True)

@@ -38,7 +38,8 @@ def layout(**_query):
         html.Div([
             dcc.Graph(id="landscape-graph", className="main-graph"),
             html.Div([html.H3("Probe point"), html.Div(id="probe-readout"),
-                      dcc.Graph(id="weights-graph", style={"height": "260px"})], className="side"),
+                      dcc.Graph(id="weights-graph", style={"height": "260px"},
+                                config={"displayModeBar": False})], className="side"),
         ], className="two-col"),
         dcc.Graph(id="strip-graph"),
         dcc.Store(id="probe"),
@@ -50,7 +51,7 @@ def _state(data):
 
 
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
-          Input(ids.STATE, "data"), Input("landscape-view", "value"),
+          Output("landscape-view", "style"), Input(ids.STATE, "data"), Input("landscape-view", "value"),
           Input("landscape-hopfield", "value"), Input("probe", "data"))
 def render_landscape(data, view, hopfield, probe):
     """F̃ and the score at the state's time, fixed points classified by the Hessian."""
@@ -59,30 +60,42 @@ def render_landscape(data, view, hopfield, probe):
     title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
     show_hop = "on" in (hopfield or []) and v["hopfield_ok"]
     energy = hopfield_view(state_key(state)) if show_hop else None
+    uv = probe_mean = None
+    if _probe_ok(probe, v):
+        uv = np.asarray(probe["uv"], float)
+        pv = probe_view(state, _probe_point(uv, v))
+        probe_mean = pv["mean"] if v["d"] == 1 else (pv["mean"] - v["plane_origin"]) @ v["plane_axes"].T
     if v["d"] == 1:
         fig = landscape_1d_figure(v["x"], v["f"], v["score"], v["fixed_x"], v["fixed_f"],
-                                  v["fixed_score"], v["kinds"], title, v["data_x"],
-                                  energy)
+                                  v["fixed_score"], v["kinds"], title, v["data_x"], energy,
+                                  probe=None if uv is None else float(uv[0]),
+                                  probe_mean=None if uv is None else float(probe_mean[0]))
     else:
         arrows = arrow_segments(v["tails"], v["drift"], 0.8 * v["cell"])
-        uv = probe_mean = None
-        if _probe_ok(probe, v):
-            uv = np.asarray(probe["uv"], float)
-            pv = probe_view(state, v["plane_origin"] + uv @ v["plane_axes"])
-            probe_mean = (pv["mean"] - v["plane_origin"]) @ v["plane_axes"].T
         labels = ("x̃₁", "x̃₂") if v["d"] == 2 else ("principal axis 1", "principal axis 2")
         fig = landscape_2d_figure(v["u"], v["v"], v["f"], arrows, v["fixed_uv"], v["kinds"], v["data_uv"],
                                   title, surface=view == "surface",
                                   hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
-    return fig, _caption(state, v, show_hop, hopfield)
+    gap = float(np.abs(energy - v["f"]).max()) if show_hop else None
+    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if v["d"] == 1 else None
+
+
+def _probe_point(uv, v):
+    """The probe's x̃: itself in 1-D, embedded from plane coordinates otherwise."""
+    return uv if v["d"] == 1 else v["plane_origin"] + uv @ v["plane_axes"]
 
 
 def _probe_ok(probe, v):
-    return isinstance(probe, dict) and probe.get("d") == v["d"] and isinstance(probe.get("uv"), list)
+    """A probe from the store is used only if it is a finite point of the current dimension."""
+    if not (isinstance(probe, dict) and probe.get("d") == v["d"] and isinstance(probe.get("uv"), list)):
+        return False
+    uv = probe["uv"]
+    return (len(uv) == (1 if v["d"] == 1 else 2)
+            and all(isinstance(c, (int, float)) and np.isfinite(c) for c in uv))
 
 
-def _caption(state, v, show_hop, hopfield):
+def _caption(state, v, hopfield, hopfield_gap):
     phase = "below t_c: broken symmetry" if v["t"] < v["t_c"] else "above t_c: one well"
     counts = {k: int(np.sum(v["kinds"] == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
     parts = [f"Λ = {v['lam']:.4g}, t_c = {v['t_c']:.4g} ({phase}). ",
@@ -95,11 +108,16 @@ def _caption(state, v, show_hop, hopfield):
         parts.append(v["fixed_note"].capitalize() + ". ")
     if state["process"] == "VP":
         parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
-    if "on" in (hopfield or []) and not show_hop:
+    if "on" in (hopfield or []) and hopfield_gap is None:
         parts.append("The Hopfield overlay needs data points of equal norm (on a sphere). ")
-    elif show_hop:
-        parts.append("Data on a sphere: the Hopfield energy E equals F̃ up to a constant, so its "
-                     "minima are F̃'s stable fixed points; as t → 0 they approach the stored patterns. ")
+    elif hopfield_gap is not None:
+        parts.append(f"Data on a sphere: the Hopfield energy E (eq. 40) equals F̃ up to a constant "
+                     f"(max |E − F̃| = {hopfield_gap:.1e} after both are shifted to 0), so its minima are "
+                     f"F̃'s stable fixed points. ")
+        if v["pattern_gap"] is not None:
+            parts.append(f"Low-temperature limit: E → −max_j x·y_j + ½|x|², minimized at the stored "
+                         f"patterns; here the stable fixed points lie within {v['pattern_gap']:.2g} "
+                         f"of a pattern (→ 0 as t → 0). ")
     return parts
 
 
@@ -126,9 +144,7 @@ def render_probe(data, probe):
     v = landscape_view(state_key(state))
     if not _probe_ok(probe, v):
         return empty_figure("click the landscape", 260), "No probe point yet."
-    uv = np.asarray(probe["uv"], float)
-    x = uv if v["d"] == 1 else v["plane_origin"] + uv @ v["plane_axes"]
-    pv = probe_view(state, x)
+    pv = probe_view(state, _probe_point(np.asarray(probe["uv"], float), v))
     rows = [f"x̃ = {_vec(pv['x'])}", f"⟨y⟩ = {_vec(pv['mean'])}", f"tr C = {pv['trace_cov']:.4g}"]
     if pv["chi_eigs"] is not None:
         rows.append("eigenvalues of χ = βC: " + ", ".join(f"{e:.3g}" for e in pv["chi_eigs"][:4]))

@@ -100,3 +100,14 @@ def test_click_sets_probe_and_weights(duo):
     wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#weights-graph .bars .point")) == 4)
     assert "probe x̃" in duo.find_element("#landscape-graph").text
     no_errors(duo)
+
+
+def test_one_dimensional_probe(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.4")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.4", timeout=TIMEOUT)
+    plot = duo.find_element("#landscape-graph .nsewdrag")
+    ActionChains(duo.driver).move_to_element_with_offset(plot, -plot.size["width"] // 4, 0).click().perform()
+    duo.wait_for_contains_text("#probe-readout", "1/Σw²", timeout=TIMEOUT)
+    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#weights-graph .bars .point")) == 2)
+    assert not duo.find_element("#landscape-view").is_displayed()   # no surface option in 1-D
+    no_errors(duo)

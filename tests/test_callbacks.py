@@ -44,7 +44,7 @@ def test_landscape_callbacks_return_finite_figures(app_context):
     for state in (default_state("circle"), {**default_state("two_deltas"), "t": 1e-3},
                   {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
                   {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
-        fig, caption = landscape.render_landscape(state, "map", ["on"], None)
+        fig, caption, _ = landscape.render_landscape(state, "map", ["on"], None)
         assert isinstance(fig, go.Figure) and caption
         for trace in fig.data:
             for attr in ("x", "y", "z"):

@@ -111,3 +111,23 @@ def test_weights_and_plane():
     np.testing.assert_allclose(plane.project(plane.embed(uv)), uv, atol=1e-12)
     top = np.linalg.eigh(target.covariance)[1][:, -1]
     assert abs(plane.axes[0] @ top) == pytest.approx(1.0)
+
+
+def test_hypersphere_slice_against_vmf_formula(app_context):
+    # F̃ on the page's slice equals −s² log E_u exp(κu·x̂) + r²/2 + ½|x̃|² with κ = r|x̃|/s²,
+    # written here directly with scipy's iv (seed 000 §3.3 / SCIENCE.md §3.3).
+    from scipy.special import gammaln, iv
+
+    from components.landscape_data import landscape_view, state_key
+    from components.state import parse_state
+    state, _ = parse_state({"target": "hypersphere", "d": "5", "r": "1.5", "t": "0.4"})
+    v = landscape_view(state_key(state))
+    uu, vv = np.meshgrid(v["u"], v["v"])
+    rho = np.hypot(uu, vv)          # the slice passes through the centre
+    d, r, s2 = 5, 1.5, 0.4
+    kappa = np.maximum(r * rho / s2, 1e-12)
+    log_mean = gammaln(d / 2) + (1 - d / 2) * np.log(kappa / 2) + np.log(iv(d / 2 - 1, kappa))
+    ref = -s2 * log_mean + 0.5 * rho**2
+    np.testing.assert_allclose(v["f"], ref - ref.min(), atol=1e-9)
+    # Below t_c = r²/d the origin is a maximum and the stable set is a ring of radius ρ*.
+    assert set(v["kinds"]) <= {"maximum", "marginal"}

@@ -61,9 +61,10 @@ def test_health_and_every_page(gunicorn_url):
 
 def _landscape_request(state):
     return {
-        "output": "..landscape-graph.figure...landscape-caption.children..",
+        "output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
         "outputs": [{"id": "landscape-graph", "property": "figure"},
-                    {"id": "landscape-caption", "property": "children"}],
+                    {"id": "landscape-caption", "property": "children"},
+                    {"id": "landscape-view", "property": "style"}],
         "inputs": [{"id": "lab-state", "property": "data", "value": state},
                    {"id": "landscape-view", "property": "value", "value": "map"},
                    {"id": "landscape-hopfield", "property": "value", "value": ["on"]},

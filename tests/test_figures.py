@@ -1,0 +1,44 @@
+"""Figure builders return the traces and layout the pages rely on."""
+import numpy as np
+
+from components import figures
+
+
+def test_landscape_2d_traces_and_payload_dtype():
+    u = np.linspace(-1, 1, 5)
+    f = np.add.outer(u**2, u**2)
+    arrows = figures.arrow_segments(np.zeros((2, 2)), np.array([[1.0, 0.0], [0.0, 2.0]]), 0.5)
+    kinds = np.array(["minimum", "saddle"])
+    fig = figures.landscape_2d_figure(u, u, f, arrows, np.array([[0, 0], [0.5, 0.5]]), kinds,
+                                      np.array([[1.0, 1.0]]), "title", probe=np.array([0.2, 0.1]),
+                                      probe_mean=np.array([0.5, 0.5]))
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["F̃", "score direction", "data points"]
+    assert "stable fixed point" in names and "saddle (unstable)" in names and "probe x̃" in names
+    assert fig.data[0].z.dtype == np.float32             # typed arrays, not lists
+    assert len(fig.layout.annotations) == 1               # ⟨y⟩ arrow from the probe
+    assert fig.layout.yaxis.scaleanchor == "x"
+    surface = figures.landscape_2d_figure(u, u, f, arrows, np.zeros((0, 2)), np.array([], "<U8"),
+                                          np.zeros((1, 2)), "", surface=True)
+    assert surface.data[0].type == "surface"
+
+
+def test_arrow_segments_point_along_the_field():
+    tails = np.array([[0.0, 0.0], [1.0, 1.0]])
+    seg = figures.arrow_segments(tails, np.array([[3.0, 0.0], [0.0, -1.0]]), 1.0)
+    assert seg.shape == (6, 2) and np.isnan(seg[2::3]).all()
+    assert seg[1, 0] > 0 and seg[1, 1] == 0 and seg[4, 1] < 1
+
+
+def test_landscape_1d_and_strip():
+    x = np.linspace(-2, 2, 11)
+    fig = figures.landscape_1d_figure(x, x**2, -x, [0.0], [0.0], [0.0], np.array(["minimum"]), "T",
+                                      data_x=[1.0, -1.0], hopfield=x**2, probe=0.5, probe_mean=0.2)
+    assert {t.name for t in fig.data} >= {"F̃", "score", "Hopfield energy E (eq. 40)", "probe x̃"}
+    strip = figures.small_multiples_figure([0.5, 1.0, 2.0], [x**2] * 3, x, 1.0)
+    assert len(strip.data) == 3 and "≈ t_c" in strip.layout.annotations[1].text
+
+
+def test_weights_are_sorted():
+    fig = figures.weights_figure(np.array([0.1, 0.6, 0.3]), np.arange(3))
+    assert list(fig.data[0].x) == ["1", "2", "0"]
