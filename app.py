@@ -5,6 +5,7 @@ import os
 
 import dash
 
+from components.background import background_manager
 from components.cache import init_cache
 from components.figures import warm_figures
 from components.layout import app_layout
@@ -12,7 +13,7 @@ from core.warmup import warm_kernels
 
 app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 suppress_callback_exceptions=True, health_endpoint="healthz",
-                compress=True)
+                compress=True, background_callback_manager=background_manager())
 server = app.server
 init_cache(server)
 app.layout = app_layout

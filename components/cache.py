@@ -6,24 +6,34 @@ keys on the arguments' text, and numpy prints long arrays with '...' (DASH-NOTES
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from pathlib import Path
 
 from flask_caching import Cache
 
 cache = Cache()
 
 
+def code_version() -> str:
+    """A hash of the physics and data code: results cached by another version never match."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1()
+    for path in sorted([*root.glob("core/*.py"), *root.glob("components/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cache_config() -> dict:
     """The flask-caching configuration chosen from the environment."""
-    timeout = int(os.environ.get("CACHE_TIMEOUT", "3600"))
+    common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_TIMEOUT", "3600")),
+              "CACHE_KEY_PREFIX": f"dtlab-{code_version()}-"}
     redis_url = os.environ.get("CACHE_REDIS_URL")
     if redis_url:
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
-                "CACHE_DEFAULT_TIMEOUT": timeout}
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, **common}
     directory = os.environ.get("CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-cache"))
-    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory, "CACHE_THRESHOLD": 2000,
-            "CACHE_DEFAULT_TIMEOUT": timeout}
+    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory, "CACHE_THRESHOLD": 2000, **common}
 
 
 def init_cache(server) -> None:

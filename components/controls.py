@@ -12,14 +12,24 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
-from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_query, parse_state, state_query
+from components.state import (
+    FIELDS,
+    PAGE_FIELDS,
+    SHAPE_FIELDS,
+    default_state,
+    parse_query,
+    parse_state,
+    state_query,
+)
 from core import limits
 from core.targets import SPECS, target_defaults
 
 LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 #: Controls a page shows when it does not list its own (``register_page(..., controls=...)``).
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
-_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "seed")
+#: State fields edited by one control each (t has two: the log slider and the typed box).
+EDITABLE = ("process", "sigma") + SHAPE_FIELDS + PAGE_FIELDS
+_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "seed", "h")
 
 
 def _row(name, label, control, help_text=""):
@@ -60,6 +70,7 @@ def control_panel() -> html.Div:
         "sc": _row("sc", "Width σ_c", _number("sc", "any")),
         "dd": _row("dd", "D_data", _number("dd", 1)),
         "seed": _row("seed", "Seed", _number("seed", 1)),
+        "h": _row("h", "Probe field h", _number("h", "any"), "field along the symmetry axis"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],
                      html.P(id="target-note", className="target-note")],
@@ -68,10 +79,10 @@ def control_panel() -> html.Div:
 
 _CONTROL_INPUTS = [Input(ids.CONTROL["target"], "value"), Input(ids.LOG_T, "value"),
                    Input(ids.T_INPUT, "value")] + [
-    Input(ids.CONTROL[k], "value") for k in ("process", "sigma") + SHAPE_FIELDS]
+    Input(ids.CONTROL[k], "value") for k in EDITABLE]
 _CONTROL_OUTPUTS = [Output(ids.CONTROL["target"], "value"), Output(ids.LOG_T, "value"),
                     Output(ids.T_INPUT, "value")] + [
-    Output(ids.CONTROL[k], "value") for k in ("process", "sigma") + SHAPE_FIELDS]
+    Output(ids.CONTROL[k], "value") for k in EDITABLE]
 
 
 @callback(Output(ids.URL, "search"), *_CONTROL_OUTPUTS, Output(ids.STATE, "data"),
@@ -90,8 +101,7 @@ def resolve_state(trigger, search, target, log_t, t, process, sigma, *rest):
         state, more = parse_state(raw)
         url = no_update
     else:
-        raw = dict(zip(("target", "process", "sigma") + SHAPE_FIELDS, (target, process, sigma, *shape),
-                       strict=True))
+        raw = dict(zip(("target",) + EDITABLE, (target, process, sigma, *shape), strict=True))
         raw["t"] = _t_from_slider(log_t) if trigger == ids.LOG_T else t
         if trigger == ids.CONTROL["target"] and target in SPECS:
             raw.update({k: v for k, v in target_defaults(target).items() if k in SHAPE_FIELDS})
@@ -100,7 +110,7 @@ def resolve_state(trigger, search, target, log_t, t, process, sigma, *rest):
         state, more = parse_state(raw, base=base)
         url = state_query(state)
     values = [state["target"], math.log10(state["t"]), state["t"]] + [
-        state[k] for k in ("process", "sigma") + SHAPE_FIELDS]
+        state[k] for k in EDITABLE]
     return (url, *values, state, _notice(notices + more))
 
 

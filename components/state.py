@@ -29,7 +29,10 @@ FIELDS = {
     "pw": ("float", 0.5, limits.PW_MIN, limits.PW_MAX, "weight π₊"),
     "sc": ("float", 0.3, limits.SC_MIN, limits.SC_MAX, "cluster width σ_c"),
     "dd": ("int", 2, 1, limits.D_MAX, "subspace dimension D_data"),
+    "h": ("float", 0.0, limits.H_MIN, limits.H_MAX, "probe field h"),
 }
+#: Fields that are not target shape parameters and not shown by every page.
+PAGE_FIELDS = ("h",)
 #: Shape parameters a target may use (the others keep their value but are ignored).
 SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd")
 
@@ -126,6 +129,7 @@ def state_query(state: dict) -> str:
     spec = SPECS[state["target"]]
     keys = ["target", "process", "t"] + (["sigma"] if state["process"] == "VE" else [])
     keys += [k for k in SHAPE_FIELDS if k in spec.uses]
+    keys += [k for k in PAGE_FIELDS if state[k] != FIELDS[k][1]]
     return "?" + urlencode({k: _text(state[k]) for k in keys})
 
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, ive, logsumexp
 
-from core.posterior import PosteriorStats
+from core.posterior import PosteriorStats, check_noise
 
 _TINY_KAPPA = 1e-8
+
+
+def _column(s2):
+    """s² shaped to broadcast against (P, k) arrays."""
+    return s2[:, None] if np.ndim(s2) == 1 else s2
 
 
 def log_bessel_i(nu, kappa):
@@ -70,6 +75,7 @@ def hypersphere_posterior(x_tilde, s2, radius, full_cov=False) -> PosteriorStats
     log Z = log E_u exp(κ u·x̂) − r²/(2s²).
     """
     x = np.atleast_2d(np.asarray(x_tilde, dtype=float))
+    s2 = check_noise(s2, x.shape[0])
     d = x.shape[1]
     norm = np.linalg.norm(x, axis=1)
     kappa = radius * norm / s2
@@ -98,17 +104,18 @@ def gaussian_mixture_posterior(x_tilde, s2, means, weights, var_c, full_cov=Fals
     component posteriors N(μ_k + σ_c²/(σ_c² + s²)·(x̃ − μ_k), v I) with v = σ_c² s²/(σ_c² + s²).
     """
     x = np.atleast_2d(np.asarray(x_tilde, dtype=float))
+    s2 = check_noise(s2, x.shape[0])
     mu = np.atleast_2d(np.asarray(means, dtype=float))
     d = x.shape[1]
-    tot = var_c + s2
+    tot = var_c + _column(s2)
     sq = (np.einsum("ij,ij->i", x, x)[:, None] - 2.0 * x @ mu.T
           + np.einsum("ij,ij->i", mu, mu)[None, :])
     logits = np.log(np.asarray(weights, dtype=float) / np.sum(weights)) - sq / (2.0 * tot)
-    log_p = logsumexp(logits, axis=1) - 0.5 * d * np.log(2.0 * np.pi * tot)
+    log_p = logsumexp(logits, axis=1) - 0.5 * d * np.log(2.0 * np.pi * (var_c + s2))
     resp = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
-    shrink = var_c / tot
-    v = var_c * s2 / tot
-    comp_mean = mu[None, :, :] + shrink * (x[:, None, :] - mu[None, :, :])   # (P, K, d)
+    shrink = np.asarray(_column(var_c / (var_c + s2)))   # 0-d or (P, 1)
+    v = var_c * s2 / (var_c + s2)                         # scalar or (P,)
+    comp_mean = mu[None, :, :] + shrink[..., None] * (x[:, None, :] - mu[None, :, :])  # (P, K, d)
     mean = np.einsum("pk,pkd->pd", resp, comp_mean)
     e_y2 = d * v + np.einsum("pk,pkd,pkd->p", resp, comp_mean, comp_mean)
     trace = np.maximum(e_y2 - np.einsum("ij,ij->i", mean, mean), 0.0)
@@ -116,7 +123,8 @@ def gaussian_mixture_posterior(x_tilde, s2, means, weights, var_c, full_cov=Fals
     cov = None
     if full_cov:
         second = np.einsum("pk,pki,pkj->pij", resp, comp_mean, comp_mean)
-        cov = v * np.eye(d) + second - mean[:, :, None] * mean[:, None, :]
+        cov = np.reshape(v, (-1, 1, 1) if np.ndim(v) else ()) * np.eye(d) + second - (
+            mean[:, :, None] * mean[:, None, :])
     return PosteriorStats(log_z, mean, trace, None, cov)
 
 
@@ -127,16 +135,19 @@ def gaussian_subspace_posterior(x_tilde, s2, scale, d_data, full_cov=False) -> P
     log Z = Σ_{i ≤ D_data} [½ log(s²/(h² + s²)) + h² x̃_i² / (2 s² (h² + s²))].
     """
     x = np.atleast_2d(np.asarray(x_tilde, dtype=float))
+    s2 = check_noise(s2, x.shape[0])
     d = x.shape[1]
     h2 = scale**2
     on = np.arange(d) < d_data
-    mean = np.where(on, h2 / (h2 + s2) * x, 0.0)
-    var = h2 * s2 / (h2 + s2)
+    mean = np.where(on, h2 / (h2 + _column(s2)) * x, 0.0)
+    var = h2 * s2 / (h2 + s2)                             # scalar or (P,)
     xs = x[:, on]
     log_z = (0.5 * d_data * np.log(s2 / (h2 + s2))
              + h2 * np.einsum("ij,ij->i", xs, xs) / (2.0 * s2 * (h2 + s2)))
-    trace = np.full(x.shape[0], d_data * var)
+    trace = np.broadcast_to(d_data * var, (x.shape[0],)).copy()
     cov = None
     if full_cov:
-        cov = np.broadcast_to(np.diag(np.where(on, var, 0.0)), (x.shape[0], d, d)).copy()
+        cov = np.zeros((x.shape[0], d, d))
+        idx = np.flatnonzero(on)
+        cov[:, idx, idx] = np.reshape(var, (-1, 1)) if np.ndim(var) else var
     return PosteriorStats(log_z, mean, trace, None, cov)

@@ -19,6 +19,8 @@ R_MIN, R_MAX = 0.05, 20.0
 PW_MIN, PW_MAX = 0.01, 0.99
 SC_MIN, SC_MAX = 0.0, 10.0
 SEED_MAX = 2**31 - 1
+#: Probe field h along the symmetry axis (bifurcation page).
+H_MIN, H_MAX = -5.0, 5.0
 
 
 def max_queries(n: int, d: int) -> int:

@@ -54,11 +54,11 @@ class Target:
     def is_discrete(self) -> bool:
         return self.data is not None
 
-    def posterior(self, x_tilde, s2: float, full_cov: bool | None = None) -> PosteriorStats:
-        """Posterior moments at x̃ for effective noise s² (§1); see ``empirical_posterior``."""
+    def posterior(self, x_tilde, s2, full_cov: bool | None = None) -> PosteriorStats:
+        """Posterior moments at x̃ for effective noise s² (a number or one per point; §1)."""
         if self.data is not None:
             return empirical_posterior(x_tilde, s2, self.data, full_cov)
-        return self._posterior(x_tilde, float(s2), bool(full_cov))
+        return self._posterior(x_tilde, s2, bool(full_cov))
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """``size`` draws y ~ φ, shape (size, d)."""

@@ -15,6 +15,9 @@ VIEWS = [
     ("/landscape", "Free-energy landscape",
      "Drag the time down and watch F̃(x, t) split from one convex well into a well per data "
      "point: spontaneous symmetry breaking (seed 000 §5–7, Fig. 3)."),
+    ("/bifurcation", "Bifurcation diagram",
+     "Fixed-point paths from every data point merge into a decision tree; the susceptibility "
+     "diverges at the branching and the critical exponents are mean-field (seed 000 §6, seed 004 §5)."),
 ]
 
 

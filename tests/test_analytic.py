@@ -112,3 +112,19 @@ def test_subspace_matches_gaussian_on_its_dimensions():
         np.testing.assert_allclose(getattr(sub, f), getattr(full, f), atol=1e-12)
     part = analytic.gaussian_subspace_posterior(x, s2, h, 2, full_cov=True)
     assert np.all(part.mean[:, 2:] == 0) and np.allclose(part.trace_cov, 2 * h * h * s2 / (h * h + s2))
+
+
+@pytest.mark.parametrize("which", ["sphere", "mixture", "subspace"])
+def test_analytic_noise_per_query_point(which):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((9, 3))
+    s2 = np.geomspace(0.05, 5, 9)
+    post = {"sphere": lambda x, s: analytic.hypersphere_posterior(x, s, 1.2, True),
+            "mixture": lambda x, s: analytic.gaussian_mixture_posterior(
+                x, s, [[1, 0, 0], [-1, 0, 0]], [0.3, 0.7], 0.2, True),
+            "subspace": lambda x, s: analytic.gaussian_subspace_posterior(x, s, 1.3, 2, True)}[which]
+    rows = post(x, s2)
+    for i in range(9):
+        one = post(x[i:i + 1], s2[i])
+        for f in ("log_z", "mean", "trace_cov", "cov"):
+            np.testing.assert_allclose(getattr(rows, f)[i], getattr(one, f)[0], rtol=1e-12, atol=1e-13)

@@ -111,3 +111,29 @@ def test_one_dimensional_probe(duo):
     wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#weights-graph .bars .point")) == 2)
     assert not duo.find_element("#landscape-view").is_displayed()   # no surface option in 1-D
     no_errors(duo)
+
+
+def test_bifurcation_time_and_field(duo):
+    duo.driver.get(duo.server_url + "/bifurcation?target=two_deltas&t=0.5")
+    duo.wait_for_contains_text("#bif-caption", "critical (pitchfork)", timeout=TIMEOUT)
+    assert "First branching found: t = 1" in duo.find_element("#bif-caption").text
+    duo.wait_for_contains_text("#bif-exponents", "mean field 3", timeout=TIMEOUT)
+    lines_before = duo.driver.find_elements(By.CSS_SELECTOR, "#bif-paths .shapelayer path")
+    assert len(lines_before) == 3          # predicted, found, now
+    box = duo.find_element("#ctl-h")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.05", Keys.ENTER)
+    duo.wait_for_contains_text("#bif-caption", "first-order", timeout=TIMEOUT)
+    wait_for(lambda: query(duo).get("h") == "0.05")
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    handle.send_keys(Keys.ARROW_RIGHT)
+    wait_for(lambda: query(duo).get("t") not in (None, "0.5"))
+    no_errors(duo)
+
+
+def test_bifurcation_continuation_runs_in_the_background(duo):
+    duo.driver.get(duo.server_url + "/bifurcation?target=circle&t=0.3")
+    duo.wait_for_contains_text("#bif-caption", "3 merges: 3 pitchforks", timeout=60)
+    assert "First branching found: t = 0.50" in duo.find_element("#bif-caption").text
+    assert duo.driver.find_elements(By.CSS_SELECTOR, "#bif-tree .scatterlayer .trace")
+    no_errors(duo)

@@ -10,7 +10,7 @@ from components.state import default_state
 
 def test_sync_from_url_sets_controls_and_notice(app_context):
     search = "?target=gaussian_points&t=1e9&d=3&n=abc"
-    out = controls.resolve_state("url", search, *([None] * 12), None)
+    out = controls.resolve_state("url", search, *([None] * 13), None)
     url, target, log_t, t, *_, state, notice = out
     assert url is no_update and target == "gaussian_points"
     assert t == 100.0 and log_t == pytest.approx(2.0)
@@ -21,19 +21,20 @@ def test_sync_from_url_sets_controls_and_notice(app_context):
 def test_sync_from_a_control_writes_the_url():
     base = default_state()
     args = ["ctl-logt", "", base["target"], -1.0, base["t"], base["process"], base["sigma"],
-            base["d"], base["n"], base["seed"], base["r"], base["pw"], base["sc"], base["dd"], base]
+            base["d"], base["n"], base["seed"], base["r"], base["pw"], base["sc"], base["dd"], base["h"],
+            base]
     out = controls.resolve_state(*args)
     assert "t=0.1" in out[0] and out[-2]["t"] == pytest.approx(0.1)
     assert out[-1] is None
     # A hand-made request with garbage in every control: clamped, with a notice.
-    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1)
+    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, "h")
     out = controls.resolve_state("ctl-t", "", *garbage, "not a dict")
     assert out[-2]["t"] == 100.0 and out[-1] is not None
 
 
 def test_changing_target_loads_its_defaults():
     base = default_state()
-    values = ("sphere_points", 0, 1.0, "VE", 1.0, 2, 4, 0, 1.0, 0.5, 0.3, 2)
+    values = ("sphere_points", 0, 1.0, "VE", 1.0, 2, 4, 0, 1.0, 0.5, 0.3, 2, 0.0)
     out = controls.resolve_state("ctl-target", "", *values, base)
     state = out[-2]
     assert state["target"] == "sphere_points" and state["d"] == 10 and state["n"] == 50

@@ -90,3 +90,20 @@ def test_bad_inputs_are_refused():
         empirical_posterior(np.zeros((1, 1)), 0.0, data)
     with pytest.raises(ValueError):
         empirical_posterior(np.zeros((1, 2)), 1.0, data)
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_one_noise_per_query_point(n, monkeypatch):
+    # s² given per row equals row-by-row calls with scalar s² (tiny and blocked paths).
+    rng = np.random.default_rng(9)
+    data = DiscreteData(rng.standard_normal((n, 2)), rng.random(n) + 0.2)
+    x = rng.standard_normal((25, 2))
+    s2 = np.geomspace(0.01, 10, 25)
+    monkeypatch.setattr(cp, "BLOCK_ELEMENTS", 200)
+    rows = empirical_posterior(x, s2, data, full_cov=True)
+    for i in (0, 7, 24):
+        one = empirical_posterior(x[i:i + 1], s2[i], data, full_cov=True)
+        for f in ("log_z", "mean", "trace_cov", "participation", "cov"):
+            np.testing.assert_allclose(getattr(rows, f)[i], getattr(one, f)[0], rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError):
+        empirical_posterior(x, s2[:3], data)

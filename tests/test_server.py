@@ -93,3 +93,15 @@ def test_malformed_callback_body_is_refused_without_traceback(gunicorn_url):
     assert r.status_code < 500 or "Traceback" not in r.text
     assert "Traceback" not in r.text
     assert requests.get(gunicorn_url + "/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.browser
+def test_pages_and_background_job_in_chromium_under_gunicorn(gunicorn_url, dash_duo):
+    """The container's server in a real browser: a page renders and a background job
+    (continuation, forked by the DiskcacheManager from a gunicorn worker) completes."""
+    dash_duo.driver.get(gunicorn_url + "/landscape?target=circle&t=0.25")
+    dash_duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=30)
+    dash_duo.driver.get(gunicorn_url + "/bifurcation?target=circle&r=1.5&t=0.3")
+    dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=60)
+    severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+    assert not severe, severe

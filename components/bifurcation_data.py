@@ -1,0 +1,140 @@
+"""What the bifurcation page shows, computed once per state (the time slider excluded) and
+memoized in the flask cache, which the background worker and the web workers share."""
+from __future__ import annotations
+
+import numpy as np
+
+from components.cache import cache
+from components.state import process_of, target_of
+from core.bifurcation import (
+    AXIAL_TARGETS,
+    axis_diagram,
+    axis_roots,
+    critical_exponents,
+    fixed_point_paths,
+    susceptibility,
+    symmetry_axis,
+)
+from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
+
+TIMES = 150
+#: Continuation budget: K² × d per step (K paths, d dims) — 64 points in d = 10 take ~2 s.
+CONTINUATION_MAX_N = 128
+
+
+def paths_key(state: dict) -> tuple:
+    """Cache key of everything the diagram depends on: the state without the time t."""
+    return tuple(sorted((k, v) for k, v in state.items() if k != "t"))
+
+
+def mode_of(state: dict) -> str:
+    """'axis' (exact 1-D root finding), 'paths' (continuation) or 'none' (too large)."""
+    if state["target"] in AXIAL_TARGETS:
+        return "axis"
+    target = target_of(state)
+    if target.is_discrete and target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D:
+        return "paths"
+    return "none"
+
+
+def _s2_range(target, mode):
+    lam = target.top_eigenvalue
+    if mode == "axis":
+        support = float(np.max(np.sum(target.display_points**2, axis=1)))
+        return 0.05 * max(min(lam, support), 1e-12), max(3.0 * support, 20.0 * lam)
+    u = target.data.centred
+    sq = np.sum((u[:, None, :] - u[None, :, :]) ** 2, axis=2)
+    closest = np.min(sq[np.triu_indices(len(u), 1)]) if len(u) > 1 else lam
+    spread = float(np.max(np.sum(u**2, axis=1)))
+    return max(closest / 400.0, 1e-6 * spread), 1.2 * spread + 1e-12
+
+
+def symmetric_pitchfork(state: dict) -> bool:
+    """True when the axial target's transition is critical: no field, equal weights, and a
+    target that breaks a symmetry (a Gaussian does not)."""
+    return (state["target"] in ("two_deltas", "hypersphere", "mixture") and state["h"] == 0
+            and (state["target"] != "two_deltas" or state["pw"] == 0.5))
+
+
+def bifurcation_view(key: tuple, progress=None) -> dict:
+    """Fixed-point paths over the time range, their stability, the tree and the exponents.
+
+    Cached under the key's text (explicit get/set rather than memoize: ``progress``, a
+    callback for the background job, must not enter the key)."""
+    name = "bifurcation:" + repr(key)
+    hit = cache.get(name)
+    if hit is None:
+        hit = _compute(dict(key), progress)
+        cache.set(name, hit)
+    return hit
+
+
+def cached_view(key: tuple) -> dict | None:
+    """The stored result for ``key``, or None if it has not been computed (or expired)."""
+    return cache.get("bifurcation:" + repr(key))
+
+
+def _compute(state: dict, progress) -> dict:
+    target, process = target_of(state), process_of(state)
+    mode = mode_of({**state, "t": 1.0})
+    s2_c = critical_s2(target)
+    out = dict(mode=mode, d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
+               kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)",
+               exponents=None)
+    if mode == "none":
+        return out
+    lo, hi = _s2_range(target, mode)
+    s2 = np.geomspace(lo, hi, TIMES)
+    times = process.time_of_s2(s2)
+    out.update(times=times, s2=s2)
+    if mode == "axis":
+        diagram = axis_diagram(target, s2, times, h=state["h"])
+        axis = symmetry_axis(target)
+        a_rows = process.a(diagram.time)
+        out.update(diagram=dict(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
+                                branch=diagram.branch, curvature=diagram.curvature))
+        stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
+        out["t_meas"] = _axial_branching_time(target, process, s2, stable_count, axis, state["h"])
+        top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
+        chi = susceptibility(target, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
+                             h=state["h"], axis=axis)
+        out["chi"] = dict(time=diagram.time[top], value=chi[top])
+        if symmetric_pitchfork(state):
+            out["exponents"] = critical_exponents(target)
+        if state["target"] == "subspace":
+            out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
+        return out
+    paths = fixed_point_paths(target, s2, times, h=state["h"], progress=progress)
+    plane = principal_plane(target) if target.d >= 2 else None
+    a = process.a(times)[None, :, None]
+    proj = (paths.paths - (plane.origin if plane else 0)) @ (plane.axes.T if plane else np.eye(1))
+    out.update(paths=a * proj, hessian_min=paths.hessian_min, chi_paths=paths.chi,
+               merges=[(m.time, m.left, m.right, m.kind) for m in paths.merges],
+               linkage=paths.linkage, t_meas=paths.merges[-1].time if paths.merges else None,
+               unstable=[(ts, process.a(ts)[:, None] * ((pts - (plane.origin if plane else 0))
+                                                        @ (plane.axes.T if plane else np.eye(1))))
+                         for ts, pts in paths.unstable],
+               data_proj=(target.data.points - (plane.origin if plane else 0))
+               @ (plane.axes.T if plane else np.eye(1)))
+    if any(m.kind == "pitchfork" for m in paths.merges) and not any(m.kind == "fold" for m in paths.merges):
+        out["kind"] = "critical (pitchforks only: a symmetric dataset)"
+    elif any(m.kind == "pitchfork" for m in paths.merges):
+        out["kind"] = "mixed: pitchforks and folds"
+    else:
+        out["kind"] = "first-order (folds: the generic case without symmetry)"
+    return out
+
+
+def _axial_branching_time(target, process, s2, stable_count, axis, h):
+    """The largest time with more than one stable fixed point, refined by bisection in s²."""
+    multi = np.flatnonzero(stable_count > 1)
+    if multi.size == 0 or multi[-1] + 1 >= s2.size:
+        return None
+    lo, hi = s2[multi[-1]], s2[multi[-1] + 1]
+    for _ in range(40):
+        mid = np.sqrt(lo * hi)
+        roots = axis_roots(target, np.array([mid]), axis, h)[0]
+        x = np.outer(roots + h, axis)
+        curv = 1.0 - np.einsum("i,pij,j->p", axis, target.posterior(x, mid, full_cov=True).cov, axis) / mid
+        lo, hi = (mid, hi) if np.sum(curv > 1e-12) > 1 else (lo, mid)
+    return float(process.time_of_s2(np.sqrt(lo * hi)))

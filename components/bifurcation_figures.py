@@ -1,0 +1,193 @@
+"""Figure builders of the bifurcation page."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+from scipy.cluster.hierarchy import dendrogram
+
+from components.figures import BASE_LAYOUT, f32
+
+PALETTE = qualitative.Dark24
+
+
+def _gapped(segments):
+    """Concatenate (x, y) runs into one line with NaN gaps between runs (deliberate masks)."""
+    xs, ys = [], []
+    for x, y in segments:
+        xs += [np.asarray(x, float), [np.nan]]
+        ys += [np.asarray(y, float), [np.nan]]
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _time_markers(fig, view, t_now, rows=(None,)):
+    for row in rows:
+        kw = {} if row is None else dict(row=row, col=1)
+        fig.add_vline(x=view["t_pred"], line=dict(color="#555", dash="dash", width=1.5), **kw)
+        if view.get("t_meas"):
+            fig.add_vline(x=view["t_meas"], line=dict(color="#d62728", dash="dot", width=2), **kw)
+        fig.add_vline(x=t_now, line=dict(color="black", width=2), **kw)
+
+
+def _branch_runs(diagram):
+    """Split each branch of an axis diagram into runs of constant stability."""
+    stable, unstable = [], []
+    for b in np.unique(diagram["branch"]):
+        sel = np.flatnonzero(diagram["branch"] == b)
+        sel = sel[np.argsort(diagram["time"][sel])]
+        flags = diagram["stable"][sel]
+        cuts = np.flatnonzero(np.diff(flags.astype(int))) + 1
+        for run in np.split(np.arange(sel.size), cuts):
+            if run.size:
+                idx = sel[run]
+                (stable if flags[run[0]] else unstable).append((diagram["time"][idx], diagram["x"][idx]))
+    return stable, unstable
+
+
+def paths_figure(view: dict, t_now: float) -> go.Figure:
+    """Fixed-point paths on the top principal axis against log t: stable solid, unstable dashed."""
+    fig = go.Figure()
+    if view["mode"] == "axis":
+        stable, unstable = _branch_runs(view["diagram"])
+        for name, runs, dash in (("stable fixed points", stable, "solid"),
+                                 ("unstable fixed points", unstable, "dash")):
+            x, y = _gapped(runs)
+            fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=name,
+                                     line=dict(width=3 if dash == "solid" else 2, dash=dash,
+                                               color="#1f77b4" if dash == "solid" else "#d62728")))
+    else:
+        clusters = clusters_at(view, t_now)
+        for c, members in enumerate(clusters):
+            x, y = _gapped([(view["times"], view["paths"][j, :, 0]) for j in members])
+            fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=f"group {c + 1}",
+                                     showlegend=False, line=dict(width=2, color=PALETTE[c % len(PALETTE)])))
+        x, y = _gapped([(ts, pts[:, 0]) for ts, pts in view["unstable"]])
+        if x.size:
+            fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="unstable (below a pitchfork)",
+                                     line=dict(width=2, dash="dash", color="#d62728")))
+    _time_markers(fig, view, t_now)
+    fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
+                      legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  black: now)")
+    fig.update_yaxes(title_text="x*·e₁ (process coordinates)")
+    return fig
+
+
+def clusters_at(view: dict, t_now: float) -> list[list[int]]:
+    """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes)."""
+    k = view["paths"].shape[0]
+    parent = list(range(k))
+
+    def find(j):
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    for tau, left, right, _ in view["merges"]:
+        if tau <= t_now:
+            parent[find(right[0])] = find(left[0])
+    groups = {}
+    for j in range(k):
+        groups.setdefault(find(j), []).append(j)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def trace_figure(view: dict, t_now: float) -> go.Figure:
+    """The paths on the top two principal axes, with the fixed points at the current time."""
+    fig = go.Figure()
+    paths = view["paths"]
+    i = int(np.clip(np.searchsorted(view["times"], t_now), 0, len(view["times"]) - 1))
+    for c, members in enumerate(clusters_at(view, t_now)):
+        x, y = _gapped([(paths[j, :, 0], paths[j, :, 1]) for j in members])
+        color = PALETTE[c % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", showlegend=False,
+                                 line=dict(width=1.5, color=color), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=f32(paths[members, i, 0]), y=f32(paths[members, i, 1]), mode="markers",
+                                 showlegend=False, marker=dict(size=11, color=color, line=dict(color="black", width=1)),
+                                 hovertemplate=f"group {c + 1}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=f32(view["data_proj"][:, 0]), y=f32(view["data_proj"][:, 1]), mode="markers",
+                             name="data points", marker=dict(symbol="triangle-up", size=8, color="#ff7f0e")))
+    fig.update_layout(**BASE_LAYOUT, height=430, title=f"Paths in the principal plane (dots: t = {t_now:.3g})",
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(title_text="principal axis 1")
+    fig.update_yaxes(title_text="principal axis 2", scaleanchor="x")
+    return fig
+
+
+def dendrogram_figure(view: dict, t_now: float) -> go.Figure:
+    """The decision tree: merge heights are the branching times τ_jk (log scale).  Links below
+    the current time (groups not yet decided between) are colored; decided ones are grey."""
+    linkage = np.asarray(view["linkage"])
+    fig = go.Figure()
+    if linkage.shape[0] == 0:
+        return fig
+    tree = dendrogram(linkage, no_plot=True)
+    bottom = float(view["times"][0])
+    for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
+        ys = [max(y, bottom) for y in ys]
+        undecided = max(ys) <= t_now
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="text",
+                                 text=f"τ = {max(ys):.4g}",
+                                 line=dict(width=3 if undecided else 1.5,
+                                           color="#2ca02c" if undecided else "#aaa")))
+    fig.add_hline(y=t_now, line=dict(color="black", width=2))
+    leaves = tree["leaves"]
+    fig.update_layout(**BASE_LAYOUT, height=430,
+                      title="Decision tree (green: still undecided at the current t)")
+    fig.update_yaxes(type="log", title_text="branching time τ")
+    fig.update_xaxes(tickvals=[5 + 10 * i for i in range(len(leaves))],
+                     ticktext=[str(j) for j in leaves], title_text="data point",
+                     showticklabels=len(leaves) <= 40)
+    return fig
+
+
+def stability_figure(view: dict, t_now: float) -> go.Figure:
+    """Smallest Hessian eigenvalue of F̃ along the stable paths (0 at a branching) and the
+    top susceptibility χ (diverging there), both against log t."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=("min eigenvalue of ∇²F̃ = I − C/s² on stable paths",
+                                        "susceptibility χ = (I − βC)⁻¹βC, top eigenvalue"))
+    if view["mode"] == "axis":
+        diagram = view["diagram"]
+        stable, _ = _branch_runs({**diagram, "x": diagram["curvature"]})
+        x, y = _gapped(stable)
+        chi_t, chi = view["chi"]["time"], view["chi"]["value"]
+    else:
+        x, y = _gapped([(view["times"], row) for row in view["hessian_min"]])
+        chi_t = np.tile(view["times"], view["chi_paths"].shape[0])
+        chi = view["chi_paths"].ravel()
+    fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="λ_min(∇²F̃)",
+                             line=dict(color="#1f77b4", width=2)), 1, 1)
+    fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=1)
+    ok = np.isfinite(chi) & (chi > 0)
+    order = np.argsort(chi_t[ok])
+    fig.add_trace(go.Scatter(x=f32(chi_t[ok][order]), y=f32(chi[ok][order]), mode="markers", name="χ",
+                             marker=dict(size=4, color="#9467bd")), 2, 1)
+    _time_markers(fig, view, t_now, rows=(1, 2))
+    fig.update_xaxes(type="log")
+    fig.update_xaxes(title_text="t", row=2, col=1)
+    fig.update_yaxes(type="log", row=2, col=1)
+    fig.update_layout(**BASE_LAYOUT, height=480, showlegend=False)
+    return fig
+
+
+def exponents_figure(exponents) -> go.Figure:
+    """Log-log fits for β (m against ε), γ (χ against ε) and δ (h against m) with their lines."""
+    titles = [f"{e.name} = {e.value:.4f} ± {e.stderr:.1g}  (mean field {e.mean_field:g})" for e in exponents]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.08)
+    labels = (("ε = |s² − s²_c|/s²_c", "m"), ("ε", "χ"), ("m", "h"))
+    for i, (e, (xl, yl)) in enumerate(zip(exponents, labels, strict=True)):
+        sign = -1.0 if e.name == "γ" else 1.0
+        coef = np.polyfit(np.log(e.x), np.log(e.y), 1)
+        fig.add_trace(go.Scatter(x=e.x, y=e.y, mode="markers", name=f"{e.name} data",
+                                 marker=dict(size=7, color="#1f77b4")), 1, i + 1)
+        fig.add_trace(go.Scatter(x=e.x, y=np.exp(np.polyval(coef, np.log(e.x))), mode="lines",
+                                 name=f"fit, slope {sign * coef[0]:.3f}", line=dict(color="#d62728")), 1, i + 1)
+        fig.update_xaxes(type="log", title_text=xl, row=1, col=i + 1)
+        fig.update_yaxes(type="log", title_text=yl, row=1, col=i + 1)
+    fig.update_layout(**BASE_LAYOUT, height=330, showlegend=False, title="Critical exponents (log-log fits)")
+    return fig

@@ -1,0 +1,109 @@
+"""Bifurcation: fixed-point paths, stability, susceptibility, critical exponents, the decision tree."""
+import dash
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.bifurcation_data import bifurcation_view, cached_view, mode_of, paths_key
+from components.bifurcation_figures import (
+    dendrogram_figure,
+    exponents_figure,
+    paths_figure,
+    stability_figure,
+    trace_figure,
+)
+from components.figures import empty_figure
+from components.state import parse_state
+
+dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
+                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h"))
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Bifurcation diagram"),
+        html.P("Generation as a cascade of spontaneous symmetry breakings (seed 000 §5–6, seed 004 §5). "
+               "Fixed points solve x̃ = ⟨y⟩(x̃ + h); a path is stable while ∇²F̃ = I − C/s² is positive "
+               "definite, and two paths branch where an eigenvalue reaches 0 — continuously at a "
+               "pitchfork (symmetric targets), or through a fold where one path vanishes and jumps "
+               "(first-order: unequal weights, a field h, or data without symmetry).", className="explain"),
+        html.Div([html.Progress(id="bif-progress", value="0", max="1"),
+                  html.Span(id="bif-status", className="status")], id="bif-running", className="running"),
+        html.Div(id="bif-caption", className="caption"),
+        html.Div([dcc.Graph(id="bif-paths", className="half"), dcc.Graph(id="bif-tree", className="half")],
+                 className="row"),
+        html.Div([dcc.Graph(id="bif-trace", className="half"), dcc.Graph(id="bif-stability", className="half")],
+                 className="row"),
+        dcc.Graph(id="bif-exponents"),
+        dcc.Store(id="bif-key"),
+        dcc.Store(id="bif-ready"),
+    ])
+
+
+def _state(data):
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
+@callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "data"))
+def diagram_key(data, current):
+    """The diagram depends on everything but t: a time change must not recompute it."""
+    key = repr(paths_key(_state(data)))
+    return no_update if key == current else key
+
+
+@callback(Output("bif-ready", "data"), Input("bif-key", "data"), State(ids.STATE, "data"),
+          background=True, running=[(Output("bif-running", "style"), {"display": "flex"}, {"display": "none"})],
+          progress=[Output("bif-progress", "value"), Output("bif-progress", "max"), Output("bif-status", "children")],
+          prevent_initial_call=True)
+def compute_diagram(set_progress, key, data):
+    """Continuation (or root finding) in a background job, reporting progress per time step."""
+    state = _state(data)
+    set_progress(("0", "1", "computing fixed-point paths…"))
+    bifurcation_view(paths_key(state),
+                     progress=lambda i, n: set_progress((str(i), str(n), f"time step {i} of {n}")))
+    return repr(paths_key(state))
+
+
+@callback(Output("bif-paths", "figure"), Output("bif-tree", "figure"), Output("bif-trace", "figure"),
+          Output("bif-stability", "figure"), Output("bif-exponents", "figure"), Output("bif-caption", "children"),
+          Input("bif-ready", "data"), Input(ids.STATE, "data"))
+def render_diagram(_ready, data):
+    """Draw the stored diagram at the current time (no recomputation when only t moves)."""
+    state = _state(data)
+    key = paths_key(state)
+    view = cached_view(key)
+    if view is None:
+        if mode_of(state) == "axis":        # exact root finding is quick: compute it here
+            view = bifurcation_view(key)
+        else:
+            wait = empty_figure("computing…")
+            return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
+    t = state["t"]
+    if view["mode"] == "none":
+        msg = empty_figure("continuation runs for discrete targets with n ≤ 128 and d ≤ 64")
+        return msg, msg, msg, msg, msg, _caption(view, state)
+    paths = paths_figure(view, t)
+    stability = stability_figure(view, t)
+    if view["mode"] == "paths":
+        tree = dendrogram_figure(view, t)
+        trace = trace_figure(view, t) if view["d"] >= 2 else empty_figure("d = 1: see the left panel")
+    else:
+        tree = empty_figure("exact 1-D diagram: the tree is the pitchfork itself")
+        trace = empty_figure("fixed points lie on the symmetry axis (left panel)")
+    expo = (exponents_figure(view["exponents"]) if view["exponents"]
+            else empty_figure("critical exponents: a symmetric pitchfork is needed "
+                              "(two deltas with π₊ = ½, hypersphere or mixture law, h = 0)"))
+    return paths, tree, trace, stability, expo, _caption(view, state)
+
+
+def _caption(view, state):
+    parts = [f"Transition: {view['kind']}. ",
+             f"Predicted instability of the symmetric point (a²Λ = b², Λ = {view['lam']:.4g}): "
+             f"t = {view['t_pred']:.4g}. "]
+    if view.get("t_meas"):
+        parts.append(f"First branching found: t = {view['t_meas']:.4g}. ")
+    if view["mode"] == "paths":
+        kinds = [m[3] for m in view["merges"]]
+        parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")
+    if state["process"] == "VP":
+        parts.append("VP: paths are drawn in the process's coordinates x = e^{−t} x̃. ")
+    return parts
