@@ -4,8 +4,14 @@ import pytest
 from scipy.optimize import brentq
 
 from core.analytic import bessel_ratio
-from core.bifurcation import (axis_diagram, axis_roots, critical_exponents, fixed_point_paths, susceptibility,
-                              symmetry_axis)
+from core.bifurcation import (
+    axis_diagram,
+    axis_roots,
+    critical_exponents,
+    fixed_point_paths,
+    susceptibility,
+    symmetry_axis,
+)
 from core.processes import Process
 from core.targets import make_target
 
