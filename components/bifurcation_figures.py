@@ -170,7 +170,8 @@ def stability_figure(view: dict, t_now: float) -> go.Figure:
     _time_markers(fig, view, t_now, rows=(1, 2))
     fig.update_xaxes(type="log")
     fig.update_xaxes(title_text="t", row=2, col=1)
-    fig.update_yaxes(type="log", row=2, col=1)
+    top = float(np.max(chi[ok])) if ok.any() else 1.0
+    fig.update_yaxes(type="log", range=[np.log10(top) - 4, np.log10(top) + 0.3], row=2, col=1)
     fig.update_layout(**BASE_LAYOUT, height=480, showlegend=False)
     return fig
 
