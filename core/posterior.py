@@ -25,6 +25,8 @@ BLOCK_ELEMENTS = 1 << 17
 MIN_BLOCK_ROWS = 128
 #: Below these sizes a fused numba loop beats BLAS + numpy (measured in bench/kernel.py).
 TINY_N, TINY_D = 8, 8
+#: Relative log-weight below which a weight is held at e^{-80} (no subnormal arithmetic).
+LOG_WEIGHT_FLOOR = -80.0
 #: The full covariance is returned by default only up to this dimension.
 FULL_COV_MAX_D = 16
 _THREADS = max(1, min(2, os.cpu_count() or 1))
@@ -197,6 +199,9 @@ def _blocked(xc, data, s2, full_cov):
             g -= np.outer(1.0 / s2[sl], data.half_sq)
         top = g.max(axis=1, keepdims=True)
         g -= top
+        # Weights below e^{-80} (relative) change nothing in double precision, but their
+        # subnormal squares and products made small-s² calls 4× slower: clamp them.
+        np.maximum(g, LOG_WEIGHT_FLOOR, out=g)
         np.exp(g, out=g)                                 # numpy's vectorized exp
         moments = g @ ext                                # [Σe·u, Σe·|u|², Σe] in one GEMM
         z = moments[:, -1]

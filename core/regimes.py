@@ -1,0 +1,99 @@
+"""Speciation and collapse: the three dynamical regimes of seed 003 (SCIENCE.md §5).
+
+Times are those of the given process; seed 003's formulas are for VP (Ornstein–Uhlenbeck).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate
+
+from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.processes import Process
+from core.targets import Target
+
+
+def speciation_time(target: Target, process: Process) -> float:
+    """t_s where the top data eigenvalue meets the noise, a²Λ = b² (§3, §5); for VP this is
+    ½ log(1 + Λ) ≈ ½ log Λ, seed 003's t_s, for large Λ."""
+    return float(process.time_of_s2(target.top_eigenvalue))
+
+
+def mixture_collapse_time(n: int, d: int, var_c: float) -> float:
+    """Seed 003 eq. 10 (VP): t_C = ½ log(1 + σ_c² / (n^{2/d} − 1))."""
+    return float(0.5 * np.log1p(var_c / np.expm1(2.0 * np.log(n) / d)))
+
+
+def phi_closed_form(t, m_norm: float, var_c: float) -> np.ndarray:
+    """Cloning probability for the two-Gaussian mixture ±m (seed 003 eq. 6, VP):
+
+    φ(t) = ½∫dy [G₊² + G₋²]/(G₊ + G₋),  G± = N(y; ±|m|e^{−t}, Γ_t),  Γ_t = Δ_t + σ_c²e^{−2t}.
+    """
+    out = []
+    for tt in np.atleast_1d(t):
+        mean = m_norm * np.exp(-tt)
+        gamma = -np.expm1(-2 * tt) + var_c * np.exp(-2 * tt)
+        sd = np.sqrt(gamma)
+
+        def integrand(y, mean=mean, sd=sd):
+            # ½(G₊² + G₋²)/(G₊ + G₋) = ½ G₊ (1 + r²)/(1 + r) with r = G₋/G₊ = e^{−2ym/Γ}
+            g_plus = np.exp(-0.5 * ((y - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+            r = np.exp(-2 * y * mean / sd**2)
+            return 0.5 * g_plus * (1 + r * r) / (1 + r) if r < 1e150 else 0.5 * g_plus * r
+        # the integrand is even in y: twice the half line
+        half = integrate.quad(integrand, 0, mean + 12 * sd, limit=200)[0]
+        out.append(2 * half)
+    return np.array(out)
+
+
+def last_change_times(nearest, times) -> np.ndarray:
+    """Per-trajectory collapse time (seed 003 Fig. 5): the last recorded time at which the
+    nearest-neighbour index μ* changed (times decreasing); the first time if it never did."""
+    nearest = np.asarray(nearest)
+    changed = nearest[1:] != nearest[:-1]                   # (F − 1, M)
+    idx = np.where(changed.any(axis=0), changed.shape[0] - np.argmax(changed[::-1], axis=0), 0)
+    return np.asarray(times)[idx]
+
+
+@dataclass(frozen=True)
+class CloningResult:
+    """φ(t): probability that two clones made at time t end in the same class, and φ_C(t):
+    on the same training point (discrete targets), each with its binomial standard error."""
+
+    times: np.ndarray
+    phi: np.ndarray
+    phi_se: np.ndarray
+    phi_c: np.ndarray | None
+    phi_c_se: np.ndarray | None
+
+
+def cloning_experiment(target: Target, process: Process, clone_times, classify, pairs: int, t_max: float,
+                       t_min: float, steps: int, rng: np.random.Generator, progress=None) -> CloningResult:
+    """Run ``pairs`` backward trajectories from t_max to each clone time t, copy each, run both
+    copies on to t_min with independent noise (SDE), and count agreements of ``classify``
+    (final positions → class labels) and, for discrete targets, of the nearest data point."""
+    grid = reverse_times(t_min, t_max, steps)
+    phi, phi_c = [], []
+    for i, t_clone in enumerate(np.sort(np.asarray(clone_times, float))[::-1]):
+        first = grid[grid > t_clone]
+        x = initial_particles(process, t_max, target, pairs, rng)
+        if first.size > 1:
+            x = reverse_trajectories(target, process, x, np.r_[first, t_clone], rng=rng, record_every=10**9).final
+        rest = np.r_[t_clone, grid[grid < t_clone]]
+        ends = [reverse_trajectories(target, process, x, rest, rng=rng, record_every=10**9).final
+                for _ in range(2)]
+        phi.append(np.mean(classify(ends[0]) == classify(ends[1])))
+        if target.is_discrete:
+            from core.dynamics import nearest_index
+            a = float(process.a(t_min))
+            phi_c.append(np.mean(nearest_index(target, ends[0], a) == nearest_index(target, ends[1], a)))
+        if progress is not None:
+            progress(i + 1, len(clone_times))
+    times = np.sort(np.asarray(clone_times, float))[::-1]
+    se = lambda p: np.sqrt(np.maximum(np.asarray(p) * (1 - np.asarray(p)), 1.0 / pairs) / pairs)
+    phi = np.array(phi)
+    if target.is_discrete:
+        phi_c = np.array(phi_c)
+        return CloningResult(times, phi, se(phi), phi_c, se(phi_c))
+    return CloningResult(times, phi, se(phi), None, None)

@@ -1,0 +1,93 @@
+"""Reverse dynamics, speciation, collapse and cloning (SCIENCE.md §4–5; seed 003)."""
+import numpy as np
+import pytest
+
+from core.dynamics import initial_particles, nearest_index, reverse_times, reverse_trajectories
+from core.processes import Process
+from core.regimes import cloning_experiment, last_change_times, mixture_collapse_time, phi_closed_form, speciation_time
+from core.targets import make_target
+
+
+@pytest.mark.parametrize("process", [Process("VE", 1.0), Process("VP")], ids=["VE", "VP"])
+@pytest.mark.parametrize("sde", [True, False], ids=["SDE", "ODE"])
+def test_gaussian_target_end_distribution(process, sde):
+    # N(0, h²I) in d = 3: the reverse process must end at N(0, a²h² + b²) at t_min.
+    h, d, p = 1.5, 3, 4000
+    target = make_target("subspace", d=d, r=h, dd=d)
+    t_max = 30.0 if process.kind == "VE" else 6.0
+    times = reverse_times(1e-3, t_max, 400)
+    rng = np.random.default_rng(1)
+    x0 = initial_particles(process, t_max, target, p, rng)
+    end = reverse_trajectories(target, process, x0, times, sde=sde, rng=rng, record_every=1000).final
+    var = float(process.a(1e-3)) ** 2 * h * h + float(process.b2(1e-3))
+    se_mean = np.sqrt(var / p)
+    assert np.all(np.abs(end.mean(0)) < 4 * se_mean)
+    se_var = var * np.sqrt(2 / p)
+    # Euler on 400 geometric steps adds a bias of about 1%: allow it beside 4 standard errors.
+    assert np.all(np.abs(end.var(0) - var) < 4 * se_var + 0.015 * var)
+
+
+def test_ode_is_deterministic():
+    target, proc = make_target("gaussian_points", d=2, n=20, seed=3), Process("VP")
+    times = reverse_times(1e-3, 4.0, 100)
+    x0 = initial_particles(proc, 4.0, target, 50, np.random.default_rng(0))
+    one = reverse_trajectories(target, proc, x0, times, sde=False, rng=np.random.default_rng(1)).final
+    two = reverse_trajectories(target, proc, x0, times, sde=False, rng=np.random.default_rng(2)).final
+    np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("key", ["two_deltas", "circle", "gaussian_points", "mixture", "hypersphere"])
+@pytest.mark.parametrize("kind", ["VE", "VP"])
+def test_no_nan_down_to_t_min(key, kind):
+    target = make_target(key, d=2, n=30)
+    proc = Process(kind, 1.0)
+    times = reverse_times(1e-4, 20.0 if kind == "VE" else 5.0, 120)
+    rng = np.random.default_rng(0)
+    tr = reverse_trajectories(target, proc, initial_particles(proc, times[0], target, 300, rng), times,
+                              rng=rng, record_every=10, track_nearest=50)
+    assert np.isfinite(tr.frames).all() and np.isfinite(tr.final).all()
+    assert tr.times[0] == times[0] and tr.times[-1] == times[-1]
+    if target.is_discrete:   # the SDE collapses onto the data: every particle ends near a point
+        dist = np.linalg.norm(tr.final[:, None] - target.data.points[None], axis=2).min(1)
+        assert np.median(dist) < 0.05
+
+
+def test_tiny_and_general_integrators_agree(monkeypatch):
+    import core.dynamics as dyn
+    target, proc = make_target("circle", n=4), Process("VE")
+    times = reverse_times(1e-3, 5.0, 80)
+    x0 = initial_particles(proc, 5.0, target, 40, np.random.default_rng(0))
+    tiny = reverse_trajectories(target, proc, x0, times, rng=np.random.default_rng(5)).final
+    monkeypatch.setattr(dyn, "TINY_N", 0)
+    general = reverse_trajectories(target, proc, x0, times, rng=np.random.default_rng(5)).final
+    np.testing.assert_allclose(tiny, general, atol=1e-9)
+
+
+def test_cloning_matches_eq6():
+    # d = 8, μ̃ = σ_c = 1 with the mixture's analytic score (seed 003 eq. 6).
+    target, proc = make_target("mixture", d=8, r=1.0, sc=1.0), Process("VP")
+    m = target.display_points[0]
+    res = cloning_experiment(target, proc, [0.3, 0.8, 1.5], lambda x: np.sign(x @ m), 1500, 5.0, 1e-3, 150,
+                             np.random.default_rng(0))
+    theory = phi_closed_form(res.times, np.sqrt(8.0), 1.0)
+    assert np.all(np.abs(res.phi - theory) < 3 * res.phi_se + 0.01)
+
+
+def test_phi_closed_form_limits_and_speciation():
+    np.testing.assert_allclose(phi_closed_form([0.0], 30.0, 1.0), 1.0, atol=1e-12)
+    np.testing.assert_allclose(phi_closed_form([20.0], 3.0, 1.0), 0.5, atol=1e-6)
+    # φ(t_s) ≈ 0.775 for μ̃ = σ_c = 1 at large d (seed 003 Fig. 2), t_s = ½ log Λ.
+    d = 2000
+    assert phi_closed_form([0.5 * np.log(d + 1)], np.sqrt(d), 1.0)[0] == pytest.approx(0.775, abs=0.002)
+    mix = make_target("mixture", d=d, r=1.0, sc=1.0)
+    assert speciation_time(mix, Process("VP")) == pytest.approx(0.5 * np.log(d + 2), rel=1e-12)
+
+
+def test_collapse_time_formula_and_last_change():
+    assert mixture_collapse_time(20_000, 20, 1.0) == pytest.approx(0.5 * np.log(1 + 1 / (20_000 ** 0.1 - 1)))
+    assert mixture_collapse_time(10**6, 4, 1.0) < 0.01 < mixture_collapse_time(100, 40, 1.0)
+    nearest = np.array([[0, 1], [2, 1], [2, 3], [2, 3]])
+    np.testing.assert_array_equal(last_change_times(nearest, [4.0, 3.0, 2.0, 1.0]), [3.0, 2.0])
+    target = make_target("gaussian_points", d=2, n=10, seed=0)
+    idx = nearest_index(target, target.data.points * 0.5, 0.5)
+    np.testing.assert_array_equal(idx, np.arange(10))
