@@ -68,9 +68,9 @@ def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool 
     """Integrate particles ``x0`` (P, d) backwards along ``times`` (decreasing).
 
     ``projection``: (origin (d,), axes (k, d)) applied to recorded frames, so memory is
-    O(F·P·k), not O(F·P·d).  ``track_nearest``: record μ* for the first that many particles.  Tiny discrete targets run one fused numba loop; the others
-    call the posterior kernel once per step (BLAS + numpy).  ``progress(i, n)`` is called
-    every recorded frame.
+    O(F·P·k), not O(F·P·d).  ``track_nearest``: record μ* for the first that many particles.
+    Tiny discrete targets run one fused numba loop; the others call the posterior kernel once
+    per step (BLAS + numpy).  ``progress(i, n)`` is called every recorded frame.
     """
     rng = np.random.default_rng() if rng is None else rng
     times = np.asarray(times, float)
