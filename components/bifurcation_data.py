@@ -126,7 +126,8 @@ def _compute(state: dict, progress) -> dict:
 
 
 def _axial_branching_time(target, process, s2, stable_count, axis, h):
-    """The largest time with more than one stable fixed point, refined by bisection in s²."""
+    """The largest time with more than one stable fixed point, refined by bisection in s²
+    (roots closer than the root-finding grid are resolved by the curvature test below)."""
     multi = np.flatnonzero(stable_count > 1)
     if multi.size == 0 or multi[-1] + 1 >= s2.size:
         return None
@@ -136,5 +137,8 @@ def _axial_branching_time(target, process, s2, stable_count, axis, h):
         roots = axis_roots(target, np.array([mid]), axis, h, grid=201)[0]
         x = np.outer(roots + h, axis)
         curv = 1.0 - np.einsum("i,pij,j->p", axis, target.posterior(x, mid, full_cov=True).cov, axis) / mid
-        lo, hi = (mid, hi) if np.sum(curv > 1e-12) > 1 else (lo, mid)
+        # In 1-D roots alternate stable/unstable, so an unstable root means two stable ones even
+        # when the grid cannot resolve them (near a pitchfork they are √(t_c − t) apart).
+        branched = np.sum(curv > 1e-12) > 1 or np.any(curv < -1e-12)
+        lo, hi = (mid, hi) if branched else (lo, mid)
     return float(process.time_of_s2(np.sqrt(lo * hi)))

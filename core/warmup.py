@@ -9,7 +9,10 @@ import time
 
 import numpy as np
 
+from core.dynamics import reverse_trajectories
 from core.posterior import DiscreteData, empirical_posterior
+from core.processes import Process
+from core.targets import make_target
 
 
 def warm_kernels() -> float:
@@ -18,4 +21,8 @@ def warm_kernels() -> float:
     tiny = DiscreteData(np.array([[1.0], [-1.0]]), np.ones(2))
     for full_cov in (False, True):
         empirical_posterior(np.zeros((3, 1)), 1.0, tiny, full_cov)
+    deltas = make_target("two_deltas", d=1)
+    for sde in (True, False):
+        reverse_trajectories(deltas, Process("VE"), np.zeros((2, 1)), np.array([1.0, 0.5, 0.1]), sde=sde,
+                             rng=np.random.default_rng(0))
     return time.perf_counter() - start

@@ -18,6 +18,9 @@ VIEWS = [
     ("/bifurcation", "Bifurcation diagram",
      "Fixed-point paths from every data point merge into a decision tree; the susceptibility "
      "diverges at the branching and the critical exponents are mean-field (seed 000 §6, seed 004 §5)."),
+    ("/particles", "Reverse diffusion",
+     "A cloud of particles runs the reverse process in your browser: it splits into classes at the "
+     "speciation time and collapses onto training points at the collapse time (seed 003)."),
 ]
 
 

@@ -2,6 +2,7 @@
 import time
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -136,4 +137,30 @@ def test_bifurcation_continuation_runs_in_the_background(duo):
     duo.wait_for_contains_text("#bif-caption", "3 merges: 3 pitchforks", timeout=60)
     assert "First branching found: t = 0.50" in duo.find_element("#bif-caption").text
     assert duo.driver.find_elements(By.CSS_SELECTOR, "#bif-tree .scatterlayer .trace")
+    no_errors(duo)
+
+
+def test_particles_play_and_pause(duo):
+    duo.driver.get(duo.server_url + "/particles?target=circle&t=50")
+    duo.wait_for_contains_text("#particles-status", "loaded", timeout=60)
+    clock = duo.find_element("#particles-clock")
+    wait_for(lambda: clock.get_attribute("data-frame") is not None)
+    start = int(clock.get_attribute("data-frame"))
+    duo.find_element("#particles-play").click()
+    wait_for(lambda: int(clock.get_attribute("data-frame")) > start + 5)
+    duo.find_element("#particles-pause").click()
+    time.sleep(0.3)
+    paused_at = int(clock.get_attribute("data-frame"))
+    time.sleep(1.0)
+    assert int(clock.get_attribute("data-frame")) == paused_at
+    renders = duo.driver.execute_script("return window.DTL_particles.renders")
+    assert renders > 5
+    # The fan and the caption are drawn from the same run; the slider scrubs the frame.
+    duo.wait_for_contains_text("#particles-caption", "Speciation t_s", timeout=TIMEOUT)
+    box = duo.find_element("#ctl-t")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.01", Keys.ENTER)
+    def clock_time():
+        return float(clock.text.split("t = ")[1].split(" ")[0])
+    wait_for(lambda: abs(np.log(clock_time() / 0.01)) < 0.05)   # nearest recorded frame
     no_errors(duo)

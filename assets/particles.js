@@ -1,0 +1,100 @@
+/* Particles page: the reverse-diffusion animation runs here, in the browser.
+ * The server sends one run (float32 frames as base64); requestAnimationFrame advances the
+ * frames and Plotly.restyle redraws only the particle trace.  Nothing is re-sent per frame. */
+(function () {
+  const anim = { frames: 0, count: 0, xs: [], ys: [], times: [], frame: 0, playing: false,
+                 speed: 1, last: null, renders: 0, t_s: null, t_c: null, secondsPerRun: 8 };
+  window.DTL_particles = anim;
+
+  function graphDiv() {
+    const el = document.getElementById("particles-graph");
+    return el ? el.querySelector(".js-plotly-plot") : null;
+  }
+
+  function decode(b64) {
+    const raw = atob(b64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return new Float32Array(bytes.buffer);
+  }
+
+  function regime(t) {
+    if (anim.t_s !== null && t > anim.t_s) return "regime I (noise: before speciation)";
+    if (anim.t_c !== null && t < anim.t_c) return "regime III (collapse onto training points)";
+    return "regime II (classes formed, not yet collapsed)";
+  }
+
+  function render() {
+    const gd = graphDiv();
+    if (!gd || !anim.frames) return;
+    const f = Math.max(0, Math.min(anim.frames - 1, Math.floor(anim.frame)));
+    Plotly.restyle(gd, { x: [anim.xs[f]], y: [anim.ys[f]] }, [0]);
+    anim.renders += 1;
+    const clock = document.getElementById("particles-clock");
+    if (clock) {
+      const t = anim.times[f];
+      clock.textContent = "frame " + (f + 1) + " / " + anim.frames + " · t = " + t.toPrecision(3) + " · " + regime(t);
+      clock.dataset.frame = String(f);
+    }
+  }
+
+  function nearestFrame(t) {
+    let best = 0;
+    for (let f = 1; f < anim.frames; f++) {
+      if (Math.abs(Math.log(anim.times[f] / t)) < Math.abs(Math.log(anim.times[best] / t))) best = f;
+    }
+    return best;
+  }
+
+  function tick(now) {
+    if (!anim.playing) { anim.last = null; return; }
+    if (anim.last !== null) {
+      anim.frame += (now - anim.last) / 1000 * anim.speed * anim.frames / anim.secondsPerRun;
+      if (anim.frame >= anim.frames - 1) { anim.frame = anim.frames - 1; anim.playing = false; }
+    }
+    anim.last = now;
+    render();
+    if (anim.playing) window.requestAnimationFrame(tick);
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    particles: {
+      load: function (run, state) {
+        if (!run || !run.frames_b64) return "";
+        const flat = decode(run.frames_b64);
+        const [F, P, K] = run.shape;
+        anim.frames = F; anim.count = P; anim.times = run.times; anim.xs = []; anim.ys = [];
+        for (let f = 0; f < F; f++) {
+          const x = new Float32Array(P), y = new Float32Array(P);
+          for (let p = 0; p < P; p++) { x[p] = flat[(f * P + p) * K]; y[p] = flat[(f * P + p) * K + 1]; }
+          anim.xs.push(x); anim.ys.push(y);
+        }
+        anim.t_s = run.t_s; anim.t_c = run.t_c; anim.frame = nearestFrame(state ? state.t : run.times[0]);
+        anim.playing = false;
+        setTimeout(render, 0);
+        return "loaded " + F + " frames of " + P + " particles";
+      },
+      play: function (n) {
+        if (!n || !anim.frames) return window.dash_clientside.no_update;
+        if (anim.frame >= anim.frames - 1) anim.frame = 0;
+        if (!anim.playing) { anim.playing = true; window.requestAnimationFrame(tick); }
+        return "playing";
+      },
+      pause: function (n) {
+        if (!n) return window.dash_clientside.no_update;
+        anim.playing = false;
+        return "paused";
+      },
+      speed: function (value) {
+        anim.speed = Number(value) || 1;
+        return window.dash_clientside.no_update;
+      },
+      scrub: function (state) {
+        if (!state || !anim.frames || anim.playing) return window.dash_clientside.no_update;
+        anim.frame = nearestFrame(state.t);
+        render();
+        return window.dash_clientside.no_update;
+      }
+    }
+  });
+})();

@@ -1,0 +1,172 @@
+"""Particles: live reverse diffusion, speciation and collapse, the cloning experiment (seed 003)."""
+import dash
+import numpy as np
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from components import ids
+from components.figures import empty_figure
+from components.particles_data import PARTICLE_CHOICES, run_params, simulate
+from components.particles_figures import cloning_figure, collapse_figure, fan_figure, particles_figure
+from components.state import parse_state, process_of, target_of
+from core.regimes import cloning_experiment, phi_closed_form
+
+dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
+                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
+
+CLONE_PAIRS, CLONE_STEPS = 600, 120
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Reverse diffusion: speciation and collapse"),
+        html.P("Particles start as noise at t_max and run the reverse process down to t_min with the exact "
+               "score of the target (seed 003 Fig. 1). Each is colored by where it ends: the cloud splits into "
+               "classes at the speciation time t_s (a²Λ = b²) and, for a finite dataset, falls onto individual "
+               "training points at the collapse time t_C. The time slider scrubs; Play animates in the browser.",
+               className="explain"),
+        html.Div([
+            html.Label("Particles"),
+            dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
+                         value=2_000, clearable=False, style={"width": "8rem"}),
+            dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
+                                                              {"label": " ODE (probability flow)", "value": "ode"}],
+                           value="sde", inline=True),
+            html.Button("New run (new seed)", id="particles-rerun", n_clicks=0),
+            html.Button("▶ Play", id="particles-play", n_clicks=0),
+            html.Button("❚❚ Pause", id="particles-pause", n_clicks=0),
+            html.Label("Speed"),
+            dcc.Dropdown(id="particles-speed", options=[{"label": f"{s}×", "value": s} for s in (0.25, 0.5, 1, 2, 4)],
+                         value=1, clearable=False, style={"width": "7rem"}),
+        ], className="options"),
+        html.Div([html.Progress(id="particles-progress", value="0", max="1"), html.Span(id="particles-progress-text")],
+                 id="particles-running", className="running"),
+        html.Div([html.Span(id="particles-clock", className="clock"), html.Span(id="particles-status")],
+                 className="options"),
+        html.Div(id="particles-caption", className="caption"),
+        html.Div([dcc.Graph(id="particles-graph", className="half", figure=empty_figure("computing the run…", 560)),
+                  dcc.Graph(id="particles-fan", className="half")], className="row"),
+        dcc.Graph(id="particles-collapse"),
+        html.H2("Cloning experiment"),
+        html.P("Copies of one backward trajectory made at time t run on with independent noise; φ(t) is the "
+               "probability that both end in the same class (φ_C: on the same training point). For the Gaussian "
+               "mixture under VP, eq. 6 of seed 003 gives φ in closed form.", className="explain"),
+        html.Div([html.Button("Run cloning experiment", id="cloning-run", n_clicks=0),
+                  html.Progress(id="cloning-progress", value="0", max="1")], className="options"),
+        dcc.Graph(id="cloning-graph", figure=empty_figure("press “Run cloning experiment”", 380)),
+        dcc.Store(id="particles-key"),
+        dcc.Store(id="particles-run"),
+        html.Div(id="particles-sink", style={"display": "none"}),
+    ])
+
+
+def _state(data):
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
+def _run_key(state, count, dynamics, rerun):
+    params = run_params(count, dynamics, rerun)
+    return repr((sorted((k, v) for k, v in state.items() if k != "t"), sorted(params.items())))
+
+
+@callback(Output("particles-key", "data"), Input(ids.STATE, "data"), Input("particles-count", "value"),
+          Input("particles-dynamics", "value"), Input("particles-rerun", "n_clicks"), State("particles-key", "data"))
+def run_key(data, count, dynamics, rerun, current):
+    """A new run only when something but the time changes."""
+    key = _run_key(_state(data), count, dynamics, rerun)
+    return no_update if key == current else key
+
+
+@callback(Output("particles-run", "data"), Output("particles-graph", "figure"), Input("particles-key", "data"),
+          State(ids.STATE, "data"), State("particles-count", "value"), State("particles-dynamics", "value"),
+          State("particles-rerun", "n_clicks"), background=True, prevent_initial_call=True,
+          running=[(Output("particles-running", "style"), {"display": "flex"}, {"display": "none"})],
+          progress=[Output("particles-progress", "value"), Output("particles-progress", "max"),
+                    Output("particles-progress-text", "children")])
+def run_particles(set_progress, _key, data, count, dynamics, rerun):
+    """Integrate the particles (background job), then send the run to the browser once."""
+    state, params = _state(data), run_params(count, dynamics, rerun)
+    run = simulate(state, params, progress=lambda i, n: set_progress((str(i), str(n), f"frame {i} of {n}")))
+    first = _first_frame(run)
+    reg = run["regimes"]
+    t_c = reg["t_c_measured"] if reg["t_c_measured"] is not None else reg["t_c_theory"]
+    payload = {"frames_b64": run["frames_b64"], "shape": run["shape"], "times": run["times"].tolist(),
+               "t_s": reg["t_s"], "t_c": t_c}
+    return payload, particles_figure(run, first)
+
+
+def _first_frame(run):
+    import base64
+    flat = np.frombuffer(base64.b64decode(run["frames_b64"]), dtype="<f4")
+    _, p, k = run["shape"]
+    return flat[: p * k].reshape(p, k)
+
+
+@callback(Output("particles-fan", "figure"), Output("particles-collapse", "figure"),
+          Output("particles-caption", "children"), Input("particles-run", "data"), Input(ids.STATE, "data"),
+          State("particles-count", "value"), State("particles-dynamics", "value"),
+          State("particles-rerun", "n_clicks"))
+def render_side(payload, data, count, dynamics, rerun):
+    """Density fan, collapse panel and regime caption at the current time (the run is cached)."""
+    if not payload:
+        wait = empty_figure("computing…")
+        return wait, wait, "Running the particles (see the progress bar)."
+    state, params = _state(data), run_params(count, dynamics, rerun)
+    run = simulate(state, params)
+    t = state["t"]
+    collapse = (collapse_figure(run, t) if run["nearest"] is not None
+                else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
+    return fan_figure(run, t), collapse, _caption(run, t, state)
+
+
+def _caption(run, t, state):
+    reg = run["regimes"]
+    t_c = reg["t_c_measured"] if reg["t_c_measured"] is not None else reg["t_c_theory"]
+    if t > reg["t_s"]:
+        regime = "I (noise: before speciation)"
+    elif t_c is not None and t < t_c:
+        regime = "III (collapsed onto training points)"
+    else:
+        regime = "II (classes formed, not collapsed)"
+    parts = [f"At t = {t:.3g}: regime {regime}. Speciation t_s = {reg['t_s']:.3g} (a²Λ = b²). "]
+    if reg["t_c_theory"] is not None:
+        parts.append(f"Collapse t_C = {reg['t_c_theory']:.3g} (seed 003 eq. 10). ")
+    if reg["t_c_measured"] is not None:
+        parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg['t_c_measured']:.3g}. ")
+    parts.append(f"{run['particles']:,} particles, {len(run['times'])} frames, "
+                 f"{'SDE' if run['sde'] else 'probability-flow ODE'}, {state['process']}.")
+    return parts
+
+
+@callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),
+          background=True, prevent_initial_call=True,
+          progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
+def run_cloning(set_progress, _n, data):
+    """The cloning experiment over eight clone times around t_s (background job)."""
+    from components.particles_data import end_labels, time_range
+    from core.regimes import speciation_time
+    state = _state(data)
+    target, process = target_of(state), process_of(state)
+    t_min, t_max = time_range(target, process)
+    t_s = speciation_time(target, process)
+    clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
+    result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
+                                t_max, t_min, CLONE_STEPS, np.random.default_rng(state["seed"]),
+                                progress=lambda i, n: set_progress((str(i), str(n))))
+    out = dict(times=result.times, phi=result.phi, phi_se=result.phi_se, phi_c=result.phi_c,
+               phi_c_se=result.phi_c_se, t_s=t_s, theory_t=None, theory=None)
+    if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
+        grid = np.geomspace(clone_times.min(), clone_times.max(), 60)
+        out.update(theory_t=grid, theory=phi_closed_form(grid, np.sqrt(target.d) * state["r"], state["sc"] ** 2))
+    return cloning_figure(out)
+
+
+clientside_callback(ClientsideFunction("particles", "load"), Output("particles-status", "children"),
+                    Input("particles-run", "data"), State(ids.STATE, "data"))
+clientside_callback(ClientsideFunction("particles", "play"), Output("particles-play", "className"),
+                    Input("particles-play", "n_clicks"))
+clientside_callback(ClientsideFunction("particles", "pause"), Output("particles-pause", "className"),
+                    Input("particles-pause", "n_clicks"))
+clientside_callback(ClientsideFunction("particles", "speed"), Output("particles-speed", "className"),
+                    Input("particles-speed", "value"))
+clientside_callback(ClientsideFunction("particles", "scrub"), Output("particles-sink", "children"),
+                    Input(ids.STATE, "data"))
