@@ -14,7 +14,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info
 
-from bench import diagrams, kernel, pages
+from bench import diagrams, kernel, pages, particles
 
 
 def machine() -> dict:
@@ -46,7 +46,15 @@ def main() -> None:
     print("\nbifurcation computations (uncached)")
     for r in diagram_rows:
         print(f"  {r['case']}: {r['seconds'] * 1e3:.0f} ms")
+    particle_run = particles.server_run(repeats=1 if args.quick else 2)
+    fps_rows = particles.browser_fps()
+    print(f"\nparticles: {particle_run['case']}: {particle_run['seconds']:.2f} s")
+    for r in fps_rows:
+        print(f"  animation in headless Chromium (software WebGL), {r['particles']:,} particles: {r['fps']:.1f} fps")
     checks = kernel.targets(kernel_rows) + [
+        (particle_run["case"] + " ≤ 1 s", particle_run["seconds"] <= 1.0, f"{particle_run['seconds']:.2f} s"),
+        *[(f"animation ≥ 30 fps at {r['particles']:,} particles", r["fps"] >= 30, f"{r['fps']:.1f} fps")
+          for r in fps_rows if r["target_fps"]]] + [
         (f"page p95 ≤ 100 ms: {r['case']}", r["p95"] <= 100, f"{r['p95']:.0f} ms") for r in page_rows] + [
         (f"{r['case']} ≤ {r['target_s']:g} s", r["seconds"] <= r["target_s"], f"{r['seconds']:.2f} s")
         for r in diagram_rows]
@@ -55,6 +63,7 @@ def main() -> None:
         print(f"  {'✓' if met else '✗'} {text}: {value}")
     out = Path(__file__).parent / "results" / "latest.json"
     out.write_text(json.dumps(dict(machine=info, kernel=kernel_rows, pages=page_rows, diagrams=diagram_rows,
+                                   particles=dict(server=particle_run, browser=fps_rows),
                                    targets=[dict(target=t, met=m, value=v) for t, m, v in checks]),
                               indent=2))
     print(f"\nwrote {out}")

@@ -14,11 +14,17 @@ CLASS_COLORS = qualitative.Set1
 
 def particles_figure(run: dict, first_frame: np.ndarray) -> go.Figure:
     """Particles at the first frame (scattergl, colored by where they end) over the data."""
-    colors = np.array(CLASS_COLORS)[np.asarray(run["labels"]) % len(CLASS_COLORS)]
+    labels = np.asarray(run["labels"]) % len(CLASS_COLORS)
+    k = len(CLASS_COLORS)
+    # numeric colors on a stepped colorscale: restyling x/y then never re-parses color strings
+    # (plotly.js drops a scale whose positions repeat: each step ends just before the next)
+    scale = [[min(1.0, (i + e) / k - (1e-6 if e else 0.0)), c] for i, c in enumerate(CLASS_COLORS) for e in (0, 1)]
+    scale[-1][0] = 1.0
     span = run["span"]
     fig = go.Figure([
         go.Scattergl(x=f32(first_frame[:, 0]), y=f32(first_frame[:, 1]), mode="markers", name="particles",
-                     marker=dict(size=3 if run["particles"] > 5000 else 4, color=colors.tolist(), opacity=0.7),
+                     marker=dict(size=3 if run["particles"] > 5000 else 4, color=labels.astype(np.float32) + 0.5,
+                                 colorscale=scale, cmin=0, cmax=k, opacity=0.7),
                      hoverinfo="skip"),
         go.Scatter(x=f32(run["data_uv"][:, 0]), y=f32(run["data_uv"][:, 1]), mode="markers", name="data points",
                    marker=dict(symbol="triangle-up", size=8, color="black", line=dict(color="white", width=1))),

@@ -16,7 +16,9 @@ dash.register_page(__name__, path="/particles", name="Particles", title="Reverse
 CLONE_PAIRS, CLONE_STEPS = 600, 120
 
 
-def layout(**_query):
+def layout(particles=None, dynamics=None, **_query):
+    """``?particles=5000&dynamics=ode`` in the link preset the run settings (validated)."""
+    preset = run_params(particles if particles is not None else 2_000, dynamics, 0)
     return html.Div([
         html.H1("Reverse diffusion: speciation and collapse"),
         html.P("Particles start as noise at t_max and run the reverse process down to t_min with the exact "
@@ -27,10 +29,10 @@ def layout(**_query):
         html.Div([
             html.Label("Particles"),
             dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
-                         value=2_000, clearable=False, style={"width": "8rem"}),
+                         value=preset["particles"], clearable=False, style={"width": "8rem"}),
             dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
                                                               {"label": " ODE (probability flow)", "value": "ode"}],
-                           value="sde", inline=True),
+                           value="sde" if preset["sde"] else "ode", inline=True),
             html.Button("New run (new seed)", id="particles-rerun", n_clicks=0),
             html.Button("▶ Play", id="particles-play", n_clicks=0),
             html.Button("❚❚ Pause", id="particles-pause", n_clicks=0),
