@@ -56,7 +56,6 @@ def browser_fps(particle_counts=(2_000, 5_000), seconds: float = 4.0) -> list[di
     """Frames per second of the animation in headless Chromium, served by gunicorn."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     port = _free_port()
     env = {**os.environ, "BIND": f"127.0.0.1:{port}", "CACHE_DIR": tempfile.mkdtemp()}
