@@ -21,6 +21,9 @@ VIEWS = [
     ("/particles", "Reverse diffusion",
      "A cloud of particles runs the reverse process in your browser: it splits into classes at the "
      "speciation time and collapses onto training points at the collapse time (seed 003)."),
+    ("/entropy", "Information dynamics",
+     "The conditional entropy rate — the divergence of the score — peaks where the fixed-point paths "
+     "branch: generation's decisions, on one time axis (seed 004)."),
 ]
 
 

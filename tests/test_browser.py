@@ -164,3 +164,14 @@ def test_particles_play_and_pause(duo):
         return float(clock.text.split("t = ")[1].split(" ")[0])
     wait_for(lambda: abs(np.log(clock_time() / 0.01)) < 0.05)   # nearest recorded frame
     no_errors(duo)
+
+
+def test_entropy_profile_changes_with_target(duo):
+    duo.driver.get(duo.server_url + "/entropy?target=two_deltas&t=0.5")
+    duo.wait_for_contains_text("#entropy-caption", "First branching of the fixed-point paths: t = 1", timeout=60)
+    first = duo.find_element("#entropy-caption").text
+    assert "two deltas, 1-D quadrature" in duo.find_element("#entropy-profile").text
+    duo.driver.get(duo.server_url + "/entropy?target=subspace&d=6&dd=2&t=0.5")
+    duo.wait_for_contains_text("#entropy-profile", "seed 004 eq. 22", timeout=60)
+    wait_for(lambda: duo.find_element("#entropy-caption").text not in ("", first))
+    no_errors(duo)

@@ -71,3 +71,35 @@ def test_probe_callbacks(app_context):
     assert weights.sum() <= 1 + 1e-6 and weights[0] == weights.max()
     fig, readout = landscape.render_probe(state, {"d": 2, "uv": "bad"})
     assert "No probe" in readout
+
+
+def _finite_figure(fig):
+    """Every numeric array in the figure is finite, except NaN used as a line break."""
+    for trace in fig.data:
+        for attr in ("x", "y", "z"):
+            arr = getattr(trace, attr, None)
+            if arr is None or len(arr) == 0 or isinstance(np.ravel(arr)[0], str):
+                continue
+            a = np.asarray(arr, dtype=float)
+            assert not np.isinf(a).any(), trace.name
+            if trace.type != "scatter":      # scatter lines use NaN gaps deliberately
+                assert np.isfinite(a).all(), (trace.type, trace.name)
+
+
+@pytest.mark.parametrize("raw", [
+    {"target": "two_deltas", "t": "0.001"}, {"target": "two_deltas", "t": "100", "process": "VP"},
+    {"target": "two_deltas", "pw": "0.9", "h": "-5"}, {"target": "hypersphere", "d": "50"},
+    {"target": "circle", "n": "7", "t": "0.001"}, {"target": "gaussian_points", "n": "100000", "d": "3"},
+])
+def test_bifurcation_and_entropy_render_finite(app_context, raw):
+    from components.state import parse_state
+    from pages import bifurcation, entropy
+    state, _ = parse_state(raw)
+    for fig in bifurcation.render_diagram(None, state)[:5]:
+        _finite_figure(fig)
+    if state["n"] * state["d"] <= 1000:       # the entropy profile of a 10⁵-point set is a long job
+        from components.bifurcation_data import paths_key
+        from components.entropy_data import profile_view
+        profile_view(paths_key(state))
+        for fig in entropy.render_profile(None, state, ["entropic"])[:3]:
+            _finite_figure(fig)

@@ -1,0 +1,69 @@
+"""The entropy page's profiles, computed once per state (time excluded) and cached."""
+from __future__ import annotations
+
+import numpy as np
+
+from components.bifurcation_data import bifurcation_view, mode_of, paths_key
+from components.cache import cache
+from components.state import process_of, target_of
+from core import limits
+from core.entropy import entropy_profile, fisher_spectrum, gaussian_subspace_rate, two_deltas_rate
+
+TIMES, SAMPLES = 60, 2_000
+
+
+def profile_view(key: tuple, progress=None) -> dict:
+    """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
+    name = "entropy:" + repr(key)
+    hit = cache.get(name)
+    if hit is None:
+        hit = _compute(dict(key), progress)
+        cache.set(name, hit)
+    return hit
+
+
+def cached_profile(key: tuple) -> dict | None:
+    """The stored profile for ``key`` or None."""
+    return cache.get("entropy:" + repr(key))
+
+
+def _time_grid(target, process):
+    lam = max(target.top_eigenvalue, 1e-12)
+    lo = float(process.time_of_s2(1e-3 * lam))
+    hi = float(process.time_of_s2(1e2 * max(lam, float(np.max(np.sum(target.display_points**2, 1))))))
+    return np.geomspace(max(lo, limits.T_MIN / 10), min(hi, limits.T_MAX), TIMES)
+
+
+def _compute(state, progress):
+    target, process = target_of(state), process_of(state)
+    times = _time_grid(target, process)
+    prof = entropy_profile(target, process, times, SAMPLES, np.random.default_rng(state["seed"]), progress)
+    out = dict(times=times, rate=prof.rate, rate_se=prof.rate_se, rate_score=prof.rate_score,
+               rate_score_se=prof.rate_score_se, delta_div=prof.delta_div, trivial_div=prof.trivial_div,
+               marginal=prof.marginal, cumulative=prof.cumulative, d=target.d, exact=None, exact_name=None)
+    if state["target"] == "two_deltas" and state["pw"] == 0.5:
+        out.update(exact=two_deltas_rate(process, times, state["r"]), exact_name="two deltas, 1-D quadrature")
+    elif state["target"] == "subspace":
+        out.update(exact=gaussian_subspace_rate(process, times, state["r"], min(state["dd"], target.d)),
+                   exact_name="Gaussian on a subspace, seed 004 eq. 22")
+    if mode_of({**state, "t": 1.0}) == "axis" or (target.is_discrete and target.data.n <= 16 and target.d <= 16):
+        view = bifurcation_view(paths_key(state))
+        out["decisions"] = view
+    return out
+
+
+#: Fisher spectra need the full covariance: samples × d² ≤ this many doubles (64 MB).
+FISHER_BUDGET = 8_000_000
+
+
+def fisher_view(state: dict) -> np.ndarray | None:
+    """Mean Fisher-information spectrum at the state's time over typical x̃ ~ p_t (None when
+    d is too large for full covariances)."""
+    target, process = target_of(state), process_of(state)
+    samples = min(200, FISHER_BUDGET // target.d**2)
+    if samples < 4:
+        return None
+    s2 = float(process.s2(state["t"]))
+    rng = np.random.default_rng(state["seed"] + 1)
+    x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
+    return fisher_spectrum(target, s2, x)

@@ -1,0 +1,79 @@
+"""Figure builders of the entropy page."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.bifurcation_figures import _branch_runs, _gapped, clusters_at
+from components.figures import BASE_LAYOUT, f32
+
+
+def profile_figure(view: dict, t_now: float, entropic: bool = False) -> go.Figure:
+    """Ḣ(y|x_t) by two estimators (with error bands), Δdiv, and the fixed-point paths on one axis."""
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.42, 0.28, 0.30],
+                        subplot_titles=("conditional entropy rate Ḣ(y|x_t)", "divergence of the score",
+                                        "decisions: fixed-point paths (top principal axis)"))
+    t = np.asarray(view["times"])
+    x = np.asarray(view["cumulative"]) if entropic else t
+    rate, se = np.asarray(view["rate"]), np.asarray(view["rate_se"])
+    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[rate + se, (rate - se)[::-1]], fill="toself",
+                             fillcolor="rgba(31,119,180,0.25)", line=dict(width=0), hoverinfo="skip",
+                             name="±1 s.e."), 1, 1)
+    fig.add_trace(go.Scatter(x=x, y=rate, mode="lines", name="eq. 17 (posterior variance)",
+                             line=dict(color="#1f77b4", width=3)), 1, 1)
+    fig.add_trace(go.Scatter(x=x, y=view["rate_score"], mode="markers", name="eq. 15 (score norm)",
+                             error_y=dict(array=view["rate_score_se"], thickness=1),
+                             marker=dict(size=5, color="#ff7f0e")), 1, 1)
+    if view.get("exact") is not None:
+        fig.add_trace(go.Scatter(x=x, y=view["exact"], mode="lines", name=view["exact_name"],
+                                 line=dict(color="#d62728", dash="dash", width=2)), 1, 1)
+    fig.add_trace(go.Scatter(x=x, y=t * rate, mode="lines", name="t·Ḣ (per unit log t)",
+                             line=dict(color="#9467bd", dash="dot", width=2)), 1, 1)
+    top = 1.3 * float(max(np.max(rate + se), np.max(t * rate)))
+    fig.update_yaxes(range=[-0.15 * top, top], row=1, col=1)   # eq. 15 is noisy at small t: clip
+    fig.add_trace(go.Scatter(x=x, y=view["delta_div"], mode="lines", name="Δdiv = div + D/s² (data part)",
+                             line=dict(color="#2ca02c", width=2.5)), 2, 1)
+    fig.add_trace(go.Scatter(x=x, y=-np.asarray(view["trivial_div"]), mode="lines",
+                             name="D/s² (minus the trivial part)",
+                             line=dict(color="#7f7f7f", dash="dot", width=2)), 2, 1)
+    _decisions(fig, view, t, x, t_now)
+    now = float(np.interp(np.log(t_now), np.log(t), x)) if entropic else t_now
+    for row in (1, 2, 3):
+        fig.add_vline(x=now, line=dict(color="black", width=2), row=row, col=1)
+    fig.update_xaxes(type="linear" if entropic else "log")
+    fig.update_xaxes(title_text="entropic time H(y|x_t) (nats)" if entropic else "t", row=3, col=1)
+    fig.update_yaxes(type="log", row=2, col=1)
+    fig.update_layout(**BASE_LAYOUT, height=820, legend=dict(orientation="h", y=-0.08))
+    return fig
+
+
+def _decisions(fig, view, t, x, t_now):
+    dec = view.get("decisions")
+    if not dec or dec.get("mode") == "none":
+        fig.add_annotation(text="fixed-point paths: axial targets and datasets with n ≤ 16", showarrow=False,
+                           xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
+        return
+    to_x = lambda tt: np.interp(np.log(tt), np.log(t), x)  # noqa: E731
+    if dec["mode"] == "axis":
+        stable, unstable = _branch_runs(dec["diagram"])
+        for runs, dash, name in ((stable, "solid", "stable"), (unstable, "dash", "unstable")):
+            gx, gy = _gapped([(to_x(tt), yy) for tt, yy in runs])
+            fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", name=f"{name} fixed points", showlegend=False,
+                                     line=dict(color="#1f77b4" if dash == "solid" else "#d62728", dash=dash)), 3, 1)
+    else:
+        for members in clusters_at(dec, t_now):
+            gx, gy = _gapped([(to_x(dec["times"]), dec["paths"][j, :, 0]) for j in members])
+            fig.add_trace(go.Scatter(x=f32(gx), y=f32(gy), mode="lines", showlegend=False, line=dict(width=1.5)), 3, 1)
+    if dec.get("t_meas"):
+        for row in (1, 3):
+            fig.add_vline(x=float(to_x(dec["t_meas"])), line=dict(color="#d62728", dash="dot"), row=row, col=1)
+
+
+def fisher_figure(eigs, t_now: float) -> go.Figure:
+    """Mean eigenvalues of the Fisher information C/s⁴ at typical points (descending)."""
+    fig = go.Figure(go.Bar(x=np.arange(1, len(eigs) + 1), y=np.maximum(eigs, 1e-12), marker_color="#9467bd"))
+    fig.update_layout(**BASE_LAYOUT, height=330, title=f"Fisher information spectrum at t = {t_now:.3g}")
+    fig.update_xaxes(title_text="eigenvalue index")
+    fig.update_yaxes(type="log", title_text="eigenvalue of C/s⁴")
+    return fig

@@ -1,0 +1,97 @@
+"""Information dynamics of generation (seed 004; SCIENCE.md §7).
+
+In effective coordinates x̃ = x/a the forward process is x̃ = y + s·z with s² = b²/a²; the
+conditional entropy H(y|x_t) = H(y|x̃_t) obeys (seed 004 eq. 17, with b → s, ν² = ds²/dt)
+
+    Ḣ(y|x_t) = ½ ν² E[tr Var(y|x̃)] / s⁴ = ½ ν² Δdiv,   Δdiv = E[tr J̃] + D/s² ≥ 0  (eq. 37),
+
+where J̃ = −I/s² + C/s⁴ is the Jacobian of the score in x̃.  Tweedie's identity
+E tr C = D s² − s⁴ E|∇log p|² gives the score-norm estimator (eq. 15):
+Ḣ = ½ ν² (D/s² − E|⟨y⟩ − x̃|²/s⁴).  The marginal rate is Ḣ(x_t) = Dν²/(2s²) − Ḣ(y|x_t).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate
+
+from core.processes import Process
+from core.targets import Target
+
+
+@dataclass(frozen=True)
+class EntropyProfile:
+    """Monte Carlo estimates on a time grid, each with its standard error.
+
+    ``rate`` and ``rate_se``: Ḣ(y|x_t) by the posterior variance (eq. 17); ``rate_score``
+    and ``rate_score_se``: by the score norm (eq. 15); ``delta_div``: Δdiv(t) = E tr C/s⁴;
+    ``trivial_div``: −D/s²; ``marginal``: Ḣ(x_t); ``cumulative``: H(y|x_t) − H(y|x_{t₀})
+    by the trapezoid rule in t.
+    """
+
+    times: np.ndarray
+    rate: np.ndarray
+    rate_se: np.ndarray
+    rate_score: np.ndarray
+    rate_score_se: np.ndarray
+    delta_div: np.ndarray
+    trivial_div: np.ndarray
+    marginal: np.ndarray
+    cumulative: np.ndarray
+
+
+def entropy_profile(target: Target, process: Process, times, samples: int, rng: np.random.Generator,
+                    progress=None) -> EntropyProfile:
+    """Ḣ(y|x_t) and its companions at each time by Monte Carlo over x̃ = y + s z, y ~ φ."""
+    times = np.asarray(times, float)
+    d = target.d
+    rate, rate_se, score_rate, score_se = (np.empty(times.size) for _ in range(4))
+    for i, t in enumerate(times):
+        s2, nu2 = float(process.s2(t)), float(process.nu2(t))
+        x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
+        st = target.posterior(x, s2, full_cov=False)
+        per_var = 0.5 * nu2 * st.trace_cov / s2**2                                    # eq. 17
+        per_score = 0.5 * nu2 * (d / s2 - np.einsum("ij,ij->i", st.mean - x, st.mean - x) / s2**2)  # eq. 15
+        rate[i], rate_se[i] = per_var.mean(), per_var.std(ddof=1) / np.sqrt(samples)
+        score_rate[i], score_se[i] = per_score.mean(), per_score.std(ddof=1) / np.sqrt(samples)
+        if progress is not None:
+            progress(i + 1, times.size)
+    s2 = process.s2(times)
+    nu2 = process.nu2(times)
+    cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(times))])
+    return EntropyProfile(times, rate, rate_se, score_rate, score_se, 2 * rate / nu2, -d / s2,
+                          0.5 * d * nu2 / s2 - rate, cumulative)
+
+
+def two_deltas_rate(process: Process, times, r: float = 1.0) -> np.ndarray:
+    """Exact Ḣ(y|x_t) for ±r with equal weights by 1-D quadrature:
+    E tr C = r² E[1 − tanh²(r x̃/s²)] over x̃ ~ N(r, s²) (symmetric, so one component suffices)."""
+    out = []
+    for t in np.atleast_1d(times):
+        s2, nu2 = float(process.s2(t)), float(process.nu2(t))
+        s = np.sqrt(s2)
+        e_tr = integrate.quad(lambda z, s=s, s2=s2: r * r * _sech2(r * (r + s * z) / s2) * np.exp(-0.5 * z * z),
+                              -12, 12, limit=200, points=[-r / s])[0] / np.sqrt(2 * np.pi)
+        out.append(0.5 * nu2 * e_tr / s2**2)
+    return np.array(out)
+
+
+def _sech2(u):
+    """sech²u = 4e^{−2|u|}/(1 + e^{−2|u|})², without overflow."""
+    e = np.exp(-2.0 * abs(u))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def gaussian_subspace_rate(process: Process, times, scale: float, d_data: int) -> np.ndarray:
+    """Closed form for N(0, h²I) on D_data dims (seed 004 eq. 22): E tr C = D_data h² s²/(h² + s²)."""
+    s2, nu2 = process.s2(times), process.nu2(times)
+    h2 = scale**2
+    return 0.5 * nu2 * d_data * h2 / (s2 * (h2 + s2))
+
+
+def fisher_spectrum(target: Target, s2: float, x_tilde) -> np.ndarray:
+    """Eigenvalues (descending) of the Fisher information of y given x̃, I = C/s⁴ in x̃
+    coordinates (seed 004 eq. 41: (I + b²J)/b² with b → s), averaged over the rows of x_tilde."""
+    cov = target.posterior(np.atleast_2d(x_tilde), s2, full_cov=True).cov
+    return np.sort(np.linalg.eigvalsh(cov / s2**2).mean(axis=0))[::-1]

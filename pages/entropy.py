@@ -1,0 +1,89 @@
+"""Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (seed 004)."""
+import dash
+import numpy as np
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.bifurcation_data import paths_key
+from components.entropy_data import cached_profile, fisher_view, profile_view
+from components.entropy_figures import fisher_figure, profile_figure
+from components.figures import empty_figure
+from components.state import parse_state
+
+dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
+                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Information dynamics: entropy rate and decisions"),
+        dcc.Markdown(r"""Generation transfers information from the noise to the sample. The conditional entropy
+rate $\dot H(y|x_t) = \tfrac12 \nu^2\, \mathbb E[\operatorname{tr} \mathrm{Var}(y|x_t)]/s^4$ (seed 004 eq. 17) equals
+$\tfrac12\nu^2\,\Delta\mathrm{div}$, the data-dependent divergence of the score (eq. 37), and peaks where the
+fixed-point paths branch — the decisions (seed 004 Fig. 1). Here $s^2 = b^2/a^2$ and $\nu^2 = ds^2/dt$, so VE and
+VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t)$.""",
+                     mathjax=True, className="explain"),
+        html.Div([dcc.Checklist(id="entropy-axis", options=[{"label": " entropic time axis", "value": "entropic"}],
+                                value=[], inline=True),
+                  html.Progress(id="entropy-progress", value="0", max="1")], className="options"),
+        html.Div(id="entropy-caption", className="caption"),
+        dcc.Graph(id="entropy-profile", figure=empty_figure("computing the profile…", 820)),
+        html.Div([dcc.Graph(id="entropy-fisher", className="half"),
+                  dcc.Graph(id="entropy-cumulative", className="half")], className="row"),
+        dcc.Store(id="entropy-key"), dcc.Store(id="entropy-ready"),
+    ])
+
+
+def _state(data):
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
+@callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy-key", "data"))
+def profile_key(data, current):
+    key = repr(paths_key(_state(data)))
+    return no_update if key == current else key
+
+
+@callback(Output("entropy-ready", "data"), Input("entropy-key", "data"), State(ids.STATE, "data"),
+          background=True, prevent_initial_call=True,
+          progress=[Output("entropy-progress", "value"), Output("entropy-progress", "max")])
+def compute_profile(set_progress, key, data):
+    """Monte Carlo over the time grid in a background job (a progress step per time)."""
+    profile_view(paths_key(_state(data)), progress=lambda i, n: set_progress((str(i), str(n))))
+    return key
+
+
+@callback(Output("entropy-profile", "figure"), Output("entropy-fisher", "figure"),
+          Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
+          Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
+def render_profile(_ready, data, axis):
+    """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
+    state = _state(data)
+    view = cached_profile(paths_key(state))
+    eigs = fisher_view(state)
+    fisher = fisher_figure(eigs, state["t"]) if eigs is not None else empty_figure("d too large for full covariances")
+    if view is None:
+        wait = empty_figure("computing the profile…", 820)
+        return wait, fisher, empty_figure("computing…"), "Computing (see the progress bar)."
+    cum = _cumulative_figure(view, state["t"])
+    times, rate = np.asarray(view["times"]), np.asarray(view["rate"])
+    caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
+               f"t ≈ {times[np.argmax(times * rate)]:.3g}. "]
+    if view.get("decisions") and view["decisions"].get("t_meas"):
+        caption.append(f"First branching of the fixed-point paths: t = {view['decisions']['t_meas']:.3g}. ")
+    caption.append(f"Total information transferred over the grid: {view['cumulative'][-1]:.3g} nats. "
+                   f"Monte Carlo: {len(view['times'])} times × 2,000 samples.")
+    return profile_figure(view, state["t"], "entropic" in (axis or [])), fisher, cum, caption
+
+
+def _cumulative_figure(view, t_now):
+    import plotly.graph_objects as go
+
+    from components.figures import BASE_LAYOUT
+    fig = go.Figure(go.Scatter(x=view["times"], y=view["cumulative"], mode="lines", line=dict(width=3),
+                               name="H(y|x_t) − H(y|x_t₀)"))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="Entropic time: cumulative conditional entropy")
+    fig.update_xaxes(type="log", title_text="t")
+    fig.update_yaxes(title_text="nats")
+    return fig

@@ -1,0 +1,59 @@
+"""Entropy rates, divergence and Fisher spectra against closed forms (SCIENCE.md §7; seed 004)."""
+import numpy as np
+import pytest
+
+from core.entropy import entropy_profile, fisher_spectrum, gaussian_subspace_rate, two_deltas_rate
+from core.processes import Process
+from core.targets import make_target
+
+PROCS = [Process("VE", 1.0), Process("VE", 2.0), Process("VP")]
+
+
+@pytest.mark.parametrize("proc", PROCS, ids=["VE1", "VE2", "VP"])
+def test_gaussian_subspace_against_closed_form(proc):
+    target = make_target("subspace", d=5, r=1.3, dd=2)
+    times = np.geomspace(0.01, 3.0, 8)
+    prof = entropy_profile(target, proc, times, 3000, np.random.default_rng(0))
+    exact = gaussian_subspace_rate(proc, times, 1.3, 2)
+    # tr C is constant for a Gaussian, so eq. 17 has no Monte Carlo error at all ...
+    np.testing.assert_allclose(prof.rate, exact, rtol=1e-10)
+    # ... while the score-norm estimator (eq. 15) agrees within three standard errors.
+    assert np.all(np.abs(prof.rate_score - exact) < 3 * prof.rate_score_se + 1e-12)
+    np.testing.assert_allclose(prof.marginal, 0.5 * 5 * proc.nu2(times) / proc.s2(times) - exact, rtol=1e-10)
+
+
+@pytest.mark.parametrize("proc", PROCS[:2] + [PROCS[2]], ids=["VE1", "VE2", "VP"])
+def test_two_deltas_quadrature_against_monte_carlo(proc):
+    target = make_target("two_deltas", d=1)
+    times = proc.time_of_s2(np.array([0.1, 0.3, 0.7, 1.5, 4.0]))
+    prof = entropy_profile(target, proc, times, 20_000, np.random.default_rng(1))
+    exact = two_deltas_rate(proc, times)
+    assert np.all(np.abs(prof.rate - exact) < 3 * prof.rate_se + 1e-12)
+    assert np.all(np.abs(prof.rate_score - exact) < 3 * prof.rate_score_se + 1e-12)
+
+
+def test_total_information_is_the_data_entropy():
+    # ∫₀^∞ Ḣ(y|x_t) dt = H(y|x_∞) − H(y|x_0) = H(y) = log 2 for two equal deltas.
+    times = np.geomspace(1e-5, 1e4, 600)
+    assert np.trapezoid(two_deltas_rate(Process("VE"), times), times) == pytest.approx(np.log(2), rel=2e-3)
+
+
+@pytest.mark.parametrize("key", ["gaussian_points", "circle", "mixture", "hypersphere"])
+def test_rates_and_divergence_are_non_negative(key):
+    target, proc = make_target(key, d=3, n=40), Process("VE")
+    times = np.geomspace(0.01, 10, 12)
+    prof = entropy_profile(target, proc, times, 500, np.random.default_rng(2))
+    assert np.all(prof.rate >= 0) and np.all(prof.delta_div >= 0)
+    np.testing.assert_allclose(prof.rate, 0.5 * proc.nu2(times) * prof.delta_div)   # eq. 37
+    assert np.all(np.diff(prof.cumulative) >= 0)
+
+
+def test_fisher_spectrum_reads_the_manifold_dimension():
+    for dd in (1, 3):
+        target = make_target("subspace", d=7, r=1.0, dd=dd)
+        s2 = 0.05
+        rng = np.random.default_rng(3)
+        x = target.sample(50, rng) + np.sqrt(s2) * rng.standard_normal((50, 7))
+        eigs = fisher_spectrum(target, s2, x)
+        assert np.sum(eigs > 1e-6 * eigs[0]) == dd
+        np.testing.assert_allclose(eigs[:dd], 1.0 / (s2 * (1.0 + s2)), rtol=1e-10)   # h²/(s²(h² + s²))
