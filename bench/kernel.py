@@ -16,8 +16,11 @@ from bench.timing import median_time, peak_memory
 from core.posterior import DiscreteData, empirical_posterior
 
 SHAPES = [(2_000, 1_000, 2), (2_000, 10_000, 100), (500, 20_000, 1_000), (10_000, 2, 1)]
-#: (c) allocates P·N·d doubles: skip it above this many bytes.
-BROADCAST_LIMIT = 4 * 2**30
+#: (c) allocates P·N·d doubles: it runs over blocks of queries of at most this many bytes
+#: (the same approach, kept within the machine's memory).
+BROADCAST_BLOCK = 2 * 2**30
+#: ... and is skipped where it would take minutes.
+BROADCAST_LIMIT = 40 * 2**30
 
 
 def researcher(x, y, s2):
@@ -27,10 +30,14 @@ def researcher(x, y, s2):
 
 
 def broadcast_distances(x, y, s2):
-    sq = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1) / (2 * s2)
-    sq -= sq.min(axis=1, keepdims=True)
-    e = np.exp(-sq)
-    return (e @ y) / e.sum(1, keepdims=True)
+    rows = max(1, BROADCAST_BLOCK // (8 * y.size))
+    out = []
+    for start in range(0, len(x), rows):
+        sq = ((x[start:start + rows, None, :] - y[None, :, :]) ** 2).sum(-1) / (2 * s2)
+        sq -= sq.min(axis=1, keepdims=True)
+        e = np.exp(-sq)
+        out.append((e @ y) / e.sum(1, keepdims=True))
+    return np.concatenate(out)
 
 
 def two_products(x, y):

@@ -1,0 +1,140 @@
+"""Memorization: participation ratio, condensation in the random energy model, collapse
+(seed 000 §10, seed 003 §collapse and Fig. 3; SCIENCE.md §5–6)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate, special
+
+from core.processes import Process
+from core.targets import Target
+
+BETA_C = 2.0 * np.sqrt(np.log(2.0))
+
+
+# ---------------------------------------------------------------- participation ratio
+def participation_at_typical_points(target: Target, process: Process, times, samples: int,
+                                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Y(t) = Σ_j w_j² at x_t = a·y_j + b·z with y_j a training point (x_t ~ p^e_t):
+    mean and standard deviation over ``samples`` points per time (discrete targets)."""
+    mean, sd = np.empty(len(times)), np.empty(len(times))
+    for i, t in enumerate(times):
+        s2 = float(process.s2(t))
+        x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
+        y = target.posterior(x, s2, full_cov=False).participation
+        mean[i], sd[i] = y.mean(), y.std()
+    return mean, sd
+
+
+# ---------------------------------------------------------------- random energy model
+def sphere_projections(n: int, d: int, size, rng: np.random.Generator) -> np.ndarray:
+    """u = ŷ·x̂ for y uniform on S^{d−1}: exactly (u + 1)/2 ~ Beta((d−1)/2, (d−1)/2).
+    Only these projections enter the weights w_j ∝ e^{x·y_j/s²} of data on a sphere."""
+    a = 0.5 * (d - 1)
+    return 2.0 * rng.beta(a, a, size=(*np.atleast_1d(size), n)) - 1.0
+
+
+def rem_participation(m_bits: int, beta_tilde, datasets: int, rng: np.random.Generator, d: int = 400
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error of Y over ``datasets`` sampled datasets of N = 2^M points on a
+    sphere of radius ν√(Md/2) (SCIENCE.md §6), at β̃ = νβ|x| (one value or an array).
+
+    The energies E_j = −x·y_j/(ν|x|) have variance M/2 (Gaussian as d → ∞); Y = Σ w_j² with
+    w_j ∝ exp(−β̃ E_j) = exp(β̃ √(Md/2)·u_j)."""
+    beta_tilde = np.atleast_1d(np.asarray(beta_tilde, float))
+    n = 2**m_bits
+    scale = np.sqrt(m_bits * d / 2.0)
+    values = np.empty((datasets, beta_tilde.size))
+    for k in range(datasets):
+        energy = -scale * sphere_projections(n, d, 1, rng)[0]
+        for i, b in enumerate(beta_tilde):
+            logw = -b * energy
+            values[k, i] = np.exp(special.logsumexp(2 * logw) - 2 * special.logsumexp(logw))
+    return values.mean(0), values.std(0, ddof=1) / np.sqrt(datasets)
+
+
+def rem_large_m(beta_tilde) -> np.ndarray:
+    """Large-M law: E[Y] = 0 for β̃ ≤ β_c = 2√log 2, 1 − β_c/β̃ above."""
+    b = np.asarray(beta_tilde, float)
+    return np.where(b > BETA_C, 1.0 - BETA_C / np.maximum(b, 1e-300), 0.0)
+
+
+def expected_minimum(n: int, sd: float) -> float:
+    """E[min of n i.i.d. N(0, sd²)] = sd·∫ z n φ(z)(1 − Φ(z))^{n−1} dz."""
+    n = float(n)
+    log_n = np.log(n)
+    f = lambda z: z * np.exp(log_n + special.log_ndtr(-z) * (n - 1) - 0.5 * z * z) / np.sqrt(2 * np.pi)  # noqa: E731
+    centre = -np.sqrt(2 * log_n)
+    return sd * integrate.quad(f, centre - 12, centre + 12, limit=200, points=[centre])[0]
+
+
+def rem_beta_c(m_bits: int) -> float:
+    """Finite-size critical β̃: β_c(M) = |E min_j E_j| / Var(E) with Var(E) = M/2 (§6)."""
+    var = m_bits / 2.0
+    return abs(expected_minimum(2**m_bits, np.sqrt(var))) / var
+
+
+def rem_finite_m(beta_tilde, m_bits: int) -> np.ndarray:
+    """Finite-M law E[Y] ≈ 1 − β_c(M)/β̃ above β_c(M), 0 below."""
+    b = np.asarray(beta_tilde, float)
+    bc = rem_beta_c(m_bits)
+    return np.where(b > bc, 1.0 - bc / np.maximum(b, 1e-300), 0.0)
+
+
+def condensation_time(nu: float, x_norm: float, sigma: float) -> float:
+    """t_cond(x) = ν|x| / (2σ²√log 2) (seed 000 eq. 47), where β̃ = ν|x|/(σ²t) = β_c."""
+    return nu * x_norm / (2.0 * sigma**2 * np.sqrt(np.log(2.0)))
+
+
+# ---------------------------------------------------------------- collapse (seed 003)
+@dataclass(frozen=True)
+class ExcessEntropy:
+    """f^e(t) = s_sep(t) − s^e(t) by Monte Carlo (per variable), with standard errors."""
+
+    times: np.ndarray
+    f: np.ndarray
+    f_se: np.ndarray
+    alpha: float
+
+
+def excess_entropy(target: Target, process: Process, times, samples: int, rng: np.random.Generator,
+                   progress=None) -> ExcessEntropy:
+    """Empirical excess entropy density of a discrete target (seed 003 eq. 4–5):
+    s_sep = α + ½ + ½ log(2πb²),  s^e = −(1/d) E_{x∼P^e_t} log P^e_t(x),  α = (log n)/d."""
+    n, d = target.data.n, target.d
+    alpha = np.log(n) / d
+    f, se = np.empty(len(times)), np.empty(len(times))
+    for i, t in enumerate(times):
+        a, b2, s2 = float(process.a(t)), float(process.b2(t)), float(process.s2(t))
+        x_tilde = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
+        log_z = target.posterior(x_tilde, s2, full_cov=False).log_z
+        # log P^e_t(x) = log Z(x̃) − |x̃|²/(2s²) − (d/2) log(2πs²) − d log a      (SCIENCE.md §1)
+        log_p = log_z - np.einsum("ij,ij->i", x_tilde, x_tilde) / (2 * s2) - 0.5 * d * np.log(2 * np.pi * s2) \
+            - d * np.log(a)
+        s_sep = alpha + 0.5 + 0.5 * np.log(2 * np.pi * b2)
+        per = s_sep + log_p / d
+        f[i], se[i] = per.mean(), per.std(ddof=1) / np.sqrt(samples)
+        if progress is not None:
+            progress(i + 1, len(times))
+    return ExcessEntropy(np.asarray(times, float), f, se, alpha)
+
+
+def mixture_excess_entropy(times, n: int, d: int, var_c: float) -> np.ndarray:
+    """Large-d theory for the Gaussian mixture under VP: f(t) = α + ½ log(Δ_t/Γ_t),
+    Γ_t = Δ_t + σ_c² e^{−2t} (its zero is eq. 10)."""
+    t = np.asarray(times, float)
+    delta = -np.expm1(-2 * t)
+    return np.log(n) / d + 0.5 * np.log(delta / (delta + var_c * np.exp(-2 * t)))
+
+
+def collapse_from_excess(ex: ExcessEntropy, lo: float = 0.2, hi: float = 0.6) -> float | None:
+    """t_C estimated from f^e: a straight line through f^e/α against log t, fitted where
+    lo ≤ f^e/α ≤ hi (just above the collapse), extrapolated to f^e = 0.  At finite d the
+    crossover is rounded and this lands 8–15% below eq. 10 for n = 20,000, d = 20–40."""
+    ratio = ex.f / ex.alpha
+    sel = (ratio >= lo) & (ratio <= hi)
+    if sel.sum() < 2:
+        return None
+    slope, intercept = np.polyfit(np.log(ex.times[sel]), ratio[sel], 1)
+    return float(np.exp(-intercept / slope)) if slope > 0 else None
