@@ -24,6 +24,9 @@ VIEWS = [
     ("/entropy", "Information dynamics",
      "The conditional entropy rate — the divergence of the score — peaks where the fixed-point paths "
      "branch: generation's decisions, on one time axis (seed 004)."),
+    ("/memorization", "Memorization",
+     "How many training points shape the score, when the weights condense (random energy model) and when "
+     "trajectories collapse onto training points: the curse of dimensionality α = log n / d (seed 000 §10, seed 003)."),
 ]
 
 

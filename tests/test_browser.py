@@ -175,3 +175,12 @@ def test_entropy_profile_changes_with_target(duo):
     duo.wait_for_contains_text("#entropy-profile", "seed 004 eq. 22", timeout=60)
     wait_for(lambda: duo.find_element("#entropy-caption").text not in ("", first))
     no_errors(duo)
+
+
+def test_memorization_panels(duo):
+    duo.driver.get(duo.server_url + "/memorization?target=mixture_samples&process=VP&n=500&d=10&r=1&sc=1&t=0.3")
+    duo.wait_for_contains_text("#mem-caption", "Eq. 10: t_C", timeout=90)
+    for graph in ("#mem-participation", "#mem-rem", "#mem-collapse", "#mem-phase"):
+        assert duo.driver.find_elements(By.CSS_SELECTOR, graph + " .main-svg")
+    assert "large M: 1 − β_c/β̃" in duo.find_element("#mem-rem").text
+    no_errors(duo)

@@ -1,0 +1,81 @@
+"""The memorization page's computations, cached per state (time excluded)."""
+from __future__ import annotations
+
+import numpy as np
+
+from components.cache import cache
+from components.state import process_of, target_of
+from core import limits
+from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.memorization import (
+    BETA_C,
+    collapse_from_excess,
+    excess_entropy,
+    participation_at_typical_points,
+    rem_beta_c,
+    rem_participation,
+)
+from core.regimes import mixture_collapse_time, speciation_time
+
+TIMES, TYPICAL, TRAJECTORIES = 40, 200, 32
+#: (M, sampled datasets) for the REM panel: N = 2^M points, Y averaged over datasets.
+REM_SIZES = ((8, 64), (12, 32), (16, 12), (20, 4))
+BETA_GRID = np.linspace(0.25, 3.0, 23) * BETA_C
+#: Query points × data points per time step of the Monte Carlo panels.
+MC_PAIRS = 2e6
+
+
+def memorization_view(key: tuple, progress=None) -> dict:
+    """Participation ratio curves, the REM panel and the collapse panel (cached)."""
+    name = "memorization:" + repr(key)
+    hit = cache.get(name)
+    if hit is None:
+        hit = _compute(dict(key), progress)
+        cache.set(name, hit)
+    return hit
+
+
+def cached_memorization(key: tuple) -> dict | None:
+    return cache.get("memorization:" + repr(key))
+
+
+def _compute(state, progress):
+    target, process = target_of(state), process_of(state)
+    rng = np.random.default_rng(state["seed"])
+    steps = TIMES + len(REM_SIZES) + TIMES
+    report = (lambda i: progress(i, steps)) if progress else (lambda i: None)
+    out = dict(t_s=speciation_time(target, process), discrete=target.is_discrete, d=target.d)
+    lam = max(target.top_eigenvalue, 1e-12)
+    lo = max(float(process.time_of_s2(1e-4 * lam)), limits.T_MIN / 10)
+    hi = min(float(process.time_of_s2(1e2 * lam)), limits.T_MAX)
+    times = np.geomspace(lo, hi, TIMES)
+    out["times"] = times
+    if target.is_discrete:
+        n = target.data.n
+        samples = int(np.clip(MC_PAIRS / n, 16, TYPICAL))
+        mean, sd = participation_at_typical_points(target, process, times, samples, rng)
+        out.update(n=n, y_typical=mean, y_typical_sd=sd)
+        report(TIMES // 2)
+        traj_times = reverse_times(lo, hi, TIMES - 1)
+        x0 = initial_particles(process, hi, target, TRAJECTORIES, rng)
+        tr = reverse_trajectories(target, process, x0, traj_times, rng=rng)
+        y_path = np.array([target.posterior(f.astype(float) / float(process.a(t)), float(process.s2(t)),
+                                            full_cov=False).participation for f, t in zip(tr.frames, tr.times,
+                                                                                          strict=True)])
+        out.update(traj_times=tr.times, y_path=y_path.mean(1), y_path_sd=y_path.std(1))
+        report(TIMES)
+    rem = []
+    for i, (m_bits, datasets) in enumerate(REM_SIZES):
+        mean, se = rem_participation(m_bits, BETA_GRID, datasets, rng, d=max(target.d, 400))
+        rem.append(dict(m=m_bits, mean=mean, se=se, beta_c=rem_beta_c(m_bits)))
+        report(TIMES + i + 1)
+    out["rem"] = rem
+    if target.is_discrete:
+        n = target.data.n
+        samples = int(np.clip(MC_PAIRS / n, 32, 400))
+        ex = excess_entropy(target, process, times, samples, rng,
+                            progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
+        out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex))
+        if state["target"] == "mixture_samples" and state["process"] == "VP":
+            out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
+    return out

@@ -1,0 +1,78 @@
+"""Memorization: participation ratio, condensation (REM) and collapse (seed 000 §10, seed 003)."""
+import dash
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.bifurcation_data import paths_key
+from components.figures import empty_figure
+from components.memorization_data import BETA_GRID, cached_memorization, memorization_view
+from components.memorization_figures import collapse_figure, participation_figure, phase_figure, rem_figure
+from components.state import parse_state
+from core.memorization import condensation_time
+
+dash.register_page(__name__, path="/memorization", name="Memorization", title="Memorization", order=5,
+                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "sc"))
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("When does a diffusion model start to copy?"),
+        dcc.Markdown(r"""With the exact empirical score, a model trained on $n$ points memorizes: below the
+**collapse time** $t_C$ each trajectory falls onto one training point. The participation ratio
+$Y = \sum_j w_j^2$ counts the points that shape the score ($1/Y$); in the random energy model of seed 000 §10
+it condenses above $\tilde\beta_c = 2\sqrt{\log 2}$; the excess entropy $f^e = s_{sep} - s^e$ of seed 003 vanishes
+below $t_C$, which is of order one only when $\alpha = (\log n)/d$ is.""", mathjax=True, className="explain"),
+        html.Div([html.Progress(id="mem-progress", value="0", max="1"), html.Span(id="mem-status"),
+                  html.Button("Cancel", id="mem-cancel", n_clicks=0)], id="mem-running", className="running"),
+        html.Div(id="mem-caption", className="caption"),
+        dcc.Graph(id="mem-participation", figure=empty_figure("computing…", 380)),
+        html.Div([dcc.Graph(id="mem-rem", className="half"), dcc.Graph(id="mem-collapse", className="half")],
+                 className="row"),
+        dcc.Graph(id="mem-phase"),
+        dcc.Store(id="mem-key"), dcc.Store(id="mem-ready"),
+    ])
+
+
+def _state(data):
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
+@callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "data"))
+def memorization_key(data, current):
+    key = repr(paths_key(_state(data)))
+    return no_update if key == current else key
+
+
+@callback(Output("mem-ready", "data"), Input("mem-key", "data"), State(ids.STATE, "data"), background=True,
+          prevent_initial_call=True, cancel=[Input("mem-cancel", "n_clicks")],
+          running=[(Output("mem-running", "style"), {"display": "flex"}, {"display": "none"})],
+          progress=[Output("mem-progress", "value"), Output("mem-progress", "max"), Output("mem-status", "children")])
+def compute_memorization(set_progress, key, data):
+    """All three Monte Carlo panels in one background job (cancellable)."""
+    memorization_view(paths_key(_state(data)),
+                      progress=lambda i, n: set_progress((str(i), str(n), f"step {i} of {n}")))
+    return key
+
+
+@callback(Output("mem-participation", "figure"), Output("mem-rem", "figure"), Output("mem-collapse", "figure"),
+          Output("mem-phase", "figure"), Output("mem-caption", "children"),
+          Input("mem-ready", "data"), Input(ids.STATE, "data"))
+def render_memorization(_ready, data):
+    state = _state(data)
+    view = cached_memorization(paths_key(state))
+    if view is None:
+        wait = empty_figure("computing…", 380)
+        return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."
+    t = state["t"]
+    part = participation_figure(view, t) if view["discrete"] else empty_figure(
+        "the participation ratio needs a finite dataset (a discrete target)", 380)
+    collapse = collapse_figure(view, t, state) if view["discrete"] else empty_figure("discrete targets only", 380)
+    caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = "
+               f"{condensation_time(state['r'], 1.0, state['sigma']):.3g}. "]
+    if view.get("t_c_measured"):
+        caption.append(f"Collapse from f^e: t_C ≈ {view['t_c_measured']:.3g}. ")
+    if view.get("t_c_theory") is not None:
+        caption.append(f"Eq. 10: t_C = {view['t_c_theory']:.3g}. ")
+    if view["discrete"]:
+        caption.append(f"α = log n / d = {view['alpha']:.3g}. ")
+    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view["t_s"], t), caption
