@@ -19,6 +19,12 @@ init_cache(server)
 app.layout = app_layout
 WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
 warm_figures()
+# Dash sets itself up on a worker's first request and raises its "done" flag before it has
+# registered its script paths, so a second thread's request for a script in that window got
+# "dash is not a registered library" (seen under gunicorn with threads).  Set up once here,
+# before gunicorn forks (--preload), so every worker starts ready.
+with server.test_request_context("/"):
+    app._setup_server()
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),

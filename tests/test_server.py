@@ -105,3 +105,10 @@ def test_pages_and_background_job_in_chromium_under_gunicorn(gunicorn_url, dash_
     dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=60)
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+def test_dash_is_set_up_before_the_first_request(lab):
+    # Otherwise two threads of a fresh gunicorn worker race: one sets Dash up while the other is
+    # refused the scripts ("dash is not a registered library").
+    assert lab.app.registered_paths["dash"]
+    assert lab.app._got_first_request["setup_server"]
