@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.cache import cache
+from components.cache import cache, cached, versioned
 from components.state import process_of, target_of
 from core.bifurcation import (
     AXIAL_TARGETS,
@@ -61,17 +61,12 @@ def bifurcation_view(key: tuple, progress=None) -> dict:
 
     Cached under the key's text (explicit get/set rather than memoize: ``progress``, a
     callback for the background job, must not enter the key)."""
-    name = "bifurcation:" + repr(key)
-    hit = cache.get(name)
-    if hit is None:
-        hit = _compute(dict(key), progress)
-        cache.set(name, hit)
-    return hit
+    return cached("bifurcation", key, lambda: _compute(dict(key), progress))
 
 
 def cached_view(key: tuple) -> dict | None:
     """The stored result for ``key``, or None if it has not been computed (or expired)."""
-    return cache.get("bifurcation:" + repr(key))
+    return cache.get(versioned("bifurcation", key))
 
 
 def _compute(state: dict, progress) -> dict:

@@ -25,10 +25,33 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+VERSION = code_version()
+
+
+def versioned(kind: str, key) -> str:
+    """Cache name of ``key`` for results of ``kind`` under this code version (flask-caching's
+    CACHE_KEY_PREFIX is ignored by FileSystemCache, so the version goes into every name)."""
+    return f"{VERSION}:{kind}:{key!r}"
+
+
+def cached(kind: str, key, compute):
+    """The stored result for (kind, key), or ``compute()`` stored under it."""
+    name = versioned(kind, key)
+    hit = cache.get(name)
+    if hit is None:
+        hit = compute()
+        cache.set(name, hit)
+    return hit
+
+
+def memoize():
+    """``cache.memoize`` whose keys also carry the code version."""
+    return cache.memoize(make_name=lambda name: f"{VERSION}.{name}")
+
+
 def cache_config() -> dict:
     """The flask-caching configuration chosen from the environment."""
-    common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_TIMEOUT", "3600")),
-              "CACHE_KEY_PREFIX": f"dtlab-{code_version()}-"}
+    common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_TIMEOUT", "3600"))}
     redis_url = os.environ.get("CACHE_REDIS_URL")
     if redis_url:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, **common}

@@ -4,27 +4,32 @@ from __future__ import annotations
 import numpy as np
 
 from components.bifurcation_data import bifurcation_view, mode_of, paths_key
-from components.cache import cache
+from components.cache import cache, cached, versioned
 from components.state import process_of, target_of
 from core import limits
-from core.entropy import entropy_profile, fisher_spectrum, gaussian_subspace_rate, two_deltas_rate
+from core.entropy import (
+    entropy_profile,
+    fisher_spectrum,
+    gaussian_subspace_rate,
+    hypersphere_rate,
+    lyapunov_along_trajectory,
+    two_deltas_rate,
+)
+from core.landscape import fixed_points
 
 TIMES, SAMPLES = 60, 2_000
+#: Jacobian spectra (full covariances) are drawn up to this dimension.
+LYAPUNOV_MAX_D = 32
 
 
 def profile_view(key: tuple, progress=None) -> dict:
     """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
-    name = "entropy:" + repr(key)
-    hit = cache.get(name)
-    if hit is None:
-        hit = _compute(dict(key), progress)
-        cache.set(name, hit)
-    return hit
+    return cached("entropy", key, lambda: _compute(dict(key), progress))
 
 
 def cached_profile(key: tuple) -> dict | None:
     """The stored profile for ``key`` or None."""
-    return cache.get("entropy:" + repr(key))
+    return cache.get(versioned("entropy", key))
 
 
 def _time_grid(target, process):
@@ -46,6 +51,15 @@ def _compute(state, progress):
     elif state["target"] == "subspace":
         out.update(exact=gaussian_subspace_rate(process, times, state["r"], min(state["dd"], target.d)),
                    exact_name="Gaussian on a subspace, seed 004 eq. 22")
+    elif state["target"] == "hypersphere":
+        out.update(exact=hypersphere_rate(process, times, target.d, state["r"]),
+                   exact_name="hypersphere, vMF quadrature")
+    elif target.is_discrete and target.data.n == 1:
+        out.update(exact=np.zeros(times.size), exact_name="single delta: Ḣ = 0")
+    if target.d <= LYAPUNOV_MAX_D:
+        lyap_t, lyap, lyap_x = lyapunov_along_trajectory(target, process, times[::-1],
+                                                         np.random.default_rng(state["seed"]))
+        out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x)
     if mode_of({**state, "t": 1.0}) == "axis" or (target.is_discrete and target.data.n <= 16 and target.d <= 16):
         view = bifurcation_view(paths_key(state))
         out["decisions"] = view
@@ -67,3 +81,18 @@ def fisher_view(state: dict) -> np.ndarray | None:
     rng = np.random.default_rng(state["seed"] + 1)
     x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
     return fisher_spectrum(target, s2, x)
+
+
+def fixed_point_spectrum(state: dict, seed_x) -> np.ndarray | None:
+    """Jacobian eigenvalues of the score at the fixed point reached from ``seed_x`` (x̃) at the
+    state's time: the local Lyapunov spectrum there (negative: a stable decision)."""
+    target, process = target_of(state), process_of(state)
+    if target.d > LYAPUNOV_MAX_D:
+        return None
+    t = state["t"]
+    s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
+    fp = fixed_points(target, s2, np.atleast_2d(seed_x))
+    if len(fp.points) == 0:
+        return None
+    cov = target.posterior(fp.points[:1], s2, full_cov=True).cov[0]
+    return np.sort(np.linalg.eigvalsh(-np.eye(target.d) / b2 + a * a * cov / b2**2))[::-1]

@@ -77,3 +77,21 @@ def fisher_figure(eigs, t_now: float) -> go.Figure:
     fig.update_xaxes(title_text="eigenvalue index")
     fig.update_yaxes(type="log", title_text="eigenvalue of C/s⁴")
     return fig
+
+
+def lyapunov_figure(view: dict, t_now: float, at_fixed_point=None) -> go.Figure:
+    """Jacobian eigenvalues of the score (local Lyapunov spectrum) along one reverse trajectory;
+    markers: the spectrum at the fixed point the trajectory is heading to at the current time."""
+    fig = go.Figure()
+    t, eigs = np.asarray(view["lyap_times"]), np.asarray(view["lyap"])
+    for k in range(eigs.shape[1]):
+        fig.add_trace(go.Scatter(x=t, y=eigs[:, k], mode="lines", line=dict(width=1.5), showlegend=False))
+    if at_fixed_point is not None:
+        fig.add_trace(go.Scatter(x=np.full(at_fixed_point.size, t_now), y=at_fixed_point, mode="markers",
+                                 marker=dict(size=9, symbol="diamond", color="black"), name="at the fixed point"))
+    fig.add_vline(x=t_now, line=dict(color="black", width=1))
+    fig.add_hline(y=0, line=dict(color="#999"))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="Local Lyapunov spectrum (eigenvalues of ∇ score)")
+    fig.update_xaxes(type="log", title_text="t")
+    fig.update_yaxes(title_text="eigenvalue of J")
+    return fig

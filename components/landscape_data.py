@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from components.cache import cache
+from components.cache import memoize
 from components.state import process_of, target_of
 from core import limits
 from core.landscape import (
@@ -89,7 +89,7 @@ def pattern_gap(target, fp) -> float | None:
     return float(max(np.linalg.norm(y - p, axis=1).min() for p in fp.points[fp.stable]))
 
 
-@cache.memoize()
+@memoize()
 def landscape_view(key: tuple) -> dict:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = dict(key)
@@ -136,7 +136,7 @@ def landscape_view(key: tuple) -> dict:
     return out
 
 
-@cache.memoize()
+@memoize()
 def hopfield_view(key: tuple) -> np.ndarray | None:
     """The modern-Hopfield energy on the landscape's grid (None unless the data lie on a sphere)."""
     state = dict(key)
@@ -148,7 +148,7 @@ def hopfield_view(key: tuple) -> np.ndarray | None:
     return energy if target.d == 1 else energy.reshape(len(grid.axis), len(grid.axis))
 
 
-@cache.memoize()
+@memoize()
 def strip_view(key: tuple) -> dict:
     """F̃ at times t_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key)."""
     state = dict(key)

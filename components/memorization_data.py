@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.cache import cache
+from components.cache import cache, cached, versioned
 from components.state import process_of, target_of
 from core import limits
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
@@ -27,16 +27,11 @@ MC_PAIRS = 2e6
 
 def memorization_view(key: tuple, progress=None) -> dict:
     """Participation ratio curves, the REM panel and the collapse panel (cached)."""
-    name = "memorization:" + repr(key)
-    hit = cache.get(name)
-    if hit is None:
-        hit = _compute(dict(key), progress)
-        cache.set(name, hit)
-    return hit
+    return cached("memorization", key, lambda: _compute(dict(key), progress))
 
 
 def cached_memorization(key: tuple) -> dict | None:
-    return cache.get("memorization:" + repr(key))
+    return cache.get(versioned("memorization", key))
 
 
 def _compute(state, progress):

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.cluster.vq import kmeans2
 
 from components.bifurcation_data import bifurcation_view, paths_key
-from components.cache import cache
+from components.cache import cached
 from components.state import process_of, target_of
 from core import limits
 from core.bifurcation import AXIAL_TARGETS, symmetry_axis
@@ -20,6 +20,9 @@ STEPS = 200
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
 FRAME_BUDGET = 400_000
 PARTICLE_CHOICES = (500, 2_000, 5_000, 20_000)
+#: Work of one run, particles × data points × steps (~10 s at 7 ns per pair): larger runs
+#: are cut to fewer particles, with a notice.
+WORK_MAX = 4e8
 #: particles whose nearest training point is tracked over time (μ*, collapse times).
 TRACKED = 300
 GROUPS = 6
@@ -84,17 +87,14 @@ def encode(array, dtype) -> str:
 
 def simulate(state: dict, params: dict, progress=None) -> dict:
     """One run, cached by (state without t, run settings)."""
-    name = "particles:" + repr((paths_key(state), tuple(sorted(params.items()))))
-    hit = cache.get(name)
-    if hit is None:
-        hit = _simulate(state, params, progress)
-        cache.set(name, hit)
-    return hit
+    key = (paths_key(state), tuple(sorted(params.items())))
+    return cached("particles", key, lambda: _simulate(state, params, progress))
 
 
 def _simulate(state, params, progress):
     target, process = target_of(state), process_of(state)
-    p = params["particles"]
+    n_data = target.data.n if target.is_discrete else 2
+    p = int(min(params["particles"], max(50, WORK_MAX // (n_data * STEPS))))
     t_min, t_max = time_range(target, process)
     times = reverse_times(t_min, t_max, STEPS)
     frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, STEPS + 1))
@@ -123,7 +123,7 @@ def _simulate(state, params, progress):
     return dict(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape),
                 labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
                 regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
-                sde=params["sde"], particles=p)
+                sde=params["sde"], particles=p, requested=params["particles"])
 
 
 def _fixed_paths_overlay(state, target):

@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate
+from scipy import integrate, special
 
+from core.analytic import bessel_ratio
+from core.dynamics import reverse_trajectories
 from core.processes import Process
 from core.targets import Target
 
@@ -95,3 +97,46 @@ def fisher_spectrum(target: Target, s2: float, x_tilde) -> np.ndarray:
     coordinates (seed 004 eq. 41: (I + b²J)/b² with b → s), averaged over the rows of x_tilde."""
     cov = target.posterior(np.atleast_2d(x_tilde), s2, full_cov=True).cov
     return np.sort(np.linalg.eigvalsh(cov / s2**2).mean(axis=0))[::-1]
+
+
+def hypersphere_rate(process: Process, times, d: int, radius: float, nodes: int = 48) -> np.ndarray:
+    """Exact Ḣ(y|x_t) for the uniform hypersphere: E tr C = r² E[1 − A_d(κ)²], κ = r|x̃|/s²,
+    with x̃ = r e₁ + s z, so |x̃|² = u² + s² q, u = r + s z₁ ~ N(r, s²), q ~ χ²_{d−1}: adaptive
+    quadrature in u (the integrand peaks sharply near u = 0 at small s) of a generalized
+    Gauss–Laguerre sum over q/2."""
+    if d > 1:
+        w_nodes, ww = special.roots_genlaguerre(nodes, 0.5 * (d - 1) - 1.0)
+        q, wq = 2.0 * w_nodes, ww / ww.sum()
+    else:
+        q, wq = np.zeros(1), np.ones(1)
+    out = []
+    for t in np.atleast_1d(times):
+        s2, nu2 = float(process.s2(t)), float(process.nu2(t))
+        s = np.sqrt(s2)
+
+        def integrand(u, s=s, s2=s2):
+            a = bessel_ratio(d, radius * np.sqrt(u * u + s2 * q) / s2)
+            return np.sum(wq * (1.0 - a * a)) * np.exp(-0.5 * ((u - radius) / s) ** 2) / (s * np.sqrt(2 * np.pi))
+        lo, hi = radius - 12 * s, radius + 12 * s
+        e_tr = radius**2 * integrate.quad(integrand, lo, hi, limit=400, points=[0.0] if lo < 0 < hi else None)[0]
+        out.append(0.5 * nu2 * e_tr / s2**2)
+    return np.array(out)
+
+
+def lyapunov_along_trajectory(target: Target, process: Process, times, rng: np.random.Generator,
+                              x0=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eigenvalues of the score's Jacobian J = −I/b² + a²C/b⁴ (the local Lyapunov spectrum of
+    the reverse flow, seed 004 §6) along one reverse SDE trajectory from t_max to t_min.
+
+    Returns the recorded times, (T, d) eigenvalues (descending) and (T, d) positions x."""
+    times = np.asarray(times, float)
+    if x0 is None:
+        x0 = float(process.a(times[0])) * target.sample(1, rng) + np.sqrt(float(process.b2(times[0]))) * \
+            rng.standard_normal((1, target.d))
+    tr = reverse_trajectories(target, process, x0, times, rng=rng)
+    eigs = np.empty((times.size, target.d))
+    for i, (t, frame) in enumerate(zip(tr.times, tr.frames, strict=True)):
+        a, b2 = float(process.a(t)), float(process.b2(t))
+        cov = target.posterior(frame.astype(float) / a, float(process.s2(t)), full_cov=True).cov[0]
+        eigs[i] = np.sort(np.linalg.eigvalsh(-np.eye(target.d) / b2 + a * a * cov / b2**2))[::-1]
+    return tr.times, eigs, tr.frames[:, 0, :].astype(float)

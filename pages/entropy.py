@@ -5,10 +5,10 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
 from components.bifurcation_data import paths_key
-from components.entropy_data import cached_profile, fisher_view, profile_view
-from components.entropy_figures import fisher_figure, profile_figure
+from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
+from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
 from components.figures import empty_figure
-from components.state import parse_state
+from components.state import parse_state, process_of
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
@@ -30,6 +30,7 @@ VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H
         dcc.Graph(id="entropy-profile", figure=empty_figure("computing the profile…", 820)),
         html.Div([dcc.Graph(id="entropy-fisher", className="half"),
                   dcc.Graph(id="entropy-cumulative", className="half")], className="row"),
+        dcc.Graph(id="entropy-lyapunov"),
         dcc.Store(id="entropy-key"), dcc.Store(id="entropy-ready"),
     ])
 
@@ -55,6 +56,7 @@ def compute_profile(set_progress, key, data):
 
 @callback(Output("entropy-profile", "figure"), Output("entropy-fisher", "figure"),
           Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
+          Output("entropy-lyapunov", "figure"),
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
 def render_profile(_ready, data, axis):
     """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
@@ -64,7 +66,7 @@ def render_profile(_ready, data, axis):
     fisher = fisher_figure(eigs, state["t"]) if eigs is not None else empty_figure("d too large for full covariances")
     if view is None:
         wait = empty_figure("computing the profile…", 820)
-        return wait, fisher, empty_figure("computing…"), "Computing (see the progress bar)."
+        return wait, fisher, empty_figure("computing…"), "Computing (see the progress bar).", empty_figure("computing…")
     cum = _cumulative_figure(view, state["t"])
     times, rate = np.asarray(view["times"]), np.asarray(view["rate"])
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
@@ -73,7 +75,19 @@ def render_profile(_ready, data, axis):
         caption.append(f"First branching of the fixed-point paths: t = {view['decisions']['t_meas']:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view['cumulative'][-1]:.3g} nats. "
                    f"Monte Carlo: {len(view['times'])} times × 2,000 samples.")
-    return profile_figure(view, state["t"], "entropic" in (axis or [])), fisher, cum, caption
+    return (profile_figure(view, state["t"], "entropic" in (axis or [])), fisher, cum, caption,
+            _lyapunov(view, state))
+
+
+def _lyapunov(view, state):
+    """The spectrum along the stored trajectory, and at the fixed point that its position at the
+    current time flows to."""
+    if view.get("lyap") is None:
+        return empty_figure("Jacobian spectra are drawn up to d = 32", 330)
+    t = np.asarray(view["lyap_times"])
+    i = int(np.argmin(np.abs(np.log(t / state["t"]))))
+    x_tilde = view["lyap_x"][i] / float(process_of(state).a(t[i]))
+    return lyapunov_figure(view, state["t"], fixed_point_spectrum(state, x_tilde))
 
 
 def _cumulative_figure(view, t_now):

@@ -1,12 +1,19 @@
 """Home: what the lab is, and a card per view with a live thumbnail."""
 import dash
 import numpy as np
-from dash import Input, Output, callback, dcc, html
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, callback, dcc, html
 
 from components import ids
-from components.figures import landscape_2d_figure
+from components.bifurcation_data import bifurcation_view, paths_key
+from components.bifurcation_figures import paths_figure
+from components.figures import BASE_LAYOUT, landscape_2d_figure
 from components.landscape_data import landscape_view, state_key
+from components.memorization_figures import phase_figure
 from components.state import default_state, parse_state
+from core.entropy import two_deltas_rate
+from core.processes import Process
+from core.regimes import phi_closed_form
 
 dash.register_page(__name__, path="/", name="Home", title="Diffusion Thermodynamics Lab", order=0,
                    controls=())
@@ -33,8 +40,7 @@ VIEWS = [
 def layout(**_query):
     cards = [html.Div([
         dcc.Link(html.H3(name), href=path),
-        dcc.Graph(id="home-thumb-landscape", config={"staticPlot": True},
-                  style={"height": "240px"}) if path == "/landscape" else None,
+        dcc.Graph(id={"type": "home-thumb", "path": path}, config={"staticPlot": True}, style={"height": "220px"}),
         html.P(text),
     ], className="card") for path, name, text in VIEWS]
     return html.Div([
@@ -49,16 +55,53 @@ def layout(**_query):
     ])
 
 
-@callback(Output("home-thumb-landscape", "figure"), Input(ids.STATE, "data"))
-def landscape_thumbnail(_state):
-    """The four-delta landscape below its critical time."""
+def _landscape():
     state, _ = parse_state({**default_state("circle"), "t": 0.25})
     v = landscape_view(state_key(state))
-    fig = landscape_2d_figure(v["u"], v["v"], v["f"], np.zeros((0, 2)), v["fixed_uv"], v["kinds"],
-                              v["data_uv"], title="")
-    fig.update_layout(height=240, margin=dict(l=5, r=5, t=5, b=5), showlegend=False)
+    fig = landscape_2d_figure(v["u"], v["v"], v["f"], np.zeros((0, 2)), v["fixed_uv"], v["kinds"], v["data_uv"], "")
     fig.update_traces(showscale=False, selector=dict(type="contour"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
     return fig
 
+
+def _bifurcation():
+    state, _ = parse_state(default_state("two_deltas"))
+    return paths_figure(bifurcation_view(paths_key(state)), 0.5)
+
+
+def _particles():
+    t = np.linspace(0.0, 3.0, 80)
+    t_s = 0.5 * np.log(1001.0)
+    fig = go.Figure(go.Scatter(x=t, y=phi_closed_form(t * t_s, np.sqrt(1000.0), 1.0), line=dict(width=3)))
+    fig.add_vline(x=1.0, line=dict(dash="dash", color="#ff7f0e"))
+    return fig
+
+
+def _entropy():
+    t = np.geomspace(0.02, 20, 80)
+    fig = go.Figure(go.Scatter(x=t, y=two_deltas_rate(Process("VE"), t), line=dict(width=3, color="#1f77b4")))
+    fig.add_vline(x=1.0, line=dict(dash="dot", color="#d62728"))
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def _memorization():
+    return phase_figure({**default_state("mixture_samples"), "n": 200, "d": 2, "sc": 0.3}, 0.55, 0.3)
+
+
+THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
+              "/entropy": _entropy, "/memorization": _memorization}
+
+
+@callback(Output({"type": "home-thumb", "path": ALL}, "figure"), Input(ids.STATE, "data"),
+          State({"type": "home-thumb", "path": ALL}, "id"))
+def thumbnails(_state, thumb_ids):
+    """Small live figures of each view (cheap closed forms or cached default runs)."""
+    figs = []
+    for thumb in thumb_ids:
+        fig = THUMBNAILS[thumb["path"]]()
+        fig.update_layout(**{**BASE_LAYOUT, "margin": dict(l=5, r=5, t=5, b=5)}, height=220, showlegend=False,
+                          title=None)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        figs.append(fig)
+    return figs

@@ -134,6 +134,9 @@ def _caption(run, t, state):
         parts.append(f"Collapse t_C = {reg['t_c_theory']:.3g} (seed 003 eq. 10). ")
     if reg["t_c_measured"] is not None:
         parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg['t_c_measured']:.3g}. ")
+    if run["particles"] < run["requested"]:
+        parts.append(f"Particles cut from {run['requested']:,} to {run['particles']:,} to keep particles × data "
+                     f"points × steps ≤ 4·10⁸. ")
     parts.append(f"{run['particles']:,} particles, {len(run['times'])} frames, "
                  f"{'SDE' if run['sde'] else 'probability-flow ODE'}, {state['process']}.")
     return parts

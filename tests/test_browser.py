@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+from dash import page_registry
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -41,13 +42,18 @@ def no_errors(duo):
 
 
 def test_every_page_loads_and_navigation_keeps_state(duo):
-    duo.wait_for_element("#home-thumb-landscape .main-svg", timeout=TIMEOUT)
+    duo.driver.get(duo.server_url + "/")
+    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, ".card .main-svg")) == 5)
     assert "Diffusion Thermodynamics Lab" in duo.find_element(".brand").text
+    for page in page_registry.values():
+        duo.driver.get(duo.server_url + page["path"])
+        wait_for(lambda: duo.driver.find_elements(By.CSS_SELECTOR, ".page .main-svg"))
+        no_errors(duo)
     duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     # The nav link carries the state to the home page and back.
     duo.find_element("a.nav-link[href^='/?']").click()
-    duo.wait_for_element("#home-thumb-landscape .main-svg", timeout=TIMEOUT)
+    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, ".card .main-svg")) == 5)
     duo.find_element("a.nav-link[href^='/landscape']").click()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     assert query(duo)["target"] == "two_deltas"

@@ -63,3 +63,13 @@ def test_garbage_queries():
 def test_wrong_types_from_a_hand_made_request():
     state, notes = parse_state({"t": {"a": 1}, "d": [1, 2], "n": None, "target": 5, "seed": True})
     assert state["t"] == FIELDS["t"][1] and state["target"] == "circle" and notes
+
+
+def test_cache_names_carry_the_code_version(lab, app_context):
+    # FileSystemCache ignores CACHE_KEY_PREFIX: a result of an older version must never match.
+    from components import cache as cache_module
+    name = cache_module.versioned("kind", ("a", 1))
+    assert name.startswith(cache_module.VERSION + ":")
+    calls = []
+    assert cache_module.cached("kind", ("x", 2), lambda: calls.append(1) or 42) == 42
+    assert cache_module.cached("kind", ("x", 2), lambda: calls.append(1) or 43) == 42 and calls == [1]
