@@ -52,3 +52,41 @@ def run() -> list[dict]:
         rows.append(dict(case=name, **{k: v * 1e3 for k, v in percentiles(times).items()},
                          payload_bytes=int(np.median(sizes))))
     return rows
+
+
+def redraw_run() -> list[dict]:
+    """Server-side time of each other page's redraw when only the time moves (its heavy
+    computation is cached by then, as after the first view): p50/p95 over the sweep."""
+    import app
+    from components.bifurcation_data import bifurcation_view, paths_key
+    from components.entropy_data import profile_view
+    from components.memorization_data import memorization_view
+    from components.particles_data import run_params, simulate
+    from components.state import parse_state
+    from pages import bifurcation, entropy, memorization, particles
+
+    cases = {
+        "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_view,
+                                    lambda s: bifurcation.render_diagram(None, s)),
+        "particles: four deltas": ({"target": "circle"}, None,
+                                   lambda s: particles.render_side({"ok": 1}, s, 2000, "sde", 0)),
+        "entropy: two deltas": ({"target": "two_deltas"}, profile_view,
+                                lambda s: entropy.render_profile(None, s, [])),
+        "memorization: 500 samples, d = 10": ({"target": "mixture_samples", "n": 500, "d": 10, "process": "VP"},
+                                              memorization_view, lambda s: memorization.render_memorization(None, s)),
+    }
+    rows = []
+    with app.server.test_request_context():
+        for name, (raw, prepare, redraw) in cases.items():
+            state, _ = parse_state(raw)
+            if prepare is None:
+                simulate(state, run_params(2000, "sde", 0))
+            else:
+                prepare(paths_key(state))
+            times = []
+            for t in SWEEP:
+                start = time.perf_counter()
+                redraw({**state, "t": float(t)})
+                times.append(time.perf_counter() - start)
+            rows.append(dict(case=name, **{k: v * 1e3 for k, v in percentiles(times).items()}))
+    return rows

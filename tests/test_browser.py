@@ -35,6 +35,13 @@ def wait_for(predicate, timeout=TIMEOUT):
     raise AssertionError("condition not met in time")
 
 
+def thumbnails_drawn(duo):
+    """Home cards whose graph has been drawn (plotly adds several svg.main-svg per graph)."""
+    script = ("return [...document.querySelectorAll('.card .js-plotly-plot')]"
+              ".filter(g => g.querySelector('.main-svg')).length")
+    return duo.driver.execute_script(script)
+
+
 def no_errors(duo):
     severe = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
@@ -43,7 +50,7 @@ def no_errors(duo):
 
 def test_every_page_loads_and_navigation_keeps_state(duo):
     duo.driver.get(duo.server_url + "/")
-    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, ".card .main-svg")) == 5)
+    wait_for(lambda: thumbnails_drawn(duo) == 5)
     assert "Diffusion Thermodynamics Lab" in duo.find_element(".brand").text
     for page in page_registry.values():
         duo.driver.get(duo.server_url + page["path"])
@@ -53,7 +60,7 @@ def test_every_page_loads_and_navigation_keeps_state(duo):
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     # The nav link carries the state to the home page and back.
     duo.find_element("a.nav-link[href^='/?']").click()
-    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, ".card .main-svg")) == 5)
+    wait_for(lambda: thumbnails_drawn(duo) == 5)
     duo.find_element("a.nav-link[href^='/landscape']").click()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     assert query(duo)["target"] == "two_deltas"
