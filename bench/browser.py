@@ -54,6 +54,30 @@ def start_server(env_extra=None):
     return proc, f"http://127.0.0.1:{port}"
 
 
+def chrome_options():
+    """Headless Chromium flags that work on this machine (DASH-NOTES), fresh profile."""
+    from selenium import webdriver
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1400,1000", f"--user-data-dir={tempfile.mkdtemp()}"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    return options
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> None:
+    """Block until the server answers /healthz."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if requests.get(url + "/healthz", timeout=1).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
 def cold_start() -> dict:
     """Seconds from launching gunicorn to the first page, with the numba cache cold, then warm."""
     cache_dir = tempfile.mkdtemp(prefix="dtlab-numba-")
@@ -81,21 +105,10 @@ def latency(moves: int = 30) -> list[dict]:
     from selenium.webdriver.chrome.service import Service
 
     proc, url = start_server()
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1400,1000", f"--user-data-dir={tempfile.mkdtemp()}"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
     rows = []
     try:
-        for _ in range(300):
-            try:
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        wait_healthy(url)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=chrome_options())
         driver.set_script_timeout(15)
         for name, (query, watched) in PAGES.items():
             driver.get(url + "/" + name + query)

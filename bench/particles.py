@@ -5,22 +5,15 @@ Plotly.restyle renders of the requestAnimationFrame loop over a few seconds of p
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
+from bench.browser import chrome_options, start_server, wait_healthy
 from bench.timing import median_time
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.processes import Process
 from core.targets import make_target
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def server_run(repeats: int = 2) -> dict:
@@ -34,45 +27,18 @@ def server_run(repeats: int = 2) -> dict:
     return dict(case="2,000 particles × 200 steps, n = 1,000, d = 2", seconds=seconds, target_s=1.0)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(port, timeout=60.0):
-    import requests
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def browser_fps(particle_counts=(2_000, 5_000), seconds: float = 4.0) -> list[dict]:
     """Frames per second of the animation in headless Chromium, served by gunicorn."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    port = _free_port()
-    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "CACHE_DIR": tempfile.mkdtemp()}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1400,1000", f"--user-data-dir={tempfile.mkdtemp()}"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
+    server, url = start_server()
     rows = []
     try:
-        _wait_healthy(port)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        wait_healthy(url)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=chrome_options())
         for count in particle_counts:
-            driver.get(f"http://127.0.0.1:{port}/particles?target=circle&t=50&particles={count}")
+            driver.get(f"{url}/particles?target=circle&t=50&particles={count}")
             deadline = time.time() + 90
             while time.time() < deadline:
                 status = driver.execute_script(

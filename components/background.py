@@ -9,10 +9,20 @@ import os
 import tempfile
 
 import diskcache
-from dash import DiskcacheManager
+from dash import DiskcacheManager, no_update
+
+from components.bifurcation_data import paths_key
+from components.state import parse_state
 
 
 def background_manager() -> DiskcacheManager:
     """A DiskcacheManager on ``BACKGROUND_CACHE_DIR`` (default: a folder in the temp dir)."""
     folder = os.environ.get("BACKGROUND_CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-jobs"))
     return DiskcacheManager(diskcache.Cache(folder), expire=600)
+
+
+def time_free_key(data, current):
+    """Callback body for a page's key store: the state without t, or no_update when unchanged,
+    so moving the time slider never restarts the page's background job."""
+    key = repr(paths_key(parse_state(data if isinstance(data, dict) else None)[0]))
+    return no_update if key == current else key

@@ -1,8 +1,9 @@
 """Bifurcation: fixed-point paths, stability, susceptibility, critical exponents, the decision tree."""
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
+from components.background import time_free_key
 from components.bifurcation_data import bifurcation_view, cached_view, mode_of, paths_key
 from components.bifurcation_figures import (
     dendrogram_figure,
@@ -43,11 +44,7 @@ def _state(data):
     return parse_state(data if isinstance(data, dict) else None)[0]
 
 
-@callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "data"))
-def diagram_key(data, current):
-    """The diagram depends on everything but t: a time change must not recompute it."""
-    key = repr(paths_key(_state(data)))
-    return no_update if key == current else key
+callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "data"))(time_free_key)
 
 
 @callback(Output("bif-ready", "data"), Input("bif-key", "data"), State(ids.STATE, "data"),

@@ -1,9 +1,10 @@
 """Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (seed 004)."""
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
+from components.background import time_free_key
 from components.bifurcation_data import paths_key
 from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
 from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
@@ -39,10 +40,7 @@ def _state(data):
     return parse_state(data if isinstance(data, dict) else None)[0]
 
 
-@callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy-key", "data"))
-def profile_key(data, current):
-    key = repr(paths_key(_state(data)))
-    return no_update if key == current else key
+callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy-key", "data"))(time_free_key)
 
 
 @callback(Output("entropy-ready", "data"), Input("entropy-key", "data"), State(ids.STATE, "data"),

@@ -1,8 +1,9 @@
 """Memorization: participation ratio, condensation (REM) and collapse (seed 000 §10, seed 003)."""
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
+from components.background import time_free_key
 from components.bifurcation_data import paths_key
 from components.figures import empty_figure
 from components.memorization_data import BETA_GRID, cached_memorization, memorization_view
@@ -37,10 +38,7 @@ def _state(data):
     return parse_state(data if isinstance(data, dict) else None)[0]
 
 
-@callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "data"))
-def memorization_key(data, current):
-    key = repr(paths_key(_state(data)))
-    return no_update if key == current else key
+callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "data"))(time_free_key)
 
 
 @callback(Output("mem-ready", "data"), Input("mem-key", "data"), State(ids.STATE, "data"), background=True,
