@@ -91,6 +91,14 @@ def simulate(state: dict, params: dict, progress=None) -> dict:
     return cached("particles", key, lambda: _simulate(state, params, progress))
 
 
+def run_summary(state: dict, params: dict) -> dict:
+    """The run without its frames: what the side panels redraw on every time move (the frames,
+    ~3 MB, were unpickled from the cache on each move before)."""
+    key = (paths_key(state), tuple(sorted(params.items())))
+    return cached("particles-summary", key,
+                  lambda: {k: v for k, v in simulate(state, params).items() if k != "frames_b64"})
+
+
 def _simulate(state, params, progress):
     target, process = target_of(state), process_of(state)
     n_data = target.data.n if target.is_discrete else 2

@@ -5,7 +5,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.figures import empty_figure
-from components.particles_data import PARTICLE_CHOICES, run_params, simulate
+from components.particles_data import PARTICLE_CHOICES, run_params, run_summary, simulate
 from components.particles_figures import cloning_figure, collapse_figure, fan_figure, particles_figure
 from components.state import parse_state, process_of, target_of
 from core.regimes import cloning_experiment, phi_closed_form
@@ -113,7 +113,7 @@ def render_side(payload, data, count, dynamics, rerun):
         wait = empty_figure("computing…")
         return wait, wait, "Running the particles (see the progress bar)."
     state, params = _state(data), run_params(count, dynamics, rerun)
-    run = simulate(state, params)
+    run = run_summary(state, params)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run["nearest"] is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
