@@ -11,8 +11,9 @@ from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
 M_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
 
 
-def participation_figure(view: dict, t_now: float) -> go.Figure:
-    """Y(t) and 1/Y(t) at typical points (band: ±1 s.d.) and along generative trajectories."""
+def participation_figure(view: dict, t_now: float, t_cond: float | None = None) -> go.Figure:
+    """Y(t) and 1/Y(t) at typical points (band: ±1 s.d.) and along generative trajectories;
+    ``t_cond``: the REM condensation time of seed 000 eq. 47 for the probe norm, marked."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("participation ratio Y = Σ w_j²",
                                                         "1/Y: training points that shape the score"))
     t = view["times"]
@@ -27,11 +28,14 @@ def participation_figure(view: dict, t_now: float) -> go.Figure:
                                  name="along generative trajectories", showlegend=col == 1,
                                  line=dict(color="#d62728", width=2, dash="dash")), 1, col)
         fig.add_vline(x=t_now, line=dict(color="black", width=2), row=1, col=col)
+        if t_cond is not None:
+            fig.add_vline(x=t_cond, line=dict(color="#9467bd", dash="dash", width=2), row=1, col=col)
     fig.add_hline(y=1 / view["n"], line=dict(color="#999", dash="dot"), row=1, col=1)
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(type="log", row=1, col=1, title_text="Y")
     fig.update_yaxes(type="log", row=1, col=2, title_text="1/Y")
-    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.2),
+                      title="purple dashed: t_cond of the random energy model (eq. 47, |x| = 1, ν = r)")
     return fig
 
 

@@ -62,11 +62,11 @@ def render_memorization(_ready, data):
         wait = empty_figure("computing…", 380)
         return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."
     t = state["t"]
-    part = participation_figure(view, t) if view["discrete"] else empty_figure(
+    t_cond = condensation_time(state["r"], 1.0, state["sigma"])
+    part = participation_figure(view, t, t_cond) if view["discrete"] else empty_figure(
         "the participation ratio needs a finite dataset (a discrete target)", 380)
     collapse = collapse_figure(view, t, state) if view["discrete"] else empty_figure("discrete targets only", 380)
-    caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = "
-               f"{condensation_time(state['r'], 1.0, state['sigma']):.3g}. "]
+    caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = {t_cond:.3g}. "]
     if view.get("t_c_measured"):
         caption.append(f"Collapse from f^e: t_C ≈ {view['t_c_measured']:.3g}. ")
     if view.get("t_c_theory") is not None:
