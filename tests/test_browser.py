@@ -142,6 +142,10 @@ def test_bifurcation_time_and_field(duo):
     handle = duo.find_element("#ctl-logt [role='slider']")
     handle.send_keys(Keys.ARROW_RIGHT)
     wait_for(lambda: query(duo).get("t") not in (None, "0.5"))
+    # A time move patches the 'now' line of the drawn figure (the last shape of the paths panel).
+    now_line = ("const gd = document.querySelector('#bif-paths .js-plotly-plot');"
+                "return gd.layout.shapes[gd.layout.shapes.length - 1].x0;")
+    wait_for(lambda: abs(duo.driver.execute_script(now_line) - float(query(duo)["t"])) < 1e-3)
     no_errors(duo)
 
 
