@@ -12,7 +12,7 @@ import diskcache
 from dash import DiskcacheManager, no_update
 
 from components.bifurcation_data import paths_key
-from components.state import parse_state
+from components.state import state_from_store
 
 
 def background_manager() -> DiskcacheManager:
@@ -24,5 +24,5 @@ def background_manager() -> DiskcacheManager:
 def time_free_key(data, current):
     """Callback body for a page's key store: the state without t, or no_update when unchanged,
     so moving the time slider never restarts the page's background job."""
-    key = repr(paths_key(parse_state(data if isinstance(data, dict) else None)[0]))
+    key = repr(paths_key(state_from_store(data)))
     return no_update if key == current else key

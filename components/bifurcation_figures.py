@@ -12,7 +12,7 @@ from components.figures import BASE_LAYOUT, f32
 PALETTE = qualitative.Dark24
 
 
-def _gapped(segments):
+def gapped(segments):
     """Concatenate (x, y) runs into one line with NaN gaps between runs (deliberate masks)."""
     xs, ys = [], []
     for x, y in segments:
@@ -32,7 +32,7 @@ def _time_markers(fig, view, t_now, rows=(None,)):
         fig.add_vline(x=t_now, line=dict(color="black", width=2), **kw)
 
 
-def _branch_runs(diagram):
+def branch_runs(diagram):
     """Split each branch of an axis diagram into runs of constant stability."""
     stable, unstable = [], []
     for b in np.unique(diagram["branch"]):
@@ -51,20 +51,20 @@ def paths_figure(view: dict, t_now: float) -> go.Figure:
     """Fixed-point paths on the top principal axis against log t: stable solid, unstable dashed."""
     fig = go.Figure()
     if view["mode"] == "axis":
-        stable, unstable = _branch_runs(view["diagram"])
+        stable, unstable = branch_runs(view["diagram"])
         for name, runs, dash in (("stable fixed points", stable, "solid"),
                                  ("unstable fixed points", unstable, "dash")):
-            x, y = _gapped(runs)
+            x, y = gapped(runs)
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=name,
                                      line=dict(width=3 if dash == "solid" else 2, dash=dash,
                                                color="#1f77b4" if dash == "solid" else "#d62728")))
     else:
         clusters = clusters_at(view, t_now)
         for c, members in enumerate(clusters):
-            x, y = _gapped([(view["times"], view["paths"][j, :, 0]) for j in members])
+            x, y = gapped([(view["times"], view["paths"][j, :, 0]) for j in members])
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=f"group {c + 1}",
                                      showlegend=False, line=dict(width=2, color=PALETTE[c % len(PALETTE)])))
-        x, y = _gapped([(ts, pts[:, 0]) for ts, pts in view["unstable"]])
+        x, y = gapped([(ts, pts[:, 0]) for ts, pts in view["unstable"]])
         if x.size:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="unstable (below a pitchfork)",
                                      line=dict(width=2, dash="dash", color="#d62728")))
@@ -102,7 +102,7 @@ def trace_figure(view: dict, t_now: float) -> go.Figure:
     paths = view["paths"]
     i = int(np.clip(np.searchsorted(view["times"], t_now), 0, len(view["times"]) - 1))
     for c, members in enumerate(clusters_at(view, t_now)):
-        x, y = _gapped([(paths[j, :, 0], paths[j, :, 1]) for j in members])
+        x, y = gapped([(paths[j, :, 0], paths[j, :, 1]) for j in members])
         color = PALETTE[c % len(PALETTE)]
         fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", showlegend=False,
                                  line=dict(width=1.5, color=color), hoverinfo="skip"))
@@ -153,11 +153,11 @@ def stability_figure(view: dict, t_now: float) -> go.Figure:
                                         "susceptibility χ = (I − βC)⁻¹βC, top eigenvalue"))
     if view["mode"] == "axis":
         diagram = view["diagram"]
-        stable, _ = _branch_runs({**diagram, "x": diagram["curvature"]})
-        x, y = _gapped(stable)
+        stable, _ = branch_runs({**diagram, "x": diagram["curvature"]})
+        x, y = gapped(stable)
         chi_t, chi = view["chi"]["time"], view["chi"]["value"]
     else:
-        x, y = _gapped([(view["times"], row) for row in view["hessian_min"]])
+        x, y = gapped([(view["times"], row) for row in view["hessian_min"]])
         chi_t = np.tile(view["times"], view["chi_paths"].shape[0])
         chi = view["chi_paths"].ravel()
     fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="λ_min(∇²F̃)",

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.bifurcation_figures import _branch_runs, _gapped, clusters_at
+from components.bifurcation_figures import branch_runs, clusters_at, gapped
 from components.figures import BASE_LAYOUT, f32
 
 
@@ -56,14 +56,14 @@ def _decisions(fig, view, t, x, t_now):
         return
     to_x = lambda tt: np.interp(np.log(tt), np.log(t), x)  # noqa: E731
     if dec["mode"] == "axis":
-        stable, unstable = _branch_runs(dec["diagram"])
+        stable, unstable = branch_runs(dec["diagram"])
         for runs, dash, name in ((stable, "solid", "stable"), (unstable, "dash", "unstable")):
-            gx, gy = _gapped([(to_x(tt), yy) for tt, yy in runs])
+            gx, gy = gapped([(to_x(tt), yy) for tt, yy in runs])
             fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", name=f"{name} fixed points", showlegend=False,
                                      line=dict(color="#1f77b4" if dash == "solid" else "#d62728", dash=dash)), 3, 1)
     else:
         for members in clusters_at(dec, t_now):
-            gx, gy = _gapped([(to_x(dec["times"]), dec["paths"][j, :, 0]) for j in members])
+            gx, gy = gapped([(to_x(dec["times"]), dec["paths"][j, :, 0]) for j in members])
             fig.add_trace(go.Scatter(x=f32(gx), y=f32(gy), mode="lines", showlegend=False, line=dict(width=1.5)), 3, 1)
     if dec.get("t_meas"):
         for row in (1, 3):

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from components.bifurcation_figures import _gapped
+from components.bifurcation_figures import gapped
 from components.figures import BASE_LAYOUT, f32
 
 CLASS_COLORS = qualitative.Set1
@@ -61,7 +61,7 @@ def fan_figure(run: dict, t_now: float) -> go.Figure:
                 if sel.any():
                     order = np.argsort(fixed["time"][sel])
                     runs.append((np.log10(fixed["time"][sel][order]), fixed["x"][sel][order]))
-            x, y = _gapped(runs)
+            x, y = gapped(runs)
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", line=dict(color="#7fdbff", dash=dash, width=2),
                                      name="stable fixed points" if stable else "unstable fixed points"))
     _time_lines(fig, run, t_now)

@@ -110,6 +110,11 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
     return state, notices
 
 
+def state_from_store(data) -> dict:
+    """The validated state held by the ``lab-state`` store (defaults if it is not a dict)."""
+    return parse_state(data if isinstance(data, dict) else None)[0]
+
+
 def parse_query(search: str | None) -> tuple[dict, list[str]]:
     """Raw values from a URL query string ('?t=0.5&d=3'), truncated at MAX_QUERY_CHARS."""
     search = search or ""

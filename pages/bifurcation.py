@@ -13,7 +13,7 @@ from components.bifurcation_figures import (
     trace_figure,
 )
 from components.figures import empty_figure
-from components.state import parse_state
+from components.state import state_from_store
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h"))
@@ -41,9 +41,6 @@ def layout(**_query):
     ])
 
 
-def _state(data):
-    return parse_state(data if isinstance(data, dict) else None)[0]
-
 
 callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "data"))(time_free_key)
 
@@ -54,7 +51,7 @@ callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "
           prevent_initial_call=True)
 def compute_diagram(set_progress, key, data):
     """Continuation (or root finding) in a background job, reporting progress per time step."""
-    state = _state(data)
+    state = state_from_store(data)
     set_progress(("0", "1", "computing fixed-point paths…"))
     bifurcation_view(paths_key(state),
                      progress=lambda i, n: set_progress((str(i), str(n), f"time step {i} of {n}")))
@@ -68,7 +65,7 @@ def compute_diagram(set_progress, key, data):
 def render_diagram(_ready, data, drawn=None):
     """Draw the stored diagram at the current time (no recomputation when only t moves; when the
     drawn diagram is the same, only the time lines move, by Patch)."""
-    state = _state(data)
+    state = state_from_store(data)
     key = paths_key(state)
     view = cached_view(key)
     if view is not None and view["mode"] != "none" and drawn == repr(key) and ctx.triggered_id == ids.STATE:

@@ -9,7 +9,7 @@ from components.bifurcation_data import paths_key
 from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
 from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
 from components.figures import empty_figure
-from components.state import parse_state, process_of
+from components.state import process_of, state_from_store
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
@@ -36,9 +36,6 @@ VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H
     ])
 
 
-def _state(data):
-    return parse_state(data if isinstance(data, dict) else None)[0]
-
 
 callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy-key", "data"))(time_free_key)
 
@@ -48,7 +45,7 @@ callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy
           progress=[Output("entropy-progress", "value"), Output("entropy-progress", "max")])
 def compute_profile(set_progress, key, data):
     """Monte Carlo over the time grid in a background job (a progress step per time)."""
-    profile_view(paths_key(_state(data)), progress=lambda i, n: set_progress((str(i), str(n))))
+    profile_view(paths_key(state_from_store(data)), progress=lambda i, n: set_progress((str(i), str(n))))
     return key
 
 
@@ -58,7 +55,7 @@ def compute_profile(set_progress, key, data):
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
 def render_profile(_ready, data, axis):
     """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
-    state = _state(data)
+    state = state_from_store(data)
     view = cached_profile(paths_key(state))
     eigs = fisher_view(state)
     fisher = fisher_figure(eigs, state["t"]) if eigs is not None else empty_figure("d too large for full covariances")

@@ -13,7 +13,7 @@ from components.figures import (
     weights_figure,
 )
 from components.landscape_data import hopfield_view, landscape_view, probe_view, state_key, strip_view
-from components.state import parse_state
+from components.state import state_from_store
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "seed", "r",
@@ -46,16 +46,13 @@ def layout(**_query):
     ])
 
 
-def _state(data):
-    return parse_state(data if isinstance(data, dict) else None)[0]
-
 
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
           Output("landscape-view", "style"), Input(ids.STATE, "data"), Input("landscape-view", "value"),
           Input("landscape-hopfield", "value"), Input("probe", "data"))
 def render_landscape(data, view, hopfield, probe):
     """F̃ and the score at the state's time, fixed points classified by the Hessian."""
-    state = _state(data)
+    state = state_from_store(data)
     v = landscape_view(state_key(state))
     title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
     show_hop = "on" in (hopfield or []) and v["hopfield_ok"]
@@ -132,7 +129,7 @@ def set_probe(click, data):
         return no_update
     if not (np.isfinite(x) and np.isfinite(y)):
         return no_update
-    d = _state(data)["d"]
+    d = state_from_store(data)["d"]
     return {"d": d, "uv": [x] if d == 1 else [x, y]}
 
 
@@ -140,7 +137,7 @@ def set_probe(click, data):
           Input(ids.STATE, "data"), Input("probe", "data"))
 def render_probe(data, probe):
     """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point."""
-    state = _state(data)
+    state = state_from_store(data)
     v = landscape_view(state_key(state))
     if not _probe_ok(probe, v):
         return empty_figure("click the landscape", 260), "No probe point yet."
@@ -166,7 +163,7 @@ def _vec(a, k=4):
 @callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
-    state = _state(data)
+    state = state_from_store(data)
     key = state_key({**state, "t": None})
     s = strip_view(key)
     return small_multiples_figure(s["times"], s["panels"], s["axis"], s["t_c"])

@@ -8,7 +8,7 @@ from components.bifurcation_data import paths_key
 from components.figures import empty_figure
 from components.memorization_data import BETA_GRID, cached_memorization, memorization_view
 from components.memorization_figures import collapse_figure, participation_figure, phase_figure, rem_figure
-from components.state import parse_state
+from components.state import state_from_store
 from core.memorization import condensation_time
 
 dash.register_page(__name__, path="/memorization", name="Memorization", title="Memorization", order=5,
@@ -34,9 +34,6 @@ below $t_C$, which is of order one only when $\alpha = (\log n)/d$ is.""", mathj
     ])
 
 
-def _state(data):
-    return parse_state(data if isinstance(data, dict) else None)[0]
-
 
 callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "data"))(time_free_key)
 
@@ -47,7 +44,7 @@ callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "
           progress=[Output("mem-progress", "value"), Output("mem-progress", "max"), Output("mem-status", "children")])
 def compute_memorization(set_progress, key, data):
     """All three Monte Carlo panels in one background job (cancellable)."""
-    memorization_view(paths_key(_state(data)),
+    memorization_view(paths_key(state_from_store(data)),
                       progress=lambda i, n: set_progress((str(i), str(n), f"step {i} of {n}")))
     return key
 
@@ -56,7 +53,7 @@ def compute_memorization(set_progress, key, data):
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"))
 def render_memorization(_ready, data):
-    state = _state(data)
+    state = state_from_store(data)
     view = cached_memorization(paths_key(state))
     if view is None:
         wait = empty_figure("computing…", 380)

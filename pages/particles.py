@@ -7,7 +7,7 @@ from components import ids
 from components.figures import empty_figure
 from components.particles_data import PARTICLE_CHOICES, run_params, run_summary, simulate
 from components.particles_figures import cloning_figure, collapse_figure, fan_figure, particles_figure
-from components.state import parse_state, process_of, target_of
+from components.state import process_of, state_from_store, target_of
 from core.regimes import cloning_experiment, phi_closed_form
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
@@ -61,9 +61,6 @@ def layout(particles=None, dynamics=None, **_query):
     ])
 
 
-def _state(data):
-    return parse_state(data if isinstance(data, dict) else None)[0]
-
 
 def _run_key(state, count, dynamics, rerun):
     params = run_params(count, dynamics, rerun)
@@ -74,7 +71,7 @@ def _run_key(state, count, dynamics, rerun):
           Input("particles-dynamics", "value"), Input("particles-rerun", "n_clicks"), State("particles-key", "data"))
 def run_key(data, count, dynamics, rerun, current):
     """A new run only when something but the time changes."""
-    key = _run_key(_state(data), count, dynamics, rerun)
+    key = _run_key(state_from_store(data), count, dynamics, rerun)
     return no_update if key == current else key
 
 
@@ -86,7 +83,7 @@ def run_key(data, count, dynamics, rerun, current):
                     Output("particles-progress-text", "children")])
 def run_particles(set_progress, _key, data, count, dynamics, rerun):
     """Integrate the particles (background job), then send the run to the browser once."""
-    state, params = _state(data), run_params(count, dynamics, rerun)
+    state, params = state_from_store(data), run_params(count, dynamics, rerun)
     run = simulate(state, params, progress=lambda i, n: set_progress((str(i), str(n), f"frame {i} of {n}")))
     first = _first_frame(run)
     reg = run["regimes"]
@@ -112,7 +109,7 @@ def render_side(payload, data, count, dynamics, rerun):
     if not payload:
         wait = empty_figure("computing…")
         return wait, wait, "Running the particles (see the progress bar)."
-    state, params = _state(data), run_params(count, dynamics, rerun)
+    state, params = state_from_store(data), run_params(count, dynamics, rerun)
     run = run_summary(state, params)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run["nearest"] is not None
@@ -149,7 +146,7 @@ def run_cloning(set_progress, _n, data):
     """The cloning experiment over eight clone times around t_s (background job)."""
     from components.particles_data import end_labels, time_range
     from core.regimes import speciation_time
-    state = _state(data)
+    state = state_from_store(data)
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)
     t_s = speciation_time(target, process)
