@@ -14,7 +14,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info
 
-from bench import browser, diagrams, kernel, memorization, pages, particles
+from bench import browser, diagrams, ising, kernel, memorization, pages, particles
 
 
 def machine() -> dict:
@@ -57,8 +57,8 @@ def main() -> None:
     print("browser latency, slider move → figure in the DOM (30 moves):")
     for r in latency_rows:
         print(f"  {r['page']}: p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms")
-    memo_rows = memorization.run()
-    print("\nmemorization")
+    memo_rows = memorization.run() + ising.run()
+    print("\nmemorization and Ising")
     for r in memo_rows:
         print(f"  {r['case']}: {r['seconds']:.2f} s")
     checks = kernel.targets(kernel_rows) + [

@@ -29,7 +29,8 @@ LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
 #: State fields edited by one control each (t has two: the log slider and the typed box).
 EDITABLE = ("process", "sigma") + SHAPE_FIELDS + PAGE_FIELDS
-_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "seed", "h")
+_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "seed", "h",
+          "spins", "J", "temp", "K", "w")
 
 
 def _row(name, label, control, help_text=""):
@@ -71,6 +72,11 @@ def control_panel() -> html.Div:
         "dd": _row("dd", "D_data", _number("dd", 1)),
         "seed": _row("seed", "Seed", _number("seed", 1)),
         "h": _row("h", "Probe field h", _number("h", "any"), "field along the symmetry axis"),
+        "spins": _row("spins", "Spins d", _number("spins", 1), "enumerated up to 16, closed form above"),
+        "J": _row("J", "Coupling J", _number("J", "any"), "Curie–Weiss W_jk = −J/d"),
+        "temp": _row("temp", "Ising T", _number("temp", "any"), "temperature of the target; T_c = J"),
+        "K": _row("K", "Replicas K", _number("K", 1), "sites of the generative bath"),
+        "w": _row("w", "Bath coupling w", _number("w", "any"), "all-to-all coupling w/K; T_c = w"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],
                      html.P(id="target-note", className="target-note")],
@@ -132,19 +138,22 @@ def _notice(notices):
           Input(ids.URL, "pathname"), Input(ids.STATE, "data"),
           State({"type": ids.CONTROL_ROW, "name": ALL}, "id"))
 def show_relevant_controls(pathname, state, row_ids):
-    """Show the controls the page lists and its target uses; hide the panel on pages without."""
+    """Show the controls the page lists and its target uses; hide the panel on pages without.
+
+    A page registered with ``own_target=True`` (its own model, VE only) shows exactly its list."""
     state, _ = parse_state(state if isinstance(state, dict) else None)
-    page = next((p for p in dash.page_registry.values() if p["path"] == pathname), None)
+    page = next((p for p in dash.page_registry.values() if p["path"] == pathname), None) or {}
     wanted = set(page.get("controls", ALL_CONTROLS)) if page else set()
+    own = page.get("own_target", False)
     spec = SPECS[state["target"]]
     shown = []
     for row in row_ids:
         name = row["name"]
-        visible = name in wanted and (name not in SHAPE_FIELDS or name in spec.uses)
-        visible = visible and (name != "sigma" or state["process"] == "VE")
+        visible = name in wanted and (own or name not in SHAPE_FIELDS or name in spec.uses)
+        visible = visible and (own or name != "sigma" or state["process"] == "VE")
         shown.append(None if visible else {"display": "none"})
     panel = None if wanted else {"display": "none"}
-    return shown, panel, spec.note
+    return shown, panel, None if own else spec.note
 
 
 @callback(Output({"type": ids.NAV_LINK, "path": ALL}, "href"), Input(ids.URL, "search"),

@@ -9,4 +9,5 @@ LOG_T = "ctl-logt"
 T_INPUT = "ctl-t"
 #: State field → id of the control that edits it (t has two: the log slider and LOG_T).
 CONTROL = {name: f"ctl-{name}" for name in
-           ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h")}
+           ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
+            "spins", "J", "temp", "K", "w")}

@@ -30,9 +30,14 @@ FIELDS = {
     "sc": ("float", 0.3, limits.SC_MIN, limits.SC_MAX, "cluster width σ_c"),
     "dd": ("int", 2, 1, limits.D_MAX, "subspace dimension D_data"),
     "h": ("float", 0.0, limits.H_MIN, limits.H_MAX, "probe field h"),
+    "spins": ("int", 8, 1, limits.SPINS_MAX, "Ising spins d"),
+    "J": ("float", 1.0, limits.J_MIN, limits.J_MAX, "Ising coupling J"),
+    "temp": ("float", 1.5, limits.TEMP_MIN, limits.TEMP_MAX, "Ising temperature T"),
+    "K": ("int", 100, limits.K_MIN, limits.K_MAX, "replicas K"),
+    "w": ("float", 1.0, limits.W_MIN, limits.W_MAX, "bath coupling w"),
 }
 #: Fields that are not target shape parameters and not shown by every page.
-PAGE_FIELDS = ("h",)
+PAGE_FIELDS = ("h", "spins", "J", "temp", "K", "w")
 #: Shape parameters a target may use (the others keep their value but are ignored).
 SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd")
 

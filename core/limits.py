@@ -26,3 +26,10 @@ H_MIN, H_MAX = -5.0, 5.0
 def max_queries(n: int, d: int) -> int:
     """Largest P allowed against N = n points in d dims: min(P_MAX, PND_MAX / (n·d))."""
     return int(max(1, min(P_MAX, PND_MAX // max(1, n * d))))
+#: Diffused Ising model and generative bath (ising page): spins, coupling J, Ising temperature T,
+#: replicas K (K = 5,000 runs in ~4 s) and bath coupling w.
+SPINS_MAX = 1_000
+J_MIN, J_MAX = 0.0, 3.0
+TEMP_MIN, TEMP_MAX = 0.05, 5.0
+K_MIN, K_MAX = 2, 5_000
+W_MIN, W_MAX = 0.1, 3.0

@@ -11,6 +11,7 @@ from components.figures import BASE_LAYOUT, landscape_2d_figure
 from components.landscape_data import landscape_view, state_key
 from components.memorization_figures import phase_figure
 from components.state import default_state, parse_state
+from core.bath import mean_field_magnetization
 from core.entropy import two_deltas_rate
 from core.processes import Process
 from core.regimes import phi_closed_form
@@ -34,6 +35,10 @@ VIEWS = [
     ("/memorization", "Memorization",
      "How many training points shape the score, when the weights condense (random energy model) and when "
      "trajectories collapse onto training points: the curse of dimensionality α = log n / d (seed 000 §10, seed 003)."),
+    ("/ising", "Ising model and generative bath",
+     "A target that is itself a magnet: the Ising temperature sets its phase, the diffusion time only its "
+     "response to the field; and K coupled replicas whose K → ∞ limit is the diffusion's mean-field equation "
+     "(seed 000 §4.4, §8)."),
 ]
 
 
@@ -88,8 +93,17 @@ def _memorization():
     return phase_figure({**default_state("mixture_samples"), "n": 200, "d": 2, "sc": 0.3}, 0.55, 0.3)
 
 
+def _ising():
+    t = np.geomspace(0.3, 3.0, 120)
+    fig = go.Figure(go.Scatter(x=t, y=mean_field_magnetization(t), line=dict(width=3, color="#08519c")))
+    fig.add_trace(go.Scatter(x=t, y=-mean_field_magnetization(t), line=dict(width=3, color="#08519c")))
+    fig.add_vline(x=1.0, line=dict(dash="dash", color="#d62728"))
+    fig.update_xaxes(type="log")
+    return fig
+
+
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
-              "/entropy": _entropy, "/memorization": _memorization}
+              "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising}
 
 
 @callback(Output({"type": "home-thumb", "path": ALL}, "figure"), Input(ids.STATE, "data"),

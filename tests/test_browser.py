@@ -50,7 +50,7 @@ def no_errors(duo):
 
 def test_every_page_loads_and_navigation_keeps_state(duo):
     duo.driver.get(duo.server_url + "/")
-    wait_for(lambda: thumbnails_drawn(duo) == 5)
+    wait_for(lambda: thumbnails_drawn(duo) == len(page_registry) - 1)
     assert "Diffusion Thermodynamics Lab" in duo.find_element(".brand").text
     for page in page_registry.values():
         duo.driver.get(duo.server_url + page["path"])
@@ -60,7 +60,7 @@ def test_every_page_loads_and_navigation_keeps_state(duo):
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     # The nav link carries the state to the home page and back.
     duo.find_element("a.nav-link[href^='/?']").click()
-    wait_for(lambda: thumbnails_drawn(duo) == 5)
+    wait_for(lambda: thumbnails_drawn(duo) == len(page_registry) - 1)
     duo.find_element("a.nav-link[href^='/landscape']").click()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     assert query(duo)["target"] == "two_deltas"
@@ -200,4 +200,24 @@ def test_memorization_panels(duo):
     for graph in ("#mem-participation", "#mem-rem", "#mem-collapse", "#mem-phase"):
         assert duo.driver.find_elements(By.CSS_SELECTOR, graph + " .main-svg")
     assert "large M: 1 − β_c/β̃" in duo.find_element("#mem-rem").text
+    no_errors(duo)
+
+
+def test_ising_temperature_across_the_critical_point(duo):
+    """T > J: paramagnetic target, Λ ≈ 1/(1 − J/T); T < J: two-peaked target, the branching moves to large t."""
+    duo.driver.get(duo.server_url + "/ising?spins=10&J=1&temp=1.5&t=0.5")
+    duo.wait_for_contains_text("#ising-target .gtitle", "paramagnetic", timeout=TIMEOUT)
+    above = duo.find_element("#ising-diagram .gtitle").text
+    assert "2^10 = 1,024 states" in duo.find_element("#ising-caption").text
+    box = duo.find_element("#ctl-temp")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.6", Keys.ENTER)
+    duo.wait_for_contains_text("#ising-target .gtitle", "ferromagnetic", timeout=TIMEOUT)
+    wait_for(lambda: duo.find_element("#ising-diagram .gtitle").text != above)
+    lam = lambda text: float(text.split("Λ = ")[1].split()[0])  # noqa: E731
+    assert lam(duo.find_element("#ising-diagram .gtitle").text) > 3 * lam(above)
+    wait_for(lambda: query(duo).get("temp") == "0.6")
+    duo.wait_for_contains_text("#bath-caption", "T_c = w", timeout=60)
+    for graph in ("#bath-distribution", "#bath-magnetization", "#bath-trajectories", "#bath-variance"):
+        assert duo.driver.find_elements(By.CSS_SELECTOR, graph + " .main-svg")
     no_errors(duo)

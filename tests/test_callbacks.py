@@ -10,7 +10,7 @@ from components.state import default_state
 
 def test_sync_from_url_sets_controls_and_notice(app_context):
     search = "?target=gaussian_points&t=1e9&d=3&n=abc"
-    out = controls.resolve_state("url", search, *([None] * 13), None)
+    out = controls.resolve_state("url", search, *([None] * (3 + len(controls.EDITABLE))), None)
     url, target, log_t, t, *_, state, notice = out
     assert url is no_update and target == "gaussian_points"
     assert t == 100.0 and log_t == pytest.approx(2.0)
@@ -20,21 +20,19 @@ def test_sync_from_url_sets_controls_and_notice(app_context):
 
 def test_sync_from_a_control_writes_the_url():
     base = default_state()
-    args = ["ctl-logt", "", base["target"], -1.0, base["t"], base["process"], base["sigma"],
-            base["d"], base["n"], base["seed"], base["r"], base["pw"], base["sc"], base["dd"], base["h"],
-            base]
+    args = ["ctl-logt", "", base["target"], -1.0, base["t"], *[base[k] for k in controls.EDITABLE], base]
     out = controls.resolve_state(*args)
     assert "t=0.1" in out[0] and out[-2]["t"] == pytest.approx(0.1)
     assert out[-1] is None
     # A hand-made request with garbage in every control: clamped, with a notice.
-    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, "h")
+    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, "h", "s", -1e9, 1e9, "K", "nan")
     out = controls.resolve_state("ctl-t", "", *garbage, "not a dict")
     assert out[-2]["t"] == 100.0 and out[-1] is not None
 
 
 def test_changing_target_loads_its_defaults():
     base = default_state()
-    values = ("sphere_points", 0, 1.0, "VE", 1.0, 2, 4, 0, 1.0, 0.5, 0.3, 2, 0.0)
+    values = ("sphere_points", 0, 1.0, *[base[k] for k in controls.EDITABLE])
     out = controls.resolve_state("ctl-target", "", *values, base)
     state = out[-2]
     assert state["target"] == "sphere_points" and state["d"] == 10 and state["n"] == 50
@@ -103,3 +101,25 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
         profile_view(paths_key(state))
         for fig in entropy.render_profile(None, state, ["entropic"])[:3]:
             _finite_figure(fig)
+
+
+@pytest.mark.parametrize("raw", [
+    {"spins": "16", "J": "3", "temp": "0.05", "t": "0.001", "sigma": "0.05", "K": "2", "w": "0.1"},
+    {"spins": "1000", "J": "3", "temp": "5", "t": "100", "sigma": "20", "K": "5000"},
+    {"spins": "1", "J": "0", "process": "VP"}, {"spins": "17", "temp": "1", "J": "1"},
+])
+def test_ising_page_renders_finite(app_context, raw):
+    from components.ising_data import bath_key, bath_view
+    from components.state import parse_state
+    from pages import ising
+    state, _ = parse_state(raw)
+    target, response, diagram, caption = ising.render_ising(state)
+    for fig in (target, response, diagram):
+        _finite_figure(fig)
+    assert ("enumeration" in caption[-1]) == (state["spins"] <= 16)
+    if state["K"] <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
+        bath_view(bath_key(state))
+        figs = ising.render_bath(None, state)
+        for fig in figs[:4]:
+            _finite_figure(fig)
+        assert "T_c = w" in figs[4]

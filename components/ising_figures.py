@@ -1,0 +1,153 @@
+"""Figure builders of the Ising page: the diffused Ising model and the generative bath."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import BASE_LAYOUT, f32
+from components.ising_data import FIELD
+
+SIZE_COLORS = {10: "#9ecae1", 100: "#4292c6", 1000: "#08519c"}
+CHOSEN = "#d62728"
+
+
+def _phase(temp: float, coupling: float) -> str:
+    if coupling == 0:
+        return "independent spins"
+    if temp == coupling:
+        return "critical, T = J"
+    return "ferromagnetic, T < J" if temp < coupling else "paramagnetic, T > J"
+
+
+def target_figure(view: dict, spins: int, coupling: float, temp: float) -> go.Figure:
+    """The target's own law of m = M/d (eq. 17 summed over the states of each M)."""
+    fig = go.Figure(go.Bar(x=f32(view["m"]), y=f32(view["p"]), marker_color="#1f77b4", name="P(m)",
+                           hovertemplate="m = %{x:.3f}<br>P = %{y:.3g}<extra></extra>"))
+    how = "2^d states enumerated" if view["enumerated"] else "closed form (d > 16)"
+    fig.update_layout(**BASE_LAYOUT, height=330, bargap=0.05, showlegend=False,
+                      title=f"target P(m), d = {spins}: {_phase(temp, coupling)} ({how})")
+    fig.update_xaxes(title_text="magnetization per spin m = M/d", range=[-1.05, 1.05])
+    fig.update_yaxes(title_text="probability")
+    return fig
+
+
+def response_figure(log_t: np.ndarray, curves: np.ndarray, t_now: float, now: np.ndarray,
+                    fixed_h: np.ndarray) -> go.Figure:
+    """m(h, t) on the uniform line for several t, the current t bold; its crossings with m = h are the
+    fixed points of the generative drift."""
+    fig = go.Figure()
+    for t, row in zip(log_t, curves, strict=True):
+        fig.add_trace(go.Scatter(x=f32(FIELD), y=f32(row), mode="lines", line=dict(width=1.5, color="#9ecae1"),
+                                 name=f"t = {t:.3g}", hovertemplate=f"t = {t:.3g}<br>h = %{{x:.3f}}<br>m = %{{y:.3f}}"
+                                 "<extra></extra>"))
+    fig.add_trace(go.Scatter(x=f32(FIELD), y=f32(now), mode="lines", line=dict(width=4, color="#08306b"),
+                             name=f"now, t = {t_now:.3g}"))
+    fig.add_trace(go.Scatter(x=[-1.6, 1.6], y=[-1.6, 1.6], mode="lines", name="m = h",
+                             line=dict(color="#888", dash="dash")))
+    fig.add_trace(go.Scatter(x=f32(fixed_h), y=f32(fixed_h), mode="markers", name="fixed points now",
+                             marker=dict(size=11, color="#d62728", line=dict(color="white", width=1))))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="⟨y_j⟩ along the uniform direction x̃ = h(1, …, 1)",
+                      legend=dict(font=dict(size=11)))
+    fig.update_xaxes(title_text="field h (x̃ per spin)", range=[-1.6, 1.6])
+    fig.update_yaxes(title_text="m(h, t) = ⟨y_j⟩", range=[-1.1, 1.1])
+    return fig
+
+
+def ising_diagram_figure(view: dict, sigma: float, t_now: float) -> go.Figure:
+    """Fixed points h* over t = s²/σ²: stable; stable on the line but unstable across spins; unstable."""
+    t = view["fp_s2"] / sigma**2
+    h, line, across = view["fp_h"], view["fp_line"], view["fp_across"]
+    fig = go.Figure()
+    groups = (("stable", line & across, dict(color="#111", symbol="circle", size=6)),
+              ("stable on the line, unstable across spins", line & ~across,
+               dict(color="#ff7f0e", symbol="circle", size=6)),
+              ("unstable along the line", ~line, dict(color="#d62728", symbol="circle-open", size=6)))
+    for name, mask, marker in groups:
+        fig.add_trace(go.Scatter(x=f32(t[mask]), y=f32(h[mask]), mode="markers", name=name, marker=marker,
+                                 hovertemplate="t = %{x:.3g}<br>h* = %{y:.3f}<extra></extra>"))
+    t_c = view["lam"] / sigma**2
+    fig.add_vline(x=t_c, line=dict(color="#2ca02c", dash="dash", width=2))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25),
+                      title=f"fixed points of the generative drift; green: σ²t_c = Λ = {view['lam']:.3g}")
+    fig.update_xaxes(type="log", title_text="diffusion time t")
+    fig.update_yaxes(title_text="h* (fixed point per spin)", range=[-1.1, 1.1])
+    return fig
+
+
+def bath_distribution_figure(view: dict, index: int) -> go.Figure:
+    """Heat-bath histogram of m̄ at the current T (symmetrized), the exact finite-K law and ±m_MF."""
+    centers = 0.5 * (view["bins"][1:] + view["bins"][:-1])
+    width = view["bins"][1] - view["bins"][0]
+    temp = view["temps"][index]
+    fig = go.Figure(go.Bar(x=f32(centers), y=f32(view["hist"][index]), width=width, name="heat-bath Monte Carlo",
+                           marker_color="#9ecae1"))
+    density = view["exact_p"][index] * view["K"] / 2          # the law of M/K has spacing 2/K
+    fig.add_trace(go.Scatter(x=f32(view["exact_m"]), y=f32(density), mode="lines", name=f"exact, K = {view['K']}",
+                             line=dict(color=CHOSEN, width=2)))
+    m_mf = view["mean_field"][index]
+    for sign in (-1, 1):
+        fig.add_vline(x=sign * m_mf, line=dict(color="black", dash="dot", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, bargap=0, legend=dict(orientation="h", y=-0.25),
+                      title=f"bath magnetization at T = σ²t = {temp:.3g} (dotted: ±m of tanh((wm)/T))")
+    fig.update_xaxes(title_text="m̄ = Σ y^μ / K", range=[-1.05, 1.05])
+    fig.update_yaxes(title_text="density")
+    return fig
+
+
+def bath_magnetization_figure(view: dict, sigma: float, t_now: float) -> go.Figure:
+    """Pure-state magnetization ⟨|m̄|⟩ against t for each K, approaching the mean-field solution."""
+    t = view["temps"] / sigma**2
+    fig = go.Figure()
+    for k in view["sizes"]:
+        fig.add_trace(go.Scatter(x=f32(t), y=f32(view["mean"][k]), mode="lines+markers", name=f"K = {k}",
+                                 marker=dict(size=4), line=dict(color=SIZE_COLORS.get(k, CHOSEN), width=2)))
+    fig.add_trace(go.Scatter(x=f32(t), y=f32(view["mean_field"]), mode="lines", name="K → ∞: m = tanh(wm/T)",
+                             line=dict(color="black", width=3, dash="dash")))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="pure-state magnetization ⟨|m̄|⟩",
+                      legend=dict(font=dict(size=11)))
+    fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
+    fig.update_yaxes(title_text="⟨|m̄|⟩", range=[0, 1.05])
+    return fig
+
+
+def bath_variance_figure(view: dict, sigma: float, t_now: float, mean_field_variance: np.ndarray) -> go.Figure:
+    """The particle's noise variance T·∂m/∂h per unit dt/t: Monte Carlo per K, mean field (diverging at
+    T_c = w), and the ordinary reverse diffusion's T."""
+    t = view["temps"] / sigma**2
+    fig = go.Figure()
+    for k in view["sizes"]:
+        fig.add_trace(go.Scatter(x=f32(t), y=f32(view["variance"][k]), mode="lines+markers", name=f"K = {k}",
+                                 marker=dict(size=4), line=dict(color=SIZE_COLORS.get(k, CHOSEN), width=2)))
+    finite = np.where(np.isfinite(mean_field_variance) & (mean_field_variance > 0), mean_field_variance, np.nan)
+    fig.add_trace(go.Scatter(x=f32(t), y=f32(finite), mode="lines", name="mean field T(1−m²)/(T−w(1−m²))",
+                             line=dict(color="black", width=3, dash="dash"), connectgaps=False))
+    fig.add_trace(go.Scatter(x=f32(t), y=f32(view["temps"]), mode="lines", name="ordinary diffusion: T",
+                             line=dict(color="#2ca02c", width=2, dash="dot")))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="bath noise variance T·∂m/∂h (per unit dt/t)",
+                      legend=dict(font=dict(size=11)))
+    fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
+    top = np.nanmax([np.nanmax(v) for v in view["variance"].values()] + [np.nanmax(view["temps"])])
+    fig.update_yaxes(type="log", title_text="variance", range=[-3, np.log10(top) + 0.3])
+    return fig
+
+
+def bath_trajectories_figure(view: dict, sigma: float, t_now: float) -> go.Figure:
+    """Particles driven by the bath (eq. 37) and by ordinary reverse diffusion, same start, same noise."""
+    t = view["temps"] / sigma**2
+    fig = go.Figure()
+    for name, paths, color in (("driven by the bath (eq. 37)", view["bath"], CHOSEN),
+                               ("ordinary reverse diffusion", view["plain"], "#1f77b4")):
+        x = np.tile(np.r_[t, np.nan], paths.shape[1])
+        y = np.concatenate([np.r_[paths[:, j], np.nan] for j in range(paths.shape[1])])
+        fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=name, line=dict(color=color, width=1),
+                                 opacity=0.6, connectgaps=False))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25),
+                      title=f"Brownian particles, K = {view['K']}: bath-driven against ordinary diffusion")
+    fig.update_xaxes(type="log", autorange="reversed", dtick=1,
+                     title_text="diffusion time t (reversed: generation runs left to right)")
+    fig.update_yaxes(title_text="x")
+    return fig

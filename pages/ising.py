@@ -1,0 +1,123 @@
+"""Ising: the diffused Ising model (seed 000 §4.4) and the multi-site generative bath (§8)."""
+import dash
+import numpy as np
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.figures import empty_figure
+from components.ising_data import bath_key, bath_view, cached_bath, field_response, ising_key, ising_view
+from components.ising_figures import (
+    bath_distribution_figure,
+    bath_magnetization_figure,
+    bath_trajectories_figure,
+    bath_variance_figure,
+    ising_diagram_figure,
+    response_figure,
+    target_figure,
+)
+from components.state import state_from_store
+from core.bath import mean_field_bath_variance
+from core.ising import ENUM_MAX, uniform_fixed_points
+
+dash.register_page(__name__, path="/ising", name="Ising", title="Diffused Ising model and generative bath", order=6,
+                   controls=("t", "sigma", "spins", "J", "temp", "K", "w", "seed"), own_target=True)
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Where the Ising analogy holds, and where it breaks"),
+        dcc.Markdown(r"""**Diffused Ising model** (seed 000 §4.4). The target is $d$ spins with
+$\log\varphi(y) = -\frac{1}{2T}\sum_{j\ne k} W_{jk}\,y_j y_k$, Curie–Weiss $W_{jk} = -J/d$, so the *target* is
+ferromagnetic below $T = J$. The diffusion adds a field: the posterior is
+$\propto \varphi(y)\,e^{\beta(t)\,\tilde x\cdot y}$ with $\beta(t) = 1/\sigma^2 t$ multiplying the field term only
+(eq. 18). **t scales the susceptibility to the field; T decides the target's phase.** The generative
+branching is the self-consistency $h = m(h, t)$: the symmetric point splits at
+$\sigma^2 t_c = \Lambda = \mathrm{Var}_\varphi(M)/d$, which is $1/(1 - J/T)$ above $T = J$ and grows like $d\,m_0^2$
+below it. The process is VE ($s^2 = \sigma^2 t$); the VP switch does not apply here.""",
+                     mathjax=True, className="explain"),
+        html.Div(id="ising-caption", className="caption"),
+        html.Div([dcc.Graph(id="ising-target", className="half"), dcc.Graph(id="ising-response", className="half")],
+                 className="row"),
+        dcc.Graph(id="ising-diagram"),
+        dcc.Markdown(r"""**Generative bath** (seed 000 §8). $K$ replicas of the two-delta target, $y^\mu = \pm1$,
+coupled all-to-all, $H = -\frac{w}{2K}\sum_{\mu\ne\nu} y^\mu y^\nu$, at temperature $T = \sigma^2 t$ (heat-bath Monte
+Carlo). As $K\to\infty$ it obeys the diffusion's own mean-field equation $m = \tanh(wm/T)$, $T_c = w$. A particle
+driven by the bath (eq. 37) relaxes toward the pure-state mean at rate $1/t$ with noise variance
+$T\,\partial m/\partial h$ per unit $dt/t$ — $1/(1 - w/T)$ above $T_c$, divergent at $T_c$ — where ordinary reverse
+diffusion has variance $T$.""", mathjax=True, className="explain"),
+        html.Div([html.Progress(id="bath-progress", value="0", max="1"), html.Span(id="bath-status")],
+                 id="bath-running", className="running"),
+        html.Div(id="bath-caption", className="caption"),
+        html.Div([dcc.Graph(id="bath-distribution", className="half"),
+                  dcc.Graph(id="bath-magnetization", className="half")], className="row"),
+        html.Div([dcc.Graph(id="bath-trajectories", className="half"),
+                  dcc.Graph(id="bath-variance", className="half")], className="row"),
+        dcc.Store(id="bath-key"), dcc.Store(id="bath-ready"),
+    ])
+
+
+@callback(Output("ising-target", "figure"), Output("ising-response", "figure"), Output("ising-diagram", "figure"),
+          Output("ising-caption", "children"), Input(ids.STATE, "data"))
+def render_ising(data):
+    """The diffused Ising panels: cheap (a density of states over d + 1 magnetizations), per request."""
+    state = state_from_store(data)
+    spins, coupling, temp, sigma, t = state["spins"], state["J"], state["temp"], state["sigma"], state["t"]
+    view = ising_view(*ising_key(state))
+    s2_now = sigma**2 * t
+    t_c = view["lam"] / sigma**2
+    family = t_c * np.array([0.25, 0.5, 1.0, 2.0, 4.0])
+    curves = field_response(view["log_dos"], sigma**2 * family)
+    now = field_response(view["log_dos"], [s2_now])[0]
+    fixed = uniform_fixed_points(view["log_dos"], [s2_now])
+    stable = int((fixed.stable_line & fixed.stable_across).sum())
+    caption = [f"Λ = Var(M)/d = {view['lam']:.4g}, so the symmetric fixed point branches at t_c = Λ/σ² = {t_c:.4g}. "
+               f"At t = {t:.3g}: {len(fixed.h)} fixed point(s) on the uniform line, {stable} of them stable. "]
+    if coupling > 0 and temp > coupling:
+        caption.append(f"Mean field (d → ∞): Λ → 1/(1 − J/T) = {1 / (1 - coupling / temp):.4g}. ")
+    caption.append(f"Posterior by exact enumeration of the 2^{spins} = {2**spins:,} states."
+                   if spins <= ENUM_MAX else
+                   f"d = {spins} > {ENUM_MAX}: 2^d states are too many to enumerate; the page uses the Curie–Weiss "
+                   "reduction on the total magnetization, which is exact for these couplings.")
+    return (target_figure(view, spins, coupling, temp), response_figure(family, curves, t, now, fixed.h),
+            ising_diagram_figure(view, sigma, t), caption)
+
+
+@callback(Output("bath-key", "data"), Input(ids.STATE, "data"), State("bath-key", "data"))
+def bath_job_key(data, current):
+    """The bath depends on K, w and the seed only (T = σ²t is swept), so σ and t never restart it."""
+    key = repr(bath_key(state_from_store(data)))
+    return no_update if key == current else key
+
+
+@callback(Output("bath-ready", "data"), Input("bath-key", "data"), State(ids.STATE, "data"), background=True,
+          prevent_initial_call=True,
+          running=[(Output("bath-running", "style"), {"display": "flex"}, {"display": "none"})],
+          progress=[Output("bath-progress", "value"), Output("bath-progress", "max"),
+                    Output("bath-status", "children")])
+def compute_bath(set_progress, key, data):
+    """Heat-bath Monte Carlo for K = 10, 100, 1,000 and the chosen K (progress ∝ spin updates)."""
+    bath_view(bath_key(state_from_store(data)),
+              progress=lambda i, n: set_progress((str(i), str(n), f"{100 * i // n}% of the spin updates")))
+    return key
+
+
+@callback(Output("bath-distribution", "figure"), Output("bath-magnetization", "figure"),
+          Output("bath-trajectories", "figure"), Output("bath-variance", "figure"), Output("bath-caption", "children"),
+          Input("bath-ready", "data"), Input(ids.STATE, "data"))
+def render_bath(_ready, data):
+    state = state_from_store(data)
+    view = cached_bath(bath_key(state))
+    if view is None:
+        wait = empty_figure("running the heat-bath Monte Carlo…", 330)
+        return wait, wait, empty_figure("running…", 380), wait, "Running (see the progress bar)."
+    sigma, t = state["sigma"], state["t"]
+    temp = sigma**2 * t
+    index = int(np.argmin(np.abs(np.log(view["temps"] / temp))))
+    caption = (f"T = σ²t = {temp:.3g} (nearest simulated: {view['temps'][index]:.3g}); T_c = w = {view['w']:.3g}. "
+               f"K = {view['K']}: ⟨|m̄|⟩ = {view['mean'][view['K']][index]:.3f}, "
+               f"mean field {view['mean_field'][index]:.3f}; variance {view['variance'][view['K']][index]:.3g}. "
+               f"Heat-bath sweeps: 150 burn-in + 600 per temperature, {len(view['temps'])} temperatures, "
+               "annealed from hot to cold.")
+    return (bath_distribution_figure(view, index), bath_magnetization_figure(view, sigma, t),
+            bath_trajectories_figure(view, sigma, t),
+            bath_variance_figure(view, sigma, t, mean_field_bath_variance(view["temps"], view["w"])), caption)
