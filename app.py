@@ -8,13 +8,17 @@ import dash
 from components.background import background_manager
 from components.cache import init_cache
 from components.figures import warm_figures
+from components.hardening import harden
 from components.layout import app_layout
 from core.warmup import warm_kernels
 
+manager = background_manager()
 app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 suppress_callback_exceptions=True, health_endpoint="healthz",
-                compress=True, background_callback_manager=background_manager())
+                compress=True, background_callback_manager=manager)
 server = app.server
+#: The Celery application when REDIS_URL is set (``celery -A app:celery_app worker``), else None.
+celery_app = getattr(manager, "handle", None) if isinstance(manager, dash.CeleryManager) else None
 init_cache(server)
 app.layout = app_layout
 WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
@@ -25,6 +29,7 @@ warm_figures()
 # before gunicorn forks (--preload), so every worker starts ready.
 with server.test_request_context("/"):
     app._setup_server()
+harden(app)  # after setup: it checks requests against the full callback map
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),

@@ -1,7 +1,7 @@
 """flask-caching for the expensive core calls.
 
 A FileSystemCache by default (shared by the gunicorn workers of one container), Redis when
-``CACHE_REDIS_URL`` is set.  Memoize only functions of scalars and tuples: flask-caching
+``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set.  Memoize only functions of scalars and tuples: flask-caching
 keys on the arguments' text, and numpy prints long arrays with '...' (DASH-NOTES).
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ def memoize():
 def cache_config() -> dict:
     """The flask-caching configuration chosen from the environment."""
     common = {"CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_TIMEOUT", "3600"))}
-    redis_url = os.environ.get("CACHE_REDIS_URL")
+    redis_url = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
     if redis_url:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, **common}
     directory = os.environ.get("CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-cache"))
