@@ -1,7 +1,8 @@
 """flask-caching for the expensive core calls.
 
 A FileSystemCache by default (shared by the gunicorn workers of one container), Redis when
-``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set.  Memoize only functions of scalars and tuples: flask-caching
+``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set.
+Memoize only functions of scalars and tuples: flask-caching
 keys on the arguments' text, and numpy prints long arrays with '...' (DASH-NOTES).
 """
 from __future__ import annotations

@@ -135,9 +135,8 @@ def _notice(notices):
 
 @callback(Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
           Output("target-note", "children"),
-          Input(ids.URL, "pathname"), Input(ids.STATE, "data"),
-          State({"type": ids.CONTROL_ROW, "name": ALL}, "id"))
-def show_relevant_controls(pathname, state, row_ids):
+          Input(ids.URL, "pathname"), Input(ids.STATE, "data"))
+def show_relevant_controls(pathname, state):
     """Show the controls the page lists and its target uses; hide the panel on pages without.
 
     A page registered with ``own_target=True`` (its own model, VE only) shows exactly its list."""
@@ -147,8 +146,7 @@ def show_relevant_controls(pathname, state, row_ids):
     own = page.get("own_target", False)
     spec = SPECS[state["target"]]
     shown = []
-    for row in row_ids:
-        name = row["name"]
+    for name in ids.requested_ids("name", ctx.outputs_list[0]):
         visible = name in wanted and (own or name not in SHAPE_FIELDS or name in spec.uses)
         visible = visible and (own or name != "sigma" or state["process"] == "VE")
         shown.append(None if visible else {"display": "none"})
@@ -156,9 +154,8 @@ def show_relevant_controls(pathname, state, row_ids):
     return shown, panel, None if own else spec.note
 
 
-@callback(Output({"type": ids.NAV_LINK, "path": ALL}, "href"), Input(ids.URL, "search"),
-          State({"type": ids.NAV_LINK, "path": ALL}, "id"))
-def carry_state_in_links(search, link_ids):
+@callback(Output({"type": ids.NAV_LINK, "path": ALL}, "href"), Input(ids.URL, "search"))
+def carry_state_in_links(search):
     """Navigation links keep the query string, so moving between pages keeps the state."""
     state, _ = parse_state(parse_query(search)[0])
-    return [link["path"] + state_query(state) for link in link_ids]
+    return [(path or "/") + state_query(state) for path in ids.requested_ids("path", ctx.outputs_list)]

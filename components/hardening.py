@@ -59,20 +59,50 @@ def callback_problem(body, callback_map) -> str | None:
     if not isinstance(output, str) or output not in callback_map:
         return "unknown callback output"
     spec = callback_map[output]
+    if "callback" not in spec:
+        return "that callback runs in the browser"
     for key in ("inputs", "state"):
         given, wanted = body.get(key, []), spec.get(key, [])
         if not isinstance(given, list) or len(given) != len(wanted):
             return f"'{key}' must list {len(wanted)} item(s)"
         for item, want in zip(given, wanted, strict=True):
-            items = item if isinstance(item, list) else [item]
-            if not all(isinstance(i, dict) and i.get("property") == want["property"] for i in items):
+            if not _matches(item, want):
                 return f"'{key}' does not match the callback"
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "'changedPropIds' must be a list of strings"
-    if "outputs" in body and not isinstance(body["outputs"], (list, dict)):
-        return "'outputs' has the wrong type"
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    outputs = body.get("outputs")
+    if not output.startswith(".."):
+        outputs = [outputs]
+    if not isinstance(outputs, list) or len(outputs) != len(parts):
+        return f"'outputs' must list {len(parts)} item(s)"
+    for item, part in zip(outputs, parts, strict=True):
+        if not _matches(item, {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}, value=False):
+            return "'outputs' does not match the callback"
     return None
+
+
+#: Properties the browser only ever sends as text (Dash's own page routing assumes it).
+TEXT_PROPERTIES = ("pathname", "search", "hash", "href")
+
+
+def _matches(item, want, value=True) -> bool:
+    """One declared item: a dict with the property (a list of them for a pattern-matching id)."""
+    wildcard = not isinstance(want["id"], str) or want["id"].startswith("{")
+    if wildcard != isinstance(item, list):
+        return False
+    for one in item if wildcard else [item]:
+        if not isinstance(one, dict) or one.get("property") != want["property"]:
+            return False
+        if wildcard and not isinstance(one.get("id"), dict):
+            return False
+        text = one.get("value")
+        if value and want["property"] in TEXT_PROPERTIES and not isinstance(text, (str, type(None))):
+            return False
+        if value and want["property"] == "pathname" and text is not None and not text.startswith("/"):
+            return False
+    return True
 
 
 def _refuse(status, message):

@@ -11,3 +11,11 @@ T_INPUT = "ctl-t"
 CONTROL = {name: f"ctl-{name}" for name in
            ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
             "spins", "J", "temp", "K", "w")}
+
+
+def requested_ids(key: str, outputs_list) -> list:
+    """The ``key`` field of each id of a pattern-matching (ALL) output, in the order the request
+    lists them (``dash.ctx.outputs_list``); None where a hand-made request put anything but text.
+    Sizing a callback's answer from the request itself keeps it valid whatever the request says."""
+    return [item["id"].get(key) if isinstance(item.get("id"), dict) and isinstance(item["id"].get(key), str)
+            else None for item in outputs_list]

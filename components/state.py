@@ -155,3 +155,8 @@ def target_of(state: dict) -> Target:
 def process_of(state: dict) -> Process:
     """The state's forward process."""
     return Process(state["process"], state["sigma"])
+
+
+def ticked(checklist_value, option: str) -> bool:
+    """Whether a Checklist's value (a list of strings, or anything in a hand-made request) holds ``option``."""
+    return isinstance(checklist_value, list) and option in checklist_value

@@ -36,12 +36,32 @@ def symmetry_axis(target: Target) -> np.ndarray:
     return e * np.sign(e[np.argmax(np.abs(e))])
 
 
-def _axis_moments(target, s2, m, axis, h):
-    """⟨y⟩·e and eᵀCe at x̃ = (m + h)·e; s2 and m are arrays of one shape (one s² per point)."""
+#: Covariance entries (points × d²) above which eᵀCe is taken from the posterior identity
+#: C = s²·∂⟨y⟩/∂x̃ (§2) by a central difference along e instead of full covariances (memory).
+AXIS_COV_BUDGET = 2**22
+
+
+def _axis_mean(target, s2, m, axis, h):
+    """⟨y⟩·e at x̃ = (m + h)·e; s2 and m broadcast to one shape (one s² per point)."""
     m, s2 = np.broadcast_arrays(np.asarray(m, float), np.asarray(s2, float))
-    st = target.posterior(np.outer(m.ravel() + h, axis), s2.ravel(), full_cov=True)
-    var = np.einsum("i,pij,j->p", axis, st.cov, axis)
-    return (st.mean @ axis).reshape(m.shape), var.reshape(m.shape)
+    return (target.posterior(np.outer(m.ravel() + h, axis), s2.ravel(), full_cov=False).mean @ axis).reshape(m.shape)
+
+
+def _axis_moments(target, s2, m, axis, h):
+    """⟨y⟩·e, eᵀCe and tr C at x̃ = (m + h)·e (shapes as ``_axis_mean``)."""
+    m, s2 = np.broadcast_arrays(np.asarray(m, float), np.asarray(s2, float))
+    x, s2f = np.outer(m.ravel() + h, axis), s2.ravel()
+    if x.shape[0] * axis.size**2 <= AXIS_COV_BUDGET:
+        st = target.posterior(x, s2f, full_cov=True)
+        var = np.einsum("i,pij,j->p", axis, st.cov, axis)
+    else:
+        st = target.posterior(x, s2f, full_cov=False)
+        # the posterior varies on the scale min(s², 1): a step 1e-4 of it leaves ~1e-8 relative error
+        step = (1e-4 * np.minimum(s2f, 1.0) * (1.0 + np.abs(m.ravel() + h)))[:, None] * axis
+        up = target.posterior(x + step, s2f, full_cov=False).mean @ axis
+        down = target.posterior(x - step, s2f, full_cov=False).mean @ axis
+        var = s2f * (up - down) / (2 * step @ axis)
+    return (st.mean @ axis).reshape(m.shape), var.reshape(m.shape), st.trace_cov.reshape(m.shape)
 
 
 @dataclass(frozen=True)
@@ -81,13 +101,13 @@ def axis_roots(target, s2_values, axis, h: float = 0.0, half_width: float | None
         half_width = 1.5 * float(np.abs(target.display_points @ axis).max()) + 1e-9
     m = np.linspace(-half_width, half_width, grid)
     mm, ss = np.meshgrid(m, s2_values)                   # (T, M)
-    g = mm - _axis_moments(target, ss, mm, axis, h)[0]
+    g = mm - _axis_mean(target, ss, mm, axis, h)
     exact_t, exact_m = np.nonzero(g == 0)
     bt, bm = np.nonzero(np.sign(g[:, :-1]) * np.sign(g[:, 1:]) < 0)
     lo, hi, g_lo, s2b = m[bm], m[bm + 1], g[bt, bm], s2_values[bt]
     while lo.size and np.max(hi - lo) > tol * half_width:   # bisection, ~40 rounds
         mid = 0.5 * (lo + hi)
-        g_mid = mid - _axis_moments(target, s2b, mid, axis, h)[0]
+        g_mid = mid - _axis_mean(target, s2b, mid, axis, h)
         left = np.sign(g_mid) == np.sign(g_lo)
         lo, g_lo = np.where(left, mid, lo), np.where(left, g_mid, g_lo)
         hi = np.where(left, hi, mid)
@@ -110,11 +130,21 @@ def axis_diagram(target: Target, s2_values, times, h: float = 0.0, grid: int = 4
 
 
 def _stability(target, s2_rows, m, axis, h):
-    cov = target.posterior(np.outer(m + h, axis), s2_rows, full_cov=True).cov
-    hess = np.eye(axis.size) - cov / s2_rows[:, None, None]
-    curvature = np.einsum("i,pij,j->p", axis, hess, axis)
-    stable = (curvature > 1e-9) & (np.linalg.eigvalsh(hess)[:, 0] > -1e-6)
-    return stable, curvature
+    """Curvature 1 − eᵀCe/s² along e and stability in every direction.  Above AXIS_COV_BUDGET the
+    transverse covariance is taken as isotropic on the dimensions that carry variance, which holds
+    on the axis of every axial target (each is symmetric under rotations about e; the subspace
+    Gaussian's covariance is the same everywhere): λ⊥ = (tr C − eᵀCe)/(dims − 1)."""
+    d = axis.size
+    if m.size * d**2 <= AXIS_COV_BUDGET:
+        cov = target.posterior(np.outer(m + h, axis), s2_rows, full_cov=True).cov
+        hess = np.eye(d) - cov / s2_rows[:, None, None]
+        curvature = np.einsum("i,pij,j->p", axis, hess, axis)
+        return (curvature > 1e-9) & (np.linalg.eigvalsh(hess)[:, 0] > -1e-6), curvature
+    _, along, trace = _axis_moments(target, s2_rows, m, axis, h)
+    curvature = 1.0 - along / s2_rows
+    dims = dict(target.params).get("dd", d) if target.key == "subspace" else d
+    across = (trace - along) / max(dims - 1, 1)
+    return (curvature > 1e-9) & (1.0 - across / s2_rows > -1e-6), curvature
 
 
 def _label_branches(time, m):
@@ -219,7 +249,7 @@ def _field_for(target, s2, m, axis):
     s2_rows = np.full(m.shape, s2)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        below = _axis_moments(target, s2_rows, mid, axis, 0.0)[0] < m
+        below = _axis_mean(target, s2_rows, mid, axis, 0.0) < m
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         if np.all(hi - lo < 1e-15 * np.maximum(1.0, np.abs(mid))):
             break

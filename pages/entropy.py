@@ -9,7 +9,7 @@ from components.bifurcation_data import paths_key
 from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
 from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
 from components.figures import empty_figure
-from components.state import process_of, state_from_store
+from components.state import process_of, state_from_store, ticked
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
@@ -70,7 +70,7 @@ def render_profile(_ready, data, axis):
         caption.append(f"First branching of the fixed-point paths: t = {view['decisions']['t_meas']:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view['cumulative'][-1]:.3g} nats. "
                    f"Monte Carlo: {len(view['times'])} times × 2,000 samples.")
-    return (profile_figure(view, state["t"], "entropic" in (axis or [])), fisher, cum, caption,
+    return (profile_figure(view, state["t"], ticked(axis, "entropic")), fisher, cum, caption,
             _lyapunov(view, state))
 
 

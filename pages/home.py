@@ -2,7 +2,7 @@
 import dash
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, callback, ctx, dcc, html
 
 from components import ids
 from components.bifurcation_data import bifurcation_view, paths_key
@@ -106,13 +106,12 @@ THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particle
               "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising}
 
 
-@callback(Output({"type": "home-thumb", "path": ALL}, "figure"), Input(ids.STATE, "data"),
-          State({"type": "home-thumb", "path": ALL}, "id"))
-def thumbnails(_state, thumb_ids):
+@callback(Output({"type": "home-thumb", "path": ALL}, "figure"), Input(ids.STATE, "data"))
+def thumbnails(_state):
     """Small live figures of each view (cheap closed forms or cached default runs)."""
     figs = []
-    for thumb in thumb_ids:
-        fig = THUMBNAILS[thumb["path"]]()
+    for path in ids.requested_ids("path", ctx.outputs_list):
+        fig = THUMBNAILS.get(path, lambda: go.Figure())()
         fig.update_layout(**{**BASE_LAYOUT, "margin": dict(l=5, r=5, t=5, b=5)}, height=220, showlegend=False,
                           title=None)
         fig.update_xaxes(visible=False)

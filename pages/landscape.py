@@ -13,7 +13,7 @@ from components.figures import (
     weights_figure,
 )
 from components.landscape_data import hopfield_view, landscape_view, probe_view, state_key, strip_view
-from components.state import state_from_store
+from components.state import state_from_store, ticked
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "seed", "r",
@@ -55,7 +55,7 @@ def render_landscape(data, view, hopfield, probe):
     state = state_from_store(data)
     v = landscape_view(state_key(state))
     title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
-    show_hop = "on" in (hopfield or []) and v["hopfield_ok"]
+    show_hop = ticked(hopfield, "on") and v["hopfield_ok"]
     energy = hopfield_view(state_key(state)) if show_hop else None
     uv = probe_mean = None
     if _probe_ok(probe, v):
@@ -105,7 +105,7 @@ def _caption(state, v, hopfield, hopfield_gap):
         parts.append(v["fixed_note"].capitalize() + ". ")
     if state["process"] == "VP":
         parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
-    if "on" in (hopfield or []) and hopfield_gap is None:
+    if ticked(hopfield, "on") and hopfield_gap is None:
         parts.append("The Hopfield overlay needs data points of equal norm (on a sphere). ")
     elif hopfield_gap is not None:
         parts.append(f"Data on a sphere: the Hopfield energy E (eq. 40) equals F̃ up to a constant "

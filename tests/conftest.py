@@ -33,3 +33,12 @@ def lab():
 def app_context(lab):
     with lab.server.test_request_context():
         yield
+
+
+@pytest.fixture(scope="session")
+def gunicorn_url(tmp_path_factory):
+    """The lab under gunicorn, as the container serves it (one server for the session)."""
+    from tests.servers import gunicorn
+    folder = tmp_path_factory.mktemp("gunicorn")
+    with gunicorn(folder / "gunicorn.log", CACHE_DIR=str(folder / "cache")) as url:
+        yield url

@@ -151,3 +151,18 @@ def test_unequal_weights_merge_at_a_fold():
     slope, intercept = np.polyfit(s2[i - 3:i], lam2, 1)
     assert -intercept / slope == pytest.approx(fp.merges[0].time, rel=0.02)
     assert fp.hessian_min[0, i - 1] > 0.5          # the majority path stays well inside its well
+
+
+@pytest.mark.parametrize("name,kw", [("mixture", dict(d=6, r=1.0, sc=0.5)), ("hypersphere", dict(d=5, r=1.0)),
+                                     ("subspace", dict(d=6, dd=3, r=1.0)), ("two_deltas", dict(d=3, r=1.0, pw=0.7))])
+def test_large_d_axis_diagram_matches_full_covariances(monkeypatch, name, kw):
+    """Above the memory budget eᵀCe comes from C = s²∂⟨y⟩/∂x̃ and λ⊥ from the trace: same diagram."""
+    import core.bifurcation as bif
+    target = make_target(name, **kw)
+    s2 = np.geomspace(0.01, 30, 40)
+    exact = bif.axis_diagram(target, s2, s2, h=0.1)
+    monkeypatch.setattr(bif, "AXIS_COV_BUDGET", 0)
+    reduced = bif.axis_diagram(target, s2, s2, h=0.1)
+    np.testing.assert_array_equal(exact.m, reduced.m)
+    np.testing.assert_allclose(reduced.curvature, exact.curvature, atol=1e-6)
+    np.testing.assert_array_equal(reduced.stable, exact.stable)

@@ -1,0 +1,100 @@
+"""Real servers for the tests: gunicorn exactly as the Dockerfile runs it, redis-server, a celery worker."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(log_path: Path, **env_overrides):
+    """``gunicorn -c gunicorn.conf.py app:server`` on a free loopback port; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+           **env_overrides}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, proc, log_path)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def wait_healthy(url, proc, log_path, timeout=90):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            break
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz: " + Path(log_path).read_text()[-2000:])
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throw-away redis-server on loopback (no persistence); yields its URL."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        import redis
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def celery_worker(redis_url: str, log_path: Path, **env_overrides):
+    """``celery -A app:celery_app worker`` against ``redis_url``; yields the process."""
+    env = {**os.environ, "REDIS_URL": redis_url, **env_overrides}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--loglevel=INFO",
+                                 "--concurrency=2", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            start = time.monotonic()
+            while b"ready." not in Path(log_path).read_bytes():
+                if proc.poll() is not None or time.monotonic() - start > 90:
+                    raise RuntimeError("celery worker did not start: " + Path(log_path).read_text()[-2000:])
+                time.sleep(0.2)
+            yield proc
+        finally:
+            _stop(proc)
