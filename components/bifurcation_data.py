@@ -32,7 +32,8 @@ def mode_of(state: dict) -> str:
     if state["target"] in AXIAL_TARGETS:
         return "axis"
     target = target_of(state)
-    if target.is_discrete and target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D:
+    if (target.is_discrete and 2 <= target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D
+            and target.top_eigenvalue > 0):
         return "paths"
     return "none"
 
@@ -95,7 +96,10 @@ def _compute(state: dict, progress) -> dict:
                              h=state["h"], axis=axis)
         out["chi"] = dict(time=diagram.time[top], value=chi[top])
         if symmetric_pitchfork(state):
-            out["exponents"] = critical_exponents(target)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fits = critical_exponents(target)
+            # a unimodal target (e.g. a mixture wider than its separation) has no broken branch to fit
+            out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
         if state["target"] == "subspace":
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
         return out

@@ -137,7 +137,7 @@ def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
     """A strip of F̃ heatmaps (1-D: curves) at several times on one shared color scale."""
     k = len(times)
     fig = make_subplots(rows=1, cols=k, horizontal_spacing=0.02,
-                        subplot_titles=[f"t = {t:.3g}" + (" ≈ t_c" if abs(np.log(t / t_c)) < 1e-6 else "")
+                        subplot_titles=[f"t = {t:.3g}" + (" ≈ t_c" if t_c > 0 and abs(np.log(t / t_c)) < 1e-6 else "")
                                         for t in times])
     one_d = panels[0].ndim == 1
     zmax = float(max(np.percentile(p, 90) for p in panels)) or 1.0

@@ -20,9 +20,11 @@ STEPS = 200
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
 FRAME_BUDGET = 400_000
 PARTICLE_CHOICES = (500, 2_000, 5_000, 20_000)
-#: Work of one run, particles × data points × steps (~10 s at 7 ns per pair): larger runs
-#: are cut to fewer particles, with a notice.
+#: Work of one run, particles × data points × steps (~10 s at 7 ns per pair), and particles ×
+#: dimensions × steps (the integrator's own updates and noise, ~1 s at 2·10⁷): larger runs are cut
+#: to fewer particles, with a notice.
 WORK_MAX = 4e8
+DIM_WORK_MAX = 2e7
 #: particles whose nearest training point is tracked over time (μ*, collapse times).
 TRACKED = 300
 GROUPS = 6
@@ -102,7 +104,8 @@ def run_summary(state: dict, params: dict) -> dict:
 def _simulate(state, params, progress):
     target, process = target_of(state), process_of(state)
     n_data = target.data.n if target.is_discrete else 2
-    p = int(min(params["particles"], max(50, WORK_MAX // (n_data * STEPS))))
+    p = int(min(params["particles"], max(50, WORK_MAX // (n_data * STEPS)),
+                max(50, DIM_WORK_MAX // (target.d * STEPS))))
     t_min, t_max = time_range(target, process)
     times = reverse_times(t_min, t_max, STEPS)
     frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, STEPS + 1))

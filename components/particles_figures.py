@@ -39,7 +39,8 @@ def particles_figure(run: dict, first_frame: np.ndarray) -> go.Figure:
 def _time_lines(fig, run, t_now, row=None):
     kw = {} if row is None else dict(row=row, col=1)
     reg = run["regimes"]
-    fig.add_vline(x=np.log10(reg["t_s"]), line=dict(color="#ff7f0e", dash="dash", width=2), **kw)
+    if reg["t_s"] > 0:                       # a single point has no speciation (Λ = 0)
+        fig.add_vline(x=np.log10(reg["t_s"]), line=dict(color="#ff7f0e", dash="dash", width=2), **kw)
     for key, dash in (("t_c_theory", "dot"), ("t_c_measured", "dashdot")):
         if reg.get(key):
             fig.add_vline(x=np.log10(reg[key]), line=dict(color="#2ca02c", dash=dash, width=2), **kw)

@@ -140,11 +140,16 @@ def _stability(target, s2_rows, m, axis, h):
         hess = np.eye(d) - cov / s2_rows[:, None, None]
         curvature = np.einsum("i,pij,j->p", axis, hess, axis)
         return (curvature > 1e-9) & (np.linalg.eigvalsh(hess)[:, 0] > -1e-6), curvature
-    _, along, trace = _axis_moments(target, s2_rows, m, axis, h)
+    along, across = _axis_spectrum(target, s2_rows, m, axis, h)
     curvature = 1.0 - along / s2_rows
-    dims = dict(target.params).get("dd", d) if target.key == "subspace" else d
-    across = (trace - along) / max(dims - 1, 1)
     return (curvature > 1e-9) & (1.0 - across / s2_rows > -1e-6), curvature
+
+
+def _axis_spectrum(target, s2_rows, m, axis, h):
+    """(eᵀCe, λ⊥) on the axis without full covariances (see ``_stability``)."""
+    _, along, trace = _axis_moments(target, s2_rows, m, axis, h)
+    dims = dict(target.params).get("dd", axis.size) if target.key == "subspace" else axis.size
+    return along, (trace - along) / max(dims - 1, 1)
 
 
 def _label_branches(time, m):
@@ -176,8 +181,12 @@ def susceptibility(target: Target, s2, points, h: float = 0.0, axis=None) -> np.
     """
     x = np.atleast_2d(points) + (0.0 if axis is None else h * np.asarray(axis))
     s2 = np.asarray(s2, float)
-    cov = target.posterior(x, s2, full_cov=True).cov
-    lam = np.linalg.eigvalsh(cov / (s2[:, None, None] if s2.ndim else s2))[:, -1]
+    if axis is not None and x.shape[0] * x.shape[1] ** 2 > AXIS_COV_BUDGET:     # axial, large d
+        rows = np.broadcast_to(s2, x.shape[:1])
+        lam = np.max(_axis_spectrum(target, rows, np.atleast_2d(points) @ axis, axis, h), axis=0) / rows
+    else:
+        cov = target.posterior(x, s2, full_cov=True).cov
+        lam = np.linalg.eigvalsh(cov / (s2[:, None, None] if s2.ndim else s2))[:, -1]
     with np.errstate(divide="ignore"):
         return np.where(lam < 1.0, lam / (1.0 - lam), np.inf)
 

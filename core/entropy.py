@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, special
+from scipy import integrate, special, stats
 
 from core.analytic import bessel_ratio
 from core.dynamics import reverse_trajectories
@@ -99,12 +99,19 @@ def fisher_spectrum(target: Target, s2: float, x_tilde) -> np.ndarray:
     return np.sort(np.linalg.eigvalsh(cov / s2**2).mean(axis=0))[::-1]
 
 
+#: Above this d the generalized Gauss–Laguerre weights overflow (``hypersphere_rate``).
+LAGUERRE_MAX_D = 100
+
+
 def hypersphere_rate(process: Process, times, d: int, radius: float, nodes: int = 48) -> np.ndarray:
     """Exact Ḣ(y|x_t) for the uniform hypersphere: E tr C = r² E[1 − A_d(κ)²], κ = r|x̃|/s²,
     with x̃ = r e₁ + s z, so |x̃|² = u² + s² q, u = r + s z₁ ~ N(r, s²), q ~ χ²_{d−1}: adaptive
     quadrature in u (the integrand peaks sharply near u = 0 at small s) of a generalized
-    Gauss–Laguerre sum over q/2."""
-    if d > 1:
+    Gauss–Laguerre sum over q/2 (above d = 100 its weights overflow: equal-probability nodes of χ²_{d−1},
+    which is then narrow, relative width √(2/d))."""
+    if d > LAGUERRE_MAX_D:
+        q, wq = stats.chi2.ppf((np.arange(4 * nodes) + 0.5) / (4 * nodes), d - 1), np.full(4 * nodes, 1 / (4 * nodes))
+    elif d > 1:
         w_nodes, ww = special.roots_genlaguerre(nodes, 0.5 * (d - 1) - 1.0)
         q, wq = 2.0 * w_nodes, ww / ww.sum()
     else:

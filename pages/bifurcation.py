@@ -78,7 +78,7 @@ def render_diagram(_ready, data, drawn=None):
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar).", None
     t = state["t"]
     if view["mode"] == "none":
-        msg = empty_figure("continuation runs for discrete targets with n ≤ 128 and d ≤ 64")
+        msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")
         return msg, msg, msg, msg, msg, _caption(view, state), None
     paths = paths_figure(view, t)
     stability = stability_figure(view, t)

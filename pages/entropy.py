@@ -69,7 +69,7 @@ def render_profile(_ready, data, axis):
     if view.get("decisions") and view["decisions"].get("t_meas"):
         caption.append(f"First branching of the fixed-point paths: t = {view['decisions']['t_meas']:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view['cumulative'][-1]:.3g} nats. "
-                   f"Monte Carlo: {len(view['times'])} times × 2,000 samples.")
+                   f"Monte Carlo: {len(view['times'])} times × {view['samples']:,} samples.")
     return (profile_figure(view, state["t"], ticked(axis, "entropic")), fisher, cum, caption,
             _lyapunov(view, state))
 

@@ -62,7 +62,8 @@ def render_memorization(_ready, data):
     t_cond = condensation_time(state["r"], 1.0, state["sigma"])
     part = participation_figure(view, t, t_cond) if view["discrete"] else empty_figure(
         "the participation ratio needs a finite dataset (a discrete target)", 380)
-    collapse = collapse_figure(view, t, state) if view["discrete"] else empty_figure("discrete targets only", 380)
+    collapse = (collapse_figure(view, t, state) if view["discrete"] and view["alpha"] > 0 else
+                empty_figure("the excess entropy needs a finite dataset of n ≥ 2 points (α = log n / d > 0)", 380))
     caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = {t_cond:.3g}. "]
     if view.get("t_c_measured"):
         caption.append(f"Collapse from f^e: t_C ≈ {view['t_c_measured']:.3g}. ")

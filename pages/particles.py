@@ -133,7 +133,7 @@ def _caption(run, t, state):
         parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg['t_c_measured']:.3g}. ")
     if run["particles"] < run["requested"]:
         parts.append(f"Particles cut from {run['requested']:,} to {run['particles']:,} to keep particles × data "
-                     f"points × steps ≤ 4·10⁸. ")
+                     f"points × steps ≤ 4·10⁸ and particles × d × steps ≤ 2·10⁷. ")
     parts.append(f"{run['particles']:,} particles, {len(run['times'])} frames, "
                  f"{'SDE' if run['sde'] else 'probability-flow ODE'}, {state['process']}.")
     return parts

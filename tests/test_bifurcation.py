@@ -166,3 +166,14 @@ def test_large_d_axis_diagram_matches_full_covariances(monkeypatch, name, kw):
     np.testing.assert_array_equal(exact.m, reduced.m)
     np.testing.assert_allclose(reduced.curvature, exact.curvature, atol=1e-6)
     np.testing.assert_array_equal(reduced.stable, exact.stable)
+
+
+def test_large_d_susceptibility_matches_full_covariances(monkeypatch):
+    import core.bifurcation as bif
+    target = make_target("hypersphere", d=5, r=1.0)
+    axis = bif.symmetry_axis(target)
+    s2 = np.array([0.1, 0.3, 2.0])
+    points = np.array([0.9, 0.5, 0.0])[:, None] * axis
+    exact = bif.susceptibility(target, s2, points, axis=axis)
+    monkeypatch.setattr(bif, "AXIS_COV_BUDGET", 0)
+    np.testing.assert_allclose(bif.susceptibility(target, s2, points, axis=axis), exact, rtol=1e-6)

@@ -83,3 +83,13 @@ def test_lyapunov_spectrum_along_a_trajectory():
     b2 = proc.b2(t)[:, None]
     expected = np.sort(np.c_[np.repeat(-1 / (1 + b2), 2, 1), np.repeat(-1 / b2, 2, 1)], axis=1)[:, ::-1]
     np.testing.assert_allclose(eigs, expected, rtol=1e-9)
+
+
+def test_hypersphere_rate_quantile_nodes_match_laguerre(monkeypatch):
+    """Above LAGUERRE_MAX_D the χ² average uses equal-probability nodes: same rate at d = 60."""
+    import core.entropy as ce
+    times = np.geomspace(1e-2, 100, 6)
+    laguerre = ce.hypersphere_rate(Process("VE"), times, 60, 1.0)
+    monkeypatch.setattr(ce, "LAGUERRE_MAX_D", 10)
+    np.testing.assert_allclose(ce.hypersphere_rate(Process("VE"), times, 60, 1.0), laguerre, rtol=1e-3)
+    assert np.isfinite(ce.hypersphere_rate(Process("VE"), times, 1000, 1.0)).all()

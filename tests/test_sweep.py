@@ -1,0 +1,122 @@
+"""No NaN reaches a figure: every control of every page at the ends of its range (t at its minimum
+and maximum, d and n at their caps, …) for every target, through the page's own callbacks.
+NaN is allowed only where a scatter line uses it as a break (checked by ``finite_figure``)."""
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from dash import page_registry
+
+from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_state
+from core.targets import SPECS
+
+pytestmark = pytest.mark.sweep
+
+
+def finite_figure(fig):
+    """Every numeric array of every trace is free of ±inf, and of NaN except as scatter line breaks."""
+    if not isinstance(fig, go.Figure):
+        return
+    for trace in fig.data:
+        for attr in ("x", "y", "z"):
+            arr = getattr(trace, attr, None)
+            if arr is None or len(arr) == 0 or isinstance(np.ravel(arr)[0], str):
+                continue
+            a = np.asarray(arr, dtype=float)
+            assert not np.isinf(a).any(), (trace.type, trace.name, attr)
+            if trace.type not in ("scatter", "scattergl"):
+                assert np.isfinite(a).all(), (trace.type, trace.name, attr)
+            else:
+                assert np.isfinite(a).any() or a.size == 0, (trace.name, attr)
+
+
+def _render_landscape(state):
+    from pages import landscape
+    figs = [*landscape.render_landscape(state, "map", ["on"], None)[:1],
+            landscape.render_landscape(state, "surface", [], None)[0], landscape.render_strip(state)]
+    return figs + [landscape.render_probe(state, {"uv": [0.3, -0.2]})[0]]
+
+
+def _render_bifurcation(state):
+    from components.bifurcation_data import bifurcation_view, paths_key
+    from pages import bifurcation
+    bifurcation_view(paths_key(state))
+    return bifurcation.render_diagram(None, state)[:5]
+
+
+def _render_entropy(state):
+    from components.bifurcation_data import paths_key
+    from components.entropy_data import profile_view
+    from pages import entropy
+    profile_view(paths_key(state))
+    return entropy.render_profile(None, state, ["entropic"])[:3] + entropy.render_profile(None, state, [])[4:5]
+
+
+def _render_memorization(state):
+    from components.bifurcation_data import paths_key
+    from components.memorization_data import memorization_view
+    from pages import memorization
+    memorization_view(paths_key(state))
+    return memorization.render_memorization(None, state)[:4]
+
+
+def _render_particles(state):
+    from pages import particles
+    figs = []
+    for count, dynamics in ((500, "sde"), (20_000, "ode")):
+        payload, graph = particles.run_particles(lambda _p: None, None, state, count, dynamics, 0)
+        figs += [graph, *particles.render_side(payload, state, count, dynamics, 0)[:2]]
+    return figs
+
+
+def _render_ising(state):
+    from components.ising_data import bath_key, bath_view
+    from pages import ising
+    figs = list(ising.render_ising(state)[:3])
+    if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
+        bath_view(bath_key(state))
+        figs += list(ising.render_bath(None, state)[:4])
+    return figs
+
+
+RENDER = {"/landscape": _render_landscape, "/bifurcation": _render_bifurcation, "/entropy": _render_entropy,
+          "/memorization": _render_memorization, "/particles": _render_particles, "/ising": _render_ising}
+
+
+def _ends(name):
+    """The values a control is swept over: its options, or its two ends (t: and two inside)."""
+    kind, _, low, high, _ = FIELDS[name]
+    if kind == "choice":
+        return list(low)
+    if name == "t":
+        return [low, 0.03, 1.0, high]
+    return [low, high]
+
+
+#: Pages whose figures come from a background job: every target crosses the whole time range and
+#: both processes; the other controls are swept to their ends on the targets that use them (each
+#: end is a new job, some of ten seconds), d and n to their caps on a dataset.
+JOB_PAGES = ("/bifurcation", "/entropy", "/memorization", "/particles")
+JOB_FIELDS = {"gaussian_points": ("sigma", "d", "n", "r"), "two_deltas": ("pw", "h"), "mixture_samples": ("sc",),
+              "subspace": ("dd",), "hypersphere": ("d",)}
+
+
+def _cases():
+    for path in RENDER:
+        for target in (["two_deltas"] if path == "/ising" else SPECS):
+            yield pytest.param(path, target, id=f"{path[1:]}-{target}")
+
+
+@pytest.mark.parametrize("path,target", _cases())
+def test_every_control_at_its_ends_gives_finite_figures(app_context, path, target):
+    page = next(p for p in page_registry.values() if p["path"] == path)
+    own = page.get("own_target", False)
+    fields = [f for f in page.get("controls", ()) if f != "target"
+              and (own or f not in SHAPE_FIELDS or f in SPECS[target].uses)]
+    if path in JOB_PAGES:
+        fields = [f for f in fields if f in ("t", "process") + JOB_FIELDS.get(target, ())]
+    base = default_state(target)
+    for field in fields:
+        for value in _ends(field):
+            state, _ = parse_state({**base, field: value})
+            for fig in RENDER[path](state):
+                finite_figure(fig)
