@@ -6,6 +6,11 @@ may use two threads of its own in the posterior kernel.
 """
 import os
 
+# No kernel uses numba's parallel=True: keep its thread pool at one thread rather than one per
+# core in every worker (workers × threads × numba threads would oversubscribe the 2 cores).  The
+# posterior kernel runs its own two threads with BLAS at one thread each (core/posterior.py).
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8050')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
