@@ -6,7 +6,9 @@ from dash import dcc, html
 
 from components import ids
 from components.controls import control_panel
+from components.presets import preset_menu
 from components.state import default_state
+from components.teaching import preset_caption_area, toolbar
 
 
 def navbar() -> html.Nav:
@@ -14,7 +16,7 @@ def navbar() -> html.Nav:
     links = [dcc.Link(page["name"], href=page["path"], className="nav-link",
                       id={"type": ids.NAV_LINK, "path": page["path"]})
              for page in dash.page_registry.values() if page.get("nav", True)]
-    return html.Nav([html.Span("Diffusion Thermodynamics Lab", className="brand"), *links],
+    return html.Nav([html.Span("Diffusion Thermodynamics Lab", className="brand"), *links, preset_menu()],
                     className="navbar")
 
 
@@ -25,6 +27,6 @@ def app_layout() -> html.Div:
         dcc.Store(id=ids.STATE, data=default_state()),
         navbar(),
         html.Div(id=ids.NOTICE, className="notice", role="status"),
-        html.Div([control_panel(), html.Main(dash.page_container, className="page")],
-                 className="body"),
+        html.Div([control_panel(), html.Main([toolbar(), preset_caption_area(), dash.page_container],
+                                             className="page")], className="body"),
     ])

@@ -22,11 +22,13 @@ dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bif
 def layout(**_query):
     return html.Div([
         html.H1("Bifurcation diagram"),
-        html.P("Generation as a cascade of spontaneous symmetry breakings (seed 000 §5–6, seed 004 §5). "
-               "Fixed points solve x̃ = ⟨y⟩(x̃ + h); a path is stable while ∇²F̃ = I − C/s² is positive "
-               "definite, and two paths branch where an eigenvalue reaches 0 — continuously at a "
-               "pitchfork (symmetric targets), or through a fold where one path vanishes and jumps "
-               "(first-order: unequal weights, a field h, or data without symmetry).", className="explain"),
+        dcc.Markdown(r"""Generation as a cascade of spontaneous symmetry breakings (seed 000 §5–6, seed 004 §5). Fixed
+points solve $\tilde x = \langle y\rangle(\tilde x + h)$; a path is stable while $\nabla^2\tilde F = I - C/s^2$ is
+positive definite, and two paths branch where an eigenvalue reaches 0 — continuously at a pitchfork (symmetric
+targets), or through a fold where one path vanishes and jumps (first-order: unequal weights, a field $h$, or data
+without symmetry). The self-consistent susceptibility $\chi = (I - \beta C)^{-1}\beta C$ diverges at the branching;
+for two deltas $m = \tanh((m + h)/T)$ gives $\beta = \tfrac12$, $\gamma = 1$, $\delta = 3$.""",
+                     mathjax=True, className="explain"),
         html.Div([html.Progress(id="bif-progress", value="0", max="1"),
                   html.Span(id="bif-status", className="status")], id="bif-running", className="running"),
         html.Div(id="bif-caption", className="caption"),

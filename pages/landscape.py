@@ -23,10 +23,12 @@ dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-en
 def layout(**_query):
     return html.Div([
         html.H1("Free-energy landscape"),
-        html.P(["The regularized free energy F̃(x̃) = −s² log Z(x̃) + ½|x̃|² has gradient x̃ − ⟨y⟩: the "
-                "score is −(a/b²)∇F̃, so generation is a noisy descent on F̃ (seed 000 §5–7). Above "
-                "the critical time t_c (a²Λ = b²) it is one convex well; below, it splits. Click the "
-                "landscape to probe a point."], className="explain"),
+        dcc.Markdown(r"""The regularized free energy $\tilde F(\tilde x) = -s^2\log Z(\tilde x) + \tfrac12|\tilde x|^2$,
+with $Z = \sum_j \pi_j e^{(\tilde x\cdot y_j - |y_j|^2/2)/s^2}$, has gradient $\tilde x - \langle y\rangle$: the
+score is $-(a/b^2)\nabla\tilde F$, so generation is a noisy descent on $\tilde F$ (seed 000 §5–7). Above the
+critical time $t_c$ ($a^2\Lambda = b^2$) it is one convex well; below, it splits. Click the landscape to
+probe a point.""",
+                     mathjax=True, className="explain"),
         html.Div([
             dcc.RadioItems(id="landscape-view", options=[{"label": " heatmap", "value": "map"},
                                                          {"label": " 3-D surface", "value": "surface"}],

@@ -21,11 +21,12 @@ def layout(particles=None, dynamics=None, **_query):
     preset = run_params(particles if particles is not None else 2_000, dynamics, 0)
     return html.Div([
         html.H1("Reverse diffusion: speciation and collapse"),
-        html.P("Particles start as noise at t_max and run the reverse process down to t_min with the exact "
-               "score of the target (seed 003 Fig. 1). Each is colored by where it ends: the cloud splits into "
-               "classes at the speciation time t_s (a²Λ = b²) and, for a finite dataset, falls onto individual "
-               "training points at the collapse time t_C. The time slider scrubs; Play animates in the browser.",
-               className="explain"),
+        dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
+exact score $\nabla\log p_t(x) = (a\langle y\rangle - x)/b^2$ (VE: $x \leftarrow x + \sigma^2\,\text{score}\,dt +
+\sigma\sqrt{dt}\,\xi$; VP: seed 003 eq. 3). Each is colored by where it ends: the cloud splits into classes at the
+speciation time $t_s$ ($a^2\Lambda = b^2$, i.e. $t_s \approx \tfrac12\log\Lambda$ for VP) and, for a finite dataset,
+falls onto training points at the collapse time $t_C$ (seed 003 eq. 10). The slider scrubs; Play (or the space bar)
+animates in the browser.""", mathjax=True, className="explain"),
         html.Div([
             html.Label("Particles"),
             dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],

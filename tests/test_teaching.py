@@ -1,0 +1,114 @@
+"""Teaching toolkit (issue 9): presets, export, lecture mode, keyboard, about page."""
+import csv
+import io
+import time
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from components.presets import PRESETS, preset_of
+from components.state import parse_query, parse_state
+
+TIMEOUT = 30
+
+
+def test_every_preset_is_a_valid_state_with_a_caption():
+    for preset in PRESETS:
+        raw, notices = parse_query("?" + preset.query)
+        state, more = parse_state(raw)
+        assert not notices and not more, (preset.key, notices, more)
+        assert preset_of("?" + preset.href.split("?", 1)[1]) is preset
+        assert "Seed 00" in preset.caption and "Fig." in preset.caption
+    assert preset_of("?preset=nope") is None and preset_of(None) is None
+
+
+@pytest.fixture
+def duo(dash_duo, lab):
+    dash_duo.start_server(lab.app)
+    return dash_duo
+
+
+def _wait(predicate, timeout=TIMEOUT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except Exception:  # the DOM is being rewritten
+            pass
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+#: preset → (element, text showing the figure's qualitative feature)
+FEATURES = {
+    "s000-fig2": ("#bif-caption", "First branching found: t = 1."),
+    "s000-fig3": ("#landscape-caption", "4 stable fixed point(s)"),
+    "s003-fig1": ("#particles-caption", "Speciation"),
+    "s003-fig2": ("#particles-caption", "Speciation"),
+    "s003-fig3": ("#mem-caption", "Eq. 10: t_C"),
+    "s004-fig1": ("#entropy-caption", "First branching of the fixed-point paths: t = 1"),
+}
+
+
+@pytest.mark.browser
+def test_presets_load_with_their_feature_and_caption(duo):
+    for preset in PRESETS:
+        duo.driver.get(duo.server_url + preset.href)
+        duo.wait_for_contains_text("#preset-caption", preset.title, timeout=TIMEOUT)
+        element, text = FEATURES[preset.key]
+        duo.wait_for_contains_text(element, text, timeout=120)
+    severe = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
+    assert not severe, severe
+
+
+@pytest.mark.browser
+def test_csv_export_matches_the_plotted_arrays(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
+    text = duo.driver.execute_script(
+        "return DTL_teaching.figureCsv(document.querySelector('#landscape-graph .js-plotly-plot'))")
+    plotted = duo.driver.execute_script(
+        "const gd = document.querySelector('#landscape-graph .js-plotly-plot');"
+        "return gd.data.map(t => [Array.from(t.x || []), Array.from(t.y || [])]);")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("t=0.5" in line for line in header) and any("units" in line for line in header)
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
+    for k, (x, y) in enumerate(plotted):
+        got = [r for r in rows if int(r["trace"]) == k]
+        assert len(got) == max(len(x), len(y))
+        xs = np.array([float(r["x"]) if r["x"] not in ("", "null") else np.nan for r in got])
+        np.testing.assert_allclose(xs[: len(x)], np.array(x, dtype=float), rtol=1e-6, equal_nan=True)
+        ys = np.array([float(r["y"]) if r["y"] not in ("", "null") else np.nan for r in got])
+        np.testing.assert_allclose(ys[: len(y)], np.array(y, dtype=float), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.browser
+def test_lecture_mode_theme_and_keyboard(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25&lecture=1")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=TIMEOUT)
+    font = "return document.querySelector('#landscape-graph .js-plotly-plot').layout.font.size"
+    _wait(lambda: duo.driver.execute_script(font) == 22)
+    assert "lecture" in duo.driver.find_element(By.TAG_NAME, "body").get_attribute("class")
+    assert not duo.find_element(".control-panel").is_displayed()
+    duo.find_element("#theme-toggle").click()
+    bg = "return document.querySelector('#landscape-graph .js-plotly-plot').layout.paper_bgcolor"
+    _wait(lambda: duo.driver.execute_script(bg) == "#111418")
+    # keyboard: → steps the time slider (one step of 0.01 in log10 t)
+    duo.find_element("body").send_keys(Keys.ARROW_RIGHT)
+    _wait(lambda: parse_qs(urlparse(duo.driver.current_url).query).get("t", ["0.25"])[-1] != "0.25")
+    # leaving lecture mode restores the controls and the figure's font
+    duo.find_element("#lecture-toggle").click()
+    _wait(lambda: duo.find_element(".control-panel").is_displayed() and duo.driver.execute_script(font) == 13)
+    duo.find_element("#copy-link").click()
+    duo.wait_for_contains_text("#toolbar-status", "/landscape?", timeout=TIMEOUT)
+
+
+@pytest.mark.browser
+def test_about_page_lists_the_references_and_presets(duo):
+    duo.driver.get(duo.server_url + "/about")
+    duo.wait_for_contains_text(".page", "Dynamical regimes of diffusion models", timeout=TIMEOUT)
+    assert len(duo.driver.find_elements(By.CSS_SELECTOR, ".page a[href*='preset=']")) == len(PRESETS)
