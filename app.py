@@ -5,11 +5,13 @@ import os
 
 import dash
 
+import core.targets
 from components.background import background_manager
 from components.cache import init_cache
 from components.figures import warm_figures
 from components.hardening import harden
 from components.layout import app_layout
+from components.userdata import load_dataset
 from core.warmup import warm_kernels
 
 manager = background_manager()
@@ -17,6 +19,7 @@ app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 suppress_callback_exceptions=True, health_endpoint="healthz",
                 compress=True, background_callback_manager=manager)
 server = app.server
+core.targets.DATASET_STORE = load_dataset  # custom targets '@KEY' read uploads from the lab's cache
 #: The Celery application when REDIS_URL is set (``celery -A app:celery_app worker``), else None.
 celery_app = getattr(manager, "handle", None) if isinstance(manager, dash.CeleryManager) else None
 init_cache(server)

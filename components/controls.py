@@ -29,7 +29,7 @@ LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
 #: State fields edited by one control each (t has two: the log slider and the typed box).
 EDITABLE = ("process", "sigma") + SHAPE_FIELDS + PAGE_FIELDS
-_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "seed", "h",
+_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h",
           "spins", "J", "temp", "K", "w")
 
 
@@ -71,6 +71,11 @@ def control_panel() -> html.Div:
         "sc": _row("sc", "Width σ_c", _number("sc", "any")),
         "dd": _row("dd", "D_data", _number("dd", 1)),
         "seed": _row("seed", "Seed", _number("seed", 1)),
+        "cls": _row("cls", "Digit classes", dcc.Input(id=ids.CONTROL["cls"], type="text", value="01", debounce=True,
+                                                      className="ctl-number"), "two or more of 0–9, e.g. 017"),
+        "pts": _row("pts", "Points", dcc.Input(id=ids.CONTROL["pts"], type="text", value=FIELDS["pts"][1],
+                                               debounce=True, className="ctl-number"),
+                    "edited on the Data page"),
         "h": _row("h", "Probe field h", _number("h", "any"), "field along the symmetry axis"),
         "spins": _row("spins", "Spins d", _number("spins", 1), "enumerated up to 16, closed form above"),
         "J": _row("J", "Coupling J", _number("J", "any"), "Curie–Weiss W_jk = −J/d"),

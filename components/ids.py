@@ -10,7 +10,7 @@ T_INPUT = "ctl-t"
 #: State field → id of the control that edits it (t has two: the log slider and LOG_T).
 CONTROL = {name: f"ctl-{name}" for name in
            ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
-            "spins", "J", "temp", "K", "w")}
+            "spins", "J", "temp", "K", "w", "pts", "cls")}
 
 
 def requested_ids(key: str, outputs_list) -> list:

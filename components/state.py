@@ -6,17 +6,19 @@ request) into a valid state plus the notices that say what was clamped or replac
 from __future__ import annotations
 
 import math
+import re
 from urllib.parse import parse_qs, urlencode
 
 from core import limits
 from core.processes import PROCESS_KINDS, Process
-from core.targets import SPECS, Target, make_target, target_defaults
+from core.targets import DEFAULT_PTS, SPECS, Target, make_target, target_defaults
 
 DEFAULT_TARGET = "circle"
-#: Longest query string read; the rest is ignored (with a notice).
-MAX_QUERY_CHARS = 2_000
+#: Longest query string read; the rest is ignored (with a notice).  A drawn set of 64 points fits.
+MAX_QUERY_CHARS = 4_000
 
-#: name → (kind, default, low, high, label).  Kinds: "choice", "float", "int".
+#: name → (kind, default, low, high, label).  Kinds: "choice", "float", "int", "text" (low: the
+#: pattern the whole value must match, high: its longest length).
 FIELDS = {
     "target": ("choice", DEFAULT_TARGET, tuple(SPECS), None, "target"),
     "process": ("choice", "VE", PROCESS_KINDS, None, "process"),
@@ -29,6 +31,8 @@ FIELDS = {
     "pw": ("float", 0.5, limits.PW_MIN, limits.PW_MAX, "weight π₊"),
     "sc": ("float", 0.3, limits.SC_MIN, limits.SC_MAX, "cluster width σ_c"),
     "dd": ("int", 2, 1, limits.D_MAX, "subspace dimension D_data"),
+    "pts": ("text", DEFAULT_PTS, r"@[0-9a-f]{16}|[-+0-9.eE,;]+", 3_000, "drawn or uploaded points"),
+    "cls": ("text", "01", r"[0-9]{2,10}", 10, "digit classes"),
     "h": ("float", 0.0, limits.H_MIN, limits.H_MAX, "probe field h"),
     "spins": ("int", 8, 1, limits.SPINS_MAX, "Ising spins d"),
     "J": ("float", 1.0, limits.J_MIN, limits.J_MAX, "Ising coupling J"),
@@ -39,7 +43,7 @@ FIELDS = {
 #: Fields that are not target shape parameters and not shown by every page.
 PAGE_FIELDS = ("h", "spins", "J", "temp", "K", "w")
 #: Shape parameters a target may use (the others keep their value but are ignored).
-SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd")
+SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd", "pts", "cls")
 
 
 def default_state(target: str = DEFAULT_TARGET) -> dict:
@@ -61,6 +65,10 @@ def _coerce(name, raw, default):
         if isinstance(raw, str) and raw in low:
             return raw, None
         return default, f"Unknown {label} {str(raw)[:40]!r}: using {default!r}."
+    if kind == "text":
+        if isinstance(raw, str) and len(raw) <= high and re.fullmatch(low, raw):
+            return raw, None
+        return default, f"The {label} in the link could not be read: using the default."
     try:
         value = float(raw)
     except (TypeError, ValueError, OverflowError):
@@ -109,6 +117,19 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
     if "n" in spec.uses and state["n"] * state["d"] > limits.ND_MAX:
         state["n"] = limits.ND_MAX // state["d"]
         notices.append(f"n·d is capped at {limits.ND_MAX:.0e}: n set to {state['n']}.")
+    if "cls" in spec.uses:
+        classes = "".join(sorted(set(state["cls"])))
+        if len(classes) < 2:
+            notices.append("Pick at least two digit classes: using 0 and 1.")
+            classes = "01"
+        state["cls"] = classes
+    if state["target"] == "custom":
+        from core.datasets import DataError
+        try:
+            target_of(state)
+        except DataError as err:
+            notices.append(f"Your points: {err}. Showing the default two points instead.")
+            state["pts"] = DEFAULT_PTS
     if "dd" in spec.uses and state["dd"] > state["d"]:
         notices.append(f"D_data cannot exceed d: set to {state['d']}.")
         state["dd"] = state["d"]
@@ -145,6 +166,7 @@ def state_query(state: dict) -> str:
 
 def _text(value):
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
 
 
 def target_of(state: dict) -> Target:

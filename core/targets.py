@@ -164,6 +164,30 @@ def _subspace_law(key, name, params, d, r, dd, **_):
     return Target(key, name, params, d, None, np.diag(r**2 * on), display, post, sampler)
 
 
+#: Resolves '@KEY' in a custom target's ``pts`` to (points, weights): set by the app to its dataset
+#: store (components/userdata.py), so that core stays free of web code.  None: inline sets only.
+DATASET_STORE = None
+#: Two deltas at ±1 in 2-D: the custom target before anything is drawn.
+DEFAULT_PTS = "1,0,1;-1,0,1"
+#: Parameters that are text, not numbers.
+TEXT_PARAMS = ("pts", "cls")
+
+
+def _custom(pts, **_):
+    from core.datasets import DataError, decode_inline
+    if pts.startswith("@"):
+        found = DATASET_STORE(pts[1:]) if DATASET_STORE else None
+        if found is None:
+            raise DataError("that uploaded dataset is no longer stored on this server: upload it again")
+        return found
+    return decode_inline(pts)
+
+
+def _digits(n, seed, cls, **_):
+    from core.datasets import digits_points
+    return digits_points(cls, n, seed)[0], None
+
+
 def _points_target(make_points):
     def build(key, name, params, **kw):
         points, weights = make_points(**kw)
@@ -187,6 +211,11 @@ SPECS = {s.key: s for s in (
     TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
                dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
                note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (seed 003)"),
+    TargetSpec("custom", "Your points (drawn or uploaded)", ("pts",), dict(pts=DEFAULT_PTS),
+               _points_target(_custom), True, note="the points drawn or uploaded on the Data page"),
+    TargetSpec("digits", "Handwritten digits (8×8)", ("n", "seed", "cls"), dict(d=64, n=360, cls="01"),
+               _points_target(_digits), True, fixed_d=64,
+               note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (seed 003 §5)"),
     TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
                dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
                note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (seed 003)"),
@@ -199,7 +228,7 @@ SPECS = {s.key: s for s in (
 )}
 
 #: Parameter values used when neither the spec nor the caller sets them.
-BASE_DEFAULTS = dict(d=2, n=50, seed=0, r=1.0, pw=0.5, sc=0.3, dd=2)
+BASE_DEFAULTS = dict(d=2, n=50, seed=0, r=1.0, pw=0.5, sc=0.3, dd=2, pts=DEFAULT_PTS, cls="01")
 
 
 def target_defaults(key: str) -> dict:
@@ -222,5 +251,6 @@ def make_target(key: str, **params) -> Target:
 def _cached_target(key, used):
     spec = SPECS[key]
     kw = dict(used)
-    kw = {k: (int(v) if k in ("d", "n", "seed", "dd") else float(v)) for k, v in kw.items()}
+    kw = {k: (v if k in TEXT_PARAMS else int(v) if k in ("d", "n", "seed", "dd") else float(v))
+          for k, v in kw.items()}
     return spec.build(key=key, name=spec.name, params=used, **kw)

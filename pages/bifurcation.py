@@ -16,7 +16,7 @@ from components.figures import empty_figure
 from components.state import state_from_store
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
-                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h"))
 
 
 def layout(**_query):

@@ -12,7 +12,7 @@ from components.figures import empty_figure
 from components.state import process_of, state_from_store, ticked
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
-                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
 
 
 def layout(**_query):

@@ -16,7 +16,7 @@ from components.landscape_data import hopfield_view, landscape_view, probe_view,
 from components.state import state_from_store, ticked
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
-                   order=1, controls=("target", "t", "process", "sigma", "d", "n", "seed", "r",
+                   order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
                                       "pw", "sc", "dd"))
 
 

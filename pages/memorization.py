@@ -12,7 +12,7 @@ from components.state import state_from_store
 from core.memorization import condensation_time
 
 dash.register_page(__name__, path="/memorization", name="Memorization", title="Memorization", order=5,
-                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "sc"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "sc"))
 
 
 def layout(**_query):

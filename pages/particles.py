@@ -11,7 +11,7 @@ from components.state import process_of, state_from_store, target_of
 from core.regimes import cloning_experiment, phi_closed_form
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
-                   controls=("target", "t", "process", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
 
 CLONE_PAIRS, CLONE_STEPS = 600, 120
 

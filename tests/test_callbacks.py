@@ -25,7 +25,8 @@ def test_sync_from_a_control_writes_the_url():
     assert "t=0.1" in out[0] and out[-2]["t"] == pytest.approx(0.1)
     assert out[-1] is None
     # A hand-made request with garbage in every control: clamped, with a notice.
-    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, "h", "s", -1e9, 1e9, "K", "nan")
+    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, 7, [1], "h", "s", -1e9, 1e9, "K", "nan")
+    assert len(garbage) == 3 + len(controls.EDITABLE)
     out = controls.resolve_state("ctl-t", "", *garbage, "not a dict")
     assert out[-2]["t"] == 100.0 and out[-1] is not None
 

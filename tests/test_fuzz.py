@@ -36,6 +36,8 @@ def _field_values(name):
     kind, default, low, high, _ = FIELDS[name]
     if kind == "choice":
         return st.one_of(st.sampled_from(list(low)), leaf)
+    if kind == "text":
+        return st.one_of(st.just(default), st.from_regex(low, fullmatch=True).map(lambda s: s[:high]), leaf)
     extremes = [low, high, default, low - 1, high * 10, -1e300, 1e300, str(high), f"{low}"]
     return st.one_of(st.sampled_from(extremes), st.floats(low, high), leaf)
 

@@ -87,6 +87,8 @@ def _ends(name):
     kind, _, low, high, _ = FIELDS[name]
     if kind == "choice":
         return list(low)
+    if kind == "text":
+        return [FIELDS[name][1]]
     if name == "t":
         return [low, 0.03, 1.0, high]
     return [low, high]

@@ -1,0 +1,46 @@
+"""Figures of the Data page: the drawing canvas and a sheet of digit images."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import BASE_LAYOUT, f32
+
+CANVAS = 2.0
+GRID = np.linspace(-CANVAS, CANVAS, 81)
+
+
+def canvas_figure(points, weights) -> go.Figure:
+    """A transparent click grid over [−2, 2]² (clicks anywhere add a point) and the points, sized by weight."""
+    fig = go.Figure(go.Heatmap(x=f32(GRID), y=f32(GRID), z=np.zeros((GRID.size, GRID.size), np.float32),
+                               showscale=False, opacity=0.0, hoverinfo="none", name="canvas"))
+    if len(points):
+        p, w = np.asarray(points, float), np.asarray(weights, float)
+        fig.add_trace(go.Scatter(x=f32(p[:, 0]), y=f32(p[:, 1]), mode="markers", name="points",
+                                 marker=dict(size=f32(10 + 10 * np.sqrt(w / w.max())), color="#1d3557",
+                                             line=dict(color="white", width=1)),
+                                 customdata=f32(w), hovertemplate="(%{x:.2f}, %{y:.2f}), weight %{customdata:.3g}"
+                                 "<br>click to remove<extra></extra>"))
+    fig.update_layout(**BASE_LAYOUT, height=520, showlegend=False,
+                      title=f"{len(points)} point(s): click to add, click a point to remove")
+    fig.update_xaxes(range=[-CANVAS, CANVAS], zeroline=True, title_text="x₁", constrain="domain")
+    fig.update_yaxes(range=[-CANVAS, CANVAS], scaleanchor="x", scaleratio=1, zeroline=True, title_text="x₂")
+    return fig
+
+
+def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
+    """8×8 images in a grid (one heatmap, one-pixel gaps), each labelled with its class."""
+    rows = int(np.ceil(len(images) / columns))
+    sheet = np.full((rows * 9 - 1, columns * 9 - 1), np.nan)
+    for k, (img, _) in enumerate(zip(images, labels, strict=True)):
+        r, c = divmod(k, columns)
+        sheet[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.asarray(img).reshape(8, 8)
+    fig = go.Figure(go.Heatmap(z=f32(sheet), colorscale="Greys", zmin=0, zmax=1, showscale=False,
+                               hoverinfo="skip"))
+    for k, lab in enumerate(labels):
+        r, c = divmod(k, columns)
+        fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))
+    fig.update_layout(**BASE_LAYOUT, height=60 + 70 * rows, title=title)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return fig

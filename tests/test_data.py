@@ -1,0 +1,123 @@
+"""Your own data and real data (issue 11): upload validation, round trips, share links, digits."""
+import base64
+import io
+import socket
+
+import numpy as np
+import pytest
+from dash import no_update
+from selenium.webdriver.common.action_chains import ActionChains
+
+from components.state import parse_query, parse_state, state_query, target_of
+from core.datasets import (
+    UPLOAD_MAX_BYTES,
+    DataError,
+    decode_inline,
+    digits_points,
+    encode_inline,
+    parse_csv,
+    parse_upload,
+    top_eigenvalue,
+)
+
+
+def _contents(raw: bytes) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(raw).decode()
+
+
+def _npy(array, allow_pickle=False) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=allow_pickle)
+    return buf.getvalue()
+
+
+MALFORMED = [
+    ("a.csv", b"1,2\nfoo,3\n", "not numeric"),
+    ("a.csv", b"1,2\nnan,3\n", "NaN or infinite"),
+    ("a.csv", b"1,2\ninf,3\n", "NaN or infinite"),
+    ("a.csv", b"1,2\n3\n", "ragged rows"),
+    ("a.csv", b"x,y\n", "no points"),
+    ("a.csv", b"", "no points"),
+    ("a.npy", _npy(np.zeros((0, 2))), "no points"),
+    ("a.npy", _npy(np.zeros((1, 1_001))), "over the lab's caps"),
+    ("a.npy", _npy(np.zeros((100_001, 1))), "over the lab's caps"),
+    ("a.csv", b"1,2\n" * (UPLOAD_MAX_BYTES // 4 + 1), "limit"),
+    ("a.csv", bytes(range(256)) * 8, "not text"),
+    ("a.npy", b"\x93NUMPY garbage", "not a readable .npy"),
+    ("a.npy", _npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "never loads pickles"),
+    ("a.npy", _npy(np.array(["a", "b"])), "not numeric"),
+    ("a.exe", b"1,2\n", "upload a .csv or a .npy"),
+    ("a.csv", b"x,y,weight\n1,2,-1\n", "weights must be"),
+]
+
+
+@pytest.mark.parametrize("filename,raw,message", MALFORMED)
+def test_each_malformed_upload_gets_its_message_and_changes_nothing(app_context, filename, raw, message):
+    from pages import data
+    with pytest.raises(DataError, match=message):
+        parse_upload(filename, raw)
+    url, text = data.upload(_contents(raw), filename, parse_state({"target": "circle"})[0])
+    assert url is no_update and message in text and "Nothing was changed" in text
+
+
+def test_valid_upload_round_trips_through_download(app_context):
+    from pages import data
+    rng = np.random.default_rng(1)
+    points, weights = rng.normal(size=(30, 3)), rng.uniform(0.5, 2, 30)
+    rows = [",".join(repr(float(v)) for v in (*p, w)) for p, w in zip(points, weights, strict=True)]
+    text = "x1,x2,x3,weight\n" + "\n".join(rows)
+    search, message = data.upload(_contents(text.encode()), "mine.csv", parse_state({})[0])
+    assert "30 uploaded points in 3 dimensions" in str(message)
+    state, notices = parse_state(parse_query(search)[0])
+    assert state["target"] == "custom" and state["pts"].startswith("@") and not notices
+    out = data.download_target(1, state)
+    back, back_w = parse_csv(out["content"].split("\n", 2)[2])      # after the two comment lines
+    np.testing.assert_allclose(back, points, rtol=1e-15)
+    np.testing.assert_allclose(back_w, weights / weights.sum(), rtol=1e-12)
+
+
+def test_drawn_target_survives_a_share_link():
+    points, weights = np.array([[1.0, 0.0], [-1.0, 0.5], [0.0, 1.5]]), np.array([1.0, 2.0, 1.0])
+    state, _ = parse_state({"target": "custom", "pts": encode_inline(points, weights), "t": 0.05})
+    again, notices = parse_state(parse_query(state_query(state))[0])
+    assert not notices and again == state
+    np.testing.assert_allclose(target_of(again).data.points, points)
+    np.testing.assert_allclose(decode_inline(again["pts"])[1], weights)
+
+
+def test_a_forgotten_upload_falls_back_with_a_notice(app_context):
+    state, notices = parse_state({"target": "custom", "pts": "@" + "0" * 16})
+    assert state["pts"] == "1,0,1;-1,0,1" and "upload it again" in notices[0]
+
+
+def test_digits_load_without_network_and_lambda_matches_numpy(monkeypatch):
+    def refuse(*_a, **_k):
+        raise OSError("no network in this test")
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    x, labels = digits_points("38", 10_000, 0)
+    assert x.shape == (357, 64) and set(labels) == {3, 8} and 0 <= x.min() and x.max() <= 1
+    direct = np.linalg.eigvalsh(np.cov(x.T, bias=True))[-1]
+    assert top_eigenvalue(x) == pytest.approx(direct, rel=1e-12)
+    target = target_of(parse_state({"target": "digits", "cls": "83", "n": 10_000})[0])
+    assert target.d == 64 and target.top_eigenvalue == pytest.approx(direct, rel=1e-12)
+
+
+@pytest.mark.browser
+def test_draw_three_points_and_the_landscape_changes(dash_duo, lab):
+    dash_duo.start_server(lab.app)
+    dash_duo.driver.get(dash_duo.server_url + "/data?t=0.05")
+    dash_duo.wait_for_contains_text("#data-canvas .gtitle", "2 point(s)", timeout=30)
+    dash_duo.find_element("#data-clear").click()
+    dash_duo.wait_for_contains_text("#data-canvas .gtitle", "0 point(s)", timeout=30)
+    for k, (dx, dy) in enumerate(((-120, 0), (120, 0), (0, -130))):
+        layer = dash_duo.find_element("#data-canvas .nsewdrag")
+        ActionChains(dash_duo.driver).move_to_element_with_offset(layer, dx, dy).click().perform()
+        dash_duo.wait_for_contains_text("#data-canvas .gtitle", f"{k + 1} point(s)", timeout=30)
+    dash_duo.find_element("#data-use-drawn").click()
+    dash_duo.wait_for_contains_text("#data-upload-message", "3 drawn point(s)", timeout=30)
+    dash_duo.find_element("#data-upload-message a[href^='/landscape']").click()
+    dash_duo.wait_for_contains_text("#landscape-caption", "3 stable fixed point(s)", timeout=30)
+    assert "target=custom" in dash_duo.driver.current_url
+    severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+    assert not severe, severe
