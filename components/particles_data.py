@@ -12,6 +12,7 @@ from components.cache import cached
 from components.state import process_of, target_of
 from core import limits
 from core.bifurcation import AXIAL_TARGETS, symmetry_axis
+from core.datasets import digits_points
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
 from core.regimes import last_change_times, mixture_collapse_time, speciation_time
@@ -28,6 +29,8 @@ DIM_WORK_MAX = 2e7
 #: particles whose nearest training point is tracked over time (μ*, collapse times).
 TRACKED = 300
 GROUPS = 6
+#: Generated digit images shown beside their nearest training image.
+SHOWN_IMAGES = 12
 
 
 def run_params(particles, dynamics, seed_offset) -> dict:
@@ -52,7 +55,14 @@ def time_range(target, process) -> tuple[float, float]:
 
 
 def end_labels(target, state, final) -> np.ndarray:
-    """Colors from the future: the class each particle ends in."""
+    """Colors from the future: the class each particle ends in (digits: the nearest class mean,
+    the classifier of the cloning experiment)."""
+    if state["target"] == "digits":
+        images, classes = digits_points(state["cls"], state["n"], state["seed"])
+        kinds = np.unique(classes)
+        means = np.stack([images[classes == k].mean(0) for k in kinds])
+        dist = np.sum(final**2, 1)[:, None] - 2 * final @ means.T + np.sum(means**2, 1)[None]
+        return kinds[np.argmin(dist, axis=1)].astype(np.int8)
     if state["target"] in ("mixture", "mixture_samples"):
         return (final @ target.display_points[0] > 0).astype(np.int8)
     if target.is_discrete:
@@ -131,7 +141,14 @@ def _simulate(state, params, progress):
     span = float(np.percentile(np.abs(frames), 99.5)) * 1.1 + 1e-9
     fan_edges = np.linspace(-span, span, 81)
     fan = np.stack([np.histogram(f[:, 0], bins=fan_edges)[0] for f in frames], axis=1).astype(np.float32)
-    return dict(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape),
+    images = None
+    if state["target"] == "digits":      # generated images beside their nearest training image
+        final = traj.final[:SHOWN_IMAGES] / float(process.a(times[-1]))
+        y = target.data.points
+        nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
+        images = dict(generated=final.astype(np.float32), nearest=y[nearest].astype(np.float32),
+                      distance=np.linalg.norm(final - y[nearest], axis=1), labels=labels[:SHOWN_IMAGES])
+    return dict(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
                 labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
                 regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
                 sde=params["sde"], particles=p, requested=params["particles"])

@@ -49,6 +49,7 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.Div([dcc.Graph(id="particles-graph", className="half", figure=empty_figure("computing the run…", 560)),
                   dcc.Graph(id="particles-fan", className="half")], className="row"),
         dcc.Graph(id="particles-collapse"),
+        dcc.Graph(id="particles-images", style={"display": "none"}, config={"displayModeBar": False}),
         html.H2("Cloning experiment"),
         html.P("Copies of one backward trajectory made at time t run on with independent noise; φ(t) is the "
                "probability that both end in the same class (φ_C: on the same training point). For the Gaussian "
@@ -102,20 +103,35 @@ def _first_frame(run):
 
 
 @callback(Output("particles-fan", "figure"), Output("particles-collapse", "figure"),
-          Output("particles-caption", "children"), Input("particles-run", "data"), Input(ids.STATE, "data"),
+          Output("particles-caption", "children"), Output("particles-images", "figure"),
+          Output("particles-images", "style"), Input("particles-run", "data"), Input(ids.STATE, "data"),
           State("particles-count", "value"), State("particles-dynamics", "value"),
           State("particles-rerun", "n_clicks"))
 def render_side(payload, data, count, dynamics, rerun):
     """Density fan, collapse panel and regime caption at the current time (the run is cached)."""
+    hidden = {"display": "none"}
     if not payload:
         wait = empty_figure("computing…")
-        return wait, wait, "Running the particles (see the progress bar)."
+        return wait, wait, "Running the particles (see the progress bar).", wait, hidden
     state, params = state_from_store(data), run_params(count, dynamics, rerun)
     run = run_summary(state, params)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run["nearest"] is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
-    return fan_figure(run, t), collapse, _caption(run, t, state)
+    images, style = empty_figure(""), hidden
+    if run.get("images") is not None:
+        images, style = _images_figure(run["images"]), None
+    return fan_figure(run, t), collapse, _caption(run, t, state), images, style
+
+
+def _images_figure(images):
+    """Each generated image (top of a pair) above its nearest training image: memorization made visible."""
+    from components.data_figures import digit_sheet_figure
+    k = len(images["generated"])
+    stacked = np.concatenate([images["generated"], images["nearest"]])
+    labels = [f"{lab}" for lab in images["labels"]] + [f"{d:.2f}" for d in images["distance"]]
+    return digit_sheet_figure(stacked, labels, columns=k, title="generated images at t_min (top row) and their "
+                              "nearest training image (bottom; label: distance). Top labels: nearest class mean")
 
 
 def _caption(run, t, state):

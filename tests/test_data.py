@@ -121,3 +121,18 @@ def test_draw_three_points_and_the_landscape_changes(dash_duo, lab):
     assert "target=custom" in dash_duo.driver.current_url
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+def test_digits_on_the_particles_page(app_context):
+    """Nearest-class-mean labels (the cloning classifier) and generated images beside their nearest
+    training image."""
+    from components.particles_data import end_labels
+    from pages import particles
+    state, _ = parse_state({"target": "digits", "cls": "17", "n": 200, "process": "VP", "t": 0.3})
+    images, classes = digits_points("17", 200, state["seed"])
+    assert np.mean(end_labels(target_of(state), state, images) == classes) > 0.95
+    payload, _ = particles.run_particles(lambda _p: None, None, state, 500, "sde", 0)
+    *_, sheet, style = particles.render_side(payload, state, 500, "sde", 0)
+    assert style is None and sheet.data[0].type == "heatmap"
+    z = np.asarray(sheet.data[0].z, dtype=float)
+    assert z.shape == (17, 12 * 9 - 1) and np.nanmax(z) <= 1.5
