@@ -94,12 +94,12 @@ def _ends(name):
     return [low, high]
 
 
-#: Pages whose figures come from a background job: every target crosses the whole time range and
-#: both processes; the other controls are swept to their ends on the targets that use them (each
-#: end is a new job, some of ten seconds), d and n to their caps on a dataset.
+#: Pages whose figures come from a background job: every target crosses the whole time range; the
+#: other controls are swept to their ends on the targets that use them (each end is a new job,
+#: some of ten seconds), d and n to their caps on a dataset, both processes on three targets.
 JOB_PAGES = ("/bifurcation", "/entropy", "/memorization", "/particles")
-JOB_FIELDS = {"gaussian_points": ("sigma", "d", "n", "r"), "two_deltas": ("pw", "h"), "mixture_samples": ("sc",),
-              "subspace": ("dd",), "hypersphere": ("d",)}
+JOB_FIELDS = {"gaussian_points": ("process", "sigma", "d", "n", "r"), "two_deltas": ("process", "pw", "h"),
+              "mixture_samples": ("process", "sc"), "subspace": ("dd",), "hypersphere": ("d",), "digits": ("cls",)}
 
 
 def _cases():
@@ -115,7 +115,7 @@ def test_every_control_at_its_ends_gives_finite_figures(app_context, path, targe
     fields = [f for f in page.get("controls", ()) if f != "target"
               and (own or f not in SHAPE_FIELDS or f in SPECS[target].uses)]
     if path in JOB_PAGES:
-        fields = [f for f in fields if f in ("t", "process") + JOB_FIELDS.get(target, ())]
+        fields = [f for f in fields if f in ("t",) + JOB_FIELDS.get(target, ())]
     base = default_state(target)
     for field in fields:
         for value in _ends(field):
