@@ -26,7 +26,8 @@ import psutil
 import requests
 
 from bench.browser import start_server, wait_healthy
-from components.state import default_state
+from components.bifurcation_data import paths_key
+from components.state import default_state, parse_state
 
 #: page → (target, the render callback's output key, its inputs as (id, property, value or "STATE"))
 PAGES = {
@@ -50,8 +51,9 @@ PAGES = {
 def _callback_body(output, inputs, state, spec):
     outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in output[2:-2].split("...")]
     body_inputs = [{"id": i, "property": p, "value": state if v == "STATE" else v} for i, p, v in inputs]
-    states = [{"id": s["id"], "property": s["property"], "value": state if s["id"] == "lab-state" else None}
-              for s in spec.get("state", [])]
+    # after its first draw the browser holds the drawn key, so a time move is a Patch of the time lines
+    held = {"lab-state": state, "bif-drawn": repr(paths_key(parse_state(state)[0]))}
+    states = [{"id": s["id"], "property": s["property"], "value": held.get(s["id"])} for s in spec.get("state", [])]
     return {"output": output, "outputs": outputs, "inputs": body_inputs, "state": states,
             "changedPropIds": ["lab-state.data"]}
 
@@ -73,10 +75,9 @@ def prepare_jobs(cache_dir):
     """Compute each page's background job for its default state into the server's cache folder."""
     os.environ["CACHE_DIR"] = cache_dir
     import app as lab
-    from components.bifurcation_data import bifurcation_view, paths_key
+    from components.bifurcation_data import bifurcation_view
     from components.entropy_data import profile_view
     from components.memorization_data import memorization_view
-    from components.state import default_state
     with lab.server.test_request_context():
         bifurcation_view(paths_key(default_state("two_deltas")))
         profile_view(paths_key(default_state("two_deltas")))

@@ -7,6 +7,7 @@ keys on the arguments' text, and numpy prints long arrays with '...' (DASH-NOTES
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -43,6 +44,30 @@ def cached(kind: str, key, compute):
         hit = compute()
         cache.set(name, hit)
     return hit
+
+
+def memo_render(kind: str, ready=None):
+    """Decorator for a render callback whose outputs are a pure function of its arguments (given
+    the cached job results): figures are stored as plain dicts, so a repeated slider position costs
+    a cache read (~3 ms) instead of building the figures (~40–60 ms).  ``ready(*args)`` (optional)
+    says whether the page's job result exists; answers computed before it are not stored."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def memoized(*args):
+            name = versioned(kind, hashlib.sha1(repr(args).encode()).hexdigest())
+            hit = cache.get(name)
+            if hit is None:
+                out = fn(*args)
+                hit = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+                if ready is None or ready(*args):
+                    cache.set(name, hit)
+            return hit
+        return memoized
+    return wrap
+
+
+def _plain(value):
+    return value.to_plotly_json() if hasattr(value, "to_plotly_json") and hasattr(value, "data") else value
 
 
 def memoize():

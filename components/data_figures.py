@@ -40,7 +40,7 @@ def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
     for k, lab in enumerate(labels):
         r, c = divmod(k, columns)
         fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))
-    fig.update_layout(**BASE_LAYOUT, height=60 + 70 * rows, title=title)
+    fig.update_layout(**BASE_LAYOUT, height=90 + 130 * rows, title=title)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
     return fig

@@ -6,6 +6,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.background import time_free_key
 from components.bifurcation_data import paths_key
+from components.cache import memo_render
 from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
 from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
 from components.figures import empty_figure
@@ -53,6 +54,8 @@ def compute_profile(set_progress, key, data):
           Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
           Output("entropy-lyapunov", "figure"),
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
+@memo_render("entropy-page", ready=lambda _ready, data, _axis: cached_profile(paths_key(state_from_store(data)))
+             is not None)
 def render_profile(_ready, data, axis):
     """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
     state = state_from_store(data)

@@ -4,6 +4,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
+from components.cache import memo_render
 from components.figures import empty_figure
 from components.ising_data import bath_key, bath_view, cached_bath, field_response, ising_key, ising_view
 from components.ising_figures import (
@@ -58,6 +59,7 @@ diffusion has variance $T$.""", mathjax=True, className="explain"),
 
 @callback(Output("ising-target", "figure"), Output("ising-response", "figure"), Output("ising-diagram", "figure"),
           Output("ising-caption", "children"), Input(ids.STATE, "data"))
+@memo_render("ising-page")
 def render_ising(data):
     """The diffused Ising panels: cheap (a density of states over d + 1 magnetizations), per request."""
     state = state_from_store(data)

@@ -4,6 +4,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
+from components.cache import memo_render
 from components.figures import (
     arrow_segments,
     empty_figure,
@@ -52,6 +53,7 @@ probe a point.""",
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
           Output("landscape-view", "style"), Input(ids.STATE, "data"), Input("landscape-view", "value"),
           Input("landscape-hopfield", "value"), Input("probe", "data"))
+@memo_render("landscape-page")
 def render_landscape(data, view, hopfield, probe):
     """F̃ and the score at the state's time, fixed points classified by the Hessian."""
     state = state_from_store(data)
@@ -163,6 +165,7 @@ def _vec(a, k=4):
 
 
 @callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))
+@memo_render("strip-page")
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
     state = state_from_store(data)

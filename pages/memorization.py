@@ -5,6 +5,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.background import time_free_key
 from components.bifurcation_data import paths_key
+from components.cache import memo_render
 from components.figures import empty_figure
 from components.memorization_data import BETA_GRID, cached_memorization, memorization_view
 from components.memorization_figures import collapse_figure, participation_figure, phase_figure, rem_figure
@@ -52,6 +53,8 @@ def compute_memorization(set_progress, key, data):
 @callback(Output("mem-participation", "figure"), Output("mem-rem", "figure"), Output("mem-collapse", "figure"),
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"))
+@memo_render("memorization-page", ready=lambda _ready, data: cached_memorization(paths_key(state_from_store(data)))
+             is not None)
 def render_memorization(_ready, data):
     state = state_from_store(data)
     view = cached_memorization(paths_key(state))

@@ -1,11 +1,11 @@
 """Callbacks called as plain functions (DASH-NOTES: @callback functions stay callable)."""
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from dash import no_update
 
 from components import controls
 from components.state import default_state
+from tests.figures import trace_arrays
 
 
 def test_sync_from_url_sets_controls_and_notice(app_context):
@@ -45,17 +45,13 @@ def test_landscape_callbacks_return_finite_figures(app_context):
                   {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
                   {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
         fig, caption, _ = landscape.render_landscape(state, "map", ["on"], None)
-        assert isinstance(fig, go.Figure) and caption
-        for trace in fig.data:
-            for attr in ("x", "y", "z"):
-                arr = getattr(trace, attr, None)
-                if arr is not None and not isinstance(arr[0] if len(arr) else 0, str):
-                    a = np.asarray(arr, dtype=float)
-                    if trace.type == "scatter" and trace.name == "score direction":
-                        a = a[~np.isnan(a)]  # NaN separates arrows (deliberate gaps)
-                    assert np.isfinite(a).all(), (state["target"], trace.name)
+        assert caption                  # the memoized callback answers plain dicts (components.cache)
+        for kind, name, _, a in trace_arrays(fig):
+            if kind == "scatter" and name == "score direction":
+                a = a[~np.isnan(a)]  # NaN separates arrows (deliberate gaps)
+            assert np.isfinite(a).all(), (state["target"], name)
         strip = landscape.render_strip(state)
-        assert len([t for t in strip.data if t.type in ("heatmap", "scatter")]) == 5
+        assert len([t for t in strip["data"] if t["type"] in ("heatmap", "scatter")]) == 5
 
 
 def test_probe_callbacks(app_context):
@@ -74,15 +70,10 @@ def test_probe_callbacks(app_context):
 
 def _finite_figure(fig):
     """Every numeric array in the figure is finite, except NaN used as a line break."""
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            arr = getattr(trace, attr, None)
-            if arr is None or len(arr) == 0 or isinstance(np.ravel(arr)[0], str):
-                continue
-            a = np.asarray(arr, dtype=float)
-            assert not np.isinf(a).any(), trace.name
-            if trace.type != "scatter":      # scatter lines use NaN gaps deliberately
-                assert np.isfinite(a).all(), (trace.type, trace.name)
+    for kind, name, _, a in trace_arrays(fig):
+        assert not np.isinf(a).any(), name
+        if kind != "scatter":      # scatter lines use NaN gaps deliberately
+            assert np.isfinite(a).all(), (kind, name)
 
 
 @pytest.mark.parametrize("raw", [

@@ -2,31 +2,26 @@
 and maximum, d and n at their caps, …) for every target, through the page's own callbacks.
 NaN is allowed only where a scatter line uses it as a break (checked by ``finite_figure``)."""
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from dash import page_registry
 
 from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_state
 from core.targets import SPECS
+from tests.figures import is_figure, trace_arrays
 
 pytestmark = pytest.mark.sweep
 
 
 def finite_figure(fig):
     """Every numeric array of every trace is free of ±inf, and of NaN except as scatter line breaks."""
-    if not isinstance(fig, go.Figure):
+    if not is_figure(fig):
         return
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            arr = getattr(trace, attr, None)
-            if arr is None or len(arr) == 0 or isinstance(np.ravel(arr)[0], str):
-                continue
-            a = np.asarray(arr, dtype=float)
-            assert not np.isinf(a).any(), (trace.type, trace.name, attr)
-            if trace.type not in ("scatter", "scattergl"):
-                assert np.isfinite(a).all(), (trace.type, trace.name, attr)
-            else:
-                assert np.isfinite(a).any() or a.size == 0, (trace.name, attr)
+    for kind, name, attr, a in trace_arrays(fig):
+        assert not np.isinf(a).any(), (kind, name, attr)
+        if kind not in ("scatter", "scattergl"):
+            assert np.isfinite(a).all(), (kind, name, attr)
+        else:
+            assert np.isfinite(a).any(), (name, attr)
 
 
 def _render_landscape(state):
