@@ -1,0 +1,40 @@
+"""The request deadline and the callback check, in-process (components/hardening.py)."""
+import json
+
+from components.hardening import callback_problem
+
+
+def _landscape_body(t):
+    return {"output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
+            "outputs": [{"id": "landscape-graph", "property": "figure"},
+                        {"id": "landscape-caption", "property": "children"},
+                        {"id": "landscape-view", "property": "style"}],
+            "inputs": [{"id": "lab-state", "property": "data", "value": {"target": "sphere_points", "t": t}},
+                       {"id": "landscape-view", "property": "value", "value": "map"},
+                       {"id": "landscape-hopfield", "property": "value", "value": []},
+                       {"id": "probe", "property": "data", "value": None}],
+            "changedPropIds": ["lab-state.data"], "state": []}
+
+
+def test_an_overrun_answers_a_notice_and_the_worker_goes_on(lab, monkeypatch):
+    import components.hardening as hardening
+    client = lab.server.test_client()
+    monkeypatch.setattr(hardening, "REQUEST_TIMEOUT", 1e-4)
+    slow = client.post("/_dash-update-component", json=_landscape_body(0.0123))
+    assert slow.status_code == 200
+    body = json.loads(slow.data)
+    assert body["response"] == {} and "took longer than" in body["sideUpdate"]["state-notice"]["children"]
+    monkeypatch.setattr(hardening, "REQUEST_TIMEOUT", 20.0)
+    fine = client.post("/_dash-update-component", json=_landscape_body(0.0456))
+    assert fine.status_code == 200 and "landscape-graph" in json.loads(fine.data)["response"]
+
+
+def test_callback_check_reasons(lab):
+    cmap = lab.app.callback_map
+    body = _landscape_body(0.3)
+    assert callback_problem(body, cmap) is None
+    assert callback_problem([], cmap) == "the body must be a JSON object"
+    assert "unknown" in callback_problem({**body, "output": "nope.figure"}, cmap)
+    assert "must list 4" in callback_problem({**body, "inputs": body["inputs"][:2]}, cmap)
+    assert "'outputs'" in callback_problem({**body, "outputs": body["outputs"][:1]}, cmap)
+    assert "changedPropIds" in callback_problem({**body, "changedPropIds": [1]}, cmap)
