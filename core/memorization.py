@@ -132,6 +132,8 @@ def collapse_from_excess(ex: ExcessEntropy, lo: float = 0.2, hi: float = 0.6) ->
     """t_C estimated from f^e: a straight line through f^e/α against log t, fitted where
     lo ≤ f^e/α ≤ hi (just above the collapse), extrapolated to f^e = 0.  At finite d the
     crossover is rounded and this lands 8–15% below eq. 10 for n = 20,000, d = 20–40."""
+    if ex.alpha <= 0:                       # one data point: nothing to collapse onto but itself
+        return None
     ratio = ex.f / ex.alpha
     sel = (ratio >= lo) & (ratio <= hi)
     if sel.sum() < 2:
