@@ -45,8 +45,31 @@
       if (gd.data) style(gd);
     }
   }
-  new MutationObserver(() => { if (mode.lecture || mode.dark) apply(); }).observe(document.documentElement,
-    { childList: true, subtree: true });
+  /* The modebar's camera: slide size and a file name with the page and parameters (read at click time
+   * from the graph's context, so it follows the URL). */
+  function configureCamera() {
+    for (const gd of graphs()) {
+      if (!gd._context) continue;
+      const filename = fileName(gd);
+      const opts = gd._context.toImageButtonOptions || {};
+      if (opts.filename !== filename) {
+        const height = Math.round(1920 * gd.clientHeight / Math.max(gd.clientWidth, 1));
+        gd._context.toImageButtonOptions = { format: "png", filename, width: 1920, height, scale: 1 };
+      }
+    }
+  }
+  // Plotly rewrites many nodes per draw: react once per quarter second, not once per mutation
+  // (reading a graph's size forces a layout).
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      configureCamera();
+      if (mode.lecture || mode.dark) apply();
+    }, 250);
+  }).observe(document.documentElement, { childList: true, subtree: true });
 
   function pageName() { return (window.location.pathname.replace(/\//g, "") || "home"); }
 

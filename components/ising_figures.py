@@ -53,11 +53,19 @@ def response_figure(log_t: np.ndarray, curves: np.ndarray, t_now: float, now: np
     return fig
 
 
-def ising_diagram_figure(view: dict, sigma: float, t_now: float) -> go.Figure:
-    """Fixed points h* over t = s²/σ²: stable; stable on the line but unstable across spins; unstable."""
+def ising_diagram_figure(view: dict, sigma: float, t_now: float, reference=None) -> go.Figure:
+    """Fixed points h* over t = s²/σ²: stable; stable on the line but unstable across spins; unstable.
+    ``reference`` = (T, J, view) of a target on the other side of T = J, drawn faint for comparison."""
+    fig = go.Figure()
+    if reference is not None:
+        temp, coupling, other = reference
+        stable = other["fp_line"] & other["fp_across"]
+        name = f"stable, T = {temp:.3g}: {_phase(temp, coupling)} (dotted: its t_c)"
+        fig.add_trace(go.Scatter(x=f32(other["fp_s2"][stable] / sigma**2), y=f32(other["fp_h"][stable]),
+                                 mode="markers", name=name, marker=dict(color="#bbb", size=5)))
+        fig.add_vline(x=other["lam"] / sigma**2, line=dict(color="#bbb", dash="dot", width=2))
     t = view["fp_s2"] / sigma**2
     h, line, across = view["fp_h"], view["fp_line"], view["fp_across"]
-    fig = go.Figure()
     groups = (("stable", line & across, dict(color="#111", symbol="circle", size=6)),
               ("stable on the line, unstable across spins", line & ~across,
                dict(color="#ff7f0e", symbol="circle", size=6)),

@@ -80,8 +80,13 @@ def render_ising(data):
                    if spins <= ENUM_MAX else
                    f"d = {spins} > {ENUM_MAX}: 2^d states are too many to enumerate; the page uses the Curie–Weiss "
                    "reduction on the total magnetization, which is exact for these couplings.")
+    # the same model on the other side of T = J, faint: t only rescales, T changes the phase
+    reference = None
+    if coupling > 0:
+        other_temp = 0.7 * coupling if temp > coupling else 1.5 * coupling
+        reference = (other_temp, coupling, ising_view(spins, coupling, other_temp))
     return (target_figure(view, spins, coupling, temp), response_figure(family, curves, t, now, fixed.h),
-            ising_diagram_figure(view, sigma, t), caption)
+            ising_diagram_figure(view, sigma, t, reference), caption)
 
 
 @callback(Output("bath-key", "data"), Input(ids.STATE, "data"), State("bath-key", "data"))

@@ -74,6 +74,9 @@ def test_csv_export_matches_the_plotted_arrays(duo):
     plotted = duo.driver.execute_script(
         "const gd = document.querySelector('#landscape-graph .js-plotly-plot');"
         "return gd.data.map(t => [Array.from(t.x || []), Array.from(t.y || [])]);")
+    camera = duo.driver.execute_script(
+        "return document.querySelector('#landscape-graph .js-plotly-plot')._context.toImageButtonOptions")
+    assert camera["width"] == 1920 and "landscape" in camera["filename"] and "t=0.5" in camera["filename"]
     header = [line for line in text.splitlines() if line.startswith("#")]
     assert any("t=0.5" in line for line in header) and any("units" in line for line in header)
     rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
