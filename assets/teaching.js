@@ -73,9 +73,13 @@
 
   function pageName() { return (window.location.pathname.replace(/\//g, "") || "home"); }
 
+  function decoded(text) {
+    try { return decodeURIComponent(text); } catch (err) { return text; }   // a hand-typed '%ZZ' is not URI
+  }
+
   function params() {
     return window.location.search.replace(/^\?/, "").split("&").filter((kv) => kv && !kv.startsWith("preset="))
-      .map((kv) => decodeURIComponent(kv).replace(/[^A-Za-z0-9.=_-]/g, "")).join("_");
+      .map((kv) => decoded(kv).replace(/[^A-Za-z0-9.=_-]/g, "")).join("_");
   }
 
   function fileName(gd) {
