@@ -103,13 +103,19 @@ def bath_distribution_figure(view: dict, index: int) -> go.Figure:
     return fig
 
 
+def _per_size(view: dict, t, quantity: str) -> go.Figure:
+    """A figure with one curve of ``view[quantity][K]`` against t for each simulated K."""
+    fig = go.Figure()
+    for k in view["sizes"]:
+        fig.add_trace(go.Scatter(x=f32(t), y=f32(view[quantity][k]), mode="lines+markers", name=f"K = {k}",
+                                 marker=dict(size=4), line=dict(color=SIZE_COLORS.get(k, CHOSEN), width=2)))
+    return fig
+
+
 def bath_magnetization_figure(view: dict, sigma: float, t_now: float) -> go.Figure:
     """Pure-state magnetization ⟨|m̄|⟩ against t for each K, approaching the mean-field solution."""
     t = view["temps"] / sigma**2
-    fig = go.Figure()
-    for k in view["sizes"]:
-        fig.add_trace(go.Scatter(x=f32(t), y=f32(view["mean"][k]), mode="lines+markers", name=f"K = {k}",
-                                 marker=dict(size=4), line=dict(color=SIZE_COLORS.get(k, CHOSEN), width=2)))
+    fig = _per_size(view, t, "mean")
     fig.add_trace(go.Scatter(x=f32(t), y=f32(view["mean_field"]), mode="lines", name="K → ∞: m = tanh(wm/T)",
                              line=dict(color="black", width=3, dash="dash")))
     fig.add_vline(x=t_now, line=dict(color="black", width=2))
@@ -124,10 +130,7 @@ def bath_variance_figure(view: dict, sigma: float, t_now: float, mean_field_vari
     """The particle's noise variance T·∂m/∂h per unit dt/t: Monte Carlo per K, mean field (diverging at
     T_c = w), and the ordinary reverse diffusion's T."""
     t = view["temps"] / sigma**2
-    fig = go.Figure()
-    for k in view["sizes"]:
-        fig.add_trace(go.Scatter(x=f32(t), y=f32(view["variance"][k]), mode="lines+markers", name=f"K = {k}",
-                                 marker=dict(size=4), line=dict(color=SIZE_COLORS.get(k, CHOSEN), width=2)))
+    fig = _per_size(view, t, "variance")
     finite = np.where(np.isfinite(mean_field_variance) & (mean_field_variance > 0), mean_field_variance, np.nan)
     fig.add_trace(go.Scatter(x=f32(t), y=f32(finite), mode="lines", name="mean field T(1−m²)/(T−w(1−m²))",
                              line=dict(color="black", width=3, dash="dash"), connectgaps=False))

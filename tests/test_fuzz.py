@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.state import FIELDS
+from tests.callback_bodies import landscape_body
 
 pytestmark = pytest.mark.server
 SENT = []
@@ -166,7 +167,7 @@ def test_background_callbacks_with_garbage_start_or_refuse(gunicorn_url, callbac
 
 def test_concurrent_kernel_calls_hold(gunicorn_url):
     """Four clients at once on kernel-heavy callbacks: all answer, with the same figures as one at a time."""
-    bodies = [_landscape_body({"target": "gaussian_points", "n": 2000, "d": 10, "t": t}) for t in (0.05, 0.2, 1.0, 3.0)]
+    bodies = [landscape_body({"target": "gaussian_points", "n": 2000, "d": 10, "t": t}) for t in (0.05, 0.2, 1.0, 3.0)]
     alone = [requests.post(gunicorn_url + "/_dash-update-component", json=b, timeout=60).json() for b in bodies]
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda b: requests.post(gunicorn_url + "/_dash-update-component", json=b,
@@ -181,14 +182,3 @@ def test_server_healthy_after_fuzzing(gunicorn_url):
     assert requests.get(gunicorn_url + "/healthz", timeout=5).status_code == 200
     assert requests.get(gunicorn_url + "/landscape", timeout=10).status_code == 200
 
-
-def _landscape_body(state):
-    return {"output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
-            "outputs": [{"id": "landscape-graph", "property": "figure"},
-                        {"id": "landscape-caption", "property": "children"},
-                        {"id": "landscape-view", "property": "style"}],
-            "inputs": [{"id": "lab-state", "property": "data", "value": state},
-                       {"id": "landscape-view", "property": "value", "value": "map"},
-                       {"id": "landscape-hopfield", "property": "value", "value": []},
-                       {"id": "probe", "property": "data", "value": None}],
-            "changedPropIds": ["lab-state.data"], "state": []}

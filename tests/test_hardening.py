@@ -2,18 +2,11 @@
 import json
 
 from components.hardening import callback_problem
+from tests.callback_bodies import landscape_body
 
 
 def _landscape_body(t):
-    return {"output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
-            "outputs": [{"id": "landscape-graph", "property": "figure"},
-                        {"id": "landscape-caption", "property": "children"},
-                        {"id": "landscape-view", "property": "style"}],
-            "inputs": [{"id": "lab-state", "property": "data", "value": {"target": "sphere_points", "t": t}},
-                       {"id": "landscape-view", "property": "value", "value": "map"},
-                       {"id": "landscape-hopfield", "property": "value", "value": []},
-                       {"id": "probe", "property": "data", "value": None}],
-            "changedPropIds": ["lab-state.data"], "state": []}
+    return landscape_body({"target": "sphere_points", "t": t})
 
 
 def test_an_overrun_answers_a_notice_and_the_worker_goes_on(lab, monkeypatch):

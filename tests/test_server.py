@@ -4,6 +4,8 @@ import json
 import pytest
 import requests
 
+from tests.callback_bodies import landscape_body
+
 pytestmark = pytest.mark.server
 
 
@@ -19,20 +21,6 @@ def test_health_and_every_page(gunicorn_url):
     assert requests.get(gunicorn_url + "/no-such-page", timeout=10).status_code == 200  # Dash 404 page
 
 
-def _landscape_request(state):
-    return {
-        "output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
-        "outputs": [{"id": "landscape-graph", "property": "figure"},
-                    {"id": "landscape-caption", "property": "children"},
-                    {"id": "landscape-view", "property": "style"}],
-        "inputs": [{"id": "lab-state", "property": "data", "value": state},
-                   {"id": "landscape-view", "property": "value", "value": "map"},
-                   {"id": "landscape-hopfield", "property": "value", "value": ["on"]},
-                   {"id": "probe", "property": "data", "value": None}],
-        "changedPropIds": ["lab-state.data"], "state": [],
-    }
-
-
 @pytest.mark.parametrize("state", [
     {"target": "circle", "t": 0.25},
     {"target": "gaussian_points", "t": "0", "n": 10**9, "d": "x"},
@@ -40,7 +28,7 @@ def _landscape_request(state):
     "not a dict",
 ])
 def test_hand_made_callback_requests(gunicorn_url, state):
-    r = requests.post(gunicorn_url + "/_dash-update-component", json=_landscape_request(state), timeout=30)
+    r = requests.post(gunicorn_url + "/_dash-update-component", json=landscape_body(state, hopfield=["on"]), timeout=30)
     assert r.status_code == 200, r.text[:500]
     assert "Traceback" not in r.text
     body = json.loads(r.text)

@@ -1,7 +1,6 @@
 """Teaching toolkit (issue 9): presets, export, lecture mode, keyboard, about page."""
 import csv
 import io
-import time
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -11,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from components.presets import PRESETS, preset_of
 from components.state import parse_query, parse_state
+from tests.test_browser import wait_for
 
 TIMEOUT = 30
 
@@ -29,18 +29,6 @@ def test_every_preset_is_a_valid_state_with_a_caption():
 def duo(dash_duo, lab):
     dash_duo.start_server(lab.app)
     return dash_duo
-
-
-def _wait(predicate, timeout=TIMEOUT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except Exception:  # the DOM is being rewritten
-            pass
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 #: preset → (element, text showing the figure's qualitative feature)
@@ -94,18 +82,18 @@ def test_lecture_mode_theme_and_keyboard(duo):
     duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25&lecture=1")
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=TIMEOUT)
     font = "return document.querySelector('#landscape-graph .js-plotly-plot').layout.font.size"
-    _wait(lambda: duo.driver.execute_script(font) == 22)
+    wait_for(lambda: duo.driver.execute_script(font) == 22)
     assert "lecture" in duo.driver.find_element(By.TAG_NAME, "body").get_attribute("class")
     assert not duo.find_element(".control-panel").is_displayed()
     duo.find_element("#theme-toggle").click()
     bg = "return document.querySelector('#landscape-graph .js-plotly-plot').layout.paper_bgcolor"
-    _wait(lambda: duo.driver.execute_script(bg) == "#111418")
+    wait_for(lambda: duo.driver.execute_script(bg) == "#111418")
     # keyboard: → steps the time slider (one step of 0.01 in log10 t)
     duo.find_element("body").send_keys(Keys.ARROW_RIGHT)
-    _wait(lambda: parse_qs(urlparse(duo.driver.current_url).query).get("t", ["0.25"])[-1] != "0.25")
+    wait_for(lambda: parse_qs(urlparse(duo.driver.current_url).query).get("t", ["0.25"])[-1] != "0.25")
     # leaving lecture mode restores the controls and the figure's font
     duo.find_element("#lecture-toggle").click()
-    _wait(lambda: duo.find_element(".control-panel").is_displayed() and duo.driver.execute_script(font) == 13)
+    wait_for(lambda: duo.find_element(".control-panel").is_displayed() and duo.driver.execute_script(font) == 13)
     duo.find_element("#copy-link").click()
     duo.wait_for_contains_text("#toolbar-status", "/landscape?", timeout=TIMEOUT)
 

@@ -1,0 +1,16 @@
+"""Hand-made /_dash-update-component bodies shared by the server, fuzz and hardening tests."""
+
+LANDSCAPE_OUTPUT = "..landscape-graph.figure...landscape-caption.children...landscape-view.style.."
+
+
+def landscape_body(state, hopfield=()):
+    """The landscape page's render callback, as the browser sends it, with ``state`` in the store."""
+    return {"output": LANDSCAPE_OUTPUT,
+            "outputs": [{"id": "landscape-graph", "property": "figure"},
+                        {"id": "landscape-caption", "property": "children"},
+                        {"id": "landscape-view", "property": "style"}],
+            "inputs": [{"id": "lab-state", "property": "data", "value": state},
+                       {"id": "landscape-view", "property": "value", "value": "map"},
+                       {"id": "landscape-hopfield", "property": "value", "value": list(hopfield)},
+                       {"id": "probe", "property": "data", "value": None}],
+            "changedPropIds": ["lab-state.data"], "state": []}
