@@ -61,12 +61,17 @@ def wait_healthy(url, proc, log_path, timeout=90):
     raise RuntimeError("gunicorn did not answer /healthz: " + Path(log_path).read_text()[-2000:])
 
 
+def redis_server_argv(command: list, address: str, port: int) -> list:
+    """A redis-server command line (``command``) listening on ``address:port`` only."""
+    return [*command, "--bind", address, "--port", str(port)]
+
+
 @contextlib.contextmanager
 def redis_server():
     """A throw-away redis-server on loopback (no persistence); yields its URL."""
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(redis_server_argv(["redis-server", "--save", "", "--appendonly", "no"], "127.0.0.1", port),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         import redis
         client = redis.Redis(port=port)
