@@ -52,15 +52,16 @@ def test_matches_brute_force(n, d, p, monkeypatch):
     np.testing.assert_allclose(st.participation, part, atol=1e-12)
 
 
-def test_tiny_and_blocked_paths_agree(monkeypatch):
+@pytest.mark.parametrize("n,d", [(4, 2), (700, 3), (90, 12)])
+def test_fused_and_blocked_paths_agree(n, d, monkeypatch):
     rng = np.random.default_rng(1)
-    data = DiscreteData(rng.standard_normal((4, 2)), rng.random(4) + 0.5)
-    x = rng.standard_normal((30, 2))
-    tiny = empirical_posterior(x, 0.3, data, full_cov=True)
-    monkeypatch.setattr(cp, "TINY_N", 0)
+    data = DiscreteData(rng.standard_normal((n, d)), rng.random(n) + 0.5)
+    x = rng.standard_normal((130, d))
+    fused = empirical_posterior(x, 0.3, data, full_cov=True)
+    monkeypatch.setattr(cp, "FUSED_MAX_D", 0)
     blocked = empirical_posterior(x, 0.3, data, full_cov=True)
     for field in ("log_z", "mean", "trace_cov", "participation", "cov"):
-        np.testing.assert_allclose(getattr(tiny, field), getattr(blocked, field), atol=1e-12)
+        np.testing.assert_allclose(getattr(fused, field), getattr(blocked, field), atol=1e-12)
 
 
 @pytest.mark.parametrize("s2", [1e-8, 1e8])
