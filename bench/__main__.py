@@ -35,7 +35,8 @@ def main() -> None:
     for r in kernel_rows:
         extra = f", (c) {r['broadcast_s'] * 1e3:.0f} ms" if "broadcast_s" in r else ""
         print(f"  (P, N, d) = ({r['P']}, {r['N']}, {r['d']}): {r['kernel_s'] * 1e3:.1f} ms "
-              f"({r['ns_per_pair']:.2f} ns/pair, {r['ratio_to_limit']:.2f}× the two products; "
+              f"({r['ns_per_pair']:.2f} ns/pair, {r['ratio_to_limit']:.2f}× the two products, "
+              f"{r['ratio_to_exp']:.2f}× an exp pass; "
               f"(b) {r['researcher_s'] * 1e3:.0f} ms{extra}; peak {r['kernel_peak_bytes'] / 2**20:.1f} MiB)")
     page_rows = pages.run() + pages.redraw_run()
     print("\npage callbacks (server side, 30 time values)")

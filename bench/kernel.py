@@ -3,7 +3,8 @@
 (a) the two matrix products the kernel cannot avoid (X·Yᵀ and W·Y, numpy, same dtype);
 (b) a researcher's version: scipy.special.logsumexp / softmax over the full P × N matrix;
 (c) seed 003's authors' approach re-implemented in numpy: pairwise squared distances from a
-    broadcast P × N × d array, shifted by the row minimum, exponentiated and summed.
+    broadcast P × N × d array, shifted by the row minimum, exponentiated and summed;
+(d) one numpy exp over P·N elements in blocks (the exponentials alone; machines differ most in it).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from scipy.special import logsumexp, softmax
 from bench.timing import median_time, peak_memory
 from core.posterior import DiscreteData, empirical_posterior
 
-SHAPES = [(2_000, 1_000, 2), (2_000, 10_000, 100), (500, 20_000, 1_000), (10_000, 2, 1)]
+SHAPES = [(2_000, 1_000, 2), (2_000, 1_000, 10), (2_000, 10_000, 100), (500, 20_000, 1_000), (10_000, 2, 1)]
 #: (c) allocates P·N·d doubles: it runs over blocks of queries of at most this many bytes
 #: (the same approach, kept within the machine's memory).
 BROADCAST_BLOCK = 2 * 2**30
@@ -45,6 +46,14 @@ def two_products(x, y):
     return g @ y
 
 
+def exp_pass(p, n):
+    """exp of P·N values in [−80, 0], in blocks of 2¹⁷ as the kernel would hold them."""
+    block = np.linspace(-80.0, 0.0, 1 << 17)
+    out = np.empty_like(block)
+    for _ in range(max(1, p * n >> 17)):
+        np.exp(block, out=out)
+
+
 def run(repeats: int = 5) -> list[dict]:
     rng = np.random.default_rng(0)
     rows = []
@@ -56,6 +65,7 @@ def run(repeats: int = 5) -> list[dict]:
         products, simple = partial(two_products, x, y), partial(researcher, x, y, s2)
         row = dict(P=p, N=n, d=d, kernel_s=median_time(kernel, repeats),
                    limit_s=median_time(products, repeats),
+                   exp_s=median_time(partial(exp_pass, p, n), repeats),
                    researcher_s=median_time(simple, max(1, repeats // 2)),
                    kernel_peak_bytes=peak_memory(kernel), researcher_peak_bytes=peak_memory(simple))
         if p * n * d * 8 <= BROADCAST_LIMIT:
@@ -64,6 +74,7 @@ def run(repeats: int = 5) -> list[dict]:
             row["broadcast_peak_bytes"] = peak_memory(broadcast)
         row["ns_per_pair"] = row["kernel_s"] / (p * n) * 1e9
         row["ratio_to_limit"] = row["kernel_s"] / row["limit_s"]
+        row["ratio_to_exp"] = row["kernel_s"] / row["exp_s"]
         rows.append(row)
     return rows
 
@@ -77,8 +88,8 @@ def targets(rows) -> list[tuple[str, bool, str]]:
             out.append((f"kernel within 1.5× of the two products at {shape}",
                         r["ratio_to_limit"] <= 1.5, f"{r['ratio_to_limit']:.2f}×"))
         if r["d"] <= 10 and r["N"] > 8:
-            out.append((f"≤ 2.5 ns per pair at {shape}", r["ns_per_pair"] <= 2.5,
-                        f"{r['ns_per_pair']:.2f} ns"))
+            out.append((f"≤ 1.5 ns per pair at {shape}", r["ns_per_pair"] <= 1.5,
+                        f"{r['ns_per_pair']:.2f} ns ({r['ratio_to_exp']:.2f}× one numpy exp pass)"))
         if (r["P"], r["N"], r["d"]) == (2_000, 10_000, 100):
             out.append(("≥ 5× faster than logsumexp/softmax (b)", r["researcher_s"] / r["kernel_s"] >= 5,
                         f"{r['researcher_s'] / r['kernel_s']:.1f}×"))
