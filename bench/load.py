@@ -26,8 +26,7 @@ import psutil
 import requests
 
 from bench.browser import start_server, wait_healthy
-from components.bifurcation_data import paths_key
-from components.state import default_state, parse_state
+from components.state import default_state, parse_state, time_free_key
 
 #: page → (target, the render callback's output key, its inputs as (id, property, value or "STATE"))
 PAGES = {
@@ -52,7 +51,7 @@ def _callback_body(output, inputs, state, spec):
     outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in output[2:-2].split("...")]
     body_inputs = [{"id": i, "property": p, "value": state if v == "STATE" else v} for i, p, v in inputs]
     # after its first draw the browser holds the drawn key, so a time move is a Patch of the time lines
-    held = {"lab-state": state, "bif-drawn": repr(paths_key(parse_state(state)[0]))}
+    held = {"lab-state": state, "bif-drawn": repr(time_free_key(parse_state(state)[0]))}
     states = [{"id": s["id"], "property": s["property"], "value": held.get(s["id"])} for s in spec.get("state", [])]
     return {"output": output, "outputs": outputs, "inputs": body_inputs, "state": states,
             "changedPropIds": ["lab-state.data"]}
@@ -75,13 +74,11 @@ def prepare_jobs(cache_dir):
     """Compute each page's background job for its default state into the server's cache folder."""
     os.environ["CACHE_DIR"] = cache_dir
     import app as lab
-    from components.bifurcation_data import bifurcation_view
-    from components.entropy_data import profile_view
-    from components.memorization_data import memorization_view
+    from components import bifurcation_data, entropy_data, memorization_data
     with lab.server.test_request_context():
-        bifurcation_view(paths_key(default_state("two_deltas")))
-        profile_view(paths_key(default_state("two_deltas")))
-        memorization_view(paths_key(default_state("mixture_samples")))
+        bifurcation_data.JOB.result(default_state("two_deltas"))
+        entropy_data.JOB.result(default_state("two_deltas"))
+        memorization_data.JOB.result(default_state("mixture_samples"))
     return lab.app.callback_map
 
 

@@ -58,31 +58,26 @@ def redraw_run() -> list[dict]:
     """Server-side time of each other page's redraw when only the time moves (its heavy
     computation is cached by then, as after the first view): p50/p95 over the sweep."""
     import app
-    from components.bifurcation_data import bifurcation_view, paths_key
-    from components.entropy_data import profile_view
-    from components.memorization_data import memorization_view
-    from components.particles_data import run_params, simulate
+    from components import bifurcation_data, entropy_data, memorization_data, particles_data
     from components.state import parse_state
     from pages import bifurcation, entropy, memorization, particles
 
     cases = {
-        "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_view,
+        "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_data.JOB,
                                     lambda s: bifurcation.render_diagram(None, s)),
-        "particles: four deltas": ({"target": "circle"}, None,
+        "particles: four deltas": ({"target": "circle"}, particles_data.JOB,
                                    lambda s: particles.render_side({"ok": 1}, s, 2000, "sde", 0)),
-        "entropy: two deltas": ({"target": "two_deltas"}, profile_view,
+        "entropy: two deltas": ({"target": "two_deltas"}, entropy_data.JOB,
                                 lambda s: entropy.render_profile(None, s, [])),
         "memorization: 500 samples, d = 10": ({"target": "mixture_samples", "n": 500, "d": 10, "process": "VP"},
-                                              memorization_view, lambda s: memorization.render_memorization(None, s)),
+                                              memorization_data.JOB,
+                                              lambda s: memorization.render_memorization(None, s)),
     }
     rows = []
     with app.server.test_request_context():
-        for name, (raw, prepare, redraw) in cases.items():
+        for name, (raw, job, redraw) in cases.items():
             state, _ = parse_state(raw)
-            if prepare is None:
-                simulate(state, run_params(2000, "sde", 0))
-            else:
-                prepare(paths_key(state))
+            job.result(state, *((2000, "sde", 0) if job.controls else ()))
             times = []
             for t in SWEEP:
                 start = time.perf_counter()

@@ -10,10 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from dash import CeleryManager, DiskcacheManager, no_update
-
-from components.bifurcation_data import paths_key
-from components.state import state_from_store
+from dash import CeleryManager, DiskcacheManager
 
 #: Seconds a finished job's result is kept.
 JOB_EXPIRE = 600
@@ -37,9 +34,3 @@ def background_manager():
     folder = os.environ.get("BACKGROUND_CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-jobs"))
     return DiskcacheManager(diskcache.Cache(folder), expire=JOB_EXPIRE)
 
-
-def time_free_key(data, current):
-    """Callback body for a page's key store: the state without t, or no_update when unchanged,
-    so moving the time slider never restarts the page's background job."""
-    key = repr(paths_key(state_from_store(data)))
-    return no_update if key == current else key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.cache import cache, cached, versioned
+from components.jobs import TimeFreeJob
 from components.state import process_of, target_of
 from core.bifurcation import (
     AXIAL_TARGETS,
@@ -20,11 +20,6 @@ from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
 TIMES = 150
 #: Continuation budget: K² × d per step (K paths, d dims) — 64 points in d = 10 take ~2 s.
 CONTINUATION_MAX_N = 128
-
-
-def paths_key(state: dict) -> tuple:
-    """Cache key of everything the diagram depends on: the state without the time t."""
-    return tuple(sorted((k, v) for k, v in state.items() if k != "t"))
 
 
 def mode_of(state: dict) -> str:
@@ -57,20 +52,8 @@ def symmetric_pitchfork(state: dict) -> bool:
             and (state["target"] != "two_deltas" or state["pw"] == 0.5))
 
 
-def bifurcation_view(key: tuple, progress=None) -> dict:
-    """Fixed-point paths over the time range, their stability, the tree and the exponents.
-
-    Cached under the key's text (explicit get/set rather than memoize: ``progress``, a
-    callback for the background job, must not enter the key)."""
-    return cached("bifurcation", key, lambda: _compute(dict(key), progress))
-
-
-def cached_view(key: tuple) -> dict | None:
-    """The stored result for ``key``, or None if it has not been computed (or expired)."""
-    return cache.get(versioned("bifurcation", key))
-
-
-def _compute(state: dict, progress) -> dict:
+def _compute(state: dict, progress=None) -> dict:
+    """Fixed-point paths over the time range, their stability, the tree and the exponents."""
     target, process = target_of(state), process_of(state)
     mode = mode_of({**state, "t": 1.0})
     s2_c = critical_s2(target)
@@ -141,3 +124,7 @@ def _axial_branching_time(target, process, s2, stable_count, axis, h):
         branched = np.sum(curv > 1e-12) > 1 or np.any(curv < -1e-12)
         lo, hi = (mid, hi) if branched else (lo, mid)
     return float(process.time_of_s2(np.sqrt(lo * hi)))
+
+
+#: The bifurcation view's job: everything but t (root finding or continuation, a progress step per time).
+JOB = TimeFreeJob("bifurcation", _compute, status=lambda i, n: f"time step {i} of {n}")

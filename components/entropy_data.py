@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.bifurcation_data import bifurcation_view, mode_of, paths_key
-from components.cache import cache, cached, versioned
+from components import bifurcation_data
+from components.bifurcation_data import mode_of
+from components.jobs import TimeFreeJob
 from components.state import process_of, target_of
 from core import limits
 from core.entropy import (
@@ -25,16 +26,6 @@ PAIRS_PER_TIME = 2e7
 LYAPUNOV_MAX_D = 32
 
 
-def profile_view(key: tuple, progress=None) -> dict:
-    """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
-    return cached("entropy", key, lambda: _compute(dict(key), progress))
-
-
-def cached_profile(key: tuple) -> dict | None:
-    """The stored profile for ``key`` or None."""
-    return cache.get(versioned("entropy", key))
-
-
 def _time_grid(target, process):
     lam = max(target.top_eigenvalue, 1e-12)
     lo = float(process.time_of_s2(1e-3 * lam))
@@ -42,7 +33,8 @@ def _time_grid(target, process):
     return np.geomspace(max(lo, limits.T_MIN / 10), min(hi, limits.T_MAX), TIMES)
 
 
-def _compute(state, progress):
+def _compute(state, progress=None):
+    """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
     target, process = target_of(state), process_of(state)
     times = _time_grid(target, process)
     n_eff = (target.data.n if target.is_discrete else 1) * max(1.0, target.d / 10)
@@ -72,10 +64,13 @@ def _compute(state, progress):
                                                          np.random.default_rng(state["seed"]))
         out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x)
     if mode_of({**state, "t": 1.0}) == "axis" or (target.is_discrete and target.data.n <= 16 and target.d <= 16):
-        view = bifurcation_view(paths_key(state))
+        view = bifurcation_data.JOB.result(state)
         out["decisions"] = view
     return out
 
+
+#: The entropy view's job: the Monte Carlo profile over the time grid (a progress step per time).
+JOB = TimeFreeJob("entropy", _compute, status=lambda i, n: f"time {i} of {n}")
 
 #: Fisher spectra need the full covariance: samples × d² ≤ this many doubles (64 MB).
 FISHER_BUDGET = 8_000_000

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.cache import cache, cached, versioned
+from components.cache import cached
+from components.jobs import TimeFreeJob
 from core.bath import bath_trajectories, exact_bath_distribution, heat_bath, mean_field_magnetization
 from core.ising import (
     ENUM_MAX,
@@ -46,17 +47,8 @@ def field_response(log_dos: np.ndarray, s2_values) -> np.ndarray:
 
 
 def bath_key(state: dict) -> tuple:
+    """The bath depends on K, w and the seed only (T = σ²t is swept), so σ and t never restart it."""
     return (state["K"], state["w"], state["seed"])
-
-
-def bath_view(key: tuple, progress=None) -> dict:
-    """Heat-bath runs for K = 10, 100, 1,000 and the chosen K, histograms at every temperature,
-    the exact finite-K law and the particle trajectories of eq. 37 beside ordinary diffusion."""
-    return cached("bath", key, lambda: _bath(*key, progress))
-
-
-def cached_bath(key: tuple) -> dict | None:
-    return cache.get(versioned("bath", key))
 
 
 def _bath(replicas, coupling, seed, progress):
@@ -84,3 +76,9 @@ def _bath(replicas, coupling, seed, progress):
                 mean={k: r.mean for k, r in runs.items()}, variance={k: r.variance for k, r in runs.items()},
                 bins=bins, hist=hist, exact_m=exact[0][0], exact_p=np.stack([p for _, p in exact]),
                 mean_field=mean_field_magnetization(temps, coupling), bath=bath, plain=plain)
+
+
+#: The generative bath's job: heat-bath runs for K = 10, 100, 1,000 and the chosen K, histograms at
+#: every temperature, the exact finite-K law and the particle trajectories of eq. 37.
+BATH_JOB = TimeFreeJob("bath", lambda state, progress=None: _bath(*bath_key(state), progress), key=bath_key,
+                       status=lambda i, n: f"{100 * i // n}% of the spin updates")

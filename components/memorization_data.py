@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.cache import cache, cached, versioned
+from components.jobs import TimeFreeJob
 from components.state import process_of, target_of
 from core import limits
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
@@ -25,16 +25,8 @@ BETA_GRID = np.linspace(0.25, 3.0, 23) * BETA_C
 MC_PAIRS = 2e6
 
 
-def memorization_view(key: tuple, progress=None) -> dict:
-    """Participation ratio curves, the REM panel and the collapse panel (cached)."""
-    return cached("memorization", key, lambda: _compute(dict(key), progress))
-
-
-def cached_memorization(key: tuple) -> dict | None:
-    return cache.get(versioned("memorization", key))
-
-
-def _compute(state, progress):
+def _compute(state, progress=None):
+    """Participation ratio curves, the REM panel and the collapse panel."""
     target, process = target_of(state), process_of(state)
     rng = np.random.default_rng(state["seed"])
     steps = TIMES + len(REM_SIZES) + TIMES
@@ -74,3 +66,7 @@ def _compute(state, progress):
         if state["target"] == "mixture_samples" and state["process"] == "VP":
             out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
     return out
+
+
+#: The memorization view's job: all three Monte Carlo panels (cancellable from the page).
+JOB = TimeFreeJob("memorization", _compute)

@@ -7,9 +7,10 @@ import base64
 import numpy as np
 from scipy.cluster.vq import kmeans2
 
-from components.bifurcation_data import bifurcation_view, paths_key
+from components import bifurcation_data
 from components.cache import cached
-from components.state import process_of, target_of
+from components.jobs import TimeFreeJob
+from components.state import process_of, target_of, time_free_key
 from core import limits
 from core.bifurcation import AXIAL_TARGETS, symmetry_axis
 from core.datasets import digits_points
@@ -97,18 +98,21 @@ def encode(array, dtype) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
 
 
-def simulate(state: dict, params: dict, progress=None) -> dict:
-    """One run, cached by (state without t, run settings)."""
-    key = (paths_key(state), tuple(sorted(params.items())))
-    return cached("particles", key, lambda: _simulate(state, params, progress))
+def run_key(state: dict, particles, dynamics, seed_offset) -> tuple:
+    """What a run depends on: the state without t and the validated run settings."""
+    return (time_free_key(state), tuple(sorted(run_params(particles, dynamics, seed_offset).items())))
 
 
-def run_summary(state: dict, params: dict) -> dict:
+def run_summary(state: dict, particles, dynamics, seed_offset) -> dict:
     """The run without its frames: what the side panels redraw on every time move (the frames,
     ~3 MB, were unpickled from the cache on each move before)."""
-    key = (paths_key(state), tuple(sorted(params.items())))
-    return cached("particles-summary", key,
-                  lambda: {k: v for k, v in simulate(state, params).items() if k != "frames_b64"})
+    return cached("particles-summary", run_key(state, particles, dynamics, seed_offset),
+                  lambda: {k: v for k, v in JOB.result(state, particles, dynamics, seed_offset).items()
+                           if k != "frames_b64"})
+
+
+def _run(state, particles, dynamics, seed_offset, progress=None):
+    return _simulate(state, run_params(particles, dynamics, seed_offset), progress)
 
 
 def _simulate(state, params, progress):
@@ -158,8 +162,15 @@ def _fixed_paths_overlay(state, target):
     """Fixed-point paths along the top axis for axial targets (exact diagram), else None."""
     if state["target"] not in AXIAL_TARGETS:
         return None
-    view = bifurcation_view(paths_key(state))
+    view = bifurcation_data.JOB.result(state)
     diagram = view["diagram"]
     # the diagram lies on the symmetry axis e; the fan shows the projection on the plane's first axis
     scale = float(symmetry_axis(target) @ principal_plane(target).axes[0]) if target.d >= 2 else 1.0
     return dict(time=diagram["time"], x=scale * diagram["x"], stable=diagram["stable"], branch=diagram["branch"])
+
+
+#: The particles view's job: one run of the reverse process, keyed by the state without t and the
+#: page's run controls (particle count, SDE/ODE, the "new run" button's count as a seed offset).
+JOB = TimeFreeJob("particles", _run, key=run_key, status=lambda i, n: f"frame {i} of {n}",
+                  controls=(("particles-count", "value"), ("particles-dynamics", "value"),
+                            ("particles-rerun", "n_clicks")))

@@ -136,6 +136,11 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
     return state, notices
 
 
+def time_free_key(state: dict, *_controls) -> tuple:
+    """Everything a time-free result depends on: the state without the time t (a cache key)."""
+    return tuple(sorted((k, v) for k, v in state.items() if k != "t"))
+
+
 def state_from_store(data) -> dict:
     """The validated state held by the ``lab-state`` store (defaults if it is not a dict)."""
     return parse_state(data if isinstance(data, dict) else None)[0]

@@ -3,8 +3,7 @@ import dash
 from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
 
 from components import ids
-from components.background import time_free_key
-from components.bifurcation_data import bifurcation_view, cached_view, mode_of, paths_key
+from components.bifurcation_data import JOB, mode_of
 from components.bifurcation_figures import (
     dendrogram_figure,
     exponents_figure,
@@ -13,7 +12,7 @@ from components.bifurcation_figures import (
     trace_figure,
 )
 from components.figures import empty_figure
-from components.state import state_from_store
+from components.state import state_from_store, time_free_key
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h"))
@@ -29,35 +28,20 @@ targets), or through a fold where one path vanishes and jumps (first-order: uneq
 without symmetry). The self-consistent susceptibility $\chi = (I - \beta C)^{-1}\beta C$ diverges at the branching;
 for two deltas $m = \tanh((m + h)/T)$ gives $\beta = \tfrac12$, $\gamma = 1$, $\delta = 3$.""",
                      mathjax=True, className="explain"),
-        html.Div([html.Progress(id="bif-progress", value="0", max="1"),
-                  html.Span(id="bif-status", className="status")], id="bif-running", className="running"),
+        JOB.progress_bar("bif"),
         html.Div(id="bif-caption", className="caption"),
         html.Div([dcc.Graph(id="bif-paths", className="half"), dcc.Graph(id="bif-tree", className="half")],
                  className="row"),
         html.Div([dcc.Graph(id="bif-trace", className="half"), dcc.Graph(id="bif-stability", className="half")],
                  className="row"),
         dcc.Graph(id="bif-exponents"),
-        dcc.Store(id="bif-key"),
-        dcc.Store(id="bif-ready"),
+        *JOB.stores("bif"),
         dcc.Store(id="bif-drawn"),
     ])
 
 
 
-callback(Output("bif-key", "data"), Input(ids.STATE, "data"), State("bif-key", "data"))(time_free_key)
-
-
-@callback(Output("bif-ready", "data"), Input("bif-key", "data"), State(ids.STATE, "data"),
-          background=True, running=[(Output("bif-running", "style"), {"display": "flex"}, {"display": "none"})],
-          progress=[Output("bif-progress", "value"), Output("bif-progress", "max"), Output("bif-status", "children")],
-          prevent_initial_call=True)
-def compute_diagram(set_progress, key, data):
-    """Continuation (or root finding) in a background job, reporting progress per time step."""
-    state = state_from_store(data)
-    set_progress(("0", "1", "computing fixed-point paths…"))
-    bifurcation_view(paths_key(state),
-                     progress=lambda i, n: set_progress((str(i), str(n), f"time step {i} of {n}")))
-    return repr(paths_key(state))
+JOB.wire("bif")
 
 
 @callback(Output("bif-paths", "figure"), Output("bif-tree", "figure"), Output("bif-trace", "figure"),
@@ -68,13 +52,13 @@ def render_diagram(_ready, data, drawn=None):
     """Draw the stored diagram at the current time (no recomputation when only t moves; when the
     drawn diagram is the same, only the time lines move, by Patch)."""
     state = state_from_store(data)
-    key = paths_key(state)
-    view = cached_view(key)
+    key = time_free_key(state)
+    view = JOB.stored(state)
     if view is not None and view["mode"] != "none" and drawn == repr(key) and ctx.triggered_id == ids.STATE:
         return (*_move_time(view, state["t"]), no_update, no_update, no_update)
     if view is None:
         if mode_of(state) == "axis":        # exact root finding is quick: compute it here
-            view = bifurcation_view(key)
+            view = JOB.result(state)
         else:
             wait = empty_figure("computing…")
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar).", None

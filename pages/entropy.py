@@ -1,13 +1,11 @@
 """Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (seed 004)."""
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from components import ids
-from components.background import time_free_key
-from components.bifurcation_data import paths_key
 from components.cache import memo_render
-from components.entropy_data import cached_profile, fisher_view, fixed_point_spectrum, profile_view
+from components.entropy_data import JOB, fisher_view, fixed_point_spectrum
 from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
 from components.figures import empty_figure
 from components.state import process_of, state_from_store, ticked
@@ -26,40 +24,30 @@ fixed-point paths branch — the decisions (seed 004 Fig. 1). Here $s^2 = b^2/a^
 VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t)$.""",
                      mathjax=True, className="explain"),
         html.Div([dcc.Checklist(id="entropy-axis", options=[{"label": " entropic time axis", "value": "entropic"}],
-                                value=[], inline=True),
-                  html.Progress(id="entropy-progress", value="0", max="1")], className="options"),
+                                value=[], inline=True)], className="options"),
+        JOB.progress_bar("entropy"),
         html.Div(id="entropy-caption", className="caption"),
         dcc.Graph(id="entropy-profile", figure=empty_figure("computing the profile…", 820)),
         html.Div([dcc.Graph(id="entropy-fisher", className="half"),
                   dcc.Graph(id="entropy-cumulative", className="half")], className="row"),
         dcc.Graph(id="entropy-lyapunov"),
-        dcc.Store(id="entropy-key"), dcc.Store(id="entropy-ready"),
+        *JOB.stores("entropy"),
     ])
 
 
 
-callback(Output("entropy-key", "data"), Input(ids.STATE, "data"), State("entropy-key", "data"))(time_free_key)
-
-
-@callback(Output("entropy-ready", "data"), Input("entropy-key", "data"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True,
-          progress=[Output("entropy-progress", "value"), Output("entropy-progress", "max")])
-def compute_profile(set_progress, key, data):
-    """Monte Carlo over the time grid in a background job (a progress step per time)."""
-    profile_view(paths_key(state_from_store(data)), progress=lambda i, n: set_progress((str(i), str(n))))
-    return key
+JOB.wire("entropy")
 
 
 @callback(Output("entropy-profile", "figure"), Output("entropy-fisher", "figure"),
           Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
           Output("entropy-lyapunov", "figure"),
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
-@memo_render("entropy-page", ready=lambda _ready, data, _axis: cached_profile(paths_key(state_from_store(data)))
-             is not None)
+@memo_render("entropy-page", ready=lambda _ready, data, _axis: JOB.stored(state_from_store(data)) is not None)
 def render_profile(_ready, data, axis):
     """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
     state = state_from_store(data)
-    view = cached_profile(paths_key(state))
+    view = JOB.stored(state)
     eigs = fisher_view(state)
     fisher = fisher_figure(eigs, state["t"]) if eigs is not None else empty_figure("d too large for full covariances")
     if view is None:

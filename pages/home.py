@@ -4,8 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, callback, ctx, dcc, html
 
-from components import ids
-from components.bifurcation_data import bifurcation_view, paths_key
+from components import bifurcation_data, ids
 from components.bifurcation_figures import paths_figure
 from components.figures import BASE_LAYOUT, landscape_2d_figure
 from components.landscape_data import landscape_view, state_key
@@ -70,7 +69,7 @@ def _landscape():
 
 def _bifurcation():
     state, _ = parse_state(default_state("two_deltas"))
-    return paths_figure(bifurcation_view(paths_key(state)), 0.5)
+    return paths_figure(bifurcation_data.JOB.result(state), 0.5)
 
 
 def _particles():

@@ -1,12 +1,12 @@
 """Ising: the diffused Ising model (seed 000 §4.4) and the multi-site generative bath (§8)."""
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
 from components.figures import empty_figure
-from components.ising_data import bath_key, bath_view, cached_bath, field_response, ising_key, ising_view
+from components.ising_data import BATH_JOB, field_response, ising_key, ising_view
 from components.ising_figures import (
     bath_distribution_figure,
     bath_magnetization_figure,
@@ -46,14 +46,13 @@ Carlo). As $K\to\infty$ it obeys the diffusion's own mean-field equation $m = \t
 driven by the bath (eq. 37) relaxes toward the pure-state mean at rate $1/t$ with noise variance
 $T\,\partial m/\partial h$ per unit $dt/t$ — $1/(1 - w/T)$ above $T_c$, divergent at $T_c$ — where ordinary reverse
 diffusion has variance $T$.""", mathjax=True, className="explain"),
-        html.Div([html.Progress(id="bath-progress", value="0", max="1"), html.Span(id="bath-status")],
-                 id="bath-running", className="running"),
+        BATH_JOB.progress_bar("bath"),
         html.Div(id="bath-caption", className="caption"),
         html.Div([dcc.Graph(id="bath-distribution", className="half"),
                   dcc.Graph(id="bath-magnetization", className="half")], className="row"),
         html.Div([dcc.Graph(id="bath-trajectories", className="half"),
                   dcc.Graph(id="bath-variance", className="half")], className="row"),
-        dcc.Store(id="bath-key"), dcc.Store(id="bath-ready"),
+        *BATH_JOB.stores("bath"),
     ])
 
 
@@ -89,23 +88,7 @@ def render_ising(data):
             ising_diagram_figure(view, sigma, t, reference), caption)
 
 
-@callback(Output("bath-key", "data"), Input(ids.STATE, "data"), State("bath-key", "data"))
-def bath_job_key(data, current):
-    """The bath depends on K, w and the seed only (T = σ²t is swept), so σ and t never restart it."""
-    key = repr(bath_key(state_from_store(data)))
-    return no_update if key == current else key
-
-
-@callback(Output("bath-ready", "data"), Input("bath-key", "data"), State(ids.STATE, "data"), background=True,
-          prevent_initial_call=True,
-          running=[(Output("bath-running", "style"), {"display": "flex"}, {"display": "none"})],
-          progress=[Output("bath-progress", "value"), Output("bath-progress", "max"),
-                    Output("bath-status", "children")])
-def compute_bath(set_progress, key, data):
-    """Heat-bath Monte Carlo for K = 10, 100, 1,000 and the chosen K (progress ∝ spin updates)."""
-    bath_view(bath_key(state_from_store(data)),
-              progress=lambda i, n: set_progress((str(i), str(n), f"{100 * i // n}% of the spin updates")))
-    return key
+BATH_JOB.wire("bath")
 
 
 @callback(Output("bath-distribution", "figure"), Output("bath-magnetization", "figure"),
@@ -113,7 +96,7 @@ def compute_bath(set_progress, key, data):
           Input("bath-ready", "data"), Input(ids.STATE, "data"))
 def render_bath(_ready, data):
     state = state_from_store(data)
-    view = cached_bath(bath_key(state))
+    view = BATH_JOB.stored(state)
     if view is None:
         wait = empty_figure("running the heat-bath Monte Carlo…", 330)
         return wait, wait, empty_figure("running…", 380), wait, "Running (see the progress bar)."

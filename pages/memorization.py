@@ -1,13 +1,11 @@
 """Memorization: participation ratio, condensation (REM) and collapse (seed 000 §10, seed 003)."""
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from components import ids
-from components.background import time_free_key
-from components.bifurcation_data import paths_key
 from components.cache import memo_render
 from components.figures import empty_figure
-from components.memorization_data import BETA_GRID, cached_memorization, memorization_view
+from components.memorization_data import BETA_GRID, JOB
 from components.memorization_figures import collapse_figure, participation_figure, phase_figure, rem_figure
 from components.state import state_from_store
 from core.memorization import condensation_time
@@ -24,40 +22,27 @@ def layout(**_query):
 $Y = \sum_j w_j^2$ counts the points that shape the score ($1/Y$); in the random energy model of seed 000 §10
 it condenses above $\tilde\beta_c = 2\sqrt{\log 2}$; the excess entropy $f^e = s_{sep} - s^e$ of seed 003 vanishes
 below $t_C$, which is of order one only when $\alpha = (\log n)/d$ is.""", mathjax=True, className="explain"),
-        html.Div([html.Progress(id="mem-progress", value="0", max="1"), html.Span(id="mem-status"),
-                  html.Button("Cancel", id="mem-cancel", n_clicks=0)], id="mem-running", className="running"),
+        JOB.progress_bar("mem", cancel=True),
         html.Div(id="mem-caption", className="caption"),
         dcc.Graph(id="mem-participation", figure=empty_figure("computing…", 380)),
         html.Div([dcc.Graph(id="mem-rem", className="half"), dcc.Graph(id="mem-collapse", className="half")],
                  className="row"),
         dcc.Graph(id="mem-phase"),
-        dcc.Store(id="mem-key"), dcc.Store(id="mem-ready"),
+        *JOB.stores("mem"),
     ])
 
 
 
-callback(Output("mem-key", "data"), Input(ids.STATE, "data"), State("mem-key", "data"))(time_free_key)
-
-
-@callback(Output("mem-ready", "data"), Input("mem-key", "data"), State(ids.STATE, "data"), background=True,
-          prevent_initial_call=True, cancel=[Input("mem-cancel", "n_clicks")],
-          running=[(Output("mem-running", "style"), {"display": "flex"}, {"display": "none"})],
-          progress=[Output("mem-progress", "value"), Output("mem-progress", "max"), Output("mem-status", "children")])
-def compute_memorization(set_progress, key, data):
-    """All three Monte Carlo panels in one background job (cancellable)."""
-    memorization_view(paths_key(state_from_store(data)),
-                      progress=lambda i, n: set_progress((str(i), str(n), f"step {i} of {n}")))
-    return key
+JOB.wire("mem", cancel=True)
 
 
 @callback(Output("mem-participation", "figure"), Output("mem-rem", "figure"), Output("mem-collapse", "figure"),
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"))
-@memo_render("memorization-page", ready=lambda _ready, data: cached_memorization(paths_key(state_from_store(data)))
-             is not None)
+@memo_render("memorization-page", ready=lambda _ready, data: JOB.stored(state_from_store(data)) is not None)
 def render_memorization(_ready, data):
     state = state_from_store(data)
-    view = cached_memorization(paths_key(state))
+    view = JOB.stored(state)
     if view is None:
         wait = empty_figure("computing…", 380)
         return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."

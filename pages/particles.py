@@ -1,11 +1,11 @@
 """Particles: live reverse diffusion, speciation and collapse, the cloning experiment (seed 003)."""
 import dash
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
 from components.figures import empty_figure
-from components.particles_data import PARTICLE_CHOICES, run_params, run_summary, simulate
+from components.particles_data import JOB, PARTICLE_CHOICES, run_params, run_summary
 from components.particles_figures import cloning_figure, collapse_figure, fan_figure, particles_figure
 from components.state import process_of, state_from_store, target_of
 from core.regimes import cloning_experiment, phi_closed_form
@@ -41,8 +41,7 @@ animates in the browser.""", mathjax=True, className="explain"),
             dcc.Dropdown(id="particles-speed", options=[{"label": f"{s}×", "value": s} for s in (0.25, 0.5, 1, 2, 4)],
                          value=1, clearable=False, style={"width": "7rem"}),
         ], className="options"),
-        html.Div([html.Progress(id="particles-progress", value="0", max="1"), html.Span(id="particles-progress-text")],
-                 id="particles-running", className="running"),
+        JOB.progress_bar("particles-job"),
         html.Div([html.Span(id="particles-clock", className="clock"), html.Span(id="particles-status")],
                  className="options"),
         html.Div(id="particles-caption", className="caption"),
@@ -57,36 +56,23 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.Div([html.Button("Run cloning experiment", id="cloning-run", n_clicks=0),
                   html.Progress(id="cloning-progress", value="0", max="1")], className="options"),
         dcc.Graph(id="cloning-graph", figure=empty_figure("press “Run cloning experiment”", 380)),
-        dcc.Store(id="particles-key"),
+        *JOB.stores("particles-job"),
         dcc.Store(id="particles-run"),
         html.Div(id="particles-sink", style={"display": "none"}),
     ])
 
 
 
-def _run_key(state, count, dynamics, rerun):
-    params = run_params(count, dynamics, rerun)
-    return repr((sorted((k, v) for k, v in state.items() if k != "t"), sorted(params.items())))
+JOB.wire("particles-job")
 
 
-@callback(Output("particles-key", "data"), Input(ids.STATE, "data"), Input("particles-count", "value"),
-          Input("particles-dynamics", "value"), Input("particles-rerun", "n_clicks"), State("particles-key", "data"))
-def run_key(data, count, dynamics, rerun, current):
-    """A new run only when something but the time changes."""
-    key = _run_key(state_from_store(data), count, dynamics, rerun)
-    return no_update if key == current else key
-
-
-@callback(Output("particles-run", "data"), Output("particles-graph", "figure"), Input("particles-key", "data"),
-          State(ids.STATE, "data"), State("particles-count", "value"), State("particles-dynamics", "value"),
-          State("particles-rerun", "n_clicks"), background=True, prevent_initial_call=True,
-          running=[(Output("particles-running", "style"), {"display": "flex"}, {"display": "none"})],
-          progress=[Output("particles-progress", "value"), Output("particles-progress", "max"),
-                    Output("particles-progress-text", "children")])
-def run_particles(set_progress, _key, data, count, dynamics, rerun):
-    """Integrate the particles (background job), then send the run to the browser once."""
-    state, params = state_from_store(data), run_params(count, dynamics, rerun)
-    run = simulate(state, params, progress=lambda i, n: set_progress((str(i), str(n), f"frame {i} of {n}")))
+@callback(Output("particles-run", "data"), Output("particles-graph", "figure"), Input("particles-job-ready", "data"),
+          State(ids.STATE, "data"), *[State(cid, prop) for cid, prop in JOB.controls], prevent_initial_call=True)
+def send_run(_ready, data, count, dynamics, rerun):
+    """Send the finished run to the browser once (the animation then runs there)."""
+    run = JOB.stored(state_from_store(data), count, dynamics, rerun)
+    if run is None:                       # expired between the job and this request: compute it again
+        run = JOB.result(state_from_store(data), count, dynamics, rerun)
     first = _first_frame(run)
     reg = run["regimes"]
     t_c = reg["t_c_measured"] if reg["t_c_measured"] is not None else reg["t_c_theory"]
@@ -113,8 +99,8 @@ def render_side(payload, data, count, dynamics, rerun):
     if not payload:
         wait = empty_figure("computing…")
         return wait, wait, "Running the particles (see the progress bar).", wait, hidden
-    state, params = state_from_store(data), run_params(count, dynamics, rerun)
-    run = run_summary(state, params)
+    state = state_from_store(data)
+    run = run_summary(state, count, dynamics, rerun)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run["nearest"] is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))

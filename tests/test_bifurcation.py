@@ -19,10 +19,10 @@ TWO = make_target("two_deltas", d=1)
 
 
 def branching_time(state):
-    from components.bifurcation_data import bifurcation_view, paths_key
+    from components.bifurcation_data import JOB as BIFURCATION
     from components.state import parse_state
     st, _ = parse_state(state)
-    return bifurcation_view(paths_key(st))
+    return BIFURCATION.result(st)
 
 
 @pytest.mark.parametrize("sigma", [1.0, 2.0, 0.5])

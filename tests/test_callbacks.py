@@ -88,9 +88,8 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     for fig in bifurcation.render_diagram(None, state)[:5]:
         _finite_figure(fig)
     if state["n"] * state["d"] <= 1000:       # the entropy profile of a 10⁵-point set is a long job
-        from components.bifurcation_data import paths_key
-        from components.entropy_data import profile_view
-        profile_view(paths_key(state))
+        from components.entropy_data import JOB as ENTROPY
+        ENTROPY.result(state)
         for fig in entropy.render_profile(None, state, ["entropic"])[:3]:
             _finite_figure(fig)
 
@@ -101,7 +100,7 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     {"spins": "1", "J": "0", "process": "VP"}, {"spins": "17", "temp": "1", "J": "1"},
 ])
 def test_ising_page_renders_finite(app_context, raw):
-    from components.ising_data import bath_key, bath_view
+    from components.ising_data import BATH_JOB
     from components.state import parse_state
     from pages import ising
     state, _ = parse_state(raw)
@@ -110,7 +109,7 @@ def test_ising_page_renders_finite(app_context, raw):
         _finite_figure(fig)
     assert ("enumeration" in caption[-1]) == (state["spins"] <= 16)
     if state["K"] <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
-        bath_view(bath_key(state))
+        BATH_JOB.result(state)
         figs = ising.render_bath(None, state)
         for fig in figs[:4]:
             _finite_figure(fig)

@@ -131,7 +131,7 @@ def test_digits_on_the_particles_page(app_context):
     state, _ = parse_state({"target": "digits", "cls": "17", "n": 200, "process": "VP", "t": 0.3})
     images, classes = digits_points("17", 200, state["seed"])
     assert np.mean(end_labels(target_of(state), state, images) == classes) > 0.95
-    payload, _ = particles.run_particles(lambda _p: None, None, state, 500, "sde", 0)
+    payload, _ = particles.send_run(None, state, 500, "sde", 0)
     *_, sheet, style = particles.render_side(payload, state, 500, "sde", 0)
     assert style is None and sheet.data[0].type == "heatmap"
     z = np.asarray(sheet.data[0].z, dtype=float)

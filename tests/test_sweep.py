@@ -32,25 +32,23 @@ def _render_landscape(state):
 
 
 def _render_bifurcation(state):
-    from components.bifurcation_data import bifurcation_view, paths_key
+    from components.bifurcation_data import JOB as BIFURCATION
     from pages import bifurcation
-    bifurcation_view(paths_key(state))
+    BIFURCATION.result(state)
     return bifurcation.render_diagram(None, state)[:5]
 
 
 def _render_entropy(state):
-    from components.bifurcation_data import paths_key
-    from components.entropy_data import profile_view
+    from components.entropy_data import JOB as ENTROPY
     from pages import entropy
-    profile_view(paths_key(state))
+    ENTROPY.result(state)
     return entropy.render_profile(None, state, ["entropic"])[:3] + entropy.render_profile(None, state, [])[4:5]
 
 
 def _render_memorization(state):
-    from components.bifurcation_data import paths_key
-    from components.memorization_data import memorization_view
+    from components.memorization_data import JOB as MEMORIZATION
     from pages import memorization
-    memorization_view(paths_key(state))
+    MEMORIZATION.result(state)
     return memorization.render_memorization(None, state)[:4]
 
 
@@ -58,17 +56,17 @@ def _render_particles(state):
     from pages import particles
     figs = []
     for count, dynamics in ((500, "sde"), (20_000, "ode")):
-        payload, graph = particles.run_particles(lambda _p: None, None, state, count, dynamics, 0)
+        payload, graph = particles.send_run(None, state, count, dynamics, 0)
         figs += [graph, *particles.render_side(payload, state, count, dynamics, 0)[:2]]
     return figs
 
 
 def _render_ising(state):
-    from components.ising_data import bath_key, bath_view
+    from components.ising_data import BATH_JOB
     from pages import ising
     figs = list(ising.render_ising(state)[:3])
     if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
-        bath_view(bath_key(state))
+        BATH_JOB.result(state)
         figs += list(ising.render_bath(None, state)[:4])
     return figs
 

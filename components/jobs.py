@@ -1,0 +1,110 @@
+"""A view's long computation, run once per time-free state as a background job (one shape for all).
+
+A view whose heavy result does not depend on the time slider declares it once::
+
+    JOB = TimeFreeJob("bifurcation", compute)       # compute(state, progress) -> result
+
+its page puts ``JOB.progress_bar(prefix)`` and ``JOB.stores(prefix)`` in its layout and calls
+``JOB.wire(prefix)``; its render callbacks take ``Input(f"{prefix}-ready", "data")`` and read
+``JOB.stored(state)`` (None while the job runs).  What flows:
+
+    state store ──► {prefix}-key   (the time-free key; no_update while only t moves)
+                ──► background job: JOB.result(state, progress) computes and caches the result
+                ──► {prefix}-ready (the key again) ──► render callbacks redraw at the current t
+
+Results live in the lab's cache (components.cache), shared by gunicorn workers and Celery workers.
+Controls of the page that enter the key (``controls``: (id, property) pairs) are passed to ``key``
+and ``compute`` after the state.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components import ids
+from components.cache import cache, cached, versioned
+from components.state import state_from_store, time_free_key
+
+
+def step_status(i: int, n: int) -> str:
+    return f"step {i} of {n}"
+
+
+@dataclass(frozen=True)
+class TimeFreeJob:
+    """A cached computation keyed by the state without t (or a narrower ``key``).
+
+    Attributes
+    ----------
+    kind : str
+        Cache namespace of the results.
+    compute : callable
+        ``compute(state, *controls, progress=None)`` → the result (a plain value or frozen dataclass).
+    key : callable
+        ``key(state, *controls)`` → a hashable tuple of everything the result depends on.
+    controls : tuple of (component id, property)
+        Page controls, besides the lab state, that enter the key.
+    status : callable
+        ``status(i, n)`` → the text beside the progress bar.
+    """
+
+    kind: str
+    compute: Callable[..., Any]
+    key: Callable[..., tuple] = time_free_key
+    controls: tuple = ()
+    status: Callable[[int, int], str] = step_status
+
+    def result(self, state: dict, *controls, progress=None):
+        """The result for ``state``: from the cache, or computed now and stored.  ``compute`` gets the
+        state without t, so a result cached for every time cannot silently depend on one."""
+        timeless = {k: v for k, v in state.items() if k != "t"}
+        return cached(self.kind, self.key(state, *controls),
+                      lambda: self.compute(timeless, *controls, progress=progress))
+
+    def stored(self, state: dict, *controls):
+        """The stored result, or None if it has not been computed (or has expired): never computes."""
+        return cache.get(versioned(self.kind, self.key(state, *controls)))
+
+    def progress_bar(self, prefix: str, cancel: bool = False) -> html.Div:
+        """Progress bar, status text and (optionally) a Cancel button, shown while the job runs."""
+        parts = [html.Progress(id=f"{prefix}-progress", value="0", max="1"),
+                 html.Span(id=f"{prefix}-status", className="status")]
+        if cancel:
+            parts.append(html.Button("Cancel", id=f"{prefix}-cancel", n_clicks=0))
+        return html.Div(parts, id=f"{prefix}-running", className="running")
+
+    @staticmethod
+    def stores(prefix: str) -> list:
+        return [dcc.Store(id=f"{prefix}-key"), dcc.Store(id=f"{prefix}-ready")]
+
+    def wire(self, prefix: str, cancel: bool = False) -> None:
+        """Register the page's two callbacks: the key store and the background job."""
+        control_inputs = [Input(cid, prop) for cid, prop in self.controls]
+        control_states = [State(cid, prop) for cid, prop in self.controls]
+
+        @callback(Output(f"{prefix}-key", "data"), Input(ids.STATE, "data"), *control_inputs,
+                  State(f"{prefix}-key", "data"))
+        def job_key(data, *rest):
+            """The time-free key; no_update when unchanged, so moving t never restarts the job."""
+            *controls, current = rest
+            key = repr(self.key(state_from_store(data), *controls))
+            return no_update if key == current else key
+
+        @callback(Output(f"{prefix}-ready", "data"), Input(f"{prefix}-key", "data"), State(ids.STATE, "data"),
+                  *control_states, background=True, prevent_initial_call=True,
+                  cancel=[Input(f"{prefix}-cancel", "n_clicks")] if cancel else None,
+                  running=[(Output(f"{prefix}-running", "style"), {"display": "flex"}, {"display": "none"})],
+                  progress=[Output(f"{prefix}-progress", "value"), Output(f"{prefix}-progress", "max"),
+                            Output(f"{prefix}-status", "children")])
+        def run_job(set_progress, key, data, *controls):
+            """Compute (or find) the result in a background job, reporting progress."""
+            set_progress(("0", "1", "starting…"))
+            self.result(state_from_store(data), *controls,
+                        progress=lambda i, n: set_progress((str(i), str(n), self.status(i, n))))
+            return key
+
+        job_key.__name__ = f"{prefix.replace('-', '_')}_job_key"
+        run_job.__name__ = f"{prefix.replace('-', '_')}_run_job"
