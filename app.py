@@ -8,9 +8,9 @@ import dash
 import core.targets
 from components.background import background_manager
 from components.cache import init_cache
-from components.figures import warm_figures
 from components.hardening import harden
 from components.layout import app_layout
+from components.plotting import warm_figures
 from components.userdata import load_dataset
 from core.warmup import warm_kernels
 

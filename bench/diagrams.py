@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from bench.timing import median_time
-from components.bifurcation_data import _compute, mode_of
 from components.state import parse_state
+from pages.bifurcation._model import _compute, mode_of
 
 CASES = {
     "two-delta diagram + exponents": ({"target": "two_deltas"}, 0.1),

@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 
-from components.ising_data import BATH_T
 from core.bath import heat_bath
 from core.ising import magnetization_log_dos, target_top_eigenvalue, uniform_fixed_points
 from core.warmup import warm_kernels
+from pages.ising._model import BATH_T
 
 
 def run() -> list[dict]:

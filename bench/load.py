@@ -74,7 +74,9 @@ def prepare_jobs(cache_dir):
     """Compute each page's background job for its default state into the server's cache folder."""
     os.environ["CACHE_DIR"] = cache_dir
     import app as lab
-    from components import bifurcation_data, entropy_data, memorization_data
+    import pages.bifurcation as bifurcation_data
+    import pages.entropy as entropy_data
+    import pages.memorization as memorization_data
     with lab.server.test_request_context():
         bifurcation_data.JOB.result(default_state("two_deltas"))
         entropy_data.JOB.result(default_state("two_deltas"))

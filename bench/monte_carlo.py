@@ -11,8 +11,9 @@ import json
 import sys
 import time
 
-from components import entropy_data, memorization_data
 from components.state import default_state
+from pages.entropy import _model as entropy_data
+from pages.memorization import _model as memorization_data
 
 CASES = [("entropy", "gaussian_points", dict(n=1000, d=2)), ("entropy", "gaussian_points", dict(n=200, d=10)),
          ("entropy", "mixture_samples", dict(n=2000, d=2)),

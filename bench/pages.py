@@ -58,9 +58,15 @@ def redraw_run() -> list[dict]:
     """Server-side time of each other page's redraw when only the time moves (its heavy
     computation is cached by then, as after the first view): p50/p95 over the sweep."""
     import app
-    from components import bifurcation_data, entropy_data, memorization_data, particles_data
+    import pages.bifurcation as bifurcation_data
+    import pages.entropy as entropy_data
+    import pages.memorization as memorization_data
+    import pages.particles as particles_data
     from components.state import parse_state
-    from pages import bifurcation, entropy, memorization, particles
+    from pages.bifurcation import page as bifurcation
+    from pages.entropy import page as entropy
+    from pages.memorization import page as memorization
+    from pages.particles import page as particles
 
     cases = {
         "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_data.JOB,

@@ -19,10 +19,10 @@ cache = Cache()
 
 
 def code_version() -> str:
-    """A hash of the physics and data code: results cached by another version never match."""
+    """A hash of the physics, data and view code: results cached by another version never match."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha1()
-    for path in sorted([*root.glob("core/*.py"), *root.glob("components/*.py")]):
+    for path in sorted([*root.glob("core/*.py"), *root.glob("components/*.py"), *root.glob("pages/*/*.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -19,8 +19,8 @@ TWO = make_target("two_deltas", d=1)
 
 
 def branching_time(state):
-    from components.bifurcation_data import JOB as BIFURCATION
     from components.state import parse_state
+    from pages.bifurcation._model import JOB as BIFURCATION
     st, _ = parse_state(state)
     return BIFURCATION.result(st)
 

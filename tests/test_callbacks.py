@@ -40,7 +40,7 @@ def test_changing_target_loads_its_defaults():
 
 
 def test_landscape_callbacks_return_finite_figures(app_context):
-    from pages import landscape
+    from pages.landscape import page as landscape
     for state in (default_state("circle"), {**default_state("two_deltas"), "t": 1e-3},
                   {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
                   {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
@@ -55,7 +55,7 @@ def test_landscape_callbacks_return_finite_figures(app_context):
 
 
 def test_probe_callbacks(app_context):
-    from pages import landscape
+    from pages.landscape import page as landscape
     state = default_state("circle")
     probe = landscape.set_probe({"points": [{"x": 0.9, "y": 0.1}]}, state)
     assert probe == {"d": 2, "uv": [0.9, 0.1]}
@@ -83,12 +83,13 @@ def _finite_figure(fig):
 ])
 def test_bifurcation_and_entropy_render_finite(app_context, raw):
     from components.state import parse_state
-    from pages import bifurcation, entropy
+    from pages.bifurcation import page as bifurcation
+    from pages.entropy import page as entropy
     state, _ = parse_state(raw)
     for fig in bifurcation.render_diagram(None, state)[:5]:
         _finite_figure(fig)
     if state["n"] * state["d"] <= 1000:       # the entropy profile of a 10⁵-point set is a long job
-        from components.entropy_data import JOB as ENTROPY
+        from pages.entropy._model import JOB as ENTROPY
         ENTROPY.result(state)
         for fig in entropy.render_profile(None, state, ["entropic"])[:3]:
             _finite_figure(fig)
@@ -100,9 +101,9 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     {"spins": "1", "J": "0", "process": "VP"}, {"spins": "17", "temp": "1", "J": "1"},
 ])
 def test_ising_page_renders_finite(app_context, raw):
-    from components.ising_data import BATH_JOB
     from components.state import parse_state
-    from pages import ising
+    from pages.ising import page as ising
+    from pages.ising._model import BATH_JOB
     state, _ = parse_state(raw)
     target, response, diagram, caption = ising.render_ising(state)
     for fig in (target, response, diagram):

@@ -53,7 +53,7 @@ MALFORMED = [
 
 @pytest.mark.parametrize("filename,raw,message", MALFORMED)
 def test_each_malformed_upload_gets_its_message_and_changes_nothing(app_context, filename, raw, message):
-    from pages import data
+    from pages.data import page as data
     with pytest.raises(DataError, match=message):
         parse_upload(filename, raw)
     url, text = data.upload(_contents(raw), filename, parse_state({"target": "circle"})[0])
@@ -61,7 +61,7 @@ def test_each_malformed_upload_gets_its_message_and_changes_nothing(app_context,
 
 
 def test_valid_upload_round_trips_through_download(app_context):
-    from pages import data
+    from pages.data import page as data
     rng = np.random.default_rng(1)
     points, weights = rng.normal(size=(30, 3)), rng.uniform(0.5, 2, 30)
     rows = [",".join(repr(float(v)) for v in (*p, w)) for p, w in zip(points, weights, strict=True)]
@@ -126,8 +126,8 @@ def test_draw_three_points_and_the_landscape_changes(dash_duo, lab):
 def test_digits_on_the_particles_page(app_context):
     """Nearest-class-mean labels (the cloning classifier) and generated images beside their nearest
     training image."""
-    from components.particles_data import end_labels
-    from pages import particles
+    from pages.particles import page as particles
+    from pages.particles._model import end_labels
     state, _ = parse_state({"target": "digits", "cls": "17", "n": 200, "process": "VP", "t": 0.3})
     images, classes = digits_points("17", 200, state["seed"])
     assert np.mean(end_labels(target_of(state), state, images) == classes) > 0.95

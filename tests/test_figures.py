@@ -1,7 +1,7 @@
 """Figure builders return the traces and layout the pages rely on."""
 import numpy as np
 
-from components import figures
+from pages.landscape import _figures as figures
 
 
 def test_landscape_2d_traces_and_payload_dtype():

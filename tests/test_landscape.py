@@ -118,8 +118,8 @@ def test_hypersphere_slice_against_vmf_formula(app_context):
     # written here directly with scipy's iv (seed 000 §3.3 / SCIENCE.md §3.3).
     from scipy.special import gammaln, iv
 
-    from components.landscape_data import landscape_view, state_key
     from components.state import parse_state
+    from pages.landscape._model import landscape_view, state_key
     state, _ = parse_state({"target": "hypersphere", "d": "5", "r": "1.5", "t": "0.4"})
     v = landscape_view(state_key(state))
     uu, vv = np.meshgrid(v["u"], v["v"])

@@ -25,35 +25,35 @@ def finite_figure(fig):
 
 
 def _render_landscape(state):
-    from pages import landscape
+    from pages.landscape import page as landscape
     figs = [*landscape.render_landscape(state, "map", ["on"], None)[:1],
             landscape.render_landscape(state, "surface", [], None)[0], landscape.render_strip(state)]
     return figs + [landscape.render_probe(state, {"uv": [0.3, -0.2]})[0]]
 
 
 def _render_bifurcation(state):
-    from components.bifurcation_data import JOB as BIFURCATION
-    from pages import bifurcation
+    from pages.bifurcation import page as bifurcation
+    from pages.bifurcation._model import JOB as BIFURCATION
     BIFURCATION.result(state)
     return bifurcation.render_diagram(None, state)[:5]
 
 
 def _render_entropy(state):
-    from components.entropy_data import JOB as ENTROPY
-    from pages import entropy
+    from pages.entropy import page as entropy
+    from pages.entropy._model import JOB as ENTROPY
     ENTROPY.result(state)
     return entropy.render_profile(None, state, ["entropic"])[:3] + entropy.render_profile(None, state, [])[4:5]
 
 
 def _render_memorization(state):
-    from components.memorization_data import JOB as MEMORIZATION
-    from pages import memorization
+    from pages.memorization import page as memorization
+    from pages.memorization._model import JOB as MEMORIZATION
     MEMORIZATION.result(state)
     return memorization.render_memorization(None, state)[:4]
 
 
 def _render_particles(state):
-    from pages import particles
+    from pages.particles import page as particles
     figs = []
     for count, dynamics in ((500, "sde"), (20_000, "ode")):
         payload, graph = particles.send_run(None, state, count, dynamics, 0)
@@ -62,8 +62,8 @@ def _render_particles(state):
 
 
 def _render_ising(state):
-    from components.ising_data import BATH_JOB
-    from pages import ising
+    from pages.ising import page as ising
+    from pages.ising._model import BATH_JOB
     figs = list(ising.render_ising(state)[:3])
     if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
         BATH_JOB.result(state)

@@ -3,16 +3,16 @@ import dash
 from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
 
 from components import ids
-from components.bifurcation_data import JOB, mode_of
-from components.bifurcation_figures import (
+from components.plotting import empty_figure
+from components.state import state_from_store, time_free_key
+from pages.bifurcation._figures import (
     dendrogram_figure,
     exponents_figure,
     paths_figure,
     stability_figure,
     trace_figure,
 )
-from components.figures import empty_figure
-from components.state import state_from_store, time_free_key
+from pages.bifurcation._model import JOB, mode_of
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h"))

@@ -4,11 +4,11 @@ import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
-from components.figures import empty_figure
-from components.particles_data import JOB, PARTICLE_CHOICES, run_params, run_summary
-from components.particles_figures import cloning_figure, collapse_figure, fan_figure, particles_figure
+from components.plotting import empty_figure
 from components.state import process_of, state_from_store, target_of
 from core.regimes import cloning_experiment, phi_closed_form
+from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure
+from pages.particles._model import JOB, PARTICLE_CHOICES, run_params, run_summary
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
@@ -112,7 +112,7 @@ def render_side(payload, data, count, dynamics, rerun):
 
 def _images_figure(images):
     """Each generated image (top of a pair) above its nearest training image: memorization made visible."""
-    from components.data_figures import digit_sheet_figure
+    from components.plotting import digit_sheet_figure
     k = len(images["generated"])
     stacked = np.concatenate([images["generated"], images["nearest"]])
     labels = [f"{lab}" for lab in images["labels"]] + [f"{d:.2f}" for d in images["distance"]]
@@ -147,8 +147,8 @@ def _caption(run, t, state):
           progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
 def run_cloning(set_progress, _n, data):
     """The cloning experiment over eight clone times around t_s (background job)."""
-    from components.particles_data import end_labels, time_range
     from core.regimes import speciation_time
+    from pages.particles._model import end_labels, time_range
     state = state_from_store(data)
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)

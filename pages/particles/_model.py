@@ -7,7 +7,6 @@ import base64
 import numpy as np
 from scipy.cluster.vq import kmeans2
 
-from components import bifurcation_data
 from components.cache import cached
 from components.jobs import TimeFreeJob
 from components.state import process_of, target_of, time_free_key
@@ -17,6 +16,7 @@ from core.datasets import digits_points
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
 from core.regimes import last_change_times, mixture_collapse_time, speciation_time
+from pages import bifurcation
 
 STEPS = 200
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
@@ -162,7 +162,7 @@ def _fixed_paths_overlay(state, target):
     """Fixed-point paths along the top axis for axial targets (exact diagram), else None."""
     if state["target"] not in AXIAL_TARGETS:
         return None
-    view = bifurcation_data.JOB.result(state)
+    view = bifurcation.JOB.result(state)
     diagram = view["diagram"]
     # the diagram lies on the symmetry axis e; the fan shows the projection on the plane's first axis
     scale = float(symmetry_axis(target) @ principal_plane(target).axes[0]) if target.d >= 2 else 1.0

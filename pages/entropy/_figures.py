@@ -5,8 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.bifurcation_figures import branch_runs, clusters_at, gapped
-from components.figures import BASE_LAYOUT, f32
+from components.plotting import BASE_LAYOUT, f32, gapped
+from pages.bifurcation import branch_runs, clusters_at
 
 
 def profile_figure(view: dict, t_now: float, entropic: bool = False) -> go.Figure:

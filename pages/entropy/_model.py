@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from components import bifurcation_data
-from components.bifurcation_data import mode_of
 from components.jobs import TimeFreeJob
 from components.state import process_of, target_of
 from core import limits
@@ -17,6 +15,7 @@ from core.entropy import (
     two_deltas_rate,
 )
 from core.landscape import fixed_points
+from pages import bifurcation
 
 TIMES, SAMPLES = 60, 2_000
 #: Monte Carlo work per time, samples × data points × max(1, d/10) (the kernel's pairs, d-weighted):
@@ -63,9 +62,9 @@ def _compute(state, progress=None):
         lyap_t, lyap, lyap_x = lyapunov_along_trajectory(target, process, times[::-1],
                                                          np.random.default_rng(state["seed"]))
         out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x)
-    if mode_of({**state, "t": 1.0}) == "axis" or (target.is_discrete and target.data.n <= 16 and target.d <= 16):
-        view = bifurcation_data.JOB.result(state)
-        out["decisions"] = view
+    small = target.is_discrete and target.data.n <= 16 and target.d <= 16
+    if bifurcation.mode_of({**state, "t": 1.0}) == "axis" or small:
+        out["decisions"] = bifurcation.JOB.result(state)
     return out
 
 

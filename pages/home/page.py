@@ -4,16 +4,16 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, callback, ctx, dcc, html
 
-from components import bifurcation_data, ids
-from components.bifurcation_figures import paths_figure
-from components.figures import BASE_LAYOUT, landscape_2d_figure
-from components.landscape_data import landscape_view, state_key
-from components.memorization_figures import phase_figure
+from components import ids
+from components.plotting import BASE_LAYOUT
 from components.state import default_state, parse_state
 from core.bath import mean_field_magnetization
 from core.entropy import two_deltas_rate
 from core.processes import Process
 from core.regimes import phi_closed_form
+from pages import bifurcation
+from pages.landscape import landscape_2d_figure, landscape_view, state_key
+from pages.memorization import phase_figure
 
 dash.register_page(__name__, path="/", name="Home", title="Diffusion Thermodynamics Lab", order=0,
                    controls=())
@@ -69,7 +69,7 @@ def _landscape():
 
 def _bifurcation():
     state, _ = parse_state(default_state("two_deltas"))
-    return paths_figure(bifurcation_data.JOB.result(state), 0.5)
+    return bifurcation.paths_figure(bifurcation.JOB.result(state), 0.5)
 
 
 def _particles():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import BASE_LAYOUT, f32
+from components.plotting import BASE_LAYOUT, f32
 
 CANVAS = 2.0
 GRID = np.linspace(-CANVAS, CANVAS, 81)
@@ -28,19 +28,3 @@ def canvas_figure(points, weights) -> go.Figure:
     return fig
 
 
-def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
-    """8×8 images in a grid (one heatmap, one-pixel gaps), each labelled with its class."""
-    rows = int(np.ceil(len(images) / columns))
-    sheet = np.full((rows * 9 - 1, columns * 9 - 1), np.nan)
-    for k, (img, _) in enumerate(zip(images, labels, strict=True)):
-        r, c = divmod(k, columns)
-        sheet[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.asarray(img).reshape(8, 8)
-    fig = go.Figure(go.Heatmap(z=f32(sheet), colorscale="Greys", zmin=0, zmax=1, showscale=False,
-                               hoverinfo="skip"))
-    for k, lab in enumerate(labels):
-        r, c = divmod(k, columns)
-        fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))
-    fig.update_layout(**BASE_LAYOUT, height=90 + 130 * rows, title=title)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    return fig

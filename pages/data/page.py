@@ -6,7 +6,7 @@ import numpy as np
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
-from components.data_figures import canvas_figure, digit_sheet_figure
+from components.plotting import digit_sheet_figure
 from components.state import parse_state, state_from_store, state_query, target_of
 from components.userdata import store_dataset
 from core.datasets import (
@@ -19,6 +19,7 @@ from core.datasets import (
     points_csv,
     top_eigenvalue,
 )
+from pages.data._figures import canvas_figure
 
 dash.register_page(__name__, path="/data", name="Data", title="Your data", order=7, controls=("t",))
 

@@ -6,8 +6,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from components.bifurcation_figures import gapped
-from components.figures import BASE_LAYOUT, f32
+from components.plotting import BASE_LAYOUT, f32, gapped
 
 CLASS_COLORS = qualitative.Set1
 

@@ -4,11 +4,11 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
-from components.figures import empty_figure
-from components.memorization_data import BETA_GRID, JOB
-from components.memorization_figures import collapse_figure, participation_figure, phase_figure, rem_figure
+from components.plotting import empty_figure
 from components.state import state_from_store
 from core.memorization import condensation_time
+from pages.memorization._figures import collapse_figure, participation_figure, phase_figure, rem_figure
+from pages.memorization._model import BETA_GRID, JOB
 
 dash.register_page(__name__, path="/memorization", name="Memorization", title="Memorization", order=5,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "sc"))

@@ -5,16 +5,16 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
 from components.cache import memo_render
-from components.figures import (
+from components.plotting import empty_figure
+from components.state import state_from_store, ticked
+from pages.landscape._figures import (
     arrow_segments,
-    empty_figure,
     landscape_1d_figure,
     landscape_2d_figure,
     small_multiples_figure,
     weights_figure,
 )
-from components.landscape_data import hopfield_view, landscape_view, probe_view, state_key, strip_view
-from components.state import state_from_store, ticked
+from pages.landscape._model import hopfield_view, landscape_view, probe_view, state_key, strip_view
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",

@@ -7,44 +7,10 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy.cluster.hierarchy import dendrogram
 
-from components.figures import BASE_LAYOUT, f32
+from components.plotting import BASE_LAYOUT, f32, gapped, time_lines
+from pages.bifurcation._model import branch_runs, clusters_at
 
 PALETTE = qualitative.Dark24
-
-
-def gapped(segments):
-    """Concatenate (x, y) runs into one line with NaN gaps between runs (deliberate masks)."""
-    xs, ys = [], []
-    for x, y in segments:
-        xs += [np.asarray(x, float), [np.nan]]
-        ys += [np.asarray(y, float), [np.nan]]
-    if not xs:
-        return np.zeros(0), np.zeros(0)
-    return np.concatenate(xs), np.concatenate(ys)
-
-
-def _time_markers(fig, view, t_now, rows=(None,)):
-    for row in rows:
-        kw = {} if row is None else dict(row=row, col=1)
-        fig.add_vline(x=view["t_pred"], line=dict(color="#555", dash="dash", width=1.5), **kw)
-        if view.get("t_meas"):
-            fig.add_vline(x=view["t_meas"], line=dict(color="#d62728", dash="dot", width=2), **kw)
-        fig.add_vline(x=t_now, line=dict(color="black", width=2), **kw)
-
-
-def branch_runs(diagram):
-    """Split each branch of an axis diagram into runs of constant stability."""
-    stable, unstable = [], []
-    for b in np.unique(diagram["branch"]):
-        sel = np.flatnonzero(diagram["branch"] == b)
-        sel = sel[np.argsort(diagram["time"][sel])]
-        flags = diagram["stable"][sel]
-        cuts = np.flatnonzero(np.diff(flags.astype(int))) + 1
-        for run in np.split(np.arange(sel.size), cuts):
-            if run.size:
-                idx = sel[run]
-                (stable if flags[run[0]] else unstable).append((diagram["time"][idx], diagram["x"][idx]))
-    return stable, unstable
 
 
 def paths_figure(view: dict, t_now: float) -> go.Figure:
@@ -68,32 +34,12 @@ def paths_figure(view: dict, t_now: float) -> go.Figure:
         if x.size:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="unstable (below a pitchfork)",
                                      line=dict(width=2, dash="dash", color="#d62728")))
-    _time_markers(fig, view, t_now)
+    time_lines(fig, t_now, view["t_pred"], view.get("t_meas"))
     fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  black: now)")
     fig.update_yaxes(title_text="x*·e₁ (process coordinates)")
     return fig
-
-
-def clusters_at(view: dict, t_now: float) -> list[list[int]]:
-    """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes)."""
-    k = view["paths"].shape[0]
-    parent = list(range(k))
-
-    def find(j):
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
-    for tau, left, right, _ in view["merges"]:
-        if tau <= t_now:
-            parent[find(right[0])] = find(left[0])
-    groups = {}
-    for j in range(k):
-        groups.setdefault(find(j), []).append(j)
-    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def trace_figure(view: dict, t_now: float) -> go.Figure:
@@ -167,7 +113,7 @@ def stability_figure(view: dict, t_now: float) -> go.Figure:
     order = np.argsort(chi_t[ok])
     fig.add_trace(go.Scatter(x=f32(chi_t[ok][order]), y=f32(chi[ok][order]), mode="markers", name="χ",
                              marker=dict(size=4, color="#9467bd")), 2, 1)
-    _time_markers(fig, view, t_now, rows=(1, 2))
+    time_lines(fig, t_now, view["t_pred"], view.get("t_meas"), rows=(1, 2))
     fig.update_xaxes(type="log")
     fig.update_xaxes(title_text="t", row=2, col=1)
     top = float(np.max(chi[ok])) if ok.any() else 1.0

@@ -126,5 +126,40 @@ def _axial_branching_time(target, process, s2, stable_count, axis, h):
     return float(process.time_of_s2(np.sqrt(lo * hi)))
 
 
+def branch_runs(diagram):
+    """Split each branch of an axis diagram into runs of constant stability."""
+    stable, unstable = [], []
+    for b in np.unique(diagram["branch"]):
+        sel = np.flatnonzero(diagram["branch"] == b)
+        sel = sel[np.argsort(diagram["time"][sel])]
+        flags = diagram["stable"][sel]
+        cuts = np.flatnonzero(np.diff(flags.astype(int))) + 1
+        for run in np.split(np.arange(sel.size), cuts):
+            if run.size:
+                idx = sel[run]
+                (stable if flags[run[0]] else unstable).append((diagram["time"][idx], diagram["x"][idx]))
+    return stable, unstable
+
+
+def clusters_at(view: dict, t_now: float) -> list[list[int]]:
+    """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes)."""
+    k = view["paths"].shape[0]
+    parent = list(range(k))
+
+    def find(j):
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    for tau, left, right, _ in view["merges"]:
+        if tau <= t_now:
+            parent[find(right[0])] = find(left[0])
+    groups = {}
+    for j in range(k):
+        groups.setdefault(find(j), []).append(j)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
 #: The bifurcation view's job: everything but t (root finding or continuation, a progress step per time).
 JOB = TimeFreeJob("bifurcation", _compute, status=lambda i, n: f"time step {i} of {n}")

@@ -5,9 +5,11 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
-from components.figures import empty_figure
-from components.ising_data import BATH_JOB, field_response, ising_key, ising_view
-from components.ising_figures import (
+from components.plotting import empty_figure
+from components.state import state_from_store
+from core.bath import mean_field_bath_variance
+from core.ising import ENUM_MAX, uniform_fixed_points
+from pages.ising._figures import (
     bath_distribution_figure,
     bath_magnetization_figure,
     bath_trajectories_figure,
@@ -16,9 +18,7 @@ from components.ising_figures import (
     response_figure,
     target_figure,
 )
-from components.state import state_from_store
-from core.bath import mean_field_bath_variance
-from core.ising import ENUM_MAX, uniform_fixed_points
+from pages.ising._model import BATH_JOB, field_response, ising_key, ising_view
 
 dash.register_page(__name__, path="/ising", name="Ising", title="Diffused Ising model and generative bath", order=6,
                    controls=("t", "sigma", "spins", "J", "temp", "K", "w", "seed"), own_target=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import BASE_LAYOUT, f32
-from components.ising_data import FIELD
+from components.plotting import BASE_LAYOUT, f32
+from pages.ising._model import FIELD
 
 SIZE_COLORS = {10: "#9ecae1", 100: "#4292c6", 1000: "#08519c"}
 CHOSEN = "#d62728"

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.figures import BASE_LAYOUT
+from components.plotting import BASE_LAYOUT
 from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
 
 M_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")

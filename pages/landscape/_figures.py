@@ -1,44 +1,12 @@
-"""Figure builders: numpy arrays in (cast to float32 for compact typed-array payloads), figures out."""
+"""The landscape view's figures: F̃ and the score in 1-D, the F̃ map or surface in 2-D, the strip of
+F̃ at multiples of t_c, the sorted Boltzmann weights at the probe."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
 
-KIND_STYLE = {
-    "minimum": dict(symbol="circle", color="#111", line=dict(color="white", width=1.5)),
-    "saddle": dict(symbol="diamond-open", color="#d62728", line=dict(width=2)),
-    "maximum": dict(symbol="circle-open", color="#d62728", line=dict(width=2)),
-    "marginal": dict(symbol="x", color="#ff7f0e", line=dict(width=1)),
-}
-KIND_LABEL = {"minimum": "stable fixed point", "saddle": "saddle (unstable)",
-              "maximum": "maximum (unstable)", "marginal": "marginal (branching)"}
-# The template is the default once, not a layout key: passing template="plotly_white" to each
-# figure deep-copied and validated it every time (~14 ms a figure, most of a redraw).
-pio.templates.default = "plotly_white"
-BASE_LAYOUT = dict(margin=dict(l=55, r=20, t=50, b=45),
-                   font=dict(size=13), uirevision="keep")
-
-
-def f32(a):
-    """float32 copy for the payload (plotly sends it as a base64 typed array)."""
-    return np.asarray(a, dtype=np.float32)
-
-
-def fixed_point_traces(points2d, kinds, row=None):
-    """One marker trace per kind of fixed point, positioned at ``points2d`` (K, 2)."""
-    traces = []
-    for kind, style in KIND_STYLE.items():
-        mask = kinds == kind
-        if mask.any():
-            traces.append(go.Scatter(
-                x=f32(points2d[mask, 0]), y=f32(points2d[mask, 1]), mode="markers",
-                name=KIND_LABEL[kind], legendgroup=kind, showlegend=row in (None, 1),
-                marker=dict(size=11, symbol=style["symbol"], color=style["color"],
-                            line=style["line"]),
-                hovertemplate=KIND_LABEL[kind] + "<br>(%{x:.3f}, %{y:.3f})<extra></extra>"))
-    return traces
+from components.plotting import BASE_LAYOUT, f32, fixed_point_traces
 
 
 def arrow_segments(tails, vectors, length):
@@ -166,24 +134,3 @@ def weights_figure(weights, labels, top=30):
                       xaxis_title="data point j", yaxis_title="w_j", yaxis_range=[0, 1])
     fig.update_layout(margin=dict(l=50, r=10, t=40, b=40))
     return fig
-
-
-def empty_figure(message, height=300):
-    """A blank figure that carries a message instead of data."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
-                       xref="paper", yref="paper")
-    fig.update_layout(**BASE_LAYOUT, height=height, xaxis_visible=False, yaxis_visible=False)
-    return fig
-
-
-def warm_figures() -> None:
-    """Build each figure type once: plotly loads its validators lazily (~250 ms on the first
-    figure), which must not land on a user's first request."""
-    z = np.zeros((3, 3))
-    axis = np.arange(3.0)
-    landscape_2d_figure(axis, axis, z, np.zeros((0, 2)), np.zeros((0, 2)), np.array([], "<U8"),
-                        np.zeros((1, 2)), "").to_plotly_json()
-    landscape_1d_figure(axis, axis, axis, [], [], [], np.array([], "<U8"), "").to_plotly_json()
-    small_multiples_figure([1.0], [z], axis, 1.0).to_plotly_json()
-    weights_figure(np.ones(2) / 2, [0, 1]).to_plotly_json()

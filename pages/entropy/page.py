@@ -5,10 +5,10 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
-from components.entropy_data import JOB, fisher_view, fixed_point_spectrum
-from components.entropy_figures import fisher_figure, lyapunov_figure, profile_figure
-from components.figures import empty_figure
+from components.plotting import empty_figure
 from components.state import process_of, state_from_store, ticked
+from pages.entropy._figures import fisher_figure, lyapunov_figure, profile_figure
+from pages.entropy._model import JOB, fisher_view, fixed_point_spectrum
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
@@ -79,7 +79,7 @@ def _lyapunov(view, state):
 def _cumulative_figure(view, t_now):
     import plotly.graph_objects as go
 
-    from components.figures import BASE_LAYOUT
+    from components.plotting import BASE_LAYOUT
     fig = go.Figure(go.Scatter(x=view["times"], y=view["cumulative"], mode="lines", line=dict(width=3),
                                name="H(y|x_t) − H(y|x_t₀)"))
     fig.add_vline(x=t_now, line=dict(color="black", width=2))

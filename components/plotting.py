@@ -1,0 +1,108 @@
+"""What every view's figures share: the base layout, float32 payloads, fixed-point styles, NaN-gapped
+lines, the time lines, an empty figure with a message, an image sheet, and the start-up warm-up."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+KIND_STYLE = {
+    "minimum": dict(symbol="circle", color="#111", line=dict(color="white", width=1.5)),
+    "saddle": dict(symbol="diamond-open", color="#d62728", line=dict(width=2)),
+    "maximum": dict(symbol="circle-open", color="#d62728", line=dict(width=2)),
+    "marginal": dict(symbol="x", color="#ff7f0e", line=dict(width=1)),
+}
+KIND_LABEL = {"minimum": "stable fixed point", "saddle": "saddle (unstable)",
+              "maximum": "maximum (unstable)", "marginal": "marginal (branching)"}
+# The template is the default once, not a layout key: passing template="plotly_white" to each
+# figure deep-copied and validated it every time (~14 ms a figure, most of a redraw).
+pio.templates.default = "plotly_white"
+BASE_LAYOUT = dict(margin=dict(l=55, r=20, t=50, b=45),
+                   font=dict(size=13), uirevision="keep")
+
+
+def f32(a):
+    """float32 copy for the payload (plotly sends it as a base64 typed array)."""
+    return np.asarray(a, dtype=np.float32)
+
+
+def fixed_point_traces(points2d, kinds, row=None):
+    """One marker trace per kind of fixed point, positioned at ``points2d`` (K, 2)."""
+    traces = []
+    for kind, style in KIND_STYLE.items():
+        mask = kinds == kind
+        if mask.any():
+            traces.append(go.Scatter(
+                x=f32(points2d[mask, 0]), y=f32(points2d[mask, 1]), mode="markers",
+                name=KIND_LABEL[kind], legendgroup=kind, showlegend=row in (None, 1),
+                marker=dict(size=11, symbol=style["symbol"], color=style["color"],
+                            line=style["line"]),
+                hovertemplate=KIND_LABEL[kind] + "<br>(%{x:.3f}, %{y:.3f})<extra></extra>"))
+    return traces
+
+
+def empty_figure(message, height=300):
+    """A blank figure that carries a message instead of data."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
+                       xref="paper", yref="paper")
+    fig.update_layout(**BASE_LAYOUT, height=height, xaxis_visible=False, yaxis_visible=False)
+    return fig
+
+
+def gapped(segments):
+    """Concatenate (x, y) runs into one line with NaN gaps between runs (deliberate masks)."""
+    xs, ys = [], []
+    for x, y in segments:
+        xs += [np.asarray(x, float), [np.nan]]
+        ys += [np.asarray(y, float), [np.nan]]
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def time_lines(fig, t_now, predicted=None, measured=None, rows=(None,)):
+    """Vertical lines at the predicted and measured critical times (if given) and at the current
+    time, on each of ``rows`` (None: the whole figure).  They are added in that order, per row:
+    a time move can then patch the last shape of each row (pages/bifurcation/page.py does)."""
+    for row in rows:
+        kw = {} if row is None else dict(row=row, col=1)
+        if predicted is not None:
+            fig.add_vline(x=predicted, line=dict(color="#555", dash="dash", width=1.5), **kw)
+        if measured:
+            fig.add_vline(x=measured, line=dict(color="#d62728", dash="dot", width=2), **kw)
+        fig.add_vline(x=t_now, line=dict(color="black", width=2), **kw)
+
+
+def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
+    """8×8 images in a grid (one heatmap, one-pixel gaps), each labelled with its class."""
+    rows = int(np.ceil(len(images) / columns))
+    sheet = np.full((rows * 9 - 1, columns * 9 - 1), np.nan)
+    for k, (img, _) in enumerate(zip(images, labels, strict=True)):
+        r, c = divmod(k, columns)
+        sheet[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.asarray(img).reshape(8, 8)
+    fig = go.Figure(go.Heatmap(z=f32(sheet), colorscale="Greys", zmin=0, zmax=1, showscale=False,
+                               hoverinfo="skip"))
+    for k, lab in enumerate(labels):
+        r, c = divmod(k, columns)
+        fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))
+    fig.update_layout(**BASE_LAYOUT, height=90 + 130 * rows, title=title)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def warm_figures() -> None:
+    """Build each trace type the lab draws once: plotly loads its validators lazily (~250 ms on the
+    first figure of a type), which must not land on a user's first request."""
+    z = np.zeros((3, 3))
+    axis = np.arange(3.0)
+    fig = make_subplots(rows=2, cols=1)
+    fig.add_trace(go.Scatter(x=axis, y=axis), 1, 1)
+    fig.add_trace(go.Heatmap(z=z), 2, 1)
+    for trace in (go.Contour(z=z), go.Bar(x=axis, y=axis), go.Scattergl(x=axis, y=axis), go.Histogram(x=axis)):
+        fig.add_trace(trace)
+    fig.add_vline(x=1.0)
+    fig.to_plotly_json()
+    go.Figure(go.Surface(z=z)).to_plotly_json()

@@ -1,0 +1,1 @@
+"""The about view: references, what each page implements, the presets."""

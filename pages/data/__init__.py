@@ -1,0 +1,1 @@
+"""The data view: your own target (drawn, uploaded) and the handwritten digits."""
