@@ -28,14 +28,14 @@ def branching_time(state):
 @pytest.mark.parametrize("sigma", [1.0, 2.0, 0.5])
 def test_two_deltas_critical_time(sigma, app_context):
     view = branching_time({"target": "two_deltas", "sigma": str(sigma)})
-    assert view["t_meas"] == pytest.approx(1 / sigma**2, rel=1e-6)
-    assert view["t_pred"] == pytest.approx(1 / sigma**2, rel=1e-12)
+    assert view.t_meas == pytest.approx(1 / sigma**2, rel=1e-6)
+    assert view.t_pred == pytest.approx(1 / sigma**2, rel=1e-12)
 
 
 def test_vp_critical_time(app_context):
     # Λe^{−2t} = 1 − e^{−2t} with Λ = 1: t_c = ½ log 2 (SCIENCE.md §3).
     view = branching_time({"target": "two_deltas", "process": "VP"})
-    assert view["t_meas"] == pytest.approx(0.5 * np.log(2), rel=1e-6)
+    assert view.t_meas == pytest.approx(0.5 * np.log(2), rel=1e-6)
 
 
 @pytest.mark.parametrize("temperature", [0.999, 0.99, 0.95])

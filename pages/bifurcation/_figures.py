@@ -8,16 +8,16 @@ from plotly.subplots import make_subplots
 from scipy.cluster.hierarchy import dendrogram
 
 from components.plotting import BASE_LAYOUT, f32, gapped, time_lines
-from pages.bifurcation._model import branch_runs, clusters_at
+from pages.bifurcation._model import BifurcationResult, branch_runs, clusters_at
 
 PALETTE = qualitative.Dark24
 
 
-def paths_figure(view: dict, t_now: float) -> go.Figure:
+def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """Fixed-point paths on the top principal axis against log t: stable solid, unstable dashed."""
     fig = go.Figure()
-    if view["mode"] == "axis":
-        stable, unstable = branch_runs(view["diagram"])
+    if view.mode == "axis":
+        stable, unstable = branch_runs(view.diagram)
         for name, runs, dash in (("stable fixed points", stable, "solid"),
                                  ("unstable fixed points", unstable, "dash")):
             x, y = gapped(runs)
@@ -27,14 +27,14 @@ def paths_figure(view: dict, t_now: float) -> go.Figure:
     else:
         clusters = clusters_at(view, t_now)
         for c, members in enumerate(clusters):
-            x, y = gapped([(view["times"], view["paths"][j, :, 0]) for j in members])
+            x, y = gapped([(view.times, view.paths[j, :, 0]) for j in members])
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=f"group {c + 1}",
                                      showlegend=False, line=dict(width=2, color=PALETTE[c % len(PALETTE)])))
-        x, y = gapped([(ts, pts[:, 0]) for ts, pts in view["unstable"]])
+        x, y = gapped([(ts, pts[:, 0]) for ts, pts in view.unstable])
         if x.size:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="unstable (below a pitchfork)",
                                      line=dict(width=2, dash="dash", color="#d62728")))
-    time_lines(fig, t_now, view["t_pred"], view.get("t_meas"))
+    time_lines(fig, t_now, view.t_pred, view.t_meas)
     fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  black: now)")
@@ -42,11 +42,11 @@ def paths_figure(view: dict, t_now: float) -> go.Figure:
     return fig
 
 
-def trace_figure(view: dict, t_now: float) -> go.Figure:
+def trace_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """The paths on the top two principal axes, with the fixed points at the current time."""
     fig = go.Figure()
-    paths = view["paths"]
-    i = int(np.clip(np.searchsorted(view["times"], t_now), 0, len(view["times"]) - 1))
+    paths = view.paths
+    i = int(np.clip(np.searchsorted(view.times, t_now), 0, len(view.times) - 1))
     for c, members in enumerate(clusters_at(view, t_now)):
         x, y = gapped([(paths[j, :, 0], paths[j, :, 1]) for j in members])
         color = PALETTE[c % len(PALETTE)]
@@ -55,7 +55,7 @@ def trace_figure(view: dict, t_now: float) -> go.Figure:
         fig.add_trace(go.Scatter(x=f32(paths[members, i, 0]), y=f32(paths[members, i, 1]), mode="markers",
                                  showlegend=False, marker=dict(size=11, color=color, line=dict(color="black", width=1)),
                                  hovertemplate=f"group {c + 1}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=f32(view["data_proj"][:, 0]), y=f32(view["data_proj"][:, 1]), mode="markers",
+    fig.add_trace(go.Scatter(x=f32(view.data_proj[:, 0]), y=f32(view.data_proj[:, 1]), mode="markers",
                              name="data points", marker=dict(symbol="triangle-up", size=8, color="#ff7f0e")))
     fig.update_layout(**BASE_LAYOUT, height=430, title=f"Paths in the principal plane (dots: t = {t_now:.3g})",
                       legend=dict(orientation="h", y=-0.15))
@@ -64,15 +64,15 @@ def trace_figure(view: dict, t_now: float) -> go.Figure:
     return fig
 
 
-def dendrogram_figure(view: dict, t_now: float) -> go.Figure:
+def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """The decision tree: merge heights are the branching times τ_jk (log scale).  Links below
     the current time (groups not yet decided between) are colored; decided ones are grey."""
-    linkage = np.asarray(view["linkage"])
+    linkage = np.asarray(view.linkage)
     fig = go.Figure()
     if linkage.shape[0] == 0:
         return fig
     tree = dendrogram(linkage, no_plot=True)
-    bottom = float(view["times"][0])
+    bottom = float(view.times[0])
     for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
         ys = [max(y, bottom) for y in ys]
         undecided = max(ys) <= t_now
@@ -91,21 +91,21 @@ def dendrogram_figure(view: dict, t_now: float) -> go.Figure:
     return fig
 
 
-def stability_figure(view: dict, t_now: float) -> go.Figure:
+def stability_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """Smallest Hessian eigenvalue of F̃ along the stable paths (0 at a branching) and the
     top susceptibility χ (diverging there), both against log t."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=("min eigenvalue of ∇²F̃ = I − C/s² on stable paths",
                                         "susceptibility χ = (I − βC)⁻¹βC, top eigenvalue"))
-    if view["mode"] == "axis":
-        diagram = view["diagram"]
-        stable, _ = branch_runs({**diagram, "x": diagram["curvature"]})
+    if view.mode == "axis":
+        diagram = view.diagram
+        stable, _ = branch_runs(diagram.along(diagram.curvature))
         x, y = gapped(stable)
-        chi_t, chi = view["chi"]["time"], view["chi"]["value"]
+        chi_t, chi = view.chi_times, view.chi_values
     else:
-        x, y = gapped([(view["times"], row) for row in view["hessian_min"]])
-        chi_t = np.tile(view["times"], view["chi_paths"].shape[0])
-        chi = view["chi_paths"].ravel()
+        x, y = gapped([(view.times, row) for row in view.hessian_min])
+        chi_t = np.tile(view.times, view.chi_paths.shape[0])
+        chi = view.chi_paths.ravel()
     fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="λ_min(∇²F̃)",
                              line=dict(color="#1f77b4", width=2)), 1, 1)
     fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=1)
@@ -113,7 +113,7 @@ def stability_figure(view: dict, t_now: float) -> go.Figure:
     order = np.argsort(chi_t[ok])
     fig.add_trace(go.Scatter(x=f32(chi_t[ok][order]), y=f32(chi[ok][order]), mode="markers", name="χ",
                              marker=dict(size=4, color="#9467bd")), 2, 1)
-    time_lines(fig, t_now, view["t_pred"], view.get("t_meas"), rows=(1, 2))
+    time_lines(fig, t_now, view.t_pred, view.t_meas, rows=(1, 2))
     fig.update_xaxes(type="log")
     fig.update_xaxes(title_text="t", row=2, col=1)
     top = float(np.max(chi[ok])) if ok.any() else 1.0

@@ -2,6 +2,8 @@
 memoized in the flask cache, which the background worker and the web workers share."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from components.jobs import TimeFreeJob
@@ -52,7 +54,99 @@ def symmetric_pitchfork(state: dict) -> bool:
             and (state["target"] != "two_deltas" or state["pw"] == 0.5))
 
 
-def _compute(state: dict, progress=None) -> dict:
+@dataclass(frozen=True)
+class AxisDiagram:
+    """Fixed points on the symmetry axis of an axial target, one entry per (time, root).
+
+    Attributes
+    ----------
+    time : (R,) array
+        Time of each root.
+    x : (R,) array
+        Position along the axis (x = a·m, in the process's own coordinates).
+    stable : (R,) bool array
+        Stable (the Hessian of F̃ is positive definite there).
+    branch : (R,) int array
+        Which continuous branch the root lies on.
+    curvature : (R,) array
+        1 − (axis·C·axis)/s²: the Hessian of F̃ along the axis (0 at a branching).
+    """
+
+    time: np.ndarray
+    x: np.ndarray
+    stable: np.ndarray
+    branch: np.ndarray
+    curvature: np.ndarray
+
+    def along(self, values) -> AxisDiagram:
+        """The same roots with ``values`` in place of the positions (e.g. the curvature, or rescaled x)."""
+        return replace(self, x=np.asarray(values))
+
+
+@dataclass(frozen=True)
+class BifurcationResult:
+    """The bifurcation view's result: fixed-point paths over the whole time range.
+
+    Attributes
+    ----------
+    mode : {"axis", "paths", "none"}
+        Exact 1-D root finding on the symmetry axis, continuation of N paths, or nothing (too large).
+    d : int
+        Dimension.
+    t_pred : float
+        Predicted instability of the symmetric point, a²Λ = b² (SCIENCE.md §3).
+    lam : float
+        Λ, the top eigenvalue of the data covariance.
+    kind : str
+        The transition in words (critical, first-order, mixed, none).
+    exponents : list or None
+        Fits of β, γ, δ (symmetric pitchforks only).
+    times, s2 : (T,) arrays or None
+        The time grid and its s².
+    t_meas : float or None
+        The first branching found (the largest time with more than one stable fixed point).
+    diagram : AxisDiagram or None
+        ``mode == "axis"``: every root on the axis.
+    chi_times, chi_values : arrays or None
+        ``mode == "axis"``: the self-consistent susceptibility along the stable (upper) branch.
+    paths : (N, T, k) array or None
+        ``mode == "paths"``: the N stable paths γ_j(t), projected on the principal plane (k ≤ 2), times a.
+    hessian_min : (N, T) array or None
+        Smallest Hessian eigenvalue of F̃ along each path.
+    chi_paths : (N, T) array or None
+        Susceptibility along each path.
+    merges : list of (time, left, right, kind) or None
+        Every merge of two groups of paths (kind "pitchfork" or "fold"), latest first in time order.
+    linkage : array or None
+        The merges as a scipy linkage matrix (for the dendrogram).
+    unstable : list of (times, points) or None
+        Unstable fixed points met on the way, projected like the paths.
+    data_proj : (N, k) array or None
+        The data points projected on the principal plane.
+    """
+
+    mode: str
+    d: int
+    t_pred: float
+    lam: float
+    kind: str
+    exponents: list | None = None
+    times: np.ndarray | None = None
+    s2: np.ndarray | None = None
+    t_meas: float | None = None
+    diagram: AxisDiagram | None = None
+    chi_times: np.ndarray | None = None
+    chi_values: np.ndarray | None = None
+    paths: np.ndarray | None = None
+    hessian_min: np.ndarray | None = None
+    chi_paths: np.ndarray | None = None
+    merges: list | None = None
+    linkage: np.ndarray | None = None
+    unstable: list | None = None
+    data_proj: np.ndarray | None = None
+
+
+def _compute(state: dict, progress=None) -> BifurcationResult:
     """Fixed-point paths over the time range, their stability, the tree and the exponents."""
     target, process = target_of(state), process_of(state)
     mode = mode_of({**state, "t": 1.0})
@@ -61,7 +155,7 @@ def _compute(state: dict, progress=None) -> dict:
                kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)",
                exponents=None)
     if mode == "none":
-        return out
+        return BifurcationResult(**out)
     lo, hi = _s2_range(target, mode)
     s2 = np.geomspace(lo, hi, TIMES)
     times = process.time_of_s2(s2)
@@ -70,14 +164,14 @@ def _compute(state: dict, progress=None) -> dict:
         diagram = axis_diagram(target, s2, times, h=state["h"])
         axis = symmetry_axis(target)
         a_rows = process.a(diagram.time)
-        out.update(diagram=dict(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
-                                branch=diagram.branch, curvature=diagram.curvature))
+        out.update(diagram=AxisDiagram(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
+                                       branch=diagram.branch, curvature=diagram.curvature))
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
         out["t_meas"] = _axial_branching_time(target, process, s2, stable_count, axis, state["h"])
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
         chi = susceptibility(target, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
                              h=state["h"], axis=axis)
-        out["chi"] = dict(time=diagram.time[top], value=chi[top])
+        out.update(chi_times=diagram.time[top], chi_values=chi[top])
         if symmetric_pitchfork(state):
             with np.errstate(divide="ignore", invalid="ignore"):
                 fits = critical_exponents(target)
@@ -85,7 +179,7 @@ def _compute(state: dict, progress=None) -> dict:
             out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
         if state["target"] == "subspace":
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
-        return out
+        return BifurcationResult(**out)
     paths = fixed_point_paths(target, s2, times, h=state["h"], progress=progress)
     plane = principal_plane(target) if target.d >= 2 else None
     a = process.a(times)[None, :, None]
@@ -104,7 +198,7 @@ def _compute(state: dict, progress=None) -> dict:
         out["kind"] = "mixed: pitchforks and folds"
     else:
         out["kind"] = "first-order (folds: the generic case without symmetry)"
-    return out
+    return BifurcationResult(**out)
 
 
 def _axial_branching_time(target, process, s2, stable_count, axis, h):
@@ -126,24 +220,24 @@ def _axial_branching_time(target, process, s2, stable_count, axis, h):
     return float(process.time_of_s2(np.sqrt(lo * hi)))
 
 
-def branch_runs(diagram):
+def branch_runs(diagram: AxisDiagram):
     """Split each branch of an axis diagram into runs of constant stability."""
     stable, unstable = [], []
-    for b in np.unique(diagram["branch"]):
-        sel = np.flatnonzero(diagram["branch"] == b)
-        sel = sel[np.argsort(diagram["time"][sel])]
-        flags = diagram["stable"][sel]
+    for b in np.unique(diagram.branch):
+        sel = np.flatnonzero(diagram.branch == b)
+        sel = sel[np.argsort(diagram.time[sel])]
+        flags = diagram.stable[sel]
         cuts = np.flatnonzero(np.diff(flags.astype(int))) + 1
         for run in np.split(np.arange(sel.size), cuts):
             if run.size:
                 idx = sel[run]
-                (stable if flags[run[0]] else unstable).append((diagram["time"][idx], diagram["x"][idx]))
+                (stable if flags[run[0]] else unstable).append((diagram.time[idx], diagram.x[idx]))
     return stable, unstable
 
 
-def clusters_at(view: dict, t_now: float) -> list[list[int]]:
+def clusters_at(view: BifurcationResult, t_now: float) -> list[list[int]]:
     """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes)."""
-    k = view["paths"].shape[0]
+    k = view.paths.shape[0]
     parent = list(range(k))
 
     def find(j):
@@ -152,7 +246,7 @@ def clusters_at(view: dict, t_now: float) -> list[list[int]]:
             j = parent[j]
         return j
 
-    for tau, left, right, _ in view["merges"]:
+    for tau, left, right, _ in view.merges:
         if tau <= t_now:
             parent[find(right[0])] = find(left[0])
     groups = {}

@@ -54,7 +54,7 @@ def render_diagram(_ready, data, drawn=None):
     state = state_from_store(data)
     key = time_free_key(state)
     view = JOB.stored(state)
-    if view is not None and view["mode"] != "none" and drawn == repr(key) and ctx.triggered_id == ids.STATE:
+    if view is not None and view.mode != "none" and drawn == repr(key) and ctx.triggered_id == ids.STATE:
         return (*_move_time(view, state["t"]), no_update, no_update, no_update)
     if view is None:
         if mode_of(state) == "axis":        # exact root finding is quick: compute it here
@@ -63,18 +63,18 @@ def render_diagram(_ready, data, drawn=None):
             wait = empty_figure("computing…")
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar).", None
     t = state["t"]
-    if view["mode"] == "none":
+    if view.mode == "none":
         msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")
         return msg, msg, msg, msg, msg, _caption(view, state), None
     paths = paths_figure(view, t)
     stability = stability_figure(view, t)
-    if view["mode"] == "paths":
+    if view.mode == "paths":
         tree = dendrogram_figure(view, t)
-        trace = trace_figure(view, t) if view["d"] >= 2 else empty_figure("d = 1: see the left panel")
+        trace = trace_figure(view, t) if view.d >= 2 else empty_figure("d = 1: see the left panel")
     else:
         tree = empty_figure("exact 1-D diagram: the tree is the pitchfork itself")
         trace = empty_figure("fixed points lie on the symmetry axis (left panel)")
-    expo = (exponents_figure(view["exponents"]) if view["exponents"]
+    expo = (exponents_figure(view.exponents) if view.exponents
             else empty_figure("critical exponents: a symmetric pitchfork is needed "
                               "(two deltas with π₊ = ½, hypersphere or mixture law, h = 0)"))
     return paths, tree, trace, stability, expo, _caption(view, state), repr(key)
@@ -84,14 +84,14 @@ def _move_time(view, t):
     """Patches for a time move: the 'now' lines of the paths and stability figures (the last
     of the predicted / found / now lines of each panel; the stability figure starts with its
     zero line), and, for datasets, the tree's colors and the trace's dots, rebuilt."""
-    per_panel = 3 if view.get("t_meas") else 2
+    per_panel = 3 if view.t_meas else 2
     paths, stability = Patch(), Patch()
     for fig, index in ((paths, per_panel - 1), (stability, per_panel), (stability, 2 * per_panel)):
         fig["layout"]["shapes"][index]["x0"] = t
         fig["layout"]["shapes"][index]["x1"] = t
-    if view["mode"] == "paths":
+    if view.mode == "paths":
         tree = dendrogram_figure(view, t)
-        trace = trace_figure(view, t) if view["d"] >= 2 else no_update
+        trace = trace_figure(view, t) if view.d >= 2 else no_update
         paths = paths_figure(view, t)      # the paths are colored by the groups formed at t
     else:
         tree = trace = no_update
@@ -99,13 +99,13 @@ def _move_time(view, t):
 
 
 def _caption(view, state):
-    parts = [f"Transition: {view['kind']}. ",
-             f"Predicted instability of the symmetric point (a²Λ = b², Λ = {view['lam']:.4g}): "
-             f"t = {view['t_pred']:.4g}. "]
-    if view.get("t_meas"):
-        parts.append(f"First branching found: t = {view['t_meas']:.4g}. ")
-    if view["mode"] == "paths":
-        kinds = [m[3] for m in view["merges"]]
+    parts = [f"Transition: {view.kind}. ",
+             f"Predicted instability of the symmetric point (a²Λ = b², Λ = {view.lam:.4g}): "
+             f"t = {view.t_pred:.4g}. "]
+    if view.t_meas:
+        parts.append(f"First branching found: t = {view.t_meas:.4g}. ")
+    if view.mode == "paths":
+        kinds = [m[3] for m in view.merges]
         parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")
     if state["process"] == "VP":
         parts.append("VP: paths are drawn in the process's coordinates x = e^{−t} x̃. ")

@@ -7,34 +7,35 @@ from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
 from pages.bifurcation import branch_runs, clusters_at
+from pages.entropy._model import EntropyResult
 
 
-def profile_figure(view: dict, t_now: float, entropic: bool = False) -> go.Figure:
+def profile_figure(view: EntropyResult, t_now: float, entropic: bool = False) -> go.Figure:
     """Ḣ(y|x_t) by two estimators (with error bands), Δdiv, and the fixed-point paths on one axis."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.42, 0.28, 0.30],
                         subplot_titles=("conditional entropy rate Ḣ(y|x_t)", "divergence of the score",
                                         "decisions: fixed-point paths (top principal axis)"))
-    t = np.asarray(view["times"])
-    x = np.asarray(view["cumulative"]) if entropic else t
-    rate, se = np.asarray(view["rate"]), np.asarray(view["rate_se"])
+    t = np.asarray(view.times)
+    x = np.asarray(view.cumulative) if entropic else t
+    rate, se = np.asarray(view.rate), np.asarray(view.rate_se)
     fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[rate + se, (rate - se)[::-1]], fill="toself",
                              fillcolor="rgba(31,119,180,0.25)", line=dict(width=0), hoverinfo="skip",
                              name="±1 s.e."), 1, 1)
     fig.add_trace(go.Scatter(x=x, y=rate, mode="lines", name="eq. 17 (posterior variance)",
                              line=dict(color="#1f77b4", width=3)), 1, 1)
-    fig.add_trace(go.Scatter(x=x, y=view["rate_score"], mode="markers", name="eq. 15 (score norm)",
-                             error_y=dict(array=view["rate_score_se"], thickness=1),
+    fig.add_trace(go.Scatter(x=x, y=view.rate_score, mode="markers", name="eq. 15 (score norm)",
+                             error_y=dict(array=view.rate_score_se, thickness=1),
                              marker=dict(size=5, color="#ff7f0e")), 1, 1)
-    if view.get("exact") is not None:
-        fig.add_trace(go.Scatter(x=x, y=view["exact"], mode="lines", name=view["exact_name"],
+    if view.exact is not None:
+        fig.add_trace(go.Scatter(x=x, y=view.exact, mode="lines", name=view.exact_name,
                                  line=dict(color="#d62728", dash="dash", width=2)), 1, 1)
     fig.add_trace(go.Scatter(x=x, y=t * rate, mode="lines", name="t·Ḣ (per unit log t)",
                              line=dict(color="#9467bd", dash="dot", width=2)), 1, 1)
     top = 1.3 * float(max(np.max(rate + se), np.max(t * rate)))
     fig.update_yaxes(range=[-0.15 * top, top], row=1, col=1)   # eq. 15 is noisy at small t: clip
-    fig.add_trace(go.Scatter(x=x, y=view["delta_div"], mode="lines", name="Δdiv = div + D/s² (data part)",
+    fig.add_trace(go.Scatter(x=x, y=view.delta_div, mode="lines", name="Δdiv = div + D/s² (data part)",
                              line=dict(color="#2ca02c", width=2.5)), 2, 1)
-    fig.add_trace(go.Scatter(x=x, y=-np.asarray(view["trivial_div"]), mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=-np.asarray(view.trivial_div), mode="lines",
                              name="D/s² (minus the trivial part)",
                              line=dict(color="#7f7f7f", dash="dot", width=2)), 2, 1)
     _decisions(fig, view, t, x, t_now)
@@ -49,25 +50,25 @@ def profile_figure(view: dict, t_now: float, entropic: bool = False) -> go.Figur
 
 
 def _decisions(fig, view, t, x, t_now):
-    dec = view.get("decisions")
-    if not dec or dec.get("mode") == "none":
+    dec = view.decisions
+    if not dec or dec.mode == "none":
         fig.add_annotation(text="fixed-point paths: axial targets and datasets with n ≤ 16", showarrow=False,
                            xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
         return
     to_x = lambda tt: np.interp(np.log(tt), np.log(t), x)  # noqa: E731
-    if dec["mode"] == "axis":
-        stable, unstable = branch_runs(dec["diagram"])
+    if dec.mode == "axis":
+        stable, unstable = branch_runs(dec.diagram)
         for runs, dash, name in ((stable, "solid", "stable"), (unstable, "dash", "unstable")):
             gx, gy = gapped([(to_x(tt), yy) for tt, yy in runs])
             fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", name=f"{name} fixed points", showlegend=False,
                                      line=dict(color="#1f77b4" if dash == "solid" else "#d62728", dash=dash)), 3, 1)
     else:
         for members in clusters_at(dec, t_now):
-            gx, gy = gapped([(to_x(dec["times"]), dec["paths"][j, :, 0]) for j in members])
+            gx, gy = gapped([(to_x(dec.times), dec.paths[j, :, 0]) for j in members])
             fig.add_trace(go.Scatter(x=f32(gx), y=f32(gy), mode="lines", showlegend=False, line=dict(width=1.5)), 3, 1)
-    if dec.get("t_meas"):
+    if dec.t_meas:
         for row in (1, 3):
-            fig.add_vline(x=float(to_x(dec["t_meas"])), line=dict(color="#d62728", dash="dot"), row=row, col=1)
+            fig.add_vline(x=float(to_x(dec.t_meas)), line=dict(color="#d62728", dash="dot"), row=row, col=1)
 
 
 def fisher_figure(eigs, t_now: float) -> go.Figure:
@@ -79,11 +80,11 @@ def fisher_figure(eigs, t_now: float) -> go.Figure:
     return fig
 
 
-def lyapunov_figure(view: dict, t_now: float, at_fixed_point=None) -> go.Figure:
+def lyapunov_figure(view: EntropyResult, t_now: float, at_fixed_point=None) -> go.Figure:
     """Jacobian eigenvalues of the score (local Lyapunov spectrum) along one reverse trajectory;
     markers: the spectrum at the fixed point the trajectory is heading to at the current time."""
     fig = go.Figure()
-    t, eigs = np.asarray(view["lyap_times"]), np.asarray(view["lyap"])
+    t, eigs = np.asarray(view.lyap_times), np.asarray(view.lyap)
     for k in range(eigs.shape[1]):
         fig.add_trace(go.Scatter(x=t, y=eigs[:, k], mode="lines", line=dict(width=1.5), showlegend=False))
     if at_fixed_point is not None:
@@ -94,4 +95,15 @@ def lyapunov_figure(view: dict, t_now: float, at_fixed_point=None) -> go.Figure:
     fig.update_layout(**BASE_LAYOUT, height=330, title="Local Lyapunov spectrum (eigenvalues of ∇ score)")
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(title_text="eigenvalue of J")
+    return fig
+
+
+def cumulative_figure(view: EntropyResult, t_now: float) -> go.Figure:
+    """The entropic time: cumulative conditional entropy H(y|x_t) − H(y|x_t₀) against t."""
+    fig = go.Figure(go.Scatter(x=view.times, y=view.cumulative, mode="lines", line=dict(width=3),
+                               name="H(y|x_t) − H(y|x_t₀)"))
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, title="Entropic time: cumulative conditional entropy")
+    fig.update_xaxes(type="log", title_text="t")
+    fig.update_yaxes(title_text="nats")
     return fig

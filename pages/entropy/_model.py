@@ -1,6 +1,8 @@
 """The entropy page's profiles, computed once per state (time excluded) and cached."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from components.jobs import TimeFreeJob
@@ -32,7 +34,58 @@ def _time_grid(target, process):
     return np.geomspace(max(lo, limits.T_MIN / 10), min(hi, limits.T_MAX), TIMES)
 
 
-def _compute(state, progress=None):
+@dataclass(frozen=True)
+class EntropyResult:
+    """The entropy view's result over its time grid (SCIENCE.md §7, seed 004).
+
+    Attributes
+    ----------
+    times : (T,) array
+        Time grid.
+    rate, rate_se : (T,) arrays
+        Ḣ(y|x_t) through the posterior variance (eq. 17) by Monte Carlo, and its standard error.
+    rate_score, rate_score_se : (T,) arrays
+        The same rate through the score norm (eq. 15).
+    delta_div : (T,) array
+        Δdiv = div + D/s², the data part of the score's divergence.
+    trivial_div : (T,) array
+        D/s², the divergence of the score of pure noise.
+    marginal : (T,) array
+        Ḣ(x_t).
+    cumulative : (T,) array
+        H(y|x_t) − H(y|x_t₀): the entropic time.
+    d : int
+        Dimension.
+    samples : int
+        Monte Carlo samples per time.
+    exact, exact_name : (T,) array and str, or None
+        A closed form where the target has one (two deltas, Gaussian subspace, hypersphere, one delta).
+    lyap_times, lyap, lyap_x : arrays or None
+        The Jacobian spectrum along one generative trajectory, and its positions (d ≤ LYAPUNOV_MAX_D).
+    decisions : pages.bifurcation result or None
+        The fixed-point paths on the same time axis (axial targets and small datasets).
+    """
+
+    times: np.ndarray
+    rate: np.ndarray
+    rate_se: np.ndarray
+    rate_score: np.ndarray
+    rate_score_se: np.ndarray
+    delta_div: np.ndarray
+    trivial_div: np.ndarray
+    marginal: np.ndarray
+    cumulative: np.ndarray
+    d: int
+    samples: int
+    exact: np.ndarray | None = None
+    exact_name: str | None = None
+    lyap_times: np.ndarray | None = None
+    lyap: np.ndarray | None = None
+    lyap_x: np.ndarray | None = None
+    decisions: object = None
+
+
+def _compute(state, progress=None) -> EntropyResult:
     """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
     target, process = target_of(state), process_of(state)
     times = _time_grid(target, process)
@@ -65,7 +118,7 @@ def _compute(state, progress=None):
     small = target.is_discrete and target.data.n <= 16 and target.d <= 16
     if bifurcation.mode_of({**state, "t": 1.0}) == "axis" or small:
         out["decisions"] = bifurcation.JOB.result(state)
-    return out
+    return EntropyResult(**out)
 
 
 #: The entropy view's job: the Monte Carlo profile over the time grid (a progress step per time).

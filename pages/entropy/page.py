@@ -7,7 +7,7 @@ from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import process_of, state_from_store, ticked
-from pages.entropy._figures import fisher_figure, lyapunov_figure, profile_figure
+from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB, fisher_view, fixed_point_spectrum
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
@@ -53,14 +53,14 @@ def render_profile(_ready, data, axis):
     if view is None:
         wait = empty_figure("computing the profile…", 820)
         return wait, fisher, empty_figure("computing…"), "Computing (see the progress bar).", empty_figure("computing…")
-    cum = _cumulative_figure(view, state["t"])
-    times, rate = np.asarray(view["times"]), np.asarray(view["rate"])
+    cum = cumulative_figure(view, state["t"])
+    times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
                f"t ≈ {times[np.argmax(times * rate)]:.3g}. "]
-    if view.get("decisions") and view["decisions"].get("t_meas"):
-        caption.append(f"First branching of the fixed-point paths: t = {view['decisions']['t_meas']:.3g}. ")
-    caption.append(f"Total information transferred over the grid: {view['cumulative'][-1]:.3g} nats. "
-                   f"Monte Carlo: {len(view['times'])} times × {view['samples']:,} samples.")
+    if view.decisions and view.decisions.t_meas:
+        caption.append(f"First branching of the fixed-point paths: t = {view.decisions.t_meas:.3g}. ")
+    caption.append(f"Total information transferred over the grid: {view.cumulative[-1]:.3g} nats. "
+                   f"Monte Carlo: {len(view.times)} times × {view.samples:,} samples.")
     return (profile_figure(view, state["t"], ticked(axis, "entropic")), fisher, cum, caption,
             _lyapunov(view, state))
 
@@ -68,22 +68,9 @@ def render_profile(_ready, data, axis):
 def _lyapunov(view, state):
     """The spectrum along the stored trajectory, and at the fixed point that its position at the
     current time flows to."""
-    if view.get("lyap") is None:
+    if view.lyap is None:
         return empty_figure("Jacobian spectra are drawn up to d = 32", 330)
-    t = np.asarray(view["lyap_times"])
+    t = np.asarray(view.lyap_times)
     i = int(np.argmin(np.abs(np.log(t / state["t"]))))
-    x_tilde = view["lyap_x"][i] / float(process_of(state).a(t[i]))
+    x_tilde = view.lyap_x[i] / float(process_of(state).a(t[i]))
     return lyapunov_figure(view, state["t"], fixed_point_spectrum(state, x_tilde))
-
-
-def _cumulative_figure(view, t_now):
-    import plotly.graph_objects as go
-
-    from components.plotting import BASE_LAYOUT
-    fig = go.Figure(go.Scatter(x=view["times"], y=view["cumulative"], mode="lines", line=dict(width=3),
-                               name="H(y|x_t) − H(y|x_t₀)"))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
-    fig.update_layout(**BASE_LAYOUT, height=330, title="Entropic time: cumulative conditional entropy")
-    fig.update_xaxes(type="log", title_text="t")
-    fig.update_yaxes(title_text="nats")
-    return fig

@@ -7,30 +7,31 @@ from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT
 from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
+from pages.memorization._model import MemorizationResult
 
 M_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
 
 
-def participation_figure(view: dict, t_now: float, t_cond: float | None = None) -> go.Figure:
+def participation_figure(view: MemorizationResult, t_now: float, t_cond: float | None = None) -> go.Figure:
     """Y(t) and 1/Y(t) at typical points (band: ±1 s.d.) and along generative trajectories;
     ``t_cond``: the REM condensation time of seed 000 eq. 47 for the probe norm, marked."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("participation ratio Y = Σ w_j²",
                                                         "1/Y: training points that shape the score"))
-    t = view["times"]
+    t = view.times
     for col, f in ((1, lambda y: y), (2, lambda y: 1 / np.maximum(y, 1e-300))):
-        lo = np.clip(view["y_typical"] - view["y_typical_sd"], 1 / view["n"], 1)
-        hi = np.clip(view["y_typical"] + view["y_typical_sd"], 1 / view["n"], 1)
+        lo = np.clip(view.y_typical - view.y_typical_sd, 1 / view.n, 1)
+        hi = np.clip(view.y_typical + view.y_typical_sd, 1 / view.n, 1)
         fig.add_trace(go.Scatter(x=np.r_[t, t[::-1]], y=np.r_[f(hi), f(lo)[::-1]], fill="toself", line=dict(width=0),
                                  fillcolor="rgba(31,119,180,0.2)", showlegend=False, hoverinfo="skip"), 1, col)
-        fig.add_trace(go.Scatter(x=t, y=f(view["y_typical"]), mode="lines", name="typical x_t ~ p^e_t",
+        fig.add_trace(go.Scatter(x=t, y=f(view.y_typical), mode="lines", name="typical x_t ~ p^e_t",
                                  line=dict(color="#1f77b4", width=3), showlegend=col == 1), 1, col)
-        fig.add_trace(go.Scatter(x=view["traj_times"], y=f(view["y_path"]), mode="lines",
+        fig.add_trace(go.Scatter(x=view.traj_times, y=f(view.y_path), mode="lines",
                                  name="along generative trajectories", showlegend=col == 1,
                                  line=dict(color="#d62728", width=2, dash="dash")), 1, col)
         fig.add_vline(x=t_now, line=dict(color="black", width=2), row=1, col=col)
         if t_cond is not None:
             fig.add_vline(x=t_cond, line=dict(color="#9467bd", dash="dash", width=2), row=1, col=col)
-    fig.add_hline(y=1 / view["n"], line=dict(color="#999", dash="dot"), row=1, col=1)
+    fig.add_hline(y=1 / view.n, line=dict(color="#999", dash="dot"), row=1, col=1)
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(type="log", row=1, col=1, title_text="Y")
     fig.update_yaxes(type="log", row=1, col=2, title_text="1/Y")
@@ -39,12 +40,12 @@ def participation_figure(view: dict, t_now: float, t_cond: float | None = None) 
     return fig
 
 
-def rem_figure(view: dict, beta_grid) -> go.Figure:
+def rem_figure(view: MemorizationResult, beta_grid) -> go.Figure:
     """Y against β̃ for N = 2^M points with the finite-M and large-M laws."""
     fig = go.Figure()
     b = np.asarray(beta_grid)
     fine = np.linspace(b[0], b[-1], 200)
-    for color, row in zip(M_COLORS, view["rem"], strict=False):
+    for color, row in zip(M_COLORS, view.rem, strict=False):
         fig.add_trace(go.Scatter(x=b / BETA_C, y=row["mean"], error_y=dict(array=row["se"]), mode="markers",
                                  marker=dict(color=color, size=7), name=f"M = {row['m']} (N = 2^{row['m']})"))
         law = np.where(fine > row["beta_c"], 1 - row["beta_c"] / fine, 0.0)
@@ -59,20 +60,20 @@ def rem_figure(view: dict, beta_grid) -> go.Figure:
     return fig
 
 
-def collapse_figure(view: dict, t_now: float, state: dict) -> go.Figure:
+def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.Figure:
     """f^e(t)/α by Monte Carlo against the Gaussian-mixture theory, with both collapse times."""
-    t = view["times"]
-    fig = go.Figure(go.Scatter(x=t, y=view["f"] / view["alpha"], mode="markers", name="f^e/α (Monte Carlo, 3 s.e.)",
-                               error_y=dict(array=3 * view["f_se"] / view["alpha"]),
+    t = view.times
+    fig = go.Figure(go.Scatter(x=t, y=view.f / view.alpha, mode="markers", name="f^e/α (Monte Carlo, 3 s.e.)",
+                               error_y=dict(array=3 * view.f_se / view.alpha),
                                marker=dict(size=6, color="#1f77b4")))
-    if view.get("t_c_theory") is not None:
+    if view.t_c_theory is not None:
         fine = np.geomspace(t[0], t[-1], 200)
-        theory = mixture_excess_entropy(fine, view["n"], view["d"], state["sc"] ** 2) / view["alpha"]
+        theory = mixture_excess_entropy(fine, view.n, view.d, state["sc"] ** 2) / view.alpha
         fig.add_trace(go.Scatter(x=fine, y=theory, mode="lines", name="mixture theory α + ½log(Δ/Γ)",
                                  line=dict(color="#d62728", width=2)))
-        fig.add_vline(x=view["t_c_theory"], line=dict(color="#d62728", dash="dash"))
-    if view.get("t_c_measured"):
-        fig.add_vline(x=view["t_c_measured"], line=dict(color="#1f77b4", dash="dot", width=2))
+        fig.add_vline(x=view.t_c_theory, line=dict(color="#d62728", dash="dash"))
+    if view.t_c_measured:
+        fig.add_vline(x=view.t_c_measured, line=dict(color="#1f77b4", dash="dot", width=2))
     fig.add_vline(x=t_now, line=dict(color="black", width=2))
     fig.add_hline(y=0, line=dict(color="#999"))
     fig.update_layout(**BASE_LAYOUT, height=380, title="Collapse: excess entropy density (dotted: t_C from f^e)",

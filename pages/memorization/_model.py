@@ -1,6 +1,8 @@
 """The memorization page's computations, cached per state (time excluded)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from components.jobs import TimeFreeJob
@@ -25,7 +27,57 @@ BETA_GRID = np.linspace(0.25, 3.0, 23) * BETA_C
 MC_PAIRS = 2e6
 
 
-def _compute(state, progress=None):
+@dataclass(frozen=True)
+class MemorizationResult:
+    """The memorization view's result: every panel over the whole time grid.
+
+    Attributes
+    ----------
+    times : (T,) array
+        Time grid (log-spaced over the process's range for this target).
+    t_s : float
+        Speciation time, a²Λ = b² (SCIENCE.md §3, §5).
+    discrete : bool
+        Whether the target is a finite dataset: the participation and collapse panels need one.
+    d : int
+        Dimension.
+    rem : list of dict
+        Per REM size: ``m`` (N = 2^m points), ``mean`` and ``se`` of Y over BETA_GRID, ``beta_c`` (finite M).
+    n : int or None
+        Number of data points (discrete targets).
+    y_typical, y_typical_sd : (T,) arrays or None
+        Mean and spread of Y = Σw² at typical x_t ~ p_t.
+    traj_times, y_path, y_path_sd : arrays or None
+        Y along generative trajectories: times, mean and spread.
+    f, f_se : (T,) arrays or None
+        Excess entropy density f^e(t) by Monte Carlo and its standard error (seed 003 §4).
+    alpha : float or None
+        α = (log n)/d.
+    t_c_measured : float or None
+        Collapse time from the zero of f^e.
+    t_c_theory : float or None
+        Seed 003 eq. 10 (the two-cluster mixture under VP only).
+    """
+
+    times: np.ndarray
+    t_s: float
+    discrete: bool
+    d: int
+    rem: list
+    n: int | None = None
+    y_typical: np.ndarray | None = None
+    y_typical_sd: np.ndarray | None = None
+    traj_times: np.ndarray | None = None
+    y_path: np.ndarray | None = None
+    y_path_sd: np.ndarray | None = None
+    f: np.ndarray | None = None
+    f_se: np.ndarray | None = None
+    alpha: float | None = None
+    t_c_measured: float | None = None
+    t_c_theory: float | None = None
+
+
+def _compute(state, progress=None) -> MemorizationResult:
     """Participation ratio curves, the REM panel and the collapse panel."""
     target, process = target_of(state), process_of(state)
     rng = np.random.default_rng(state["seed"])
@@ -65,7 +117,7 @@ def _compute(state, progress=None):
         out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex))
         if state["target"] == "mixture_samples" and state["process"] == "VP":
             out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
-    return out
+    return MemorizationResult(**out)
 
 
 #: The memorization view's job: all three Monte Carlo panels (cancellable from the page).

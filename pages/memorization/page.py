@@ -48,15 +48,15 @@ def render_memorization(_ready, data):
         return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."
     t = state["t"]
     t_cond = condensation_time(state["r"], 1.0, state["sigma"])
-    part = participation_figure(view, t, t_cond) if view["discrete"] else empty_figure(
+    part = participation_figure(view, t, t_cond) if view.discrete else empty_figure(
         "the participation ratio needs a finite dataset (a discrete target)", 380)
-    collapse = (collapse_figure(view, t, state) if view["discrete"] and view["alpha"] > 0 else
+    collapse = (collapse_figure(view, t, state) if view.discrete and view.alpha > 0 else
                 empty_figure("the excess entropy needs a finite dataset of n ≥ 2 points (α = log n / d > 0)", 380))
     caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = {t_cond:.3g}. "]
-    if view.get("t_c_measured"):
-        caption.append(f"Collapse from f^e: t_C ≈ {view['t_c_measured']:.3g}. ")
-    if view.get("t_c_theory") is not None:
-        caption.append(f"Eq. 10: t_C = {view['t_c_theory']:.3g}. ")
-    if view["discrete"]:
-        caption.append(f"α = log n / d = {view['alpha']:.3g}. ")
-    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view["t_s"], t), caption
+    if view.t_c_measured:
+        caption.append(f"Collapse from f^e: t_C ≈ {view.t_c_measured:.3g}. ")
+    if view.t_c_theory is not None:
+        caption.append(f"Eq. 10: t_C = {view.t_c_theory:.3g}. ")
+    if view.discrete:
+        caption.append(f"α = log n / d = {view.alpha:.3g}. ")
+    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view.t_s, t), caption

@@ -163,10 +163,10 @@ def _fixed_paths_overlay(state, target):
     if state["target"] not in AXIAL_TARGETS:
         return None
     view = bifurcation.JOB.result(state)
-    diagram = view["diagram"]
+    diagram = view.diagram
     # the diagram lies on the symmetry axis e; the fan shows the projection on the plane's first axis
     scale = float(symmetry_axis(target) @ principal_plane(target).axes[0]) if target.d >= 2 else 1.0
-    return dict(time=diagram["time"], x=scale * diagram["x"], stable=diagram["stable"], branch=diagram["branch"])
+    return diagram.along(scale * diagram.x)
 
 
 #: The particles view's job: one run of the reverse process, keyed by the state without t and the
