@@ -62,7 +62,7 @@ def layout(**_query):
 def _landscape():
     state, _ = parse_state({**default_state("circle"), "t": 0.25})
     v = landscape_view(state_key(state))
-    fig = landscape_2d_figure(v["u"], v["v"], v["f"], np.zeros((0, 2)), v["fixed_uv"], v["kinds"], v["data_uv"], "")
+    fig = landscape_2d_figure(v.u, v.v, v.f, np.zeros((0, 2)), v.fixed_uv, v.kinds, v.data_uv, "")
     fig.update_traces(showscale=False, selector=dict(type="contour"))
     return fig
 

@@ -7,8 +7,7 @@ from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store
-from core.bath import mean_field_bath_variance
-from core.ising import ENUM_MAX, uniform_fixed_points
+from core.ising import ENUM_MAX
 from pages.ising._figures import (
     bath_distribution_figure,
     bath_magnetization_figure,
@@ -18,7 +17,7 @@ from pages.ising._figures import (
     response_figure,
     target_figure,
 )
-from pages.ising._model import BATH_JOB, field_response, ising_key, ising_view
+from pages.ising._model import BATH_JOB, at_time, ising_key, ising_view
 
 dash.register_page(__name__, path="/ising", name="Ising", title="Diffused Ising model and generative bath", order=6,
                    controls=("t", "sigma", "spins", "J", "temp", "K", "w", "seed"), own_target=True)
@@ -64,15 +63,9 @@ def render_ising(data):
     state = state_from_store(data)
     spins, coupling, temp, sigma, t = state["spins"], state["J"], state["temp"], state["sigma"], state["t"]
     view = ising_view(*ising_key(state))
-    s2_now = sigma**2 * t
-    t_c = view["lam"] / sigma**2
-    family = t_c * np.array([0.25, 0.5, 1.0, 2.0, 4.0])
-    curves = field_response(view["log_dos"], sigma**2 * family)
-    now = field_response(view["log_dos"], [s2_now])[0]
-    fixed = uniform_fixed_points(view["log_dos"], [s2_now])
-    stable = int((fixed.stable_line & fixed.stable_across).sum())
-    caption = [f"Λ = Var(M)/d = {view['lam']:.4g}, so the symmetric fixed point branches at t_c = Λ/σ² = {t_c:.4g}. "
-               f"At t = {t:.3g}: {len(fixed.h)} fixed point(s) on the uniform line, {stable} of them stable. "]
+    now = at_time(view, sigma, t)
+    caption = [f"Λ = Var(M)/d = {view.lam:.4g}, so the symmetric fixed point branches at t_c = Λ/σ² = {now.t_c:.4g}. "
+               f"At t = {t:.3g}: {len(now.fixed_h)} fixed point(s) on the uniform line, {now.stable} of them stable. "]
     if coupling > 0 and temp > coupling:
         caption.append(f"Mean field (d → ∞): Λ → 1/(1 − J/T) = {1 / (1 - coupling / temp):.4g}. ")
     caption.append(f"Posterior by exact enumeration of the 2^{spins} = {2**spins:,} states."
@@ -84,7 +77,8 @@ def render_ising(data):
     if coupling > 0:
         other_temp = 0.7 * coupling if temp > coupling else 1.5 * coupling
         reference = (other_temp, coupling, ising_view(spins, coupling, other_temp))
-    return (target_figure(view, spins, coupling, temp), response_figure(family, curves, t, now, fixed.h),
+    return (target_figure(view, spins, coupling, temp),
+            response_figure(now.family, now.curves, t, now.now, now.fixed_h),
             ising_diagram_figure(view, sigma, t, reference), caption)
 
 
@@ -102,12 +96,12 @@ def render_bath(_ready, data):
         return wait, wait, empty_figure("running…", 380), wait, "Running (see the progress bar)."
     sigma, t = state["sigma"], state["t"]
     temp = sigma**2 * t
-    index = int(np.argmin(np.abs(np.log(view["temps"] / temp))))
-    caption = (f"T = σ²t = {temp:.3g} (nearest simulated: {view['temps'][index]:.3g}); T_c = w = {view['w']:.3g}. "
-               f"K = {view['K']}: ⟨|m̄|⟩ = {view['mean'][view['K']][index]:.3f}, "
-               f"mean field {view['mean_field'][index]:.3f}; variance {view['variance'][view['K']][index]:.3g}. "
-               f"Heat-bath sweeps: 150 burn-in + 600 per temperature, {len(view['temps'])} temperatures, "
+    index = int(np.argmin(np.abs(np.log(view.temps / temp))))
+    caption = (f"T = σ²t = {temp:.3g} (nearest simulated: {view.temps[index]:.3g}); T_c = w = {view.w:.3g}. "
+               f"K = {view.K}: ⟨|m̄|⟩ = {view.mean[view.K][index]:.3f}, "
+               f"mean field {view.mean_field[index]:.3f}; variance {view.variance[view.K][index]:.3g}. "
+               f"Heat-bath sweeps: 150 burn-in + 600 per temperature, {len(view.temps)} temperatures, "
                "annealed from hot to cold.")
     return (bath_distribution_figure(view, index), bath_magnetization_figure(view, sigma, t),
             bath_trajectories_figure(view, sigma, t),
-            bath_variance_figure(view, sigma, t, mean_field_bath_variance(view["temps"], view["w"])), caption)
+            bath_variance_figure(view, sigma, t, view.mean_field_variance), caption)

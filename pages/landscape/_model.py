@@ -89,8 +89,65 @@ def pattern_gap(target, fp) -> float | None:
     return float(max(np.linalg.norm(y - p, axis=1).min() for p in fp.points[fp.stable]))
 
 
+@dataclass(frozen=True)
+class LandscapeResult:
+    """F̃ at one time, in 1-D (a curve) or on the principal plane (a map), with its fixed points
+    (SCIENCE.md §2–3; seed 000 §5–7).
+
+    Attributes
+    ----------
+    d, t, s2, lam, t_c : int, float, float, float, float
+        Dimension, time, its s², Λ and the critical time t_c (s²(t_c) = Λ).
+    hopfield_ok : bool
+        The data lie on a sphere: F̃ is then the modern-Hopfield energy (eq. 40).
+    fixed_note : str
+        What the fixed points shown are (or why none are searched).
+    pattern_gap : float or None
+        Largest distance from a stable fixed point to its nearest data point.
+    f : array
+        F̃ on the line (d = 1) or on the (u, v) grid.
+    kinds : array of str
+        Kind of each fixed point: "minimum", "saddle", "maximum", "marginal".
+    x, score, fixed_x, fixed_f, fixed_score, data_x : arrays or None
+        d = 1: the line, the score on it, the fixed points (position, F̃, score) and the data.
+    u, v, tails, drift, cell : arrays or None
+        d ≥ 2: the grid axes, arrow tails and drift on the plane, and the arrow cell size.
+    data_uv, fixed_uv, fixed_full : arrays or None
+        d ≥ 2: data and fixed points projected on the plane, and the fixed points in full.
+    plane_origin, plane_axes : arrays or None
+        d ≥ 2: the principal plane (x̃ = origin + (u, v)·axes).
+    """
+
+    d: int
+    t: float
+    s2: float
+    lam: float
+    t_c: float
+    hopfield_ok: bool
+    fixed_note: str
+    f: np.ndarray
+    kinds: np.ndarray
+    pattern_gap: float | None = None
+    x: np.ndarray | None = None
+    score: np.ndarray | None = None
+    fixed_x: np.ndarray | None = None
+    fixed_f: np.ndarray | None = None
+    fixed_score: np.ndarray | None = None
+    data_x: np.ndarray | None = None
+    u: np.ndarray | None = None
+    v: np.ndarray | None = None
+    tails: np.ndarray | None = None
+    drift: np.ndarray | None = None
+    cell: float | None = None
+    data_uv: np.ndarray | None = None
+    fixed_uv: np.ndarray | None = None
+    fixed_full: np.ndarray | None = None
+    plane_origin: np.ndarray | None = None
+    plane_axes: np.ndarray | None = None
+
+
 @memoize()
-def landscape_view(key: tuple) -> dict:
+def landscape_view(key: tuple) -> LandscapeResult:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = dict(key)
     target, process = target_of(state), process_of(state)
@@ -108,7 +165,7 @@ def landscape_view(key: tuple) -> dict:
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])
         out["pattern_gap"] = pattern_gap(target, fp)
-        return out
+        return LandscapeResult(**out)
     lan = landscape(target, s2, grid.points)
     plane, axis = grid.plane, grid.axis
     size = len(axis)
@@ -133,7 +190,7 @@ def landscape_view(key: tuple) -> dict:
                    pattern_gap=None)
         out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
                              f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
-    return out
+    return LandscapeResult(**out)
 
 
 @memoize()
@@ -148,8 +205,18 @@ def hopfield_view(key: tuple) -> np.ndarray | None:
     return energy if target.d == 1 else energy.reshape(len(grid.axis), len(grid.axis))
 
 
+@dataclass(frozen=True)
+class StripResult:
+    """F̃ at the times t_c × STRIP_FACTORS on one grid (``panels``, one per time) along ``axis``."""
+
+    times: np.ndarray
+    panels: list
+    axis: np.ndarray
+    t_c: float
+
+
 @memoize()
-def strip_view(key: tuple) -> dict:
+def strip_view(key: tuple) -> StripResult:
     """F̃ at times t_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key)."""
     state = dict(key)
     target, process = target_of(state), process_of(state)
@@ -159,19 +226,45 @@ def strip_view(key: tuple) -> dict:
     shape = (-1,) if target.d == 1 else (len(grid.axis), len(grid.axis))
     panels = [landscape(target, float(process.s2(t)), grid.points).free_energy.reshape(shape)
               for t in times]
-    return dict(times=times, panels=panels, axis=grid.axis, t_c=t_c)
+    return StripResult(times=times, panels=panels, axis=grid.axis, t_c=t_c)
 
 
-def probe_view(state: dict, x_tilde) -> dict:
+@dataclass(frozen=True)
+class Probe:
+    """The posterior at one probed point x̃ (SCIENCE.md §1–2).
+
+    Attributes
+    ----------
+    x, mean : (d,) arrays
+        The point and the magnetization ⟨y⟩ there.
+    trace_cov, s2 : float
+        tr C and the noise s².
+    chi_eigs : array or None
+        Eigenvalues of the bare susceptibility βC = C/s², descending (d ≤ FIXED_POINT_MAX_D).
+    weights : (N,) array or None
+        Boltzmann weights of the data points (discrete targets).
+    effective_points : float or None
+        1/Σw²: how many data points shape the score there.
+    """
+
+    x: np.ndarray
+    mean: np.ndarray
+    trace_cov: float
+    s2: float
+    chi_eigs: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    effective_points: float | None = None
+
+
+def probe_view(state: dict, x_tilde) -> Probe:
     """Weights, magnetization, bare susceptibility βC and 1/Σw² at one point x̃ (§1–2)."""
     target, process = target_of(state), process_of(state)
     s2 = float(process.s2(state["t"]))
     x = np.asarray(x_tilde, float)[None]
     full = target.d <= FIXED_POINT_MAX_D
     st = target.posterior(x, s2, full_cov=full)
-    out = dict(x=x[0], mean=st.mean[0], trace_cov=float(st.trace_cov[0]), s2=s2)
-    out["chi_eigs"] = np.linalg.eigvalsh(st.cov[0])[::-1] / s2 if full else None
-    if target.is_discrete:
-        out["weights"] = boltzmann_weights(target, x[0], s2)
-        out["effective_points"] = float(1.0 / st.participation[0])
-    return out
+    chi_eigs = np.linalg.eigvalsh(st.cov[0])[::-1] / s2 if full else None
+    if not target.is_discrete:
+        return Probe(x[0], st.mean[0], float(st.trace_cov[0]), s2, chi_eigs)
+    return Probe(x[0], st.mean[0], float(st.trace_cov[0]), s2, chi_eigs, boltzmann_weights(target, x[0], s2),
+                 float(1.0 / st.participation[0]))

@@ -58,55 +58,55 @@ def render_landscape(data, view, hopfield, probe):
     """F̃ and the score at the state's time, fixed points classified by the Hessian."""
     state = state_from_store(data)
     v = landscape_view(state_key(state))
-    title = f"t = {v['t']:.4g}   (s² = {v['s2']:.4g};  t_c = {v['t_c']:.4g})"
-    show_hop = ticked(hopfield, "on") and v["hopfield_ok"]
+    title = f"t = {v.t:.4g}   (s² = {v.s2:.4g};  t_c = {v.t_c:.4g})"
+    show_hop = ticked(hopfield, "on") and v.hopfield_ok
     energy = hopfield_view(state_key(state)) if show_hop else None
     uv = probe_mean = None
     if _probe_ok(probe, v):
         uv = np.asarray(probe["uv"], float)
         pv = probe_view(state, _probe_point(uv, v))
-        probe_mean = pv["mean"] if v["d"] == 1 else (pv["mean"] - v["plane_origin"]) @ v["plane_axes"].T
-    if v["d"] == 1:
-        fig = landscape_1d_figure(v["x"], v["f"], v["score"], v["fixed_x"], v["fixed_f"],
-                                  v["fixed_score"], v["kinds"], title, v["data_x"], energy,
+        probe_mean = pv.mean if v.d == 1 else (pv.mean - v.plane_origin) @ v.plane_axes.T
+    if v.d == 1:
+        fig = landscape_1d_figure(v.x, v.f, v.score, v.fixed_x, v.fixed_f,
+                                  v.fixed_score, v.kinds, title, v.data_x, energy,
                                   probe=None if uv is None else float(uv[0]),
                                   probe_mean=None if uv is None else float(probe_mean[0]))
     else:
-        arrows = arrow_segments(v["tails"], v["drift"], 0.8 * v["cell"])
-        labels = ("x̃₁", "x̃₂") if v["d"] == 2 else ("principal axis 1", "principal axis 2")
-        fig = landscape_2d_figure(v["u"], v["v"], v["f"], arrows, v["fixed_uv"], v["kinds"], v["data_uv"],
+        arrows = arrow_segments(v.tails, v.drift, 0.8 * v.cell)
+        labels = ("x̃₁", "x̃₂") if v.d == 2 else ("principal axis 1", "principal axis 2")
+        fig = landscape_2d_figure(v.u, v.v, v.f, arrows, v.fixed_uv, v.kinds, v.data_uv,
                                   title, surface=view == "surface",
                                   hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
-    gap = float(np.abs(energy - v["f"]).max()) if show_hop else None
-    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if v["d"] == 1 else None
+    gap = float(np.abs(energy - v.f).max()) if show_hop else None
+    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if v.d == 1 else None
 
 
 def _probe_point(uv, v):
     """The probe's x̃: itself in 1-D, embedded from plane coordinates otherwise."""
-    return uv if v["d"] == 1 else v["plane_origin"] + uv @ v["plane_axes"]
+    return uv if v.d == 1 else v.plane_origin + uv @ v.plane_axes
 
 
 def _probe_ok(probe, v):
     """A probe from the store is used only if it is a finite point of the current dimension."""
-    if not (isinstance(probe, dict) and probe.get("d") == v["d"] and isinstance(probe.get("uv"), list)):
+    if not (isinstance(probe, dict) and probe.get("d") == v.d and isinstance(probe.get("uv"), list)):
         return False
     uv = probe["uv"]
-    return (len(uv) == (1 if v["d"] == 1 else 2)
+    return (len(uv) == (1 if v.d == 1 else 2)
             and all(isinstance(c, (int, float)) and np.isfinite(c) for c in uv))
 
 
 def _caption(state, v, hopfield, hopfield_gap):
-    phase = "below t_c: broken symmetry" if v["t"] < v["t_c"] else "above t_c: one well"
-    counts = {k: int(np.sum(v["kinds"] == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
-    parts = [f"Λ = {v['lam']:.4g}, t_c = {v['t_c']:.4g} ({phase}). ",
+    phase = "below t_c: broken symmetry" if v.t < v.t_c else "above t_c: one well"
+    counts = {k: int(np.sum(v.kinds == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
+    parts = [f"Λ = {v.lam:.4g}, t_c = {v.t_c:.4g} ({phase}). ",
              f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
              f"{counts['maximum']} maxima. "]
-    if v["d"] > 2:
+    if v.d > 2:
         parts.append("A 2-D slice through the data's mean along its top two principal axes; "
                      "data points are projected onto it. ")
-    if v["fixed_note"]:
-        parts.append(v["fixed_note"].capitalize() + ". ")
+    if v.fixed_note:
+        parts.append(v.fixed_note.capitalize() + ". ")
     if state["process"] == "VP":
         parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
     if ticked(hopfield, "on") and hopfield_gap is None:
@@ -115,9 +115,9 @@ def _caption(state, v, hopfield, hopfield_gap):
         parts.append(f"Data on a sphere: the Hopfield energy E (eq. 40) equals F̃ up to a constant "
                      f"(max |E − F̃| = {hopfield_gap:.1e} after both are shifted to 0), so its minima are "
                      f"F̃'s stable fixed points. ")
-        if v["pattern_gap"] is not None:
+        if v.pattern_gap is not None:
             parts.append(f"Low-temperature limit: E → −max_j x·y_j + ½|x|², minimized at the stored "
-                         f"patterns; here the stable fixed points lie within {v['pattern_gap']:.2g} "
+                         f"patterns; here the stable fixed points lie within {v.pattern_gap:.2g} "
                          f"of a pattern (→ 0 as t → 0). ")
     return parts
 
@@ -146,12 +146,12 @@ def render_probe(data, probe):
     if not _probe_ok(probe, v):
         return empty_figure("click the landscape", 260), "No probe point yet."
     pv = probe_view(state, _probe_point(np.asarray(probe["uv"], float), v))
-    rows = [f"x̃ = {_vec(pv['x'])}", f"⟨y⟩ = {_vec(pv['mean'])}", f"tr C = {pv['trace_cov']:.4g}"]
-    if pv["chi_eigs"] is not None:
-        rows.append("eigenvalues of χ = βC: " + ", ".join(f"{e:.3g}" for e in pv["chi_eigs"][:4]))
-    if "weights" in pv:
-        rows.append(f"1/Σw² = {pv['effective_points']:.3g} data points shape the score here")
-        fig = weights_figure(pv["weights"], np.arange(len(pv["weights"])))
+    rows = [f"x̃ = {_vec(pv.x)}", f"⟨y⟩ = {_vec(pv.mean)}", f"tr C = {pv.trace_cov:.4g}"]
+    if pv.chi_eigs is not None:
+        rows.append("eigenvalues of χ = βC: " + ", ".join(f"{e:.3g}" for e in pv.chi_eigs[:4]))
+    if pv.weights is not None:
+        rows.append(f"1/Σw² = {pv.effective_points:.3g} data points shape the score here")
+        fig = weights_figure(pv.weights, np.arange(len(pv.weights)))
     else:
         rows.append("continuous target: no discrete weights (its posterior is in closed form)")
         fig = empty_figure("continuous target", 260)
@@ -171,4 +171,4 @@ def render_strip(data):
     state = state_from_store(data)
     key = state_key({**state, "t": None})
     s = strip_view(key)
-    return small_multiples_figure(s["times"], s["panels"], s["axis"], s["t_c"])
+    return small_multiples_figure(s.times, s.panels, s.axis, s.t_c)

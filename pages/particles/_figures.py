@@ -7,25 +7,26 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
+from pages.particles._model import CloningResult, ParticleRun
 
 CLASS_COLORS = qualitative.Set1
 
 
-def particles_figure(run: dict, first_frame: np.ndarray) -> go.Figure:
+def particles_figure(run: ParticleRun, first_frame: np.ndarray) -> go.Figure:
     """Particles at the first frame (scattergl, colored by where they end) over the data."""
-    labels = np.asarray(run["labels"]) % len(CLASS_COLORS)
+    labels = np.asarray(run.labels) % len(CLASS_COLORS)
     k = len(CLASS_COLORS)
     # numeric colors on a stepped colorscale: restyling x/y then never re-parses color strings
     # (plotly.js drops a scale whose positions repeat: each step ends just before the next)
     scale = [[min(1.0, (i + e) / k - (1e-6 if e else 0.0)), c] for i, c in enumerate(CLASS_COLORS) for e in (0, 1)]
     scale[-1][0] = 1.0
-    span = run["span"]
+    span = run.span
     fig = go.Figure([
         go.Scattergl(x=f32(first_frame[:, 0]), y=f32(first_frame[:, 1]), mode="markers", name="particles",
-                     marker=dict(size=3 if run["particles"] > 5000 else 4, color=labels.astype(np.float32) + 0.5,
+                     marker=dict(size=3 if run.particles > 5000 else 4, color=labels.astype(np.float32) + 0.5,
                                  colorscale=scale, cmin=0, cmax=k, opacity=0.7),
                      hoverinfo="skip"),
-        go.Scatter(x=f32(run["data_uv"][:, 0]), y=f32(run["data_uv"][:, 1]), mode="markers", name="data points",
+        go.Scatter(x=f32(run.data_uv[:, 0]), y=f32(run.data_uv[:, 1]), mode="markers", name="data points",
                    marker=dict(symbol="triangle-up", size=8, color="black", line=dict(color="white", width=1))),
     ])
     fig.update_layout(**BASE_LAYOUT, height=560, title="Reverse diffusion (colored by where each particle ends)",
@@ -37,30 +38,30 @@ def particles_figure(run: dict, first_frame: np.ndarray) -> go.Figure:
 
 def _time_lines(fig, run, t_now, row=None):
     kw = {} if row is None else dict(row=row, col=1)
-    reg = run["regimes"]
-    if reg["t_s"] > 0:                       # a single point has no speciation (Λ = 0)
-        fig.add_vline(x=np.log10(reg["t_s"]), line=dict(color="#ff7f0e", dash="dash", width=2), **kw)
-    for key, dash in (("t_c_theory", "dot"), ("t_c_measured", "dashdot")):
-        if reg.get(key):
-            fig.add_vline(x=np.log10(reg[key]), line=dict(color="#2ca02c", dash=dash, width=2), **kw)
+    reg = run.regimes
+    if reg.t_s > 0:                       # a single point has no speciation (Λ = 0)
+        fig.add_vline(x=np.log10(reg.t_s), line=dict(color="#ff7f0e", dash="dash", width=2), **kw)
+    for value, dash in ((reg.t_c_theory, "dot"), (reg.t_c_measured, "dashdot")):
+        if value:
+            fig.add_vline(x=np.log10(value), line=dict(color="#2ca02c", dash=dash, width=2), **kw)
     fig.add_vline(x=np.log10(t_now), line=dict(color="black", width=2), **kw)
 
 
-def fan_figure(run: dict, t_now: float) -> go.Figure:
+def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
     """Density of the projected coordinate against log t, with fixed-point paths on top."""
-    edges = np.asarray(run["fan_edges"])
+    edges = np.asarray(run.fan_edges)
     centres = 0.5 * (edges[1:] + edges[:-1])
-    fig = go.Figure(go.Heatmap(x=f32(np.log10(run["times"])), y=f32(centres), z=f32(np.sqrt(run["fan"])),
+    fig = go.Figure(go.Heatmap(x=f32(np.log10(run.times)), y=f32(centres), z=f32(np.sqrt(run.fan)),
                                colorscale="Magma", showscale=False, hoverinfo="skip"))
-    fixed = run.get("fixed")
+    fixed = run.fixed
     if fixed is not None:
         for stable, dash in ((True, "solid"), (False, "dash")):
             runs = []
-            for b in np.unique(fixed["branch"]):
-                sel = (fixed["branch"] == b) & (fixed["stable"] == stable)
+            for b in np.unique(fixed.branch):
+                sel = (fixed.branch == b) & (fixed.stable == stable)
                 if sel.any():
-                    order = np.argsort(fixed["time"][sel])
-                    runs.append((np.log10(fixed["time"][sel][order]), fixed["x"][sel][order]))
+                    order = np.argsort(fixed.time[sel])
+                    runs.append((np.log10(fixed.time[sel][order]), fixed.x[sel][order]))
             x, y = gapped(runs)
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", line=dict(color="#7fdbff", dash=dash, width=2),
                                      name="stable fixed points" if stable else "unstable fixed points"))
@@ -72,17 +73,17 @@ def fan_figure(run: dict, t_now: float) -> go.Figure:
     return fig
 
 
-def collapse_figure(run: dict, t_now: float, shown: int = 6) -> go.Figure:
+def collapse_figure(run: ParticleRun, t_now: float, shown: int = 6) -> go.Figure:
     """Nearest-neighbour index μ*(t) of a few trajectories and the histogram of their
     collapse times (last change of μ*), seed 003 Fig. 5."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("nearest training point μ*(t)", "collapse times t̂_C"),
                         horizontal_spacing=0.12)
-    nearest = np.asarray(run["nearest"])
-    logt = np.log10(run["times"])
+    nearest = np.asarray(run.nearest)
+    logt = np.log10(run.times)
     for j in range(min(shown, nearest.shape[1])):
         fig.add_trace(go.Scatter(x=f32(logt), y=nearest[:, j], mode="lines", line=dict(shape="hv", width=1.5),
                                  showlegend=False), 1, 1)
-    times = np.asarray(run["regimes"]["collapse_times"])
+    times = np.asarray(run.regimes.collapse_times)
     fig.add_trace(go.Histogram(x=f32(np.log10(times)), nbinsx=30, marker_color="#2ca02c", showlegend=False), 1, 2)
     fig.update_xaxes(title_text="log₁₀ t", autorange="reversed", row=1, col=1)
     fig.update_xaxes(title_text="log₁₀ t̂_C", row=1, col=2)
@@ -91,19 +92,19 @@ def collapse_figure(run: dict, t_now: float, shown: int = 6) -> go.Figure:
     return fig
 
 
-def cloning_figure(result: dict) -> go.Figure:
+def cloning_figure(result: CloningResult) -> go.Figure:
     """φ(t) (same class) and φ_C(t) (same training point) with 1-SE error bars, against eq. 6."""
     fig = go.Figure()
-    t = np.asarray(result["times"])
-    fig.add_trace(go.Scatter(x=t, y=result["phi"], mode="markers", name="φ(t) simulated",
-                             error_y=dict(array=result["phi_se"]), marker=dict(size=9, color="#1f77b4")))
-    if result.get("phi_c") is not None:
-        fig.add_trace(go.Scatter(x=t, y=result["phi_c"], mode="markers", name="φ_C(t) same training point",
-                                 error_y=dict(array=result["phi_c_se"]), marker=dict(size=9, color="#2ca02c")))
-    if result.get("theory_t") is not None:
-        fig.add_trace(go.Scatter(x=result["theory_t"], y=result["theory"], mode="lines", name="eq. 6 (closed form)",
+    t = np.asarray(result.times)
+    fig.add_trace(go.Scatter(x=t, y=result.phi, mode="markers", name="φ(t) simulated",
+                             error_y=dict(array=result.phi_se), marker=dict(size=9, color="#1f77b4")))
+    if result.phi_c is not None:
+        fig.add_trace(go.Scatter(x=t, y=result.phi_c, mode="markers", name="φ_C(t) same training point",
+                                 error_y=dict(array=result.phi_c_se), marker=dict(size=9, color="#2ca02c")))
+    if result.theory_t is not None:
+        fig.add_trace(go.Scatter(x=result.theory_t, y=result.theory, mode="lines", name="eq. 6 (closed form)",
                                  line=dict(color="#d62728", width=2.5)))
-    fig.add_vline(x=result["t_s"], line=dict(color="#ff7f0e", dash="dash"))
+    fig.add_vline(x=result.t_s, line=dict(color="#ff7f0e", dash="dash"))
     fig.update_layout(**BASE_LAYOUT, height=380, title="Cloning: both copies end in the same class",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="cloning time t")

@@ -3,6 +3,7 @@ regime times, packed for the browser (float32 frames as base64, sent once per ru
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.cluster.vq import kmeans2
@@ -15,7 +16,7 @@ from core.bifurcation import AXIAL_TARGETS, symmetry_axis
 from core.datasets import digits_points
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
-from core.regimes import last_change_times, mixture_collapse_time, speciation_time
+from core.regimes import cloning_experiment, last_change_times, mixture_collapse_time, phi_closed_form, speciation_time
 from pages import bifurcation
 
 STEPS = 200
@@ -80,17 +81,96 @@ def end_labels(target, state, final) -> np.ndarray:
     return (np.floor((np.arctan2(uv[:, 1], uv[:, 0]) + np.pi) / (2 * np.pi) * GROUPS) % GROUPS).astype(np.int8)
 
 
-def regime_times(target, state, process, nearest=None, times=None) -> dict:
+@dataclass(frozen=True)
+class Regimes:
+    """The dynamical regimes of a run (seed 003).
+
+    Attributes
+    ----------
+    t_s : float
+        Speciation time, a²Λ = b².
+    t_c_theory : float or None
+        Collapse time of seed 003 eq. 10 (the two-cluster mixture under VP).
+    t_c_measured : float or None
+        Mean over trajectories of the last time their nearest training point μ* changed (Fig. 5).
+    collapse_times : array or None
+        Those last-change times, one per tracked trajectory.
+    """
+
+    t_s: float
+    t_c_theory: float | None = None
+    t_c_measured: float | None = None
+    collapse_times: np.ndarray | None = None
+
+    @property
+    def t_c(self) -> float | None:
+        """The collapse time shown: measured when there is one, else the theory's."""
+        return self.t_c_measured if self.t_c_measured is not None else self.t_c_theory
+
+
+def regime_times(target, state, process, nearest=None, times=None) -> Regimes:
     """t_s (a²Λ = b²) and t_C: seed 003 eq. 10 for the mixture under VP, and the mean
     last-change time of μ* measured on the trajectories (seed 003 Fig. 5)."""
-    out = {"t_s": speciation_time(target, process), "t_c_theory": None, "t_c_measured": None}
+    t_c_theory = None
     if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
         n = state["n"] if state["target"] == "mixture_samples" else np.inf
-        out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
-    if nearest is not None:
-        out["collapse_times"] = last_change_times(nearest, times)
-        out["t_c_measured"] = float(np.mean(out["collapse_times"]))
-    return out
+        t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
+    if nearest is None:
+        return Regimes(speciation_time(target, process), t_c_theory)
+    collapse = last_change_times(nearest, times)
+    return Regimes(speciation_time(target, process), t_c_theory, float(np.mean(collapse)), collapse)
+
+
+@dataclass(frozen=True)
+class ParticleRun:
+    """One run of the reverse process, as the particles view draws it.
+
+    Attributes
+    ----------
+    times : (F,) array
+        Times of the recorded frames, from t_max down to t_min.
+    frames_b64 : str
+        The (F, P, 2) float32 frames in the principal plane, base64 (sent to the browser once);
+        empty in a run summary.
+    shape : list of int
+        (F, P, 2).
+    labels : (P,) int array
+        The class each particle ends in (colors from the future).
+    data_uv : (N, 2) array
+        The data points in the same plane.
+    span : float
+        Half-width of the plotted square.
+    fan, fan_edges : arrays
+        Density of the first coordinate per frame (the fan) and its bin edges.
+    regimes : Regimes
+        t_s and t_C.
+    nearest : (F, tracked) int array or None
+        The nearest training point μ* of the tracked trajectories (discrete targets).
+    fixed : AxisDiagram or None
+        The exact fixed-point paths along the first axis (axial targets).
+    images : dict or None
+        Digits: generated images, their nearest training images, distances and labels.
+    sde : bool
+        SDE or probability-flow ODE.
+    particles, requested : int
+        Particles run, and asked for (the run is capped by size).
+    """
+
+    times: np.ndarray
+    frames_b64: str
+    shape: list
+    labels: np.ndarray
+    data_uv: np.ndarray
+    span: float
+    fan: np.ndarray
+    fan_edges: np.ndarray
+    regimes: Regimes
+    nearest: np.ndarray | None
+    fixed: object
+    images: dict | None
+    sde: bool
+    particles: int
+    requested: int
 
 
 def encode(array, dtype) -> str:
@@ -103,12 +183,11 @@ def run_key(state: dict, particles, dynamics, seed_offset) -> tuple:
     return (time_free_key(state), tuple(sorted(run_params(particles, dynamics, seed_offset).items())))
 
 
-def run_summary(state: dict, particles, dynamics, seed_offset) -> dict:
+def run_summary(state: dict, particles, dynamics, seed_offset) -> ParticleRun:
     """The run without its frames: what the side panels redraw on every time move (the frames,
     ~3 MB, were unpickled from the cache on each move before)."""
     return cached("particles-summary", run_key(state, particles, dynamics, seed_offset),
-                  lambda: {k: v for k, v in JOB.result(state, particles, dynamics, seed_offset).items()
-                           if k != "frames_b64"})
+                  lambda: replace(JOB.result(state, particles, dynamics, seed_offset), frames_b64=""))
 
 
 def _run(state, particles, dynamics, seed_offset, progress=None):
@@ -152,10 +231,10 @@ def _simulate(state, params, progress):
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
         images = dict(generated=final.astype(np.float32), nearest=y[nearest].astype(np.float32),
                       distance=np.linalg.norm(final - y[nearest], axis=1), labels=labels[:SHOWN_IMAGES])
-    return dict(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
-                labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
-                regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
-                sde=params["sde"], particles=p, requested=params["particles"])
+    return ParticleRun(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
+                       labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
+                       regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
+                       sde=params["sde"], particles=p, requested=params["particles"])
 
 
 def _fixed_paths_overlay(state, target):
@@ -167,6 +246,53 @@ def _fixed_paths_overlay(state, target):
     # the diagram lies on the symmetry axis e; the fan shows the projection on the plane's first axis
     scale = float(symmetry_axis(target) @ principal_plane(target).axes[0]) if target.d >= 2 else 1.0
     return diagram.along(scale * diagram.x)
+
+
+#: The cloning experiment: pairs of clones per clone time, and reverse steps.
+CLONE_PAIRS, CLONE_STEPS = 600, 120
+
+
+@dataclass(frozen=True)
+class CloningResult:
+    """The cloning experiment (seed 003 §3): copies of a backward trajectory made at t run on apart.
+
+    Attributes
+    ----------
+    times : (K,) array
+        Clone times, around t_s.
+    phi, phi_se : (K,) arrays
+        φ(t): probability that both copies end in the same class, and its standard error.
+    phi_c, phi_c_se : (K,) arrays or None
+        φ_C(t): same training point (discrete targets).
+    t_s : float
+        Speciation time.
+    theory_t, theory : arrays or None
+        φ(t) of seed 003 eq. 6 on a fine grid (the two-cluster mixture under VP).
+    """
+
+    times: np.ndarray
+    phi: np.ndarray
+    phi_se: np.ndarray
+    phi_c: np.ndarray | None
+    phi_c_se: np.ndarray | None
+    t_s: float
+    theory_t: np.ndarray | None = None
+    theory: np.ndarray | None = None
+
+
+def cloning(state: dict, progress=None) -> CloningResult:
+    """The cloning experiment over eight clone times around t_s, classes by ``end_labels``."""
+    target, process = target_of(state), process_of(state)
+    t_min, t_max = time_range(target, process)
+    t_s = speciation_time(target, process)
+    clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
+    result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
+                                t_max, t_min, CLONE_STEPS, np.random.default_rng(state["seed"]), progress=progress)
+    theory_t = theory = None
+    if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
+        theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
+        theory = phi_closed_form(theory_t, np.sqrt(target.d) * state["r"], state["sc"] ** 2)
+    return CloningResult(result.times, result.phi, result.phi_se, result.phi_c, result.phi_c_se, t_s, theory_t, theory)
 
 
 #: The particles view's job: one run of the reverse process, keyed by the state without t and the

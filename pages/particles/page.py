@@ -5,15 +5,13 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import process_of, state_from_store, target_of
-from core.regimes import cloning_experiment, phi_closed_form
+from components.state import state_from_store
 from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure
-from pages.particles._model import JOB, PARTICLE_CHOICES, run_params, run_summary
+from pages.particles._model import JOB, PARTICLE_CHOICES, cloning, run_params, run_summary
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
 
-CLONE_PAIRS, CLONE_STEPS = 600, 120
 
 
 def layout(particles=None, dynamics=None, **_query):
@@ -74,17 +72,17 @@ def send_run(_ready, data, count, dynamics, rerun):
     if run is None:                       # expired between the job and this request: compute it again
         run = JOB.result(state_from_store(data), count, dynamics, rerun)
     first = _first_frame(run)
-    reg = run["regimes"]
-    t_c = reg["t_c_measured"] if reg["t_c_measured"] is not None else reg["t_c_theory"]
-    payload = {"frames_b64": run["frames_b64"], "shape": run["shape"], "times": run["times"].tolist(),
-               "t_s": reg["t_s"], "t_c": t_c}
+    reg = run.regimes
+    t_c = reg.t_c
+    payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
+               "t_s": reg.t_s, "t_c": t_c}
     return payload, particles_figure(run, first)
 
 
 def _first_frame(run):
     import base64
-    flat = np.frombuffer(base64.b64decode(run["frames_b64"]), dtype="<f4")
-    _, p, k = run["shape"]
+    flat = np.frombuffer(base64.b64decode(run.frames_b64), dtype="<f4")
+    _, p, k = run.shape
     return flat[: p * k].reshape(p, k)
 
 
@@ -102,11 +100,11 @@ def render_side(payload, data, count, dynamics, rerun):
     state = state_from_store(data)
     run = run_summary(state, count, dynamics, rerun)
     t = state["t"]
-    collapse = (collapse_figure(run, t) if run["nearest"] is not None
+    collapse = (collapse_figure(run, t) if run.nearest is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
     images, style = empty_figure(""), hidden
-    if run.get("images") is not None:
-        images, style = _images_figure(run["images"]), None
+    if run.images is not None:
+        images, style = _images_figure(run.images), None
     return fan_figure(run, t), collapse, _caption(run, t, state), images, style
 
 
@@ -121,24 +119,24 @@ def _images_figure(images):
 
 
 def _caption(run, t, state):
-    reg = run["regimes"]
-    t_c = reg["t_c_measured"] if reg["t_c_measured"] is not None else reg["t_c_theory"]
-    if t > reg["t_s"]:
+    reg = run.regimes
+    t_c = reg.t_c
+    if t > reg.t_s:
         regime = "I (noise: before speciation)"
     elif t_c is not None and t < t_c:
         regime = "III (collapsed onto training points)"
     else:
         regime = "II (classes formed, not collapsed)"
-    parts = [f"At t = {t:.3g}: regime {regime}. Speciation t_s = {reg['t_s']:.3g} (a²Λ = b²). "]
-    if reg["t_c_theory"] is not None:
-        parts.append(f"Collapse t_C = {reg['t_c_theory']:.3g} (seed 003 eq. 10). ")
-    if reg["t_c_measured"] is not None:
-        parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg['t_c_measured']:.3g}. ")
-    if run["particles"] < run["requested"]:
-        parts.append(f"Particles cut from {run['requested']:,} to {run['particles']:,} to keep particles × data "
+    parts = [f"At t = {t:.3g}: regime {regime}. Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
+    if reg.t_c_theory is not None:
+        parts.append(f"Collapse t_C = {reg.t_c_theory:.3g} (seed 003 eq. 10). ")
+    if reg.t_c_measured is not None:
+        parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg.t_c_measured:.3g}. ")
+    if run.particles < run.requested:
+        parts.append(f"Particles cut from {run.requested:,} to {run.particles:,} to keep particles × data "
                      f"points × steps ≤ 4·10⁸ and particles × d × steps ≤ 2·10⁷. ")
-    parts.append(f"{run['particles']:,} particles, {len(run['times'])} frames, "
-                 f"{'SDE' if run['sde'] else 'probability-flow ODE'}, {state['process']}.")
+    parts.append(f"{run.particles:,} particles, {len(run.times)} frames, "
+                 f"{'SDE' if run.sde else 'probability-flow ODE'}, {state['process']}.")
     return parts
 
 
@@ -146,23 +144,8 @@ def _caption(run, t, state):
           background=True, prevent_initial_call=True,
           progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
 def run_cloning(set_progress, _n, data):
-    """The cloning experiment over eight clone times around t_s (background job)."""
-    from core.regimes import speciation_time
-    from pages.particles._model import end_labels, time_range
-    state = state_from_store(data)
-    target, process = target_of(state), process_of(state)
-    t_min, t_max = time_range(target, process)
-    t_s = speciation_time(target, process)
-    clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
-    result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
-                                t_max, t_min, CLONE_STEPS, np.random.default_rng(state["seed"]),
-                                progress=lambda i, n: set_progress((str(i), str(n))))
-    out = dict(times=result.times, phi=result.phi, phi_se=result.phi_se, phi_c=result.phi_c,
-               phi_c_se=result.phi_c_se, t_s=t_s, theory_t=None, theory=None)
-    if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
-        grid = np.geomspace(clone_times.min(), clone_times.max(), 60)
-        out.update(theory_t=grid, theory=phi_closed_form(grid, np.sqrt(target.d) * state["r"], state["sc"] ** 2))
-    return cloning_figure(out)
+    """The cloning experiment over eight clone times around t_s (background job, on demand)."""
+    return cloning_figure(cloning(state_from_store(data), progress=lambda i, n: set_progress((str(i), str(n)))))
 
 
 clientside_callback(ClientsideFunction("particles", "load"), Output("particles-status", "children"),
