@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode
 
 from core import limits
 from core.processes import PROCESS_KINDS, Process
-from core.targets import DEFAULT_PTS, SPECS, Target, make_target, target_defaults
+from core.targets import DEFAULT_PTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
 DEFAULT_TARGET = "circle"
 #: Longest query string read; the rest is ignored (with a notice).  A drawn set of 64 points fits.
@@ -123,7 +123,7 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
             notices.append("Pick at least two digit classes: using 0 and 1.")
             classes = "01"
         state["cls"] = classes
-    if state["target"] == "custom":
+    if spec.user_points:
         from core.datasets import DataError
         try:
             target_of(state)
@@ -172,6 +172,11 @@ def state_query(state: dict) -> str:
 def _text(value):
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
+
+
+def spec_of(state: dict) -> TargetSpec:
+    """The state's target spec: how it is built and what the views may do with it (its capabilities)."""
+    return SPECS[state["target"]]
 
 
 def target_of(state: dict) -> Target:

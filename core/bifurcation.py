@@ -25,8 +25,6 @@ from core.targets import Target
 #: A merge is a pitchfork when the two paths are closer than this (× the data scale) just
 #: before it; at a fold the gap stays finite.  Bisection leaves the paths ~√(δt) apart.
 PITCHFORK_GAP = 0.05
-#: Targets whose fixed points all lie on one axis (so ``axis_diagram`` is exact).
-AXIAL_TARGETS = ("two_deltas", "hypersphere", "mixture", "subspace")
 
 
 def symmetry_axis(target: Target) -> np.ndarray:
@@ -117,7 +115,7 @@ def axis_roots(target, s2_values, axis, h: float = 0.0, half_width: float | None
 
 
 def axis_diagram(target: Target, s2_values, times, h: float = 0.0, grid: int = 401) -> AxisDiagram:
-    """Every fixed point on the symmetry axis at each time (exact for ``AXIAL_TARGETS``)."""
+    """Every fixed point on the symmetry axis at each time (exact for targets whose spec is ``axial``)."""
     axis = symmetry_axis(target)
     s2_values = np.asarray(s2_values, float)
     per_time = axis_roots(target, s2_values, axis, h, grid=grid)
@@ -148,7 +146,9 @@ def _stability(target, s2_rows, m, axis, h):
 def _axis_spectrum(target, s2_rows, m, axis, h):
     """(eᵀCe, λ⊥) on the axis without full covariances (see ``_stability``)."""
     _, along, trace = _axis_moments(target, s2_rows, m, axis, h)
-    dims = dict(target.params).get("dd", axis.size) if target.key == "subspace" else axis.size
+    # the transverse variance is shared by the directions the target spreads over (the rank of its
+    # covariance: d for the sphere and the mixture, D_data for the subspace; two deltas have none)
+    dims = int(np.linalg.matrix_rank(target.covariance, hermitian=True))
     return along, (trace - along) / max(dims - 1, 1)
 
 

@@ -73,9 +73,40 @@ class Target:
         return float(np.linalg.eigvalsh(self.covariance)[-1])
 
 
+def _always(_params) -> bool:
+    return True
+
+
+def _equal_weights(params) -> bool:
+    return params["pw"] == 0.5
+
+
 @dataclass(frozen=True)
 class TargetSpec:
-    """How to build a target: display name, the parameters it uses and its defaults."""
+    """How to build a target (display name, the parameters it uses, its defaults) and what the
+    views may do with it — its capabilities, read instead of comparing target names.
+
+    Capabilities
+    ------------
+    axial : bool
+        Its fixed points lie on one symmetry axis, so the exact 1-D diagram of core.bifurcation applies.
+    symmetric : callable or None
+        ``symmetric(params)``: its transition is a symmetric pitchfork (with no field) for these parameters.
+    transition : bool
+        It has a symmetry-breaking transition at all (a Gaussian keeps one stable fixed point).
+    two_clusters : bool
+        Seed 003's two-cluster mixture: a generated point's class is its side, and φ(t) (eq. 6) and t_C
+        (eq. 10) are known in closed form under VP.
+    exact_rate : str or None
+        The closed-form conditional entropy rate of core.entropy that applies: "two_deltas" (equal
+        weights), "subspace" or "hypersphere".
+    labelled : bool
+        Its points carry class labels (digits): a generated point's class is the nearest class mean.
+    image_shape : tuple or None
+        Its points are images of this shape.
+    user_points : bool
+        Its points come from the user (drawn or uploaded), to be validated when a state is read.
+    """
 
     key: str
     name: str
@@ -85,6 +116,18 @@ class TargetSpec:
     discrete: bool
     fixed_d: int | None = None
     note: str = ""
+    axial: bool = False
+    symmetric: Callable | None = None
+    transition: bool = True
+    two_clusters: bool = False
+    exact_rate: str | None = None
+    labelled: bool = False
+    image_shape: tuple | None = None
+    user_points: bool = False
+
+    def symmetric_at(self, params) -> bool:
+        """Whether the transition is a symmetric pitchfork for ``params`` (a mapping with its parameters)."""
+        return self.symmetric is not None and self.symmetric(params)
 
 
 def _discrete(key, name, params, points, weights=None):
@@ -198,7 +241,8 @@ def _points_target(make_points):
 SPECS = {s.key: s for s in (
     TargetSpec("two_deltas", "Two deltas ±r", ("d", "r", "pw"),
                dict(d=1, n=2, r=1.0, pw=0.5), _points_target(_two_deltas), True,
-               note="y = ±r·e₁ with weights (π₊, 1 − π₊)"),
+               note="y = ±r·e₁ with weights (π₊, 1 − π₊)", axial=True, symmetric=_equal_weights,
+               exact_rate="two_deltas"),
     TargetSpec("circle", "K deltas on a circle", ("n", "r"),
                dict(d=2, n=4, r=1.0), _points_target(_circle), True, fixed_d=2,
                note="K = n points at angles 2πk/K; K = 4 is seed 000's Fig. 3"),
@@ -210,21 +254,25 @@ SPECS = {s.key: s for s in (
                note="n points uniform on the sphere of radius r"),
     TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
                dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
-               note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (seed 003)"),
+               note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (seed 003)", two_clusters=True),
     TargetSpec("custom", "Your points (drawn or uploaded)", ("pts",), dict(pts=DEFAULT_PTS),
-               _points_target(_custom), True, note="the points drawn or uploaded on the Data page"),
+               _points_target(_custom), True, note="the points drawn or uploaded on the Data page", user_points=True),
     TargetSpec("digits", "Handwritten digits (8×8)", ("n", "seed", "cls"), dict(d=64, n=360, cls="01"),
                _points_target(_digits), True, fixed_d=64,
-               note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (seed 003 §5)"),
+               note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (seed 003 §5)",
+               labelled=True, image_shape=(8, 8)),
     TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
                dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
-               note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (seed 003)"),
+               note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (seed 003)", axial=True, symmetric=_always,
+               two_clusters=True),
     TargetSpec("hypersphere", "Uniform hypersphere", ("d", "r"),
                dict(d=3, r=1.0), _hypersphere_law, False,
-               note="uniform on S^{d−1} of radius r: von Mises–Fisher posterior"),
+               note="uniform on S^{d−1} of radius r: von Mises–Fisher posterior", axial=True, symmetric=_always,
+               exact_rate="hypersphere"),
     TargetSpec("subspace", "Gaussian on a subspace", ("d", "r", "dd"),
                dict(d=10, r=1.0, dd=2), _subspace_law, False,
-               note="N(0, h²I) on the first D_data of d coordinates (seed 004 §4), h = r"),
+               note="N(0, h²I) on the first D_data of d coordinates (seed 004 §4), h = r", axial=True,
+               transition=False, exact_rate="subspace"),
 )}
 
 #: Parameter values used when neither the spec nor the caller sets them.

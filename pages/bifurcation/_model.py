@@ -7,9 +7,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, target_of
+from components.state import process_of, spec_of, target_of
 from core.bifurcation import (
-    AXIAL_TARGETS,
     axis_diagram,
     axis_roots,
     critical_exponents,
@@ -26,7 +25,7 @@ CONTINUATION_MAX_N = 128
 
 def mode_of(state: dict) -> str:
     """'axis' (exact 1-D root finding), 'paths' (continuation) or 'none' (too large)."""
-    if state["target"] in AXIAL_TARGETS:
+    if spec_of(state).axial:
         return "axis"
     target = target_of(state)
     if (target.is_discrete and 2 <= target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D
@@ -50,8 +49,7 @@ def _s2_range(target, mode):
 def symmetric_pitchfork(state: dict) -> bool:
     """True when the axial target's transition is critical: no field, equal weights, and a
     target that breaks a symmetry (a Gaussian does not)."""
-    return (state["target"] in ("two_deltas", "hypersphere", "mixture") and state["h"] == 0
-            and (state["target"] != "two_deltas" or state["pw"] == 0.5))
+    return spec_of(state).symmetric_at(state) and state["h"] == 0
 
 
 @dataclass(frozen=True)
@@ -177,7 +175,7 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
                 fits = critical_exponents(target)
             # a unimodal target (e.g. a mixture wider than its separation) has no broken branch to fit
             out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
-        if state["target"] == "subspace":
+        if not spec_of(state).transition:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
         return BifurcationResult(**out)
     paths = fixed_point_paths(target, s2, times, h=state["h"], progress=progress)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, target_of
+from components.state import process_of, spec_of, target_of
 from core import limits
 from core.entropy import (
+    EntropyProfile,
     entropy_profile,
     fisher_spectrum,
     gaussian_subspace_rate,
@@ -35,25 +36,12 @@ def _time_grid(target, process):
 
 
 @dataclass(frozen=True)
-class EntropyResult:
-    """The entropy view's result over its time grid (SCIENCE.md §7, seed 004).
+class EntropyResult(EntropyProfile):
+    """The entropy view's result: core.entropy's profile over the view's time grid (its fields:
+    the rates by eq. 17 and eq. 15 with standard errors, Δdiv, D/s², Ḣ(x_t), the entropic time), and
 
     Attributes
     ----------
-    times : (T,) array
-        Time grid.
-    rate, rate_se : (T,) arrays
-        Ḣ(y|x_t) through the posterior variance (eq. 17) by Monte Carlo, and its standard error.
-    rate_score, rate_score_se : (T,) arrays
-        The same rate through the score norm (eq. 15).
-    delta_div : (T,) array
-        Δdiv = div + D/s², the data part of the score's divergence.
-    trivial_div : (T,) array
-        D/s², the divergence of the score of pure noise.
-    marginal : (T,) array
-        Ḣ(x_t).
-    cumulative : (T,) array
-        H(y|x_t) − H(y|x_t₀): the entropic time.
     d : int
         Dimension.
     samples : int
@@ -66,23 +54,27 @@ class EntropyResult:
         The fixed-point paths on the same time axis (axial targets and small datasets).
     """
 
-    times: np.ndarray
-    rate: np.ndarray
-    rate_se: np.ndarray
-    rate_score: np.ndarray
-    rate_score_se: np.ndarray
-    delta_div: np.ndarray
-    trivial_div: np.ndarray
-    marginal: np.ndarray
-    cumulative: np.ndarray
-    d: int
-    samples: int
+    d: int = 0
+    samples: int = 0
     exact: np.ndarray | None = None
     exact_name: str | None = None
     lyap_times: np.ndarray | None = None
     lyap: np.ndarray | None = None
     lyap_x: np.ndarray | None = None
     decisions: object = None
+
+
+#: The closed-form rates of core.entropy, by the name a target spec gives in ``exact_rate`` (the
+#: two-delta quadrature assumes equal weights).
+EXACT_RATES = {
+    "two_deltas": (lambda process, times, state, _target: two_deltas_rate(process, times, state["r"]),
+                   "two deltas, 1-D quadrature"),
+    "subspace": (lambda process, times, state, target: gaussian_subspace_rate(process, times, state["r"],
+                                                                             min(state["dd"], target.d)),
+                 "Gaussian on a subspace, seed 004 eq. 22"),
+    "hypersphere": (lambda process, times, state, target: hypersphere_rate(process, times, target.d, state["r"]),
+                    "hypersphere, vMF quadrature"),
+}
 
 
 def _compute(state, progress=None) -> EntropyResult:
@@ -92,18 +84,11 @@ def _compute(state, progress=None) -> EntropyResult:
     n_eff = (target.data.n if target.is_discrete else 1) * max(1.0, target.d / 10)
     samples = int(np.clip(PAIRS_PER_TIME / n_eff, 200, SAMPLES))
     prof = entropy_profile(target, process, times, samples, np.random.default_rng(state["seed"]), progress)
-    out = dict(times=times, rate=prof.rate, rate_se=prof.rate_se, rate_score=prof.rate_score,
-               rate_score_se=prof.rate_score_se, delta_div=prof.delta_div, trivial_div=prof.trivial_div,
-               marginal=prof.marginal, cumulative=prof.cumulative, d=target.d, exact=None, exact_name=None,
-               samples=samples)
-    if state["target"] == "two_deltas" and state["pw"] == 0.5:
-        out.update(exact=two_deltas_rate(process, times, state["r"]), exact_name="two deltas, 1-D quadrature")
-    elif state["target"] == "subspace":
-        out.update(exact=gaussian_subspace_rate(process, times, state["r"], min(state["dd"], target.d)),
-                   exact_name="Gaussian on a subspace, seed 004 eq. 22")
-    elif state["target"] == "hypersphere":
-        out.update(exact=hypersphere_rate(process, times, target.d, state["r"]),
-                   exact_name="hypersphere, vMF quadrature")
+    out = dict(vars(prof), d=target.d, samples=samples, exact=None, exact_name=None)
+    spec = spec_of(state)
+    if spec.exact_rate and (spec.exact_rate != "two_deltas" or spec.symmetric_at(state)):
+        rate, name = EXACT_RATES[spec.exact_rate]
+        out.update(exact=rate(process, times, state, target), exact_name=name)
     elif target.is_discrete and target.data.n == 1:
         out.update(exact=np.zeros(times.size), exact_name="single delta: Ḣ = 0")
     if out["exact"] is not None and not np.isfinite(out["exact"]).all():

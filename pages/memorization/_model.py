@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, target_of
+from components.state import process_of, spec_of, target_of
 from core import limits
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.memorization import (
@@ -115,7 +115,7 @@ def _compute(state, progress=None) -> MemorizationResult:
         ex = excess_entropy(target, process, times, samples, rng,
                             progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
         out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex))
-        if state["target"] == "mixture_samples" and state["process"] == "VP":
+        if spec_of(state).two_clusters and state["process"] == "VP":      # finite n: a dataset
             out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
     return MemorizationResult(**out)
 

@@ -10,9 +10,9 @@ from scipy.cluster.vq import kmeans2
 
 from components.cache import cached
 from components.jobs import TimeFreeJob
-from components.state import process_of, target_of, time_free_key
+from components.state import process_of, spec_of, target_of, time_free_key
 from core import limits
-from core.bifurcation import AXIAL_TARGETS, symmetry_axis
+from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
@@ -59,13 +59,14 @@ def time_range(target, process) -> tuple[float, float]:
 def end_labels(target, state, final) -> np.ndarray:
     """Colors from the future: the class each particle ends in (digits: the nearest class mean,
     the classifier of the cloning experiment)."""
-    if state["target"] == "digits":
+    spec = spec_of(state)
+    if spec.labelled:
         images, classes = digits_points(state["cls"], state["n"], state["seed"])
         kinds = np.unique(classes)
         means = np.stack([images[classes == k].mean(0) for k in kinds])
         dist = np.sum(final**2, 1)[:, None] - 2 * final @ means.T + np.sum(means**2, 1)[None]
         return kinds[np.argmin(dist, axis=1)].astype(np.int8)
-    if state["target"] in ("mixture", "mixture_samples"):
+    if spec.two_clusters:
         return (final @ target.display_points[0] > 0).astype(np.int8)
     if target.is_discrete:
         y = target.data.points
@@ -112,8 +113,9 @@ def regime_times(target, state, process, nearest=None, times=None) -> Regimes:
     """t_s (a²Λ = b²) and t_C: seed 003 eq. 10 for the mixture under VP, and the mean
     last-change time of μ* measured on the trajectories (seed 003 Fig. 5)."""
     t_c_theory = None
-    if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
-        n = state["n"] if state["target"] == "mixture_samples" else np.inf
+    spec = spec_of(state)
+    if spec.two_clusters and state["process"] == "VP":
+        n = state["n"] if spec.discrete else np.inf
         t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
     if nearest is None:
         return Regimes(speciation_time(target, process), t_c_theory)
@@ -225,7 +227,7 @@ def _simulate(state, params, progress):
     fan_edges = np.linspace(-span, span, 81)
     fan = np.stack([np.histogram(f[:, 0], bins=fan_edges)[0] for f in frames], axis=1).astype(np.float32)
     images = None
-    if state["target"] == "digits":      # generated images beside their nearest training image
+    if spec_of(state).image_shape:      # generated images beside their nearest training image
         final = traj.final[:SHOWN_IMAGES] / float(process.a(times[-1]))
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
@@ -239,7 +241,7 @@ def _simulate(state, params, progress):
 
 def _fixed_paths_overlay(state, target):
     """Fixed-point paths along the top axis for axial targets (exact diagram), else None."""
-    if state["target"] not in AXIAL_TARGETS:
+    if not spec_of(state).axial:
         return None
     view = bifurcation.JOB.result(state)
     diagram = view.diagram
@@ -289,7 +291,7 @@ def cloning(state: dict, progress=None) -> CloningResult:
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
                                 t_max, t_min, CLONE_STEPS, np.random.default_rng(state["seed"]), progress=progress)
     theory_t = theory = None
-    if state["target"] in ("mixture", "mixture_samples") and state["process"] == "VP":
+    if spec_of(state).two_clusters and state["process"] == "VP":
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
         theory = phi_closed_form(theory_t, np.sqrt(target.d) * state["r"], state["sc"] ** 2)
     return CloningResult(result.times, result.phi, result.phi_se, result.phi_c, result.phi_c_se, t_s, theory_t, theory)
