@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.landscape import FIXED_POINT_MAX_D
+from core.newton import solve_fixed_points
 from core.targets import Target
 
 #: A merge is a pitchfork when the two paths are closer than this (× the data scale) just
@@ -310,75 +311,16 @@ class FixedPointPaths:
 
 
 def _newton(target, x, s2, h_vec, iters=40, tol=1e-10):
-    """Damped Newton on g(x) = x − ⟨y⟩(x + h) for each row (finds any root, stable or not);
-    returns (x, converged)."""
-    x = np.array(x, float)
-    eye = np.eye(x.shape[1])
-    done = np.zeros(len(x), bool)
-    for _ in range(iters):
-        todo = np.flatnonzero(~done)
-        if todo.size == 0:
-            break
-        st = target.posterior(x[todo] + h_vec, s2, full_cov=True)
-        g = x[todo] - st.mean
-        norm = np.linalg.norm(g, axis=1)
-        done[todo[norm < tol]] = True
-        with np.errstate(all="ignore"):
-            step = np.linalg.solve(eye - st.cov / s2 + 1e-12 * eye, g[:, :, None])[:, :, 0]
-        bad = ~np.isfinite(step).all(1)
-        step[bad] = g[bad]
-        lam = np.ones(todo.size)
-        for _ in range(10):
-            trial = x[todo] - lam[:, None] * step
-            g_new = np.linalg.norm(trial - target.posterior(trial + h_vec, s2, full_cov=False).mean, axis=1)
-            worse = (g_new > norm) & (norm >= tol)
-            if not worse.any():
-                break
-            lam[worse] *= 0.5
-        x[todo] = trial
-    st = target.posterior(x + h_vec, s2, full_cov=False)
-    return x, np.linalg.norm(x - st.mean, axis=1) < 1e2 * tol
+    """Any fixed point near each row (core.newton); returns (x, converged)."""
+    x, residual = solve_fixed_points(target, x, s2, h_vec, tol=tol, max_iter=iters)
+    return x, residual < 1e2 * tol
 
 
-def _minimize(target, x, s2, h_vec, iters=100, tol=1e-10):
-    """Local minima of Φ(x) = −s² log Z(x + h) + ½|x|² (∇Φ = x − ⟨y⟩(x + h), ∇²Φ = I − C/s²)
-    from each row: Newton on a Hessian shifted to be positive definite (Levenberg–Marquardt),
-    with an Armijo line search on Φ.  A minimum that still exists near x is found in a few
-    steps; one that vanished at a fold slides to the nearest surviving minimum."""
-    x = np.array(x, float)
-    eye = np.eye(x.shape[1])
-
-    def phi_grad(z):
-        st = target.posterior(z + h_vec, s2, full_cov=True)
-        return -s2 * st.log_z + 0.5 * np.einsum("ij,ij->i", z, z), z - st.mean, eye - st.cov / s2
-
-    active = np.arange(len(x))
-    for _ in range(iters):
-        if active.size == 0:
-            break
-        phi, g, hess = phi_grad(x[active])
-        keep = np.linalg.norm(g, axis=1) >= tol
-        active, phi, g, hess = active[keep], phi[keep], g[keep], hess[keep]
-        if active.size == 0:
-            break
-        shift = np.maximum(0.0, 1e-3 - np.linalg.eigvalsh(hess)[:, 0])
-        step = np.linalg.solve(hess + shift[:, None, None] * eye, g[:, :, None])[:, :, 0]
-        lam = np.ones(active.size)
-        slope = np.einsum("ij,ij->i", g, step)
-        pending = np.ones(active.size, bool)
-        for _ in range(30):
-            trial = x[active[pending]] - lam[pending, None] * step[pending]
-            st = target.posterior(trial + h_vec, s2, full_cov=False)
-            phi_new = -s2 * st.log_z + 0.5 * np.einsum("ij,ij->i", trial, trial)
-            ok = phi_new <= phi[pending] - 1e-4 * lam[pending] * slope[pending] + 1e-14 * np.abs(phi[pending])
-            idx = np.flatnonzero(pending)
-            x[active[idx[ok]]] = trial[ok]
-            pending[idx[ok]] = False
-            lam[pending] *= 0.5
-            if not pending.any():
-                break
-        active = active[~pending]
-    return x
+def _minimize(target, x, s2, h_vec):
+    """The local minimum of Φ = −s² log Z(x + h) + ½|x|² reached from each row (core.newton): one
+    that still exists near x in a few steps; one that vanished at a fold slides to the nearest
+    surviving minimum."""
+    return solve_fixed_points(target, x, s2, h_vec, minimize=True, max_iter=100, halvings=30)[0]
 
 
 def _hessian_min(target, x, s2, h_vec):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.newton import solve_fixed_points
 from core.posterior import BLOCK_ELEMENTS
 from core.targets import Target
 
@@ -87,53 +88,17 @@ class FixedPoints:
 
 def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: int = 60,
                  merge: float | None = None) -> FixedPoints:
-    """All fixed points reachable by damped Newton on g(x̃) = x̃ − ⟨y⟩(x̃) from ``seeds``.
-
-    Newton uses ∇g = I − C/s² and halves a step that does not decrease |g|; roots are kept
-    when |g| < tol·(1 + scale), deduplicated within ``merge`` (default 1e-4 of the scale).
+    """All fixed points reachable by damped Newton on g(x̃) = x̃ − ⟨y⟩(x̃) from ``seeds``
+    (core.newton), kept when |g| < 10³·tol·(1 + scale), deduplicated within ``merge`` (default 1e-4
+    of the scale) and classified by the eigenvalues of the Hessian I − C/s² of F̃.
     """
     x = np.array(np.atleast_2d(seeds), dtype=float)
     d = x.shape[1]
     if d > FIXED_POINT_MAX_D:
         raise ValueError(f"fixed points are searched for up to d = {FIXED_POINT_MAX_D}")
     scale = float(np.sqrt(np.trace(target.covariance)) + np.abs(target.display_points).max())
-    eye = np.eye(d)
-    active = np.arange(len(x))        # seeds still iterating (converged or stuck ones leave)
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        st = target.posterior(xa, s2, full_cov=True)
-        g = xa - st.mean
-        norm = np.linalg.norm(g, axis=1)
-        moving = norm >= tol * (1 + scale)
-        active, xa, g, norm, hess = (active[moving], xa[moving], g[moving], norm[moving],
-                                     eye - st.cov[moving] / s2)
-        if active.size == 0:
-            break
-        with np.errstate(all="ignore"):
-            try:
-                step = np.linalg.solve(hess, g[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                step = g.copy()
-        bad = ~np.isfinite(step).all(axis=1)
-        step[bad] = g[bad]
-        lam = np.ones(len(xa))
-        pending = np.ones(len(xa), bool)
-        for _ in range(8):  # backtracking: accept steps that reduce |g|
-            trial = xa[pending] - lam[pending, None] * step[pending]
-            g_trial = trial - target.posterior(trial, s2, full_cov=False).mean
-            better = np.linalg.norm(g_trial, axis=1) < norm[pending] * (1 - 1e-4 * lam[pending])
-            idx = np.flatnonzero(pending)
-            x[active[idx[better]]] = trial[better]
-            pending[idx[better]] = False
-            lam[pending] *= 0.5
-            if not pending.any():
-                break
-        active = active[~pending]     # a seed whose step cannot reduce |g| is dropped
-    st = target.posterior(x, s2, full_cov=True)
-    ok = np.linalg.norm(x - st.mean, axis=1) < 1e3 * tol * (1 + scale)
-    x = x[ok]
+    x, residual = solve_fixed_points(target, x, s2, tol=tol * (1 + scale), max_iter=max_iter, halvings=8)
+    x = x[residual < 1e3 * tol * (1 + scale)]
     merge = 1e-4 * scale if merge is None else merge
     keep = []
     for i in range(len(x)):
@@ -143,7 +108,7 @@ def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: 
     if len(x) == 0:
         return FixedPoints(np.zeros((0, d)), np.zeros((0, d)), np.zeros(0, dtype="<U8"))
     cov = target.posterior(x, s2, full_cov=True).cov
-    eigs = np.linalg.eigvalsh(eye - cov / s2)
+    eigs = np.linalg.eigvalsh(np.eye(d) - cov / s2)
     return FixedPoints(x, eigs, classify(eigs))
 
 
