@@ -112,16 +112,20 @@ def _per_size(view: BathResult, t, quantity: str) -> go.Figure:
     return fig
 
 
+def _finish_panel(fig, t_now, title):
+    """The current time, the title and the log-time axis of a bath panel."""
+    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    fig.update_layout(**BASE_LAYOUT, height=330, title=title, legend=dict(font=dict(size=11)))
+    fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
+
+
 def bath_magnetization_figure(view: BathResult, sigma: float, t_now: float) -> go.Figure:
     """Pure-state magnetization ⟨|m̄|⟩ against t for each K, approaching the mean-field solution."""
     t = view.temps / sigma**2
     fig = _per_size(view, t, "mean")
     fig.add_trace(go.Scatter(x=f32(t), y=f32(view.mean_field), mode="lines", name="K → ∞: m = tanh(wm/T)",
                              line=dict(color="black", width=3, dash="dash")))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
-    fig.update_layout(**BASE_LAYOUT, height=330, title="pure-state magnetization ⟨|m̄|⟩",
-                      legend=dict(font=dict(size=11)))
-    fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
+    _finish_panel(fig, t_now, "pure-state magnetization ⟨|m̄|⟩")
     fig.update_yaxes(title_text="⟨|m̄|⟩", range=[0, 1.05])
     return fig
 
@@ -136,10 +140,7 @@ def bath_variance_figure(view: BathResult, sigma: float, t_now: float, mean_fiel
                              line=dict(color="black", width=3, dash="dash"), connectgaps=False))
     fig.add_trace(go.Scatter(x=f32(t), y=f32(view.temps), mode="lines", name="ordinary diffusion: T",
                              line=dict(color="#2ca02c", width=2, dash="dot")))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
-    fig.update_layout(**BASE_LAYOUT, height=330, title="bath noise variance T·∂m/∂h (per unit dt/t)",
-                      legend=dict(font=dict(size=11)))
-    fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
+    _finish_panel(fig, t_now, "bath noise variance T·∂m/∂h (per unit dt/t)")
     top = np.nanmax([np.nanmax(v) for v in view.variance.values()] + [np.nanmax(view.temps)])
     fig.update_yaxes(type="log", title_text="variance", range=[-3, np.log10(top) + 0.3])
     return fig
