@@ -17,9 +17,9 @@ from core.datasets import (
     encode_inline,
     parse_upload,
     points_csv,
-    top_eigenvalue,
 )
 from pages.data._figures import canvas_figure
+from pages.data._model import digits_table
 
 dash.register_page(__name__, path="/data", name="Data", title="Your data", order=7, controls=("t",))
 
@@ -200,15 +200,8 @@ def digits_panel(classes, n, use_clicks, data):
     chosen = "".join(sorted({c for c in (classes or []) if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
     state = state_from_store(data)
-    rows = []
-    for label, cls in ((f"chosen: {', '.join(chosen) or '—'}", chosen), ("0, 1", "01"), ("3, 8", "38"),
-                       ("all ten", "0123456789")):
-        if len(cls) < 2:
-            continue
-        x, _ = digits_points(cls, n if cls == chosen else 10_000, state["seed"])
-        lam = top_eigenvalue(x)
-        rows.append(html.Tr([html.Td(label), html.Td(f"{len(x):,}"), html.Td("64"), html.Td(f"{lam:.3g}"),
-                             html.Td(f"{0.5 * np.log(lam):.3g}")]))
+    rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
+                     html.Td(f"{row.t_s:.3g}")]) for row in digits_table(chosen, n, state["seed"])]
     table = html.Table([html.Thead(html.Tr([html.Th(h) for h in ("classes", "n", "d", "Λ", "t_s = ½ log Λ")])),
                         html.Tbody(rows)], className="data-table")
     images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state["seed"])
