@@ -7,7 +7,8 @@ conditional entropy H(y|x_t) = H(y|x̃_t) obeys (seed 004 eq. 17, with b → s, 
 
 where J̃ = −I/s² + C/s⁴ is the Jacobian of the score in x̃.  Tweedie's identity
 E tr C = D s² − s⁴ E|∇log p|² gives the score-norm estimator (eq. 15):
-Ḣ = ½ ν² (D/s² − E|⟨y⟩ − x̃|²/s⁴).  The marginal rate is Ḣ(x_t) = Dν²/(2s²) − Ḣ(y|x_t).
+Ḣ = ½ ν² (D/s² − E|⟨y⟩ − x̃|²/s⁴).  The marginal rate of x̃ is Ḣ(x̃_t) = Dν²/(2s²) − Ḣ(y|x_t); that of
+x_t = a·x̃ adds D·d(log a)/dt (SCIENCE.md §9: −D under VP, so N(0, I), stationary under VP, has 0).
 """
 from __future__ import annotations
 
@@ -62,8 +63,8 @@ def entropy_profile(target: Target, process: Process, times, samples: int, rng: 
     s2 = process.s2(times)
     nu2 = process.nu2(times)
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(times))])
-    return EntropyProfile(times, rate, rate_se, score_rate, score_se, 2 * rate / nu2, -d / s2,
-                          0.5 * d * nu2 / s2 - rate, cumulative)
+    marginal = 0.5 * d * nu2 / s2 - rate + d * process.dlog_a(times)           # Ḣ(x_t), §9
+    return EntropyProfile(times, rate, rate_se, score_rate, score_se, 2 * rate / nu2, -d / s2, marginal, cumulative)
 
 
 def two_deltas_rate(process: Process, times, r: float = 1.0) -> np.ndarray:

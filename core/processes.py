@@ -54,6 +54,12 @@ class Process:
         t = np.asarray(t, dtype=float)
         return np.full_like(t, self.sigma**2) if self.kind == "VE" else 2.0 * np.exp(2.0 * t)
 
+    def dlog_a(self, t):
+        """d(log a)/dt: 0 (VE) or −1 (VP).  The marginal entropy rate of x_t = a·x̃ gains D·d(log a)/dt
+        over that of x̃ (SCIENCE.md §9)."""
+        t = np.asarray(t, dtype=float)
+        return np.zeros_like(t) if self.kind == "VE" else np.full_like(t, -1.0)
+
     def beta(self, t):
         """Inverse temperature β(t) = 1/s²(t) of the Boltzmann weights (seed 000 §4)."""
         return 1.0 / self.s2(t)

@@ -19,7 +19,20 @@ def test_gaussian_subspace_against_closed_form(proc):
     np.testing.assert_allclose(prof.rate, exact, rtol=1e-10)
     # ... while the score-norm estimator (eq. 15) agrees within three standard errors.
     assert np.all(np.abs(prof.rate_score - exact) < 3 * prof.rate_score_se + 1e-12)
-    np.testing.assert_allclose(prof.marginal, 0.5 * 5 * proc.nu2(times) / proc.s2(times) - exact, rtol=1e-10)
+    # Ḣ(x_t) = Ḣ(x̃_t) + D·d(log a)/dt (SCIENCE.md §9): the log a term is −D under VP, 0 under VE
+    np.testing.assert_allclose(prof.marginal, 0.5 * 5 * proc.nu2(times) / proc.s2(times) - exact
+                               + 5 * proc.dlog_a(times), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_standard_normal_is_stationary_under_vp(d):
+    # x_t ~ N(0, I) at every t under VP when y ~ N(0, I): its entropy does not change.
+    target = make_target("subspace", d=d, r=1.0, dd=d)
+    times = np.geomspace(0.01, 3.0, 7)
+    prof = entropy_profile(target, Process("VP"), times, 500, np.random.default_rng(2))
+    np.testing.assert_allclose(prof.marginal, 0.0, atol=1e-9)
+    # ... while x̃ = x/a spreads: Ḣ(x̃) = D, and the conditional rate is D/s²
+    np.testing.assert_allclose(prof.rate, d / Process("VP").s2(times), rtol=1e-10)
 
 
 @pytest.mark.parametrize("proc", PROCS[:2] + [PROCS[2]], ids=["VE1", "VE2", "VP"])
