@@ -136,3 +136,20 @@ def test_digits_on_the_particles_page(app_context):
     assert style is None and sheet.data[0].type == "heatmap"
     z = np.asarray(sheet.data[0].z, dtype=float)
     assert z.shape == (17, 12 * 9 - 1) and np.nanmax(z) <= 1.5
+
+
+def test_digits_table_speciation_time_is_the_labs():
+    """The /data table's t_s is the VP time where a²Λ = b² — what every other page calls t_s (core.regimes)
+    — and seed 003's ½ log Λ is shown beside it (negative when Λ < 1)."""
+    from core.processes import Process
+    from core.regimes import speciation_time
+    from core.targets import make_target
+    from pages.data._model import digits_table
+    rows = digits_table("17", 200, 0)
+    chosen = rows[0]
+    target = make_target("digits", cls="17", n=200, seed=0)
+    assert chosen.lam == pytest.approx(target.top_eigenvalue, rel=1e-12)
+    assert chosen.t_s == pytest.approx(speciation_time(target, Process("VP")), rel=1e-12)
+    assert chosen.t_s == pytest.approx(0.5 * np.log1p(chosen.lam), rel=1e-12)
+    assert chosen.t_s_large_lambda == pytest.approx(0.5 * np.log(chosen.lam), rel=1e-12)
+    assert all(row.t_s > 0 for row in rows)

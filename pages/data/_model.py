@@ -6,18 +6,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.datasets import digits_points, top_eigenvalue
+from core.processes import Process
+
+VP = Process("VP")
 
 
 @dataclass(frozen=True)
 class DigitsRow:
     """One row of the digits table: which classes, how many images, their dimension, Λ (the top
-    eigenvalue of their covariance) and seed 003's speciation time t_s = ½ log Λ (SCIENCE.md §5)."""
+    eigenvalue of their covariance) and the VP speciation time t_s, where a²Λ = b², i.e.
+    t_s = ½ log(1 + Λ) — the lab's t_s on every page (SCIENCE.md §3) — beside seed 003's large-Λ
+    form ½ log Λ (its Table 1), which is negative for Λ < 1."""
 
     label: str
     n: int
     d: int
     lam: float
     t_s: float
+    t_s_large_lambda: float
 
 
 def digits_table(chosen: str, n: int, seed: int) -> list[DigitsRow]:
@@ -29,5 +35,5 @@ def digits_table(chosen: str, n: int, seed: int) -> list[DigitsRow]:
             continue
         x, _ = digits_points(classes, n if classes == chosen else 10_000, seed)
         lam = top_eigenvalue(x)
-        rows.append(DigitsRow(label, len(x), x.shape[1], lam, 0.5 * np.log(lam)))
+        rows.append(DigitsRow(label, len(x), x.shape[1], lam, float(VP.time_of_s2(lam)), 0.5 * np.log(lam)))
     return rows

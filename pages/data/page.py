@@ -196,14 +196,15 @@ def download_target(_n, data):
           Input("data-digit-classes", "value"), Input("data-digit-n", "value"), Input("data-use-digits", "n_clicks"),
           State(ids.STATE, "data"), prevent_initial_call="initial_duplicate")
 def digits_panel(classes, n, use_clicks, data):
-    """Sample images and a table in the spirit of seed 003 Table 1: classes, n, d, Λ, t_s = ½ log Λ."""
+    """Sample images and a table in the spirit of seed 003 Table 1: classes, n, d, Λ, t_s (both forms)."""
     chosen = "".join(sorted({c for c in (classes or []) if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
     state = state_from_store(data)
     rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
-                     html.Td(f"{row.t_s:.3g}")]) for row in digits_table(chosen, n, state["seed"])]
-    table = html.Table([html.Thead(html.Tr([html.Th(h) for h in ("classes", "n", "d", "Λ", "t_s = ½ log Λ")])),
-                        html.Tbody(rows)], className="data-table")
+                     html.Td(f"{row.t_s:.3g}"), html.Td(f"{row.t_s_large_lambda:.3g}")])
+            for row in digits_table(chosen, n, state["seed"])]
+    heads = ("classes", "n", "d", "Λ", "t_s = ½ log(1 + Λ) (VP, a²Λ = b²; every page)", "seed 003's ½ log Λ (Λ ≫ 1)")
+    table = html.Table([html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)], className="data-table")
     images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state["seed"])
     sheet = digit_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")
     if ctx.triggered_id != "data-use-digits" or not use_clicks or len(chosen) < 2:
