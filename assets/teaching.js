@@ -88,10 +88,30 @@
     return `dtlab_${pageName()}_${id}${params() ? "_" + params() : ""}`.slice(0, 180);
   }
 
+  /* plotly ≥ 6 sends numpy arrays packed as {dtype, bdata (base64), shape}: unpack to plain arrays
+     (a 2-D shape to rows), as plotly does for drawing. */
+  const DTYPES = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+                   u2: Uint16Array, i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray };
+
+  function unpack(a) {
+    const bin = atob(a.bdata);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const Type = DTYPES[String(a.dtype).replace(/^[<>|=]/, "")];
+    if (!Type) return [];
+    const flat = Array.from(new Type(bytes.buffer));
+    const shape = typeof a.shape === "string" ? a.shape.split(",").map(Number) : a.shape;
+    if (!shape || shape.length !== 2) return flat;
+    const rows = [];
+    for (let i = 0; i < shape[0]; i++) rows.push(flat.slice(i * shape[1], (i + 1) * shape[1]));
+    return rows;
+  }
+
   function plain(a) {
     if (a === undefined || a === null) return [];
     if (ArrayBuffer.isView(a)) return Array.from(a);
     if (Array.isArray(a)) return a;
+    if (typeof a === "object" && typeof a.bdata === "string") return unpack(a);
     return [];
   }
 
@@ -114,7 +134,7 @@
       const name = `"${String(t.name || t.type).replace(/"/g, "'")}"`;
       const x = plain(t.x), y = plain(t.y);
       if (t.type === "heatmap" || t.type === "contour" || t.type === "surface") {
-        const z = (t.z || []).map(plain);
+        const z = plain(t.z).map(plain);
         z.forEach((row, i) => row.forEach((v, j) => lines.push(`${k},${name},${i},${j},${x[j] ?? j},${y[i] ?? i},${v}`)));
       } else {
         const n = Math.max(x.length, y.length);

@@ -1,6 +1,7 @@
 """Teaching toolkit (issue 9): presets, export, lecture mode, keyboard, about page."""
 import csv
 import io
+import time
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -10,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from components.presets import PRESETS, preset_of
 from components.state import parse_query, parse_state
+from tests.figures import as_array
 from tests.test_browser import wait_for
 
 TIMEOUT = 30
@@ -59,22 +61,62 @@ def test_csv_export_matches_the_plotted_arrays(duo):
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
     text = duo.driver.execute_script(
         "return DTL_teaching.figureCsv(document.querySelector('#landscape-graph .js-plotly-plot'))")
-    plotted = duo.driver.execute_script(
-        "const gd = document.querySelector('#landscape-graph .js-plotly-plot');"
-        "return gd.data.map(t => [Array.from(t.x || []), Array.from(t.y || [])]);")
     camera = duo.driver.execute_script(
         "return document.querySelector('#landscape-graph .js-plotly-plot')._context.toImageButtonOptions")
     assert camera["width"] == 1920 and "landscape" in camera["filename"] and "t=0.5" in camera["filename"]
     header = [line for line in text.splitlines() if line.startswith("#")]
     assert any("t=0.5" in line for line in header) and any("units" in line for line in header)
+    # the values themselves: test_csv_rows_equal_every_trace_including_heatmaps
+    assert len([line for line in text.splitlines() if line and not line.startswith(("#", "trace,"))]) > 0
+
+
+TRACES_AS_SENT = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const out = (a) => a === undefined || a === null ? null
+  : ArrayBuffer.isView(a) ? Array.from(a)
+  : Array.isArray(a) ? a.map((r) => (ArrayBuffer.isView(r) ? Array.from(r) : r)) : a;
+return gd.data.map((t) => ({type: t.type, x: out(t.x), y: out(t.y), z: out(t.z)}));
+"""
+
+
+def _csv_value(text):
+    return np.nan if text in ("", "null", "NaN", "undefined") else float(text)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path,graph", [
+    ("/landscape?target=circle&t=0.25", "#landscape-graph"),      # heatmap + contours + scatter
+    ("/landscape?target=circle&t=0.25", "#strip-graph"),          # five heatmaps
+    ("/landscape?target=two_deltas&t=0.5", "#landscape-graph"),   # 1-D curves
+    ("/bifurcation?target=two_deltas&t=0.5", "#bif-paths"),
+])
+def test_csv_rows_equal_every_trace_including_heatmaps(duo, path, graph):
+    """The CSV export against the figure's own arrays, decoded here from plotly's packed {dtype, bdata}
+    (tests/figures.py), not by the exporter: one row per value, equal values, heatmaps included."""
+    duo.driver.get(duo.server_url + path)
+    drawn = f"const gd = document.querySelector('{graph} .js-plotly-plot'); return gd && gd.data ? gd.data.length : 0"
+    wait_for(lambda: duo.driver.execute_script(drawn) >= 2, timeout=60)        # not the "computing…" placeholder
+    time.sleep(0.5)
+    text = duo.driver.execute_script(
+        f"return DTL_teaching.figureCsv(document.querySelector('{graph} .js-plotly-plot'))")
+    traces = duo.driver.execute_script(TRACES_AS_SENT, graph)
     rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
-    for k, (x, y) in enumerate(plotted):
+    compared = 0
+    for k, trace in enumerate(traces):
         got = [r for r in rows if int(r["trace"]) == k]
-        assert len(got) == max(len(x), len(y))
-        xs = np.array([float(r["x"]) if r["x"] not in ("", "null") else np.nan for r in got])
-        np.testing.assert_allclose(xs[: len(x)], np.array(x, dtype=float), rtol=1e-6, equal_nan=True)
-        ys = np.array([float(r["y"]) if r["y"] not in ("", "null") else np.nan for r in got])
-        np.testing.assert_allclose(ys[: len(y)], np.array(y, dtype=float), rtol=1e-6, equal_nan=True)
+        x, y, z = (as_array(trace[a]) for a in ("x", "y", "z"))
+        if trace["type"] in ("heatmap", "contour", "surface"):
+            assert z is not None and z.ndim == 2 and len(got) == z.size, (k, trace["type"])
+            values = np.array([_csv_value(r["z"]) for r in got]).reshape(z.shape)
+            np.testing.assert_allclose(values, z, rtol=1e-6, equal_nan=True)
+        else:
+            n = max(len(trace["x"] or []) if x is None else len(x), len(trace["y"] or []) if y is None else len(y))
+            assert len(got) == n, (k, trace["type"])
+            for column, arr in (("x", x), ("y", y)):
+                if arr is not None and len(arr) == n:
+                    np.testing.assert_allclose([_csv_value(r[column]) for r in got], arr, rtol=1e-6, equal_nan=True)
+        compared += len(got)
+    assert compared > 0 and len(rows) == compared
 
 
 @pytest.mark.browser
