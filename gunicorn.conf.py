@@ -18,3 +18,6 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 preload_app = True
 accesslog = "-" if os.environ.get("ACCESS_LOG") == "1" else None
 control_socket_disable = True  # containers: no control socket (DASH-NOTES)
+# A long share link (drawn points, ~4 KB) must reach the app, which reads the first MAX_QUERY_CHARS and
+# says on the page what it ignored; gunicorn's default (4,094 bytes) answered a raw "URI Too Long".
+limit_request_line = 16_384

@@ -115,3 +115,22 @@ def test_ising_page_renders_finite(app_context, raw):
         for fig in figs[:4]:
             _finite_figure(fig)
         assert "T_c = w" in figs[4]
+
+
+def test_landscape_caption_counts_fixed_points_only_when_searched(app_context):
+    from components.state import parse_state
+    from pages.landscape import page as landscape
+    big, _ = parse_state({"target": "gaussian_points", "d": "200", "n": "50", "t": "1"})
+    caption = " ".join(landscape.render_landscape(big, "map", [], None)[1])
+    assert "stable fixed point(s)" not in caption and "not shown for this size" in caption
+    small, _ = parse_state({"target": "circle", "t": "0.25"})
+    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, "map", [], None)[1])
+
+
+def test_particles_caption_says_a_law_does_not_collapse(app_context):
+    from components.state import parse_state
+    from pages.particles import page as particles
+    state, _ = parse_state({"target": "mixture", "process": "VP", "t": "0.5"})
+    payload, _ = particles.send_run(None, state, 500, "sde", 0)
+    caption = " ".join(particles.render_side(payload, state, 500, "sde", 0)[2])
+    assert "No collapse" in caption and "t_C = 0" not in caption

@@ -19,6 +19,10 @@ def test_health_and_every_page(gunicorn_url):
         r = requests.get(gunicorn_url + page["path"] + "?t=abc&d=%ZZ", timeout=10)
         assert r.status_code == 200 and "_dash-config" in r.text
     assert requests.get(gunicorn_url + "/no-such-page", timeout=10).status_code == 200  # Dash 404 page
+    # a share link longer than gunicorn's default request line (4,094 bytes) reaches the app, which
+    # reads its first MAX_QUERY_CHARS and says so on the page (not gunicorn's raw "URI Too Long")
+    long = requests.get(gunicorn_url + "/landscape?target=custom&pts=" + "0.5,0.5,1;" * 600, timeout=10)
+    assert long.status_code == 200 and "_dash-config" in long.text
 
 
 @pytest.mark.parametrize("state", [

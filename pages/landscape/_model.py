@@ -102,6 +102,9 @@ class LandscapeResult:
         The data lie on a sphere: F̃ is then the modern-Hopfield energy (eq. 40).
     fixed_note : str
         What the fixed points shown are (or why none are searched).
+    fixed_searched : bool
+        Whether fixed points were searched at all (not for large d·n): without a search, none shown
+        does not mean none exist.
     pattern_gap : float or None
         Largest distance from a stable fixed point to its nearest data point.
     f : array
@@ -128,6 +131,7 @@ class LandscapeResult:
     f: np.ndarray
     kinds: np.ndarray
     pattern_gap: float | None = None
+    fixed_searched: bool = True
     x: np.ndarray | None = None
     score: np.ndarray | None = None
     fixed_x: np.ndarray | None = None
@@ -187,7 +191,7 @@ def landscape_view(key: tuple) -> LandscapeResult:
             out["fixed_note"] = "fixed points of the full d-dimensional drift, projected on the plane"
     else:
         out.update(fixed_uv=np.zeros((0, 2)), kinds=np.zeros(0, "<U8"), fixed_full=np.zeros((0, target.d)),
-                   pattern_gap=None)
+                   pattern_gap=None, fixed_searched=False)
         out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
                              f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
     return LandscapeResult(**out)

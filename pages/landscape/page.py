@@ -99,9 +99,10 @@ def _probe_ok(probe, v):
 def _caption(state, v, hopfield, hopfield_gap):
     phase = "below t_c: broken symmetry" if v.t < v.t_c else "above t_c: one well"
     counts = {k: int(np.sum(v.kinds == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
-    parts = [f"Λ = {v.lam:.4g}, t_c = {v.t_c:.4g} ({phase}). ",
-             f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
-             f"{counts['maximum']} maxima. "]
+    parts = [f"Λ = {v.lam:.4g}, t_c = {v.t_c:.4g} ({phase}). "]
+    if v.fixed_searched:         # otherwise fixed_note says why none are shown: none found ≠ none searched
+        parts.append(f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
+                     f"{counts['maximum']} maxima. ")
     if v.d > 2:
         parts.append("A 2-D slice through the data's mean along its top two principal axes; "
                      "data points are projected onto it. ")

@@ -5,7 +5,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import state_from_store
+from components.state import spec_of, state_from_store
 from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure
 from pages.particles._model import JOB, PARTICLE_CHOICES, cloning, run_params, run_summary
 
@@ -128,7 +128,10 @@ def _caption(run, t, state):
     else:
         regime = "II (classes formed, not collapsed)"
     parts = [f"At t = {t:.3g}: regime {regime}. Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
-    if reg.t_c_theory is not None:
+    if reg.t_c_theory is not None and not spec_of(state).discrete:
+        parts.append("No collapse: a continuous law has no training points to fall onto (seed 003 eq. 10 with "
+                     "n = ∞). ")
+    elif reg.t_c_theory is not None:
         parts.append(f"Collapse t_C = {reg.t_c_theory:.3g} (seed 003 eq. 10). ")
     if reg.t_c_measured is not None:
         parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg.t_c_measured:.3g}. ")
