@@ -145,3 +145,16 @@ def test_about_page_lists_the_references_and_presets(duo):
     duo.driver.get(duo.server_url + "/about")
     duo.wait_for_contains_text(".page", "Dynamical regimes of diffusion models", timeout=TIMEOUT)
     assert len(duo.driver.find_elements(By.CSS_SELECTOR, ".page a[href*='preset=']")) == len(PRESETS)
+
+
+def test_entropy_preset_caption_states_the_exact_peaks():
+    """The seed 004 Fig. 1 preset says where Ḣ peaks: the page's exact quadrature must agree."""
+    import re
+
+    from core.entropy import two_deltas_rate
+    from core.processes import Process
+    caption = preset_of("?preset=s004-fig1").caption
+    stated = [float(v) for v in re.findall(r"t ≈ ([0-9.]+)", caption)]
+    t = np.geomspace(0.01, 10, 4000)
+    rate = two_deltas_rate(Process("VE"), t)
+    assert stated == pytest.approx([t[np.argmax(rate)], t[np.argmax(t * rate)]], rel=0.03)
