@@ -134,3 +134,21 @@ def test_particles_caption_says_a_law_does_not_collapse(app_context):
     payload, _ = particles.send_run(None, state, 500, "sde", 0)
     caption = " ".join(particles.render_side(payload, state, 500, "sde", 0)[2])
     assert "No collapse" in caption and "t_C = 0" not in caption
+
+
+def test_home_has_a_card_and_thumbnail_for_every_view(app_context):
+    from dash import page_registry
+
+    from pages.home import page as home
+    from pages.home._figures import THUMBNAILS
+    card_paths = {path for path, _, _ in home.VIEWS}
+    views = {p["path"] for p in page_registry.values() if p["path"] not in ("/", "/about")}
+    assert card_paths == views == set(THUMBNAILS)
+
+
+def test_one_dimensional_particles_have_no_invented_axis(app_context):
+    from components.state import parse_state
+    from pages.particles import page as particles
+    state, _ = parse_state({"target": "two_deltas", "d": "1", "t": "0.5"})
+    _, graph = particles.send_run(None, state, 500, "sde", 0)
+    assert graph.layout.yaxis.title.text.startswith("jitter") and graph.layout.xaxis.title.text == "y"

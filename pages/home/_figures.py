@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.plotting import BASE_LAYOUT
+from components.plotting import BASE_LAYOUT, digit_sheet_figure
 from components.state import default_state, parse_state
 from core.bath import mean_field_magnetization
+from core.datasets import digits_points
 from core.entropy import two_deltas_rate
 from core.processes import Process
 from core.regimes import phi_closed_form
@@ -57,8 +58,14 @@ def _ising():
     return fig
 
 
+def _data():
+    images, labels = digits_points("0123456789", 20, 0)
+    return digit_sheet_figure(images, labels, columns=10)
+
+
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
-              "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising}
+              "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising,
+              "/data": _data}
 
 
 def thumbnail(path: str) -> go.Figure:

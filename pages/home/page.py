@@ -28,6 +28,9 @@ VIEWS = [
      "A target that is itself a magnet: the Ising temperature sets its phase, the diffusion time only its "
      "response to the field; and K coupled replicas whose K → ∞ limit is the diffusion's mean-field equation "
      "(seed 000 §4.4, §8)."),
+    ("/data", "Your own data",
+     "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
+     "their Λ, their speciation time, their landscape, their memorization."),
 ]
 
 

@@ -31,8 +31,10 @@ def particles_figure(run: ParticleRun, first_frame: np.ndarray) -> go.Figure:
     ])
     fig.update_layout(**BASE_LAYOUT, height=560, title="Reverse diffusion (colored by where each particle ends)",
                       legend=dict(orientation="h", y=-0.08))
-    fig.update_xaxes(range=[-span, span], title_text="principal axis 1", autorange=False)
-    fig.update_yaxes(range=[-span, span], title_text="principal axis 2", scaleanchor="x", autorange=False)
+    one_d = run.d == 1          # a line: the vertical spread is a fixed jitter, for visibility only
+    fig.update_xaxes(range=[-span, span], title_text="y" if one_d else "principal axis 1", autorange=False)
+    fig.update_yaxes(range=[-span, span], title_text="jitter (no meaning: d = 1)" if one_d else "principal axis 2",
+                     scaleanchor="x", autorange=False, showticklabels=not one_d)
     return fig
 
 
@@ -69,7 +71,7 @@ def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
     fig.update_layout(**BASE_LAYOUT, height=560, title="Density fan (√density; orange: t_s, green: t_C, black: now)",
                       legend=dict(orientation="h", y=-0.12))
     fig.update_xaxes(title_text="log₁₀ t", autorange="reversed")
-    fig.update_yaxes(title_text="principal axis 1", range=[edges[0], edges[-1]])
+    fig.update_yaxes(title_text="y" if run.d == 1 else "principal axis 1", range=[edges[0], edges[-1]])
     return fig
 
 

@@ -156,6 +156,8 @@ class ParticleRun:
         SDE or probability-flow ODE.
     particles, requested : int
         Particles run, and asked for (the run is capped by size).
+    d : int
+        Dimension of the target (d = 1: the second plotted coordinate is a fixed jitter, not an axis).
     """
 
     times: np.ndarray
@@ -173,6 +175,7 @@ class ParticleRun:
     sde: bool
     particles: int
     requested: int
+    d: int
 
 
 def encode(array, dtype) -> str:
@@ -236,7 +239,7 @@ def _simulate(state, params, progress):
     return ParticleRun(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
                        labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
-                       sde=params["sde"], particles=p, requested=params["particles"])
+                       sde=params["sde"], particles=p, requested=params["particles"], d=target.d)
 
 
 def _fixed_paths_overlay(state, target):
