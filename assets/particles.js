@@ -78,7 +78,7 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     particles: {
-      load: function (run, state) {
+      load: function (run, t) {
         if (!run || !run.frames_b64) return "";
         const flat = decode(run.frames_b64);
         const [F, P, K] = run.shape;
@@ -89,7 +89,7 @@
           anim.xs.push(x); anim.ys.push(y);
           anim.pos.push(flat.subarray(f * P * K, (f + 1) * P * K));   // interleaved x, y (K = 2)
         }
-        anim.t_s = run.t_s; anim.t_c = run.t_c; anim.frame = nearestFrame(state ? state.t : run.times[0]);
+        anim.t_s = run.t_s; anim.t_c = run.t_c; anim.frame = nearestFrame(Number(t) > 0 ? Number(t) : run.times[0]);
         anim.playing = false;
         setTimeout(render, 0);
         return "loaded " + F + " frames of " + P + " particles";
@@ -110,9 +110,9 @@
         anim.speed = Number(value) || 1;
         return window.dash_clientside.no_update;
       },
-      scrub: function (state) {
-        if (!state || !anim.frames || anim.playing) return window.dash_clientside.no_update;
-        anim.frame = nearestFrame(state.t);
+      scrub: function (t) {
+        if (!(Number(t) > 0) || !anim.frames || anim.playing) return window.dash_clientside.no_update;
+        anim.frame = nearestFrame(Number(t));
         render();
         return window.dash_clientside.no_update;
       }

@@ -1,28 +1,22 @@
 """The control panel every page shares, and the callbacks that keep it in the URL.
 
-One circular callback joins ``url.search`` and the controls: a new URL (a pasted link, the
-back button) sets the controls; a control change writes the URL.  Both go through
-``parse_state``, so the validated state in the ``lab-state`` store is all a page reads.
+One circular clientside callback (assets/state.js) joins ``url.search``, the controls and the
+stores: a new URL (a pasted link, the back button) sets the controls; a control change writes the
+URL; a time move only touches ``lab-time`` (live) and ``lab-time-set`` (released or typed), so it
+costs no server request.  The browser validates as ``parse_state`` does; the server validates again
+every state it computes from (``state_from_store``) and says what it changed (``confirm_state``).
 """
 from __future__ import annotations
 
 import math
 
 import dash
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
-from components.state import (
-    FIELDS,
-    PAGE_FIELDS,
-    SHAPE_FIELDS,
-    default_state,
-    parse_query,
-    parse_state,
-    state_query,
-)
+from components.state import FIELDS, PAGE_FIELDS, SHAPE_FIELDS, default_state, parse_state
 from core import limits
-from core.targets import SPECS, target_defaults
+from core.targets import SPECS
 
 LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 #: Controls a page shows when it does not list its own (``register_page(..., controls=...)``).
@@ -55,7 +49,7 @@ def control_panel() -> html.Div:
         "t": _row("t", "Time t", html.Div([
             dcc.Slider(id=ids.LOG_T, min=LOG_T_MIN, max=LOG_T_MAX, step=0.01,
                        value=math.log10(state["t"]), marks=marks, allow_direct_input=False,
-                       updatemode="drag", tooltip={"always_visible": False}),
+                       updatemode="mouseup", tooltip={"always_visible": False}),
             dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], min=limits.T_MIN,
                       max=limits.T_MAX, step="any", debounce=True, className="ctl-number"),
         ], className="ctl-time"), "diffusion time (log scale); type a value in the box"),
@@ -88,79 +82,36 @@ def control_panel() -> html.Div:
                     id=ids.PANEL, className="control-panel")
 
 
-_CONTROL_INPUTS = [Input(ids.CONTROL["target"], "value"), Input(ids.LOG_T, "value"),
-                   Input(ids.T_INPUT, "value")] + [
-    Input(ids.CONTROL[k], "value") for k in EDITABLE]
-_CONTROL_OUTPUTS = [Output(ids.CONTROL["target"], "value"), Output(ids.LOG_T, "value"),
-                    Output(ids.T_INPUT, "value")] + [
-    Output(ids.CONTROL[k], "value") for k in EDITABLE]
+def page_controls() -> dict:
+    """Path → the controls a page shows (``register_page(..., controls=...)``) and whether it has its own
+    target (``own_target=True``: exactly its list, whatever the target uses)."""
+    return {page["path"]: {"controls": list(page.get("controls", ALL_CONTROLS)), "own": page.get("own_target", False)}
+            for page in dash.page_registry.values()}
 
 
-@callback(Output(ids.URL, "search"), *_CONTROL_OUTPUTS, Output(ids.STATE, "data"),
-          Output(ids.NOTICE, "children"),
-          Input(ids.URL, "search"), *_CONTROL_INPUTS, State(ids.STATE, "data"))
-def sync_state(search, target, log_t, t, process, sigma, *rest):
-    """URL ⇄ controls.  Returns the URL, every control value, the state and the notices."""
-    return resolve_state(ctx.triggered_id, search, target, log_t, t, process, sigma, *rest)
+# The browser keeps URL, controls and state in step (assets/state.js: its argument order is this one).
+clientside_callback(
+    ClientsideFunction("lab", "sync"),
+    Output(ids.URL, "search"), Output(ids.LOG_T, "value"), Output(ids.T_INPUT, "value"),
+    Output(ids.CONTROL["target"], "value"), *[Output(ids.CONTROL[k], "value") for k in EDITABLE],
+    Output(ids.STATE, "data"), Output(ids.TIME, "data"), Output(ids.TIME_SET, "data"), Output(ids.NOTICE, "children"),
+    Input(ids.URL, "search"), Input(ids.LOG_T, "drag_value"), Input(ids.LOG_T, "value"), Input(ids.T_INPUT, "value"),
+    Input(ids.CONTROL["target"], "value"), *[Input(ids.CONTROL[k], "value") for k in EDITABLE],
+    State(ids.STATE, "data"), State(ids.TIME, "data"), State(ids.SCHEMA, "data"))
 
 
-def resolve_state(trigger, search, target, log_t, t, process, sigma, *rest):
-    """``sync_state`` for an explicit trigger id (None or the URL: read the query string)."""
-    *shape, current = rest
-    if trigger in (None, ids.URL):
-        raw, notices = parse_query(search)
-        state, more = parse_state(raw)
-        url = no_update
-    else:
-        raw = dict(zip(("target",) + EDITABLE, (target, process, sigma, *shape), strict=True))
-        raw["t"] = _t_from_slider(log_t) if trigger == ids.LOG_T else t
-        if trigger == ids.CONTROL["target"] and target in SPECS:
-            raw.update({k: v for k, v in target_defaults(target).items() if k in SHAPE_FIELDS})
-        base, _ = parse_state(current if isinstance(current, dict) else None)
-        notices = []
-        state, more = parse_state(raw, base=base)
-        url = state_query(state)
-    values = [state["target"], math.log10(state["t"]), state["t"]] + [
-        state[k] for k in EDITABLE]
-    return (url, *values, state, _notice(notices + more))
+@callback(Output(ids.SERVER_NOTICE, "children"), Input(ids.STATE, "data"))
+def confirm_state(data):
+    """The server's own validation of the state the browser sent (every computation validates it again):
+    what the browser could not check (a drawn point set) or a hand-made request changed is said here."""
+    raw = {k: v for k, v in data.items() if k in FIELDS} if isinstance(data, dict) else {}
+    _, notices = parse_state(raw)
+    return [html.Strong("The server adjusted: "), " ".join(notices)] if notices else None
 
 
-def _t_from_slider(log_t):
-    try:
-        return 10.0 ** float(log_t)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _notice(notices):
-    if not notices:
-        return None
-    return [html.Strong("Some values were adjusted: "), " ".join(notices)]
-
-
-@callback(Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
-          Output("target-note", "children"),
-          Input(ids.URL, "pathname"), Input(ids.STATE, "data"))
-def show_relevant_controls(pathname, state):
-    """Show the controls the page lists and its target uses; hide the panel on pages without.
-
-    A page registered with ``own_target=True`` (its own model, VE only) shows exactly its list."""
-    state, _ = parse_state(state if isinstance(state, dict) else None)
-    page = next((p for p in dash.page_registry.values() if p["path"] == pathname), None) or {}
-    wanted = set(page.get("controls", ALL_CONTROLS)) if page else set()
-    own = page.get("own_target", False)
-    spec = SPECS[state["target"]]
-    shown = []
-    for name in ids.requested_ids("name", ctx.outputs_list[0]):
-        visible = name in wanted and (own or name not in SHAPE_FIELDS or name in spec.uses)
-        visible = visible and (own or name != "sigma" or state["process"] == "VE")
-        shown.append(None if visible else {"display": "none"})
-    panel = None if wanted else {"display": "none"}
-    return shown, panel, None if own else spec.note
-
-
-@callback(Output({"type": ids.NAV_LINK, "path": ALL}, "href"), Input(ids.URL, "search"))
-def carry_state_in_links(search):
-    """Navigation links keep the query string, so moving between pages keeps the state."""
-    state, _ = parse_state(parse_query(search)[0])
-    return [(path or "/") + state_query(state) for path in ids.requested_ids("path", ctx.outputs_list)]
+clientside_callback(ClientsideFunction("lab", "controls"),
+                    Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
+                    Output("target-note", "children"),
+                    Input(ids.URL, "pathname"), Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
+clientside_callback(ClientsideFunction("lab", "links"), Output({"type": ids.NAV_LINK, "path": ALL}, "href"),
+                    Input(ids.URL, "search"), Input(ids.TIME, "data"), State(ids.SCHEMA, "data"))

@@ -1,7 +1,13 @@
 """Component ids shared by the layout, the control panel and the pages."""
 URL = "url"
 STATE = "lab-state"
+#: The time t, live while the slider is dragged, and once released or typed (assets/state.js).
+TIME = "lab-time"
+TIME_SET = "lab-time-set"
+#: What the browser needs to validate a state (components.state.browser_schema).
+SCHEMA = "lab-schema"
 NOTICE = "state-notice"
+SERVER_NOTICE = "server-notice"
 PANEL = "control-panel"
 NAV_LINK = "nav-link"
 CONTROL_ROW = "ctl-row"

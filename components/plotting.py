@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from components.timemoves import now_line
+
 KIND_STYLE = {
     "minimum": dict(symbol="circle", color="#111", line=dict(color="white", width=1.5)),
     "saddle": dict(symbol="diamond-open", color="#d62728", line=dict(width=2)),
@@ -64,15 +66,14 @@ def gapped(segments):
 
 def time_lines(fig, t_now, predicted=None, measured=None, rows=(None,)):
     """Vertical lines at the predicted and measured critical times (if given) and at the current
-    time, on each of ``rows`` (None: the whole figure).  They are added in that order, per row:
-    a time move can then patch the last shape of each row (pages/bifurcation/page.py does)."""
+    time, on each of ``rows`` (None: the whole figure); the browser moves the last (components.timemoves)."""
     for row in rows:
         kw = {} if row is None else dict(row=row, col=1)
         if predicted is not None:
             fig.add_vline(x=predicted, line=dict(color="#555", dash="dash", width=1.5), **kw)
         if measured:
             fig.add_vline(x=measured, line=dict(color="#d62728", dash="dot", width=2), **kw)
-        fig.add_vline(x=t_now, line=dict(color="black", width=2), **kw)
+        now_line(fig, t_now, **kw)
 
 
 def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:

@@ -16,6 +16,10 @@ from core.targets import DEFAULT_PTS, SPECS, Target, TargetSpec, make_target, ta
 DEFAULT_TARGET = "circle"
 #: Longest query string read; the rest is ignored (with a notice).  A drawn set of 64 points fits.
 MAX_QUERY_CHARS = 4_000
+#: Most fields a query string may hold (``parse_qs``'s ``max_num_fields``).
+MAX_QUERY_FIELDS = 64
+#: Most deltas on the circle target.
+CIRCLE_MAX = 64
 
 #: name → (kind, default, low, high, label).  Kinds: "choice", "float", "int", "text" (low: the
 #: pattern the whole value must match, high: its longest length).
@@ -108,9 +112,9 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
         if "d" in raw:
             notices.append(f"{spec.name} lives in d = {spec.fixed_d}.")
         state["d"] = spec.fixed_d
-    if target == "circle" and state["n"] > 64:
-        notices.append("A circle holds at most K = 64 deltas: set to 64.")
-        state["n"] = 64
+    if target == "circle" and state["n"] > CIRCLE_MAX:
+        notices.append(f"A circle holds at most K = {CIRCLE_MAX} deltas: set to {CIRCLE_MAX}.")
+        state["n"] = CIRCLE_MAX
     if target == "circle" and state["n"] < 2:
         notices.append("A circle needs K ≥ 2 deltas: set to 2.")
         state["n"] = 2
@@ -141,9 +145,32 @@ def time_free_key(state: dict, *_controls) -> tuple:
     return tuple(sorted((k, v) for k, v in state.items() if k != "t"))
 
 
-def state_from_store(data) -> dict:
-    """The validated state held by the ``lab-state`` store (defaults if it is not a dict)."""
-    return parse_state(data if isinstance(data, dict) else None)[0]
+def without_time(state: dict) -> dict:
+    """The state as the ``lab-state`` store holds it: every field but t."""
+    return {k: v for k, v in state.items() if k != "t"}
+
+
+def state_from_store(data, t=None) -> dict:
+    """The validated state held by the ``lab-state`` store (defaults if it is not a dict) at time ``t``
+    (the ``lab-time`` store's value; the store holds no time, so that a time move triggers no server
+    callback).  Both are validated here, whatever the browser sent."""
+    raw = dict(data) if isinstance(data, dict) else {}
+    raw["t"] = t
+    return parse_state(raw)[0]
+
+
+def browser_schema() -> dict:
+    """What the browser needs to validate a state as ``parse_state`` does (assets/state.js): the fields
+    with their ranges, each target's parameters, defaults and fixed dimension, and the caps.  The server
+    validates again every state it computes from; the two are tested against each other."""
+    specs = {key: {"name": spec.name, "fixed_d": spec.fixed_d, "uses": list(spec.uses), "note": spec.note,
+                   "defaults": {k: v for k, v in target_defaults(key).items() if k in FIELDS}}
+             for key, spec in SPECS.items()}
+    fields = {name: [kind, default, list(low) if isinstance(low, tuple) else low, high, label]
+              for name, (kind, default, low, high, label) in FIELDS.items()}
+    return {"fields": fields, "specs": specs, "shape_fields": list(SHAPE_FIELDS), "page_fields": list(PAGE_FIELDS),
+            "nd_max": limits.ND_MAX, "max_query_chars": MAX_QUERY_CHARS, "max_fields": MAX_QUERY_FIELDS,
+            "circle_max": CIRCLE_MAX}
 
 
 def parse_query(search: str | None) -> tuple[dict, list[str]]:
@@ -154,7 +181,7 @@ def parse_query(search: str | None) -> tuple[dict, list[str]]:
         search = search[:MAX_QUERY_CHARS]
         notices.append("The link's query string was too long; the rest was ignored.")
     try:
-        raw = parse_qs(search.lstrip("?"), keep_blank_values=False, max_num_fields=64)
+        raw = parse_qs(search.lstrip("?"), keep_blank_values=False, max_num_fields=MAX_QUERY_FIELDS)
     except ValueError:
         return {}, notices + ["The link's query string could not be read: using defaults."]
     return {k: v for k, v in raw.items() if k in FIELDS}, notices
@@ -171,7 +198,6 @@ def state_query(state: dict) -> str:
 
 def _text(value):
     return f"{value:.6g}" if isinstance(value, float) else str(value)
-
 
 
 def spec_of(state: dict) -> TargetSpec:

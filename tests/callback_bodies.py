@@ -4,12 +4,15 @@ LANDSCAPE_OUTPUT = "..landscape-graph.figure...landscape-caption.children...land
 
 
 def landscape_body(state, hopfield=()):
-    """The landscape page's render callback, as the browser sends it, with ``state`` in the store."""
+    """The landscape page's render callback, as the browser sends it, with ``state`` in the store (its t
+    in the released-time store)."""
+    t = state.get("t") if isinstance(state, dict) else None
     return {"output": LANDSCAPE_OUTPUT,
             "outputs": [{"id": "landscape-graph", "property": "figure"},
                         {"id": "landscape-caption", "property": "children"},
                         {"id": "landscape-view", "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
+                       {"id": "lab-time-set", "property": "data", "value": t},
                        {"id": "landscape-view", "property": "value", "value": "map"},
                        {"id": "landscape-hopfield", "property": "value", "value": list(hopfield)},
                        {"id": "probe", "property": "data", "value": None}],

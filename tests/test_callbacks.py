@@ -3,40 +3,8 @@ import numpy as np
 import pytest
 from dash import no_update
 
-from components import controls
 from components.state import default_state
 from tests.figures import trace_arrays
-
-
-def test_sync_from_url_sets_controls_and_notice(app_context):
-    search = "?target=gaussian_points&t=1e9&d=3&n=abc"
-    out = controls.resolve_state("url", search, *([None] * (3 + len(controls.EDITABLE))), None)
-    url, target, log_t, t, *_, state, notice = out
-    assert url is no_update and target == "gaussian_points"
-    assert t == 100.0 and log_t == pytest.approx(2.0)
-    assert state["d"] == 3 and state["n"] == default_state("gaussian_points")["n"]
-    assert notice is not None
-
-
-def test_sync_from_a_control_writes_the_url():
-    base = default_state()
-    args = ["ctl-logt", "", base["target"], -1.0, base["t"], *[base[k] for k in controls.EDITABLE], base]
-    out = controls.resolve_state(*args)
-    assert "t=0.1" in out[0] and out[-2]["t"] == pytest.approx(0.1)
-    assert out[-1] is None
-    # A hand-made request with garbage in every control: clamped, with a notice.
-    garbage = ("zzz", None, 1e12, "XX", -1, "d", 1e30, None, "r", 5, -2, 1, 7, [1], "h", "s", -1e9, 1e9, "K", "nan")
-    assert len(garbage) == 3 + len(controls.EDITABLE)
-    out = controls.resolve_state("ctl-t", "", *garbage, "not a dict")
-    assert out[-2]["t"] == 100.0 and out[-1] is not None
-
-
-def test_changing_target_loads_its_defaults():
-    base = default_state()
-    values = ("sphere_points", 0, 1.0, *[base[k] for k in controls.EDITABLE])
-    out = controls.resolve_state("ctl-target", "", *values, base)
-    state = out[-2]
-    assert state["target"] == "sphere_points" and state["d"] == 10 and state["n"] == 50
 
 
 def test_landscape_callbacks_return_finite_figures(app_context):
@@ -44,7 +12,7 @@ def test_landscape_callbacks_return_finite_figures(app_context):
     for state in (default_state("circle"), {**default_state("two_deltas"), "t": 1e-3},
                   {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
                   {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
-        fig, caption, _ = landscape.render_landscape(state, "map", ["on"], None)
+        fig, caption, _ = landscape.render_landscape(state, state["t"], "map", ["on"], None)
         assert caption                  # the memoized callback answers plain dicts (components.cache)
         for kind, name, _, a in trace_arrays(fig):
             if kind == "scatter" and name == "score direction":
@@ -61,10 +29,10 @@ def test_probe_callbacks(app_context):
     assert probe == {"d": 2, "uv": [0.9, 0.1]}
     assert landscape.set_probe({"points": []}, state) is no_update
     assert landscape.set_probe("garbage", state) is no_update
-    fig, readout = landscape.render_probe(state, probe)
+    fig, readout = landscape.render_probe(state, state["t"], probe)
     weights = np.asarray(fig.data[0].y, float)
     assert weights.sum() <= 1 + 1e-6 and weights[0] == weights.max()
-    fig, readout = landscape.render_probe(state, {"d": 2, "uv": "bad"})
+    fig, readout = landscape.render_probe(state, state["t"], {"d": 2, "uv": "bad"})
     assert "No probe" in readout
 
 
@@ -86,12 +54,12 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     from pages.bifurcation import page as bifurcation
     from pages.entropy import page as entropy
     state, _ = parse_state(raw)
-    for fig in bifurcation.render_diagram(None, state)[:5]:
+    for fig in bifurcation.render_diagram(None, state, state["t"])[:5]:
         _finite_figure(fig)
     if state["n"] * state["d"] <= 1000:       # the entropy profile of a 10⁵-point set is a long job
         from pages.entropy._model import JOB as ENTROPY
         ENTROPY.result(state)
-        for fig in entropy.render_profile(None, state, ["entropic"])[:3]:
+        for fig in entropy.render_profile(None, state, ["entropic"], state["t"])[:3]:
             _finite_figure(fig)
 
 
@@ -105,13 +73,13 @@ def test_ising_page_renders_finite(app_context, raw):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
     state, _ = parse_state(raw)
-    target, response, diagram, caption = ising.render_ising(state)
+    target, response, diagram, caption = ising.render_ising(state, state["t"])
     for fig in (target, response, diagram):
         _finite_figure(fig)
     assert ("enumeration" in caption[-1]) == (state["spins"] <= 16)
     if state["K"] <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
         BATH_JOB.result(state)
-        figs = ising.render_bath(None, state)
+        figs = ising.render_bath(None, state, state["t"])
         for fig in figs[:4]:
             _finite_figure(fig)
         assert "T_c = w" in figs[4]
@@ -121,10 +89,10 @@ def test_landscape_caption_counts_fixed_points_only_when_searched(app_context):
     from components.state import parse_state
     from pages.landscape import page as landscape
     big, _ = parse_state({"target": "gaussian_points", "d": "200", "n": "50", "t": "1"})
-    caption = " ".join(landscape.render_landscape(big, "map", [], None)[1])
+    caption = " ".join(landscape.render_landscape(big, big["t"], "map", [], None)[1])
     assert "stable fixed point(s)" not in caption and "not shown for this size" in caption
     small, _ = parse_state({"target": "circle", "t": "0.25"})
-    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, "map", [], None)[1])
+    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small["t"], "map", [], None)[1])
 
 
 def test_particles_caption_says_a_law_does_not_collapse(app_context):
@@ -132,7 +100,7 @@ def test_particles_caption_says_a_law_does_not_collapse(app_context):
     from pages.particles import page as particles
     state, _ = parse_state({"target": "mixture", "process": "VP", "t": "0.5"})
     payload, _ = particles.send_run(None, state, 500, "sde", 0)
-    caption = " ".join(particles.render_side(payload, state, 500, "sde", 0)[2])
+    caption = " ".join(particles.render_side(payload, state, state["t"], 500, "sde", 0)[2])
     assert "No collapse" in caption and "t_C = 0" not in caption
 
 

@@ -56,7 +56,7 @@ def test_each_malformed_upload_gets_its_message_and_changes_nothing(app_context,
     from pages.data import page as data
     with pytest.raises(DataError, match=message):
         parse_upload(filename, raw)
-    url, text = data.upload(_contents(raw), filename, parse_state({"target": "circle"})[0])
+    url, text = data.upload(_contents(raw), filename, parse_state({"target": "circle"})[0], 0.3)
     assert url is no_update and message in text and "Nothing was changed" in text
 
 
@@ -66,11 +66,11 @@ def test_valid_upload_round_trips_through_download(app_context):
     points, weights = rng.normal(size=(30, 3)), rng.uniform(0.5, 2, 30)
     rows = [",".join(repr(float(v)) for v in (*p, w)) for p, w in zip(points, weights, strict=True)]
     text = "x1,x2,x3,weight\n" + "\n".join(rows)
-    search, message = data.upload(_contents(text.encode()), "mine.csv", parse_state({})[0])
+    search, message = data.upload(_contents(text.encode()), "mine.csv", parse_state({})[0], 0.3)
     assert "30 uploaded points in 3 dimensions" in str(message)
     state, notices = parse_state(parse_query(search)[0])
     assert state["target"] == "custom" and state["pts"].startswith("@") and not notices
-    out = data.download_target(1, state)
+    out = data.download_target(1, state, state["t"])
     back, back_w = parse_csv(out["content"].split("\n", 2)[2])      # after the two comment lines
     np.testing.assert_allclose(back, points, rtol=1e-15)
     np.testing.assert_allclose(back_w, weights / weights.sum(), rtol=1e-12)
@@ -132,7 +132,7 @@ def test_digits_on_the_particles_page(app_context):
     images, classes = digits_points("17", 200, state["seed"])
     assert np.mean(end_labels(target_of(state), state, images) == classes) > 0.95
     payload, _ = particles.send_run(None, state, 500, "sde", 0)
-    *_, sheet, style = particles.render_side(payload, state, 500, "sde", 0)
+    *_, sheet, style = particles.render_side(payload, state, state["t"], 500, "sde", 0)
     assert style is None and sheet.data[0].type == "heatmap"
     z = np.asarray(sheet.data[0].z, dtype=float)
     assert z.shape == (17, 12 * 9 - 1) and np.nanmax(z) <= 1.5

@@ -26,30 +26,31 @@ def finite_figure(fig):
 
 def _render_landscape(state):
     from pages.landscape import page as landscape
-    figs = [*landscape.render_landscape(state, "map", ["on"], None)[:1],
-            landscape.render_landscape(state, "surface", [], None)[0], landscape.render_strip(state)]
-    return figs + [landscape.render_probe(state, {"uv": [0.3, -0.2]})[0]]
+    figs = [*landscape.render_landscape(state, state["t"], "map", ["on"], None)[:1],
+            landscape.render_landscape(state, state["t"], "surface", [], None)[0], landscape.render_strip(state)]
+    return figs + [landscape.render_probe(state, state["t"], {"uv": [0.3, -0.2]})[0]]
 
 
 def _render_bifurcation(state):
     from pages.bifurcation import page as bifurcation
     from pages.bifurcation._model import JOB as BIFURCATION
     BIFURCATION.result(state)
-    return bifurcation.render_diagram(None, state)[:5]
+    return bifurcation.render_diagram(None, state, state["t"])[:5]
 
 
 def _render_entropy(state):
     from pages.entropy import page as entropy
     from pages.entropy._model import JOB as ENTROPY
     ENTROPY.result(state)
-    return entropy.render_profile(None, state, ["entropic"])[:3] + entropy.render_profile(None, state, [])[4:5]
+    entropic = entropy.render_profile(None, state, ["entropic"], state["t"])
+    return entropic[:3] + entropy.render_profile(None, state, [], state["t"])[4:5]
 
 
 def _render_memorization(state):
     from pages.memorization import page as memorization
     from pages.memorization._model import JOB as MEMORIZATION
     MEMORIZATION.result(state)
-    return memorization.render_memorization(None, state)[:4]
+    return memorization.render_memorization(None, state, state["t"])[:4]
 
 
 def _render_particles(state):
@@ -57,17 +58,17 @@ def _render_particles(state):
     figs = []
     for count, dynamics in ((500, "sde"), (20_000, "ode")):
         payload, graph = particles.send_run(None, state, count, dynamics, 0)
-        figs += [graph, *particles.render_side(payload, state, count, dynamics, 0)[:2]]
+        figs += [graph, *particles.render_side(payload, state, state["t"], count, dynamics, 0)[:2]]
     return figs
 
 
 def _render_ising(state):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
-    figs = list(ising.render_ising(state)[:3])
+    figs = list(ising.render_ising(state, state["t"])[:3])
     if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
         BATH_JOB.result(state)
-        figs += list(ising.render_bath(None, state)[:4])
+        figs += list(ising.render_bath(None, state, state["t"])[:4])
     return figs
 
 

@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 from scipy.cluster.hierarchy import dendrogram
 
 from components.plotting import BASE_LAYOUT, f32, gapped, time_lines
+from components.timemoves import links, merging, movable, nearest, nearest_index, now_line, title, title_text
 from pages.bifurcation._model import BifurcationResult, branch_runs, clusters_at
 
 PALETTE = qualitative.Dark24
@@ -25,16 +26,18 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
                                      line=dict(width=3 if dash == "solid" else 2, dash=dash,
                                                color="#1f77b4" if dash == "solid" else "#d62728")))
     else:
-        clusters = clusters_at(view, t_now)
-        for c, members in enumerate(clusters):
-            x, y = gapped([(view.times, view.paths[j, :, 0]) for j in members])
-            fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=f"group {c + 1}",
-                                     showlegend=False, line=dict(width=2, color=PALETTE[c % len(PALETTE)])))
+        colors = group_colors(view, t_now)
+        for j in range(view.paths.shape[0]):
+            fig.add_trace(go.Scatter(x=f32(view.times), y=f32(view.paths[j, :, 0]), mode="lines", name=f"path {j}",
+                                     showlegend=False, line=dict(width=2, color=colors[j])))
         x, y = gapped([(ts, pts[:, 0]) for ts, pts in view.unstable])
         if x.size:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name="unstable (below a pitchfork)",
                                      line=dict(width=2, dash="dash", color="#d62728")))
+        movable(fig, t_now, group_merging(view, range(view.paths.shape[0])))
     time_lines(fig, t_now, view.t_pred, view.t_meas)
+    if view.mode == "axis":
+        movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  black: now)")
@@ -45,23 +48,41 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
 def trace_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """The paths on the top two principal axes, with the fixed points at the current time."""
     fig = go.Figure()
-    paths = view.paths
-    i = int(np.clip(np.searchsorted(view.times, t_now), 0, len(view.times) - 1))
-    for c, members in enumerate(clusters_at(view, t_now)):
-        x, y = gapped([(paths[j, :, 0], paths[j, :, 1]) for j in members])
-        color = PALETTE[c % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", showlegend=False,
-                                 line=dict(width=1.5, color=color), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=f32(paths[members, i, 0]), y=f32(paths[members, i, 1]), mode="markers",
-                                 showlegend=False, marker=dict(size=11, color=color, line=dict(color="black", width=1)),
-                                 hovertemplate=f"group {c + 1}<extra></extra>"))
+    paths, k = view.paths, view.paths.shape[0]
+    colors = group_colors(view, t_now)
+    for j in range(k):
+        fig.add_trace(go.Scatter(x=f32(paths[j, :, 0]), y=f32(paths[j, :, 1]), mode="lines", showlegend=False,
+                                 line=dict(width=1.5, color=colors[j]), hoverinfo="skip"))
+    i = nearest_index(view.times, t_now)
+    fig.add_trace(go.Scatter(x=f32(paths[:, i, 0]), y=f32(paths[:, i, 1]), mode="markers", showlegend=False,
+                             marker=dict(size=11, color=colors, line=dict(color="black", width=1)),
+                             hovertemplate="path %{pointNumber}<extra></extra>"))
     fig.add_trace(go.Scatter(x=f32(view.data_proj[:, 0]), y=f32(view.data_proj[:, 1]), mode="markers",
                              name="data points", marker=dict(symbol="triangle-up", size=8, color="#ff7f0e")))
-    fig.update_layout(**BASE_LAYOUT, height=430, title=f"Paths in the principal plane (dots: t = {t_now:.3g})",
+    heading = title("Paths in the principal plane (dots: t = {t})")
+    movable(fig, t_now, group_merging(view, range(k)), group_merging(view, [k], points=True),
+            nearest(k, "x", view.times, paths[:, :, 0].T), nearest(k, "y", view.times, paths[:, :, 1].T), heading)
+    fig.update_layout(**BASE_LAYOUT, height=430, title=title_text(heading, t_now),
                       legend=dict(orientation="h", y=-0.15))
     fig.update_xaxes(title_text="principal axis 1")
     fig.update_yaxes(title_text="principal axis 2", scaleanchor="x")
     return fig
+
+
+def group_colors(view: BifurcationResult, t_now: float) -> list:
+    """Path j's color: that of its group at t (``clusters_at``, groups in the order of their first path)."""
+    colors = [""] * view.paths.shape[0]
+    for c, members in enumerate(clusters_at(view, t_now)):
+        for j in members:
+            colors[j] = PALETTE[c % len(PALETTE)]
+    return colors
+
+
+def group_merging(view: BifurcationResult, traces, points: bool = False) -> dict:
+    """The browser's recoloring by groups (the same rule as ``clusters_at``)."""
+    merges = [(tau, left[0], right[0]) for tau, left, right, _ in view.merges]
+    return merging(list(traces), view.paths.shape[0], merges, PALETTE,
+                   prop="marker.color" if points else "line.color", points=points)
 
 
 def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
@@ -73,14 +94,15 @@ def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
         return fig
     tree = dendrogram(linkage, no_plot=True)
     bottom = float(view.times[0])
+    on, off = dict(width=3, color="#2ca02c"), dict(width=1.5, color="#aaa")
+    heights = []
     for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
         ys = [max(y, bottom) for y in ys]
-        undecided = max(ys) <= t_now
+        heights.append(max(ys))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="text",
-                                 text=f"τ = {max(ys):.4g}",
-                                 line=dict(width=3 if undecided else 1.5,
-                                           color="#2ca02c" if undecided else "#aaa")))
-    fig.add_hline(y=t_now, line=dict(color="black", width=2))
+                                 text=f"τ = {max(ys):.4g}", line=on if max(ys) <= t_now else off))
+    now_line(fig, t_now, horizontal=True)
+    movable(fig, t_now, links(range(len(heights)), heights, on, off))
     leaves = tree["leaves"]
     fig.update_layout(**BASE_LAYOUT, height=430,
                       title="Decision tree (green: still undecided at the current t)")
@@ -114,6 +136,7 @@ def stability_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     fig.add_trace(go.Scatter(x=f32(chi_t[ok][order]), y=f32(chi[ok][order]), mode="markers", name="χ",
                              marker=dict(size=4, color="#9467bd")), 2, 1)
     time_lines(fig, t_now, view.t_pred, view.t_meas, rows=(1, 2))
+    movable(fig, t_now)
     fig.update_xaxes(type="log")
     fig.update_xaxes(title_text="t", row=2, col=1)
     top = float(np.max(chi[ok])) if ok.any() else 1.0

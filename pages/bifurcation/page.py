@@ -1,10 +1,11 @@
 """Bifurcation: fixed-point paths, stability, susceptibility, critical exponents, the decision tree."""
 import dash
-from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import state_from_store, time_free_key
+from components.state import state_from_store
+from components.timemoves import wire_time_moves
 from pages.bifurcation._figures import (
     dendrogram_figure,
     exponents_figure,
@@ -36,36 +37,31 @@ for two deltas $m = \tanh((m + h)/T)$ gives $\beta = \tfrac12$, $\gamma = 1$, $\
                  className="row"),
         dcc.Graph(id="bif-exponents"),
         *JOB.stores("bif"),
-        dcc.Store(id="bif-drawn"),
     ])
 
 
 
 JOB.wire("bif")
+wire_time_moves("bif-paths", "bif-tree", "bif-trace", "bif-stability")
 
 
 @callback(Output("bif-paths", "figure"), Output("bif-tree", "figure"), Output("bif-trace", "figure"),
           Output("bif-stability", "figure"), Output("bif-exponents", "figure"), Output("bif-caption", "children"),
-          Output("bif-drawn", "data"),
-          Input("bif-ready", "data"), Input(ids.STATE, "data"), State("bif-drawn", "data"))
-def render_diagram(_ready, data, drawn=None):
-    """Draw the stored diagram at the current time (no recomputation when only t moves; when the
-    drawn diagram is the same, only the time lines move, by Patch)."""
-    state = state_from_store(data)
-    key = time_free_key(state)
+          Input("bif-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
+def render_diagram(_ready, data, time):
+    """Draw the stored diagram at the current time; time moves then happen in the browser."""
+    state = state_from_store(data, time)
     view = JOB.stored(state)
-    if view is not None and view.mode != "none" and drawn == repr(key) and ctx.triggered_id == ids.STATE:
-        return (*_move_time(view, state["t"]), no_update, no_update, no_update)
     if view is None:
         if mode_of(state) == "axis":        # exact root finding is quick: compute it here
             view = JOB.result(state)
         else:
             wait = empty_figure("computing…")
-            return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar).", None
+            return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
     t = state["t"]
     if view.mode == "none":
         msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")
-        return msg, msg, msg, msg, msg, _caption(view, state), None
+        return msg, msg, msg, msg, msg, _caption(view, state)
     paths = paths_figure(view, t)
     stability = stability_figure(view, t)
     if view.mode == "paths":
@@ -77,25 +73,7 @@ def render_diagram(_ready, data, drawn=None):
     expo = (exponents_figure(view.exponents) if view.exponents
             else empty_figure("critical exponents: a symmetric pitchfork is needed "
                               "(two deltas with π₊ = ½, hypersphere or mixture law, h = 0)"))
-    return paths, tree, trace, stability, expo, _caption(view, state), repr(key)
-
-
-def _move_time(view, t):
-    """Patches for a time move: the 'now' lines of the paths and stability figures (the last
-    of the predicted / found / now lines of each panel; the stability figure starts with its
-    zero line), and, for datasets, the tree's colors and the trace's dots, rebuilt."""
-    per_panel = 3 if view.t_meas else 2
-    paths, stability = Patch(), Patch()
-    for fig, index in ((paths, per_panel - 1), (stability, per_panel), (stability, 2 * per_panel)):
-        fig["layout"]["shapes"][index]["x0"] = t
-        fig["layout"]["shapes"][index]["x1"] = t
-    if view.mode == "paths":
-        tree = dendrogram_figure(view, t)
-        trace = trace_figure(view, t) if view.d >= 2 else no_update
-        paths = paths_figure(view, t)      # the paths are colored by the groups formed at t
-    else:
-        tree = trace = no_update
-    return paths, tree, trace, stability
+    return paths, tree, trace, stability, expo, _caption(view, state)
 
 
 def _caption(view, state):

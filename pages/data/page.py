@@ -124,8 +124,8 @@ def render_canvas(drawn):
 @callback(Output(ids.URL, "search", allow_duplicate=True), Output("data-upload-message", "children",
                                                                   allow_duplicate=True),
           Input("data-use-drawn", "n_clicks"), State("drawn", "data"), State(ids.STATE, "data"),
-          prevent_initial_call=True)
-def use_drawing(n_clicks, drawn, data):
+          State(ids.TIME, "data"), prevent_initial_call=True)
+def use_drawing(n_clicks, drawn, data, t):
     """The drawn set becomes the custom target of every page (carried inside the link)."""
     if not n_clicks:
         return no_update, no_update
@@ -134,7 +134,7 @@ def use_drawing(n_clicks, drawn, data):
         pts = encode_inline(points, weights)
     except DataError as err:
         return no_update, f"Cannot use the drawing: {err}."
-    state, _ = parse_state({**state_from_store(data), "target": "custom", "pts": pts})
+    state, _ = parse_state({**state_from_store(data, t), "target": "custom", "pts": pts})
     return state_query(state), _now_target(f"your {len(points)} drawn point(s)", state)
 
 
@@ -147,8 +147,8 @@ def _now_target(what, state):
 
 @callback(Output(ids.URL, "search", allow_duplicate=True), Output("data-upload-message", "children"),
           Input("data-upload", "contents"), State("data-upload", "filename"), State(ids.STATE, "data"),
-          prevent_initial_call=True)
-def upload(contents, filename, data):
+          State(ids.TIME, "data"), prevent_initial_call=True)
+def upload(contents, filename, data, t):
     """Validate an upload in memory, keep it under its content hash, make it the target."""
     if contents is None:
         return no_update, no_update
@@ -157,7 +157,7 @@ def upload(contents, filename, data):
     except DataError as err:
         return no_update, f"Upload refused: {err}. Nothing was changed."
     key = store_dataset(points, weights)
-    state, _ = parse_state({**state_from_store(data), "target": "custom", "pts": "@" + key})
+    state, _ = parse_state({**state_from_store(data, t), "target": "custom", "pts": "@" + key})
     return state_query(state), _now_target(f"the {points.shape[0]:,} uploaded points in {points.shape[1]} "
                                            f"dimensions (kept as {key})", state)
 
@@ -176,10 +176,10 @@ def _decode(contents) -> bytes:
 
 
 @callback(Output("data-download", "data"), Input("data-download-button", "n_clicks"), State(ids.STATE, "data"),
-          prevent_initial_call=True)
-def download_target(_n, data):
+          State(ids.TIME, "data"), prevent_initial_call=True)
+def download_target(_n, data, t):
     """The current target's points and weights as CSV (a continuous law: 2,000 samples of it)."""
-    state = state_from_store(data)
+    state = state_from_store(data, t)
     target = target_of(state)
     if target.is_discrete:
         points, weights, what = target.data.points, target.data.weights, "its points"
@@ -194,12 +194,12 @@ def download_target(_n, data):
 @callback(Output("data-digit-table", "children"), Output("data-digit-sheet", "figure"),
           Output(ids.URL, "search", allow_duplicate=True),
           Input("data-digit-classes", "value"), Input("data-digit-n", "value"), Input("data-use-digits", "n_clicks"),
-          State(ids.STATE, "data"), prevent_initial_call="initial_duplicate")
-def digits_panel(classes, n, use_clicks, data):
+          State(ids.STATE, "data"), State(ids.TIME, "data"), prevent_initial_call="initial_duplicate")
+def digits_panel(classes, n, use_clicks, data, t):
     """Sample images and a table in the spirit of seed 003 Table 1: classes, n, d, Λ, t_s (both forms)."""
     chosen = "".join(sorted({c for c in (classes or []) if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
-    state = state_from_store(data)
+    state = state_from_store(data, t)
     rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
                      html.Td(f"{row.t_s:.3g}"), html.Td(f"{row.t_s_large_lambda:.3g}")])
             for row in digits_table(chosen, n, state["seed"])]

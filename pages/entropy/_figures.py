@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
-from pages.bifurcation import branch_runs, clusters_at
+from components.timemoves import axis_of, constant, movable, nearest, nearest_index, now_line
+from pages.bifurcation import branch_runs, group_colors, group_merging
 from pages.entropy._model import EntropyResult
 
 
@@ -38,10 +39,11 @@ def profile_figure(view: EntropyResult, t_now: float, entropic: bool = False) ->
     fig.add_trace(go.Scatter(x=x, y=-np.asarray(view.trivial_div), mode="lines",
                              name="D/s² (minus the trivial part)",
                              line=dict(color="#7f7f7f", dash="dot", width=2)), 2, 1)
-    _decisions(fig, view, t, x, t_now)
+    movers = _decisions(fig, view, t, x, t_now)
     now = float(np.interp(np.log(t_now), np.log(t), x)) if entropic else t_now
     for row in (1, 2, 3):
-        fig.add_vline(x=now, line=dict(color="black", width=2), row=row, col=1)
+        now_line(fig, now, row=row, col=1)
+    movable(fig, t_now, *movers, axis_map=axis_of(t, x) if entropic else None)
     fig.update_xaxes(type="linear" if entropic else "log")
     fig.update_xaxes(title_text="entropic time H(y|x_t) (nats)" if entropic else "t", row=3, col=1)
     fig.update_yaxes(type="log", row=2, col=1)
@@ -49,12 +51,14 @@ def profile_figure(view: EntropyResult, t_now: float, entropic: bool = False) ->
     return fig
 
 
-def _decisions(fig, view, t, x, t_now):
+def _decisions(fig, view, t, x, t_now) -> list:
+    """The fixed-point paths in the third row; returns the movers of their colors."""
     dec = view.decisions
     if not dec or dec.mode == "none":
         fig.add_annotation(text="fixed-point paths: axial targets and datasets with n ≤ 16", showarrow=False,
                            xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
-        return
+        return []
+    movers = []
     to_x = lambda tt: np.interp(np.log(tt), np.log(t), x)  # noqa: E731
     if dec.mode == "axis":
         stable, unstable = branch_runs(dec.diagram)
@@ -63,35 +67,45 @@ def _decisions(fig, view, t, x, t_now):
             fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", name=f"{name} fixed points", showlegend=False,
                                      line=dict(color="#1f77b4" if dash == "solid" else "#d62728", dash=dash)), 3, 1)
     else:
-        for members in clusters_at(dec, t_now):
-            gx, gy = gapped([(to_x(dec.times), dec.paths[j, :, 0]) for j in members])
-            fig.add_trace(go.Scatter(x=f32(gx), y=f32(gy), mode="lines", showlegend=False, line=dict(width=1.5)), 3, 1)
+        first = len(fig.data)
+        for j, color in enumerate(group_colors(dec, t_now)):
+            fig.add_trace(go.Scatter(x=f32(to_x(dec.times)), y=f32(dec.paths[j, :, 0]), mode="lines", showlegend=False,
+                                     line=dict(width=1.5, color=color)), 3, 1)
+        movers.append(group_merging(dec, range(first, len(fig.data))))
     if dec.t_meas:
         for row in (1, 3):
             fig.add_vline(x=float(to_x(dec.t_meas)), line=dict(color="#d62728", dash="dot"), row=row, col=1)
+    return movers
 
 
-def fisher_figure(eigs, t_now: float) -> go.Figure:
-    """Mean eigenvalues of the Fisher information C/s⁴ at typical points (descending)."""
-    fig = go.Figure(go.Bar(x=np.arange(1, len(eigs) + 1), y=np.maximum(eigs, 1e-12), marker_color="#9467bd"))
-    fig.update_layout(**BASE_LAYOUT, height=330, title=f"Fisher information spectrum at t = {t_now:.3g}")
-    fig.update_xaxes(title_text="eigenvalue index")
-    fig.update_yaxes(type="log", title_text="eigenvalue of C/s⁴")
+def fisher_figure(view: EntropyResult, t_now: float) -> go.Figure:
+    """Mean eigenvalues of the Fisher information C/s⁴ at typical points against t, one line per rank."""
+    fig = go.Figure()
+    for k in range(view.fisher.shape[1]):
+        fig.add_trace(go.Scatter(x=f32(view.fisher_times), y=f32(np.maximum(view.fisher[:, k], 1e-12)), mode="lines",
+                                 name=f"eigenvalue {k + 1}", showlegend=False, line=dict(width=2 if k == 0 else 1)))
+    now_line(fig, t_now)
+    movable(fig, t_now)
+    fig.update_layout(**BASE_LAYOUT, height=330, title="Fisher information spectrum (eigenvalues of C/s⁴)")
+    fig.update_xaxes(type="log", title_text="t")
+    fig.update_yaxes(type="log", title_text="mean eigenvalue")
     return fig
 
 
-def lyapunov_figure(view: EntropyResult, t_now: float, at_fixed_point=None) -> go.Figure:
+def lyapunov_figure(view: EntropyResult, t_now: float) -> go.Figure:
     """Jacobian eigenvalues of the score (local Lyapunov spectrum) along one reverse trajectory;
     markers: the spectrum at the fixed point the trajectory is heading to at the current time."""
     fig = go.Figure()
     t, eigs = np.asarray(view.lyap_times), np.asarray(view.lyap)
     for k in range(eigs.shape[1]):
-        fig.add_trace(go.Scatter(x=t, y=eigs[:, k], mode="lines", line=dict(width=1.5), showlegend=False))
-    if at_fixed_point is not None:
-        fig.add_trace(go.Scatter(x=np.full(at_fixed_point.size, t_now), y=at_fixed_point, mode="markers",
-                                 marker=dict(size=9, symbol="diamond", color="black"), name="at the fixed point"))
-    fig.add_vline(x=t_now, line=dict(color="black", width=1))
+        fig.add_trace(go.Scatter(x=f32(t), y=f32(eigs[:, k]), mode="lines", line=dict(width=1.5), showlegend=False))
+    markers = len(fig.data)
+    fixed = view.lyap_fixed[nearest_index(t, t_now)]
+    fig.add_trace(go.Scatter(x=np.full(fixed.size, t_now), y=fixed, mode="markers",
+                             marker=dict(size=9, symbol="diamond", color="black"), name="at the fixed point"))
+    now_line(fig, t_now, line=dict(color="black", width=1))
     fig.add_hline(y=0, line=dict(color="#999"))
+    movable(fig, t_now, constant([markers], "x"), nearest(markers, "y", t, view.lyap_fixed))
     fig.update_layout(**BASE_LAYOUT, height=330, title="Local Lyapunov spectrum (eigenvalues of ∇ score)")
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(title_text="eigenvalue of J")
@@ -100,9 +114,10 @@ def lyapunov_figure(view: EntropyResult, t_now: float, at_fixed_point=None) -> g
 
 def cumulative_figure(view: EntropyResult, t_now: float) -> go.Figure:
     """The entropic time: cumulative conditional entropy H(y|x_t) − H(y|x_t₀) against t."""
-    fig = go.Figure(go.Scatter(x=view.times, y=view.cumulative, mode="lines", line=dict(width=3),
+    fig = go.Figure(go.Scatter(x=f32(view.times), y=f32(view.cumulative), mode="lines", line=dict(width=3),
                                name="H(y|x_t) − H(y|x_t₀)"))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    now_line(fig, t_now)
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=330, title="Entropic time: cumulative conditional entropy")
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(title_text="nats")

@@ -50,6 +50,12 @@ class EntropyResult(EntropyProfile):
         A closed form where the target has one (two deltas, Gaussian subspace, hypersphere, one delta).
     lyap_times, lyap, lyap_x : arrays or None
         The Jacobian spectrum along one generative trajectory, and its positions (d ≤ LYAPUNOV_MAX_D).
+    lyap_fixed : (T_lyap, d) array or None
+        At each of those times, the spectrum at the fixed point the trajectory's position flows to
+        (NaN where none was found): where the decision is heading.
+    fisher_times, fisher : (F,) and (F, k) arrays or None
+        Mean eigenvalues of the Fisher information C/s⁴ at typical points, the top k ≤ FISHER_TOP,
+        on every FISHER_STRIDE-th time of the grid (None when d is too large for full covariances).
     decisions : pages.bifurcation result or None
         The fixed-point paths on the same time axis (axial targets and small datasets).
     """
@@ -61,6 +67,9 @@ class EntropyResult(EntropyProfile):
     lyap_times: np.ndarray | None = None
     lyap: np.ndarray | None = None
     lyap_x: np.ndarray | None = None
+    lyap_fixed: np.ndarray | None = None
+    fisher_times: np.ndarray | None = None
+    fisher: np.ndarray | None = None
     decisions: object = None
 
 
@@ -99,7 +108,13 @@ def _compute(state, progress=None) -> EntropyResult:
     if target.d <= LYAPUNOV_MAX_D:
         lyap_t, lyap, lyap_x = lyapunov_along_trajectory(target, process, times[::-1],
                                                          np.random.default_rng(state["seed"]))
-        out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x)
+        a = process.a(lyap_t)[:, None]
+        fixed = [fixed_point_spectrum(target, process, t, x) for t, x in zip(lyap_t, lyap_x / a, strict=True)]
+        out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x,
+                   lyap_fixed=np.array([f if f is not None else np.full(target.d, np.nan) for f in fixed]))
+    fisher = fisher_along(target, process, times[::FISHER_STRIDE], state["seed"])
+    if fisher is not None:
+        out.update(fisher_times=times[::FISHER_STRIDE], fisher=fisher)
     small = target.is_discrete and target.data.n <= 16 and target.d <= 16
     if bifurcation.mode_of({**state, "t": 1.0}) == "axis" or small:
         out["decisions"] = bifurcation.JOB.result(state)
@@ -109,30 +124,29 @@ def _compute(state, progress=None) -> EntropyResult:
 #: The entropy view's job: the Monte Carlo profile over the time grid (a progress step per time).
 JOB = TimeFreeJob("entropy", _compute, status=lambda i, n: f"time {i} of {n}")
 
-#: Fisher spectra need the full covariance: samples × d² ≤ this many doubles (64 MB).
-FISHER_BUDGET = 8_000_000
+#: Fisher spectra need the full covariance: samples × d² doubles per time ≤ this (64 MB), on every
+#: FISHER_STRIDE-th time of the grid (20 times), the top FISHER_TOP eigenvalues kept.
+FISHER_BUDGET, FISHER_STRIDE, FISHER_TOP = 8_000_000, 3, 16
 
 
-def fisher_view(state: dict) -> np.ndarray | None:
-    """Mean Fisher-information spectrum at the state's time over typical x̃ ~ p_t (None when
-    d is too large for full covariances)."""
-    target, process = target_of(state), process_of(state)
-    samples = min(200, FISHER_BUDGET // target.d**2)
+def fisher_along(target, process, times, seed: int) -> np.ndarray | None:
+    """Mean Fisher-information spectrum (top FISHER_TOP, descending) at each time over typical
+    x̃ ~ p_t (seed 004 eq. 41); None when d is too large for full covariances."""
+    samples = min(200, FISHER_BUDGET // (target.d**2 * len(times)))
     if samples < 4:
         return None
-    s2 = float(process.s2(state["t"]))
-    rng = np.random.default_rng(state["seed"] + 1)
-    x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
-    return fisher_spectrum(target, s2, x)
+    rows = []
+    for t in times:
+        s2 = float(process.s2(t))
+        rng = np.random.default_rng(seed + 1)
+        x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
+        rows.append(fisher_spectrum(target, s2, x)[:FISHER_TOP])
+    return np.array(rows)
 
 
-def fixed_point_spectrum(state: dict, seed_x) -> np.ndarray | None:
-    """Jacobian eigenvalues of the score at the fixed point reached from ``seed_x`` (x̃) at the
-    state's time: the local Lyapunov spectrum there (negative: a stable decision)."""
-    target, process = target_of(state), process_of(state)
-    if target.d > LYAPUNOV_MAX_D:
-        return None
-    t = state["t"]
+def fixed_point_spectrum(target, process, t: float, seed_x) -> np.ndarray | None:
+    """Jacobian eigenvalues of the score at the fixed point reached from ``seed_x`` (x̃) at time t:
+    the local Lyapunov spectrum there (negative: a stable decision)."""
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
     fp = fixed_points(target, s2, np.atleast_2d(seed_x))
     if len(fp.points) == 0:

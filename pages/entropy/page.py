@@ -1,14 +1,15 @@
 """Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (seed 004)."""
 import dash
 import numpy as np
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
-from components.state import process_of, state_from_store, ticked
+from components.state import state_from_store, ticked
+from components.timemoves import wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
-from pages.entropy._model import JOB, fisher_view, fixed_point_spectrum
+from pages.entropy._model import JOB
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
@@ -38,23 +39,24 @@ VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H
 
 
 JOB.wire("entropy")
+wire_time_moves("entropy-profile", "entropy-fisher", "entropy-cumulative", "entropy-lyapunov")
 
 
 @callback(Output("entropy-profile", "figure"), Output("entropy-fisher", "figure"),
           Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
           Output("entropy-lyapunov", "figure"),
-          Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"))
-@memo_render("entropy-page", ready=lambda _ready, data, _axis: JOB.stored(state_from_store(data)) is not None)
-def render_profile(_ready, data, axis):
-    """Draw the stored profile at the current time; the Fisher spectrum is computed at t."""
-    state = state_from_store(data)
+          Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"),
+          State(ids.TIME, "data"))
+@memo_render("entropy-page", ready=lambda _ready, data, _axis, _t: JOB.stored(state_from_store(data)) is not None)
+def render_profile(_ready, data, axis, time):
+    """Draw the stored profile and spectra at the current time (time moves then happen in the browser)."""
+    state = state_from_store(data, time)
     view = JOB.stored(state)
-    eigs = fisher_view(state)
-    fisher = fisher_figure(eigs, state["t"]) if eigs is not None else empty_figure("d too large for full covariances")
     if view is None:
         wait = empty_figure("computing the profile…", 820)
-        return wait, fisher, empty_figure("computing…"), "Computing (see the progress bar).", empty_figure("computing…")
-    cum = cumulative_figure(view, state["t"])
+        return wait, empty_figure("computing…"), empty_figure("computing…"), "Computing (see the progress bar).", \
+            empty_figure("computing…")
+    t = state["t"]
     times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
                f"t ≈ {times[np.argmax(times * rate)]:.3g}. "]
@@ -62,16 +64,9 @@ def render_profile(_ready, data, axis):
         caption.append(f"First branching of the fixed-point paths: t = {view.decisions.t_meas:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view.cumulative[-1]:.3g} nats. "
                    f"Monte Carlo: {len(view.times)} times × {view.samples:,} samples.")
-    return (profile_figure(view, state["t"], ticked(axis, "entropic")), fisher, cum, caption,
-            _lyapunov(view, state))
-
-
-def _lyapunov(view, state):
-    """The spectrum along the stored trajectory, and at the fixed point that its position at the
-    current time flows to."""
-    if view.lyap is None:
-        return empty_figure("Jacobian spectra are drawn up to d = 32", 330)
-    t = np.asarray(view.lyap_times)
-    i = int(np.argmin(np.abs(np.log(t / state["t"]))))
-    x_tilde = view.lyap_x[i] / float(process_of(state).a(t[i]))
-    return lyapunov_figure(view, state["t"], fixed_point_spectrum(state, x_tilde))
+    fisher = (fisher_figure(view, t) if view.fisher is not None
+              else empty_figure("d too large for full covariances"))
+    lyapunov = (lyapunov_figure(view, t) if view.lyap is not None
+                else empty_figure("Jacobian spectra are drawn up to d = 32", 330))
+    return (profile_figure(view, t, ticked(axis, "entropic")), fisher, cumulative_figure(view, t), caption,
+            lyapunov)

@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.plotting import BASE_LAYOUT, f32
+from components.timemoves import movable, now_line
 from pages.ising._model import FIELD, BathResult, IsingModel
 
 SIZE_COLORS = {10: "#9ecae1", 100: "#4292c6", 1000: "#08519c"}
@@ -75,7 +76,8 @@ def ising_diagram_figure(view: IsingModel, sigma: float, t_now: float, reference
                                  hovertemplate="t = %{x:.3g}<br>h* = %{y:.3f}<extra></extra>"))
     t_c = view.lam / sigma**2
     fig.add_vline(x=t_c, line=dict(color="#2ca02c", dash="dash", width=2))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    now_line(fig, t_now)
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25),
                       title=f"fixed points of the generative drift; green: σ²t_c = Λ = {view.lam:.3g}")
     fig.update_xaxes(type="log", title_text="diffusion time t")
@@ -114,7 +116,8 @@ def _per_size(view: BathResult, t, quantity: str) -> go.Figure:
 
 def _finish_panel(fig, t_now, title):
     """The current time, the title and the log-time axis of a bath panel."""
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    now_line(fig, t_now)
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=330, title=title, legend=dict(font=dict(size=11)))
     fig.update_xaxes(type="log", title_text="diffusion time t (T = σ²t)")
 
@@ -156,7 +159,8 @@ def bath_trajectories_figure(view: BathResult, sigma: float, t_now: float) -> go
         y = np.concatenate([np.r_[paths[:, j], np.nan] for j in range(paths.shape[1])])
         fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=name, line=dict(color=color, width=1),
                                  opacity=0.6, connectgaps=False))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    now_line(fig, t_now)
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25),
                       title=f"Brownian particles, K = {view.K}: bath-driven against ordinary diffusion")
     fig.update_xaxes(type="log", autorange="reversed", dtick=1,

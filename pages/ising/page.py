@@ -7,6 +7,7 @@ from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store
+from components.timemoves import wire_time_moves
 from core.ising import ENUM_MAX
 from pages.ising._figures import (
     bath_distribution_figure,
@@ -56,11 +57,12 @@ diffusion has variance $T$.""", mathjax=True, className="explain"),
 
 
 @callback(Output("ising-target", "figure"), Output("ising-response", "figure"), Output("ising-diagram", "figure"),
-          Output("ising-caption", "children"), Input(ids.STATE, "data"))
+          Output("ising-caption", "children"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @memo_render("ising-page")
-def render_ising(data):
-    """The diffused Ising panels: cheap (a density of states over d + 1 magnetizations), per request."""
-    state = state_from_store(data)
+def render_ising(data, time):
+    """The diffused Ising panels at a released or typed time: cheap (a density of states over d + 1
+    magnetizations), per request; while the slider is dragged the diagram's time line moves in the browser."""
+    state = state_from_store(data, time)
     spins, coupling, temp, sigma, t = state["spins"], state["J"], state["temp"], state["sigma"], state["t"]
     view = ising_view(*ising_key(state))
     now = at_time(view, sigma, t)
@@ -83,13 +85,15 @@ def render_ising(data):
 
 
 BATH_JOB.wire("bath")
+wire_time_moves("ising-diagram", "bath-magnetization", "bath-trajectories", "bath-variance")
 
 
 @callback(Output("bath-distribution", "figure"), Output("bath-magnetization", "figure"),
           Output("bath-trajectories", "figure"), Output("bath-variance", "figure"), Output("bath-caption", "children"),
-          Input("bath-ready", "data"), Input(ids.STATE, "data"))
-def render_bath(_ready, data):
-    state = state_from_store(data)
+          Input("bath-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
+def render_bath(_ready, data, time):
+    """The bath at a released or typed time (its histogram and caption are at the nearest simulated T)."""
+    state = state_from_store(data, time)
     view = BATH_JOB.stored(state)
     if view is None:
         wait = empty_figure("running the heat-bath Monte Carlo…", 330)

@@ -272,3 +272,70 @@ def probe_view(state: dict, x_tilde) -> Probe:
         return Probe(x[0], st.mean[0], float(st.trace_cov[0]), s2, chi_eigs)
     return Probe(x[0], st.mean[0], float(st.trace_cov[0]), s2, chi_eigs, boltzmann_weights(target, x[0], s2),
                  float(1.0 / st.participation[0]))
+
+
+#: The scrub preview: F̃ at STACK_FRAMES times log-spaced over the slider's range (8 a decade), on a grid of
+#: STACK_SIDE[0]–STACK_SIDE[1] points a side within STACK_PAIRS grid × data pairs in all (~0.2 s); the browser
+#: interpolates linearly in log t between frames while the slider is dragged (bench/landscape_stack.py measures
+#: the error).  Larger datasets get no preview: their exact landscape comes at the released time.
+STACK_FRAMES, STACK_SIDE, STACK_PAIRS = 41, (16, 56), 1e8
+
+
+@dataclass(frozen=True)
+class StackResult:
+    """F̃ − min F̃ at ``times`` (F,) on the view's line or plane (``axis``), quantized per frame to 8 bits:
+    F̃ ≈ ``low[k]`` + (``high[k]`` − ``low[k]``) · ``levels[k]`` / 255.  1-D stacks also carry the score
+    (same quantization, ``score_low``/``score_high``/``score_levels``)."""
+
+    times: np.ndarray
+    axis: np.ndarray
+    d: int
+    low: np.ndarray
+    high: np.ndarray
+    levels: np.ndarray
+    score_low: np.ndarray | None = None
+    score_high: np.ndarray | None = None
+    score_levels: np.ndarray | None = None
+
+
+def quantized(frames: np.ndarray):
+    """Per-frame 8-bit quantization of (F, …) values: (low, high, levels)."""
+    flat = frames.reshape(len(frames), -1)
+    low, high = flat.min(axis=1), flat.max(axis=1)
+    scale = np.where(high > low, high - low, 1.0)
+    levels = np.rint((flat - low[:, None]) / scale[:, None] * 255).astype(np.uint8)
+    return low, high, levels.reshape(frames.shape)
+
+
+def stack_side(n: int, d: int) -> int:
+    """Grid side of the preview for N = n points in d dims (0: no preview at this size)."""
+    cost = STACK_FRAMES * max(1.0, d / 10) * n
+    side = int(min(STACK_SIDE[1], np.sqrt(STACK_PAIRS / cost)))
+    return side if side >= STACK_SIDE[0] else 0
+
+
+@memoize()
+def stack_view(key: tuple) -> StackResult | None:
+    """The landscape at STACK_FRAMES times on a coarse copy of the view's grid (the time is not in the key)."""
+    state = dict(key)
+    target, process = target_of(state), process_of(state)
+    n = target.data.n if target.is_discrete else 64
+    side = stack_side(n, target.d)
+    if side == 0:
+        return None
+    times = np.geomspace(limits.T_MIN, limits.T_MAX, STACK_FRAMES)
+    grid = view_grid(target, side**2 * n, (side, side)) if target.d > 1 else None
+    if target.d == 1:
+        full = view_grid(target, 0, (0, 100))
+        grid = ViewGrid(full.axis, full.points, None)
+    frames, scores = [], []
+    for t in times:
+        lan = landscape(target, float(process.s2(t)), grid.points)
+        frames.append(lan.free_energy if target.d == 1 else lan.free_energy.reshape(side, side))
+        scores.append(float(process.a(t)) / float(process.b2(t)) * lan.drift[:, 0])
+    low, high, levels = quantized(np.array(frames))
+    out = dict(times=times, axis=grid.axis, d=target.d, low=low, high=high, levels=levels)
+    if target.d == 1:
+        s_low, s_high, s_levels = quantized(np.array(scores))
+        out.update(score_low=s_low, score_high=s_high, score_levels=s_levels)
+    return StackResult(**out)

@@ -1,12 +1,13 @@
 """Free-energy landscape: F̃(x, t), the score field, fixed points and the Boltzmann weights."""
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store, ticked
+from components.timemoves import packed
 from pages.landscape._figures import (
     arrow_segments,
     landscape_1d_figure,
@@ -14,7 +15,7 @@ from pages.landscape._figures import (
     small_multiples_figure,
     weights_figure,
 )
-from pages.landscape._model import hopfield_view, landscape_view, probe_view, state_key, strip_view
+from pages.landscape._model import hopfield_view, landscape_view, probe_view, stack_view, state_key, strip_view
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
@@ -46,17 +47,18 @@ probe a point.""",
         ], className="two-col"),
         dcc.Graph(id="strip-graph"),
         dcc.Store(id="probe"),
+        dcc.Store(id="landscape-stack"),
     ])
 
 
 
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
-          Output("landscape-view", "style"), Input(ids.STATE, "data"), Input("landscape-view", "value"),
-          Input("landscape-hopfield", "value"), Input("probe", "data"))
+          Output("landscape-view", "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
+          Input("landscape-view", "value"), Input("landscape-hopfield", "value"), Input("probe", "data"))
 @memo_render("landscape-page")
-def render_landscape(data, view, hopfield, probe):
-    """F̃ and the score at the state's time, fixed points classified by the Hessian."""
-    state = state_from_store(data)
+def render_landscape(data, time, view, hopfield, probe):
+    """F̃ and the score at the released (or typed) time, fixed points classified by the Hessian."""
+    state = state_from_store(data, time)
     v = landscape_view(state_key(state))
     title = f"t = {v.t:.4g}   (s² = {v.s2:.4g};  t_c = {v.t_c:.4g})"
     show_hop = ticked(hopfield, "on") and v.hopfield_ok
@@ -139,10 +141,10 @@ def set_probe(click, data):
 
 
 @callback(Output("weights-graph", "figure"), Output("probe-readout", "children"),
-          Input(ids.STATE, "data"), Input("probe", "data"))
-def render_probe(data, probe):
+          Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"), Input("probe", "data"))
+def render_probe(data, time, probe):
     """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point."""
-    state = state_from_store(data)
+    state = state_from_store(data, time)
     v = landscape_view(state_key(state))
     if not _probe_ok(probe, v):
         return empty_figure("click the landscape", 260), "No probe point yet."
@@ -163,6 +165,27 @@ def _vec(a, k=4):
     a = np.atleast_1d(a)
     body = ", ".join(f"{x:.3g}" for x in a[:k])
     return f"({body}{', …' if len(a) > k else ''})"
+
+
+@callback(Output("landscape-stack", "data"), Input(ids.STATE, "data"))
+@memo_render("landscape-stack")
+def send_stack(data):
+    """The scrub preview's frames, once per parameter set (None when the dataset is too large for one)."""
+    stack = stack_view(state_key({**state_from_store(data), "t": None}))
+    if stack is None:
+        return None
+    out = {"log_times": packed(np.log(stack.times), "<f8"), "axis": packed(stack.axis), "d": stack.d,
+           "low": packed(stack.low), "high": packed(stack.high), "levels": packed(stack.levels, "u1")}
+    if stack.score_levels is not None:
+        out.update(score_low=packed(stack.score_low), score_high=packed(stack.score_high),
+                   score_levels=packed(stack.score_levels, "u1"))
+    return out
+
+
+clientside_callback(ClientsideFunction("landscape", "preview"),
+                    Output("landscape-graph", "figure", allow_duplicate=True), Input(ids.TIME, "data"),
+                    State(ids.TIME_SET, "data"), State("landscape-graph", "figure"), State("landscape-stack", "data"),
+                    prevent_initial_call=True)
 
 
 @callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))

@@ -6,6 +6,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT
+from components.timemoves import constant, movable, now_line
+from core import limits
 from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
 from pages.memorization._model import MemorizationResult
 
@@ -28,13 +30,14 @@ def participation_figure(view: MemorizationResult, t_now: float, t_cond: float |
         fig.add_trace(go.Scatter(x=view.traj_times, y=f(view.y_path), mode="lines",
                                  name="along generative trajectories", showlegend=col == 1,
                                  line=dict(color="#d62728", width=2, dash="dash")), 1, col)
-        fig.add_vline(x=t_now, line=dict(color="black", width=2), row=1, col=col)
+        now_line(fig, t_now, row=1, col=col)
         if t_cond is not None:
             fig.add_vline(x=t_cond, line=dict(color="#9467bd", dash="dash", width=2), row=1, col=col)
     fig.add_hline(y=1 / view.n, line=dict(color="#999", dash="dot"), row=1, col=1)
     fig.update_xaxes(type="log", title_text="t")
     fig.update_yaxes(type="log", row=1, col=1, title_text="Y")
     fig.update_yaxes(type="log", row=1, col=2, title_text="1/Y")
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.2),
                       title="purple dashed: t_cond of the random energy model (eq. 47, |x| = 1, ν = r)")
     return fig
@@ -74,8 +77,9 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
         fig.add_vline(x=view.t_c_theory, line=dict(color="#d62728", dash="dash"))
     if view.t_c_measured:
         fig.add_vline(x=view.t_c_measured, line=dict(color="#1f77b4", dash="dot", width=2))
-    fig.add_vline(x=t_now, line=dict(color="black", width=2))
+    now_line(fig, t_now)
     fig.add_hline(y=0, line=dict(color="#999"))
+    movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=380, title="Collapse: excess entropy density (dotted: t_C from f^e)",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="t")
@@ -85,27 +89,29 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
 
 def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
     """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture (VP):
-    speciation t_s = ½ log(1 + Λ), collapse t_C(α) = ½ log(1 + σ_c²/(e^{2α} − 1))."""
+    speciation t_s = ½ log(1 + Λ), collapse t_C(α) = ½ log(1 + σ_c²/(e^{2α} − 1)); t on the slider's
+    whole range (log scale), so the current point is always on the figure."""
     alpha = np.geomspace(1e-3, 3, 200)
     var_c = max(state["sc"] ** 2, 1e-6)
-    t_c = 0.5 * np.log1p(var_c / np.expm1(2 * alpha))
-    top = max(3 * t_s, 2 * float(t_c.max()), 1.5 * t_now)
+    t_c = np.maximum(0.5 * np.log1p(var_c / np.expm1(2 * alpha)), limits.T_MIN)
+    low, top = limits.T_MIN, limits.T_MAX
     fig = go.Figure([
         go.Scatter(x=alpha, y=np.full_like(alpha, top), fill=None, mode="lines", line=dict(width=0), showlegend=False),
         go.Scatter(x=alpha, y=np.full_like(alpha, t_s), fill="tonexty", fillcolor="rgba(200,200,200,0.5)",
                    mode="lines", line=dict(color="#ff7f0e", width=2), name="speciation t_s (I above)"),
         go.Scatter(x=alpha, y=np.minimum(t_c, t_s), fill="tonexty", fillcolor="rgba(44,160,44,0.25)", mode="lines",
                    line=dict(color="#2ca02c", width=2), name="collapse t_C(α) (II between, III below)"),
-        go.Scatter(x=alpha, y=np.zeros_like(alpha), fill="tonexty", fillcolor="rgba(214,39,40,0.25)", mode="lines",
-                   line=dict(width=0), showlegend=False),
+        go.Scatter(x=alpha, y=np.full_like(alpha, low), fill="tonexty", fillcolor="rgba(214,39,40,0.25)",
+                   mode="lines", line=dict(width=0), showlegend=False),
     ])
     here = np.log(max(state["n"], 1)) / state["d"]
     fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
                              marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
-    for label, y in (("I", 0.5 * (t_s + top)), ("III", 0.5 * min(float(t_c[0]), t_s))):
-        fig.add_annotation(x=np.log10(alpha[10]), y=y, text=label, showarrow=False, font=dict(size=20), xref="x")
+    for label, y in (("I", np.sqrt(t_s * top)), ("III", np.sqrt(low * min(float(t_c[0]), t_s)))):
+        fig.add_annotation(x=np.log10(alpha[10]), y=np.log10(y), text=label, showarrow=False, font=dict(size=20))
+    movable(fig, t_now, constant([len(fig.data) - 1], "y"))
     fig.update_layout(**BASE_LAYOUT, height=380, title="Phase diagram (two-cluster mixture, VP)",
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="α = (log n)/d")
-    fig.update_yaxes(title_text="t", range=[0, top])
+    fig.update_yaxes(type="log", title_text="t", range=[np.log10(low), np.log10(top)])
     return fig

@@ -7,6 +7,8 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
+from components.timemoves import axis_of, movable, now_line, title, title_text
+from core import limits
 from pages.particles._model import CloningResult, ParticleRun
 
 CLASS_COLORS = qualitative.Set1
@@ -46,7 +48,21 @@ def _time_lines(fig, run, t_now, row=None):
     for value, dash in ((reg.t_c_theory, "dot"), (reg.t_c_measured, "dashdot")):
         if value:
             fig.add_vline(x=np.log10(value), line=dict(color="#2ca02c", dash=dash, width=2), **kw)
-    fig.add_vline(x=np.log10(t_now), line=dict(color="black", width=2), **kw)
+    now_line(fig, float(np.log10(t_now)), **kw)
+
+
+#: The slider's range: the fan's x axis is log₁₀ t, so the now line sits at log₁₀ t (exact: linear in log t).
+LOG10_SPAN = np.array([limits.T_MIN, limits.T_MAX])
+
+
+def regime_title(run: ParticleRun) -> dict:
+    """The fan's title at t: the regime of seed 003 (I above t_s, III below t_C, II between)."""
+    reg = run.regimes
+    breaks = [reg.t_s] if reg.t_c is None else [reg.t_c, reg.t_s]
+    labels = ["II (classes formed, not collapsed)", "I (noise: before speciation)"]
+    if reg.t_c is not None:
+        labels.insert(0, "III (collapsed onto training points)")
+    return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, black: now)", breaks, labels)
 
 
 def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
@@ -68,7 +84,9 @@ def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", line=dict(color="#7fdbff", dash=dash, width=2),
                                      name="stable fixed points" if stable else "unstable fixed points"))
     _time_lines(fig, run, t_now)
-    fig.update_layout(**BASE_LAYOUT, height=560, title="Density fan (√density; orange: t_s, green: t_C, black: now)",
+    heading = regime_title(run)
+    movable(fig, t_now, heading, axis_map=axis_of(LOG10_SPAN, np.log10(LOG10_SPAN)))
+    fig.update_layout(**BASE_LAYOUT, height=560, title=title_text(heading, t_now),
                       legend=dict(orientation="h", y=-0.12))
     fig.update_xaxes(title_text="log₁₀ t", autorange="reversed")
     fig.update_yaxes(title_text="y" if run.d == 1 else "principal axis 1", range=[edges[0], edges[-1]])

@@ -6,6 +6,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from components import ids
 from components.plotting import empty_figure
 from components.state import spec_of, state_from_store
+from components.timemoves import wire_time_moves
 from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure
 from pages.particles._model import JOB, PARTICLE_CHOICES, cloning, run_params, run_summary
 
@@ -88,16 +89,16 @@ def _first_frame(run):
 
 @callback(Output("particles-fan", "figure"), Output("particles-collapse", "figure"),
           Output("particles-caption", "children"), Output("particles-images", "figure"),
-          Output("particles-images", "style"), Input("particles-run", "data"), Input(ids.STATE, "data"),
-          State("particles-count", "value"), State("particles-dynamics", "value"),
+          Output("particles-images", "style"), Input("particles-run", "data"), State(ids.STATE, "data"),
+          State(ids.TIME, "data"), State("particles-count", "value"), State("particles-dynamics", "value"),
           State("particles-rerun", "n_clicks"))
-def render_side(payload, data, count, dynamics, rerun):
-    """Density fan, collapse panel and regime caption at the current time (the run is cached)."""
+def render_side(payload, data, time, count, dynamics, rerun):
+    """Density fan, collapse panel and caption of the run (time moves then happen in the browser)."""
     hidden = {"display": "none"}
     if not payload:
         wait = empty_figure("computing…")
         return wait, wait, "Running the particles (see the progress bar).", wait, hidden
-    state = state_from_store(data)
+    state = state_from_store(data, time)
     run = run_summary(state, count, dynamics, rerun)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run.nearest is not None
@@ -105,7 +106,7 @@ def render_side(payload, data, count, dynamics, rerun):
     images, style = empty_figure(""), hidden
     if run.images is not None:
         images, style = _images_figure(run.images), None
-    return fan_figure(run, t), collapse, _caption(run, t, state), images, style
+    return fan_figure(run, t), collapse, _caption(run, state), images, style
 
 
 def _images_figure(images):
@@ -118,16 +119,9 @@ def _images_figure(images):
                               "nearest training image (bottom; label: distance). Top labels: nearest class mean")
 
 
-def _caption(run, t, state):
+def _caption(run, state):
     reg = run.regimes
-    t_c = reg.t_c
-    if t > reg.t_s:
-        regime = "I (noise: before speciation)"
-    elif t_c is not None and t < t_c:
-        regime = "III (collapsed onto training points)"
-    else:
-        regime = "II (classes formed, not collapsed)"
-    parts = [f"At t = {t:.3g}: regime {regime}. Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
+    parts = [f"Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
     if reg.t_c_theory is not None and not spec_of(state).discrete:
         parts.append("No collapse: a continuous law has no training points to fall onto (seed 003 eq. 10 with "
                      "n = ∞). ")
@@ -152,7 +146,7 @@ def run_cloning(set_progress, _n, data):
 
 
 clientside_callback(ClientsideFunction("particles", "load"), Output("particles-status", "children"),
-                    Input("particles-run", "data"), State(ids.STATE, "data"))
+                    Input("particles-run", "data"), State(ids.TIME, "data"))
 clientside_callback(ClientsideFunction("particles", "play"), Output("particles-play", "className"),
                     Input("particles-play", "n_clicks"))
 clientside_callback(ClientsideFunction("particles", "pause"), Output("particles-pause", "className"),
@@ -160,4 +154,5 @@ clientside_callback(ClientsideFunction("particles", "pause"), Output("particles-
 clientside_callback(ClientsideFunction("particles", "speed"), Output("particles-speed", "className"),
                     Input("particles-speed", "value"))
 clientside_callback(ClientsideFunction("particles", "scrub"), Output("particles-sink", "children"),
-                    Input(ids.STATE, "data"))
+                    Input(ids.TIME, "data"))
+wire_time_moves("particles-fan")

@@ -1,0 +1,73 @@
+/* Landscape page: while the time slider is dragged, F̃ is drawn from the precomputed stack
+ * (pages/landscape/_model.py stack_view: 8-bit frames at 41 log-spaced times), interpolated linearly
+ * in log t between the two frames around t; fixed points, arrows and the probe belong to the exact
+ * landscape and are hidden until the server sends it for the released time. */
+(function () {
+  const NO = () => window.dash_clientside.no_update;
+  const cache = new WeakMap();
+
+  function bytes(a) {
+    const bin = atob(a.bdata);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function typed(a) {
+    const Type = { f8: Float64Array, f4: Float32Array, u1: Uint8Array }[a.dtype];
+    return new Type(bytes(a).buffer);
+  }
+
+  function decoded(stack) {
+    if (!cache.has(stack)) {
+      const out = {};
+      for (const [k, v] of Object.entries(stack)) out[k] = v && v.bdata ? typed(v) : v;
+      cache.set(stack, out);
+    }
+    return cache.get(stack);
+  }
+
+  /* Values at t from per-frame quantized levels: linear in log t between the bracketing frames. */
+  function frameAt(logTimes, low, high, levels, size, t) {
+    const lt = Math.log(t);
+    let k = 0;
+    while (k < logTimes.length - 2 && logTimes[k + 1] < lt) k++;
+    const w = Math.min(1, Math.max(0, (lt - logTimes[k]) / (logTimes[k + 1] - logTimes[k])));
+    const out = new Float32Array(size);
+    const s0 = (high[k] - low[k]) / 255, s1 = (high[k + 1] - low[k + 1]) / 255;
+    for (let i = 0; i < size; i++) {
+      out[i] = (1 - w) * (low[k] + s0 * levels[k * size + i]) + w * (low[k + 1] + s1 * levels[(k + 1) * size + i]);
+    }
+    return out;
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    landscape: {
+      preview: function (t, tset, fig, stack) {
+        t = Number(t);
+        if (!stack || !fig || !fig.data || !(t > 0) || Math.abs(Math.log(t / Number(tset))) < 1e-9) return NO();
+        const s = decoded(stack);
+        const axis = Array.from(s.axis);
+        const side = axis.length, size = s.d === 1 ? side : side * side;
+        const f = frameAt(s.log_times, s.low, s.high, s.levels, size, t);
+        const rows = (v) => Array.from({ length: side }, (_, i) => Array.from(v.subarray(i * side, (i + 1) * side)));
+        const data = fig.data.map((trace) => {
+          if (trace.name === "F̃") {
+            return s.d === 1 ? Object.assign({}, trace, { x: axis, y: Array.from(f) })
+              : Object.assign({}, trace, { x: axis, y: axis, z: rows(f) });
+          }
+          if (trace.name === "score" && s.score_levels) {
+            const g = frameAt(s.log_times, s.score_low, s.score_high, s.score_levels, size, t);
+            return Object.assign({}, trace, { x: axis, y: Array.from(g) });
+          }
+          if (trace.name === "data points") return trace;
+          return Object.assign({}, trace, { visible: false });
+        });
+        const text = `t ≈ ${Number(t.toPrecision(3))}  (preview; release for the exact landscape)`;
+        const layout = Object.assign({}, fig.layout, { title: Object.assign({}, fig.layout.title, { text }),
+          annotations: (fig.layout.annotations || []).filter((a) => !a.showarrow) });
+        return Object.assign({}, fig, { data, layout });
+      },
+    },
+  });
+})();

@@ -1,0 +1,141 @@
+"""The browser's state logic (assets/state.js) against the server's (components/state.py), and time
+moves that cost no request (issue 18), in a real headless Chromium."""
+import json
+import time
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from components.controls import page_controls
+from components.state import browser_schema, parse_query, parse_state, state_query
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 30
+
+#: Crafted links: out of range, not numbers, unknown choices, cross-field caps, repeated and odd keys.
+LINKS = [
+    "", "?t=1e9&d=3&n=abc&target=gaussian_points", "?t=abc&d=%ZZ&target=zzz&n=1e99&sigma=-4",
+    "?target=circle&n=500", "?target=circle&n=1", "?target=digits&cls=7777", "?target=digits&cls=9310",
+    "?target=gaussian_subspace&d=5&dd=9", "?target=gaussian_points&d=1000&n=100000", "?t=0&sigma=inf&r=nan",
+    "?d=2.5&n=4.5&seed=-3", "?t=1_0&r=+2.&sc=.5e-1", "?t=0x10&r=1,5", "?target=two_deltas&d=7",
+    "?process=XX&spins=1e9&K=1&w=0", "?pts=not-points&target=custom", "?t=0.5&t=0.7", "?t=&d=",
+    "?" + "&".join(f"k{i}=1" for i in range(70)), "?target=sphere_points&" + "x" * 5000,
+    "?target=hypersphere&d=3&r=2&process=VP&t=0.01", "?h=9&J=-1&temp=0&spins=16",
+]
+
+#: Record the callback requests the page sends from now on.
+COUNT_REQUESTS = """
+window.__requests = [];
+const fetch0 = window.fetch;
+window.fetch = function (url, init) {
+  if (String(url).includes('_dash-update-component')) {
+    let output = '?';
+    try { output = JSON.parse(init.body).output; } catch (e) {}
+    window.__requests.push(output);
+  }
+  return fetch0.apply(this, arguments);
+};
+"""
+
+
+@pytest.fixture
+def duo(dash_duo, lab):
+    dash_duo.start_server(lab.app)
+    return dash_duo
+
+
+def _settle(duo, seconds=1.5):
+    """Wait until no callback has been pending and no background job running for ``seconds``."""
+    busy = ("return document.querySelector('._dash-loading') !== null || [...document.querySelectorAll('.running')]"
+            ".some(el => getComputedStyle(el).display !== 'none')")
+    end, quiet = time.monotonic() + 3 * TIMEOUT, time.monotonic()
+    while time.monotonic() < end:
+        if duo.driver.execute_script(busy):
+            quiet = time.monotonic()
+        elif time.monotonic() - quiet > seconds:
+            return
+        time.sleep(0.1)
+
+
+def test_browser_validates_links_as_the_server_does(duo):
+    duo.driver.get(duo.server_url + "/about")
+    duo.wait_for_element("#ctl-logt", timeout=TIMEOUT)
+    schema = {**browser_schema(), "pages": page_controls()}
+    for link in LINKS:
+        got = duo.driver.execute_script("return window.dash_clientside.lab.parse(arguments[0], arguments[1])",
+                                        schema, link)
+        raw, notices = parse_query(link)
+        state, more = parse_state(raw)
+        if any(n.startswith("Your points") for n in more):   # points are parsed by the server only
+            state["pts"], more = got["state"]["pts"], [n for n in more if not n.startswith("Your points")]
+        assert got["state"] == json.loads(json.dumps(state)), link
+        assert len(got["notices"]) == len(notices + more), (link, got["notices"], notices + more)
+        # the browser writes the link the server would read back to the same state
+        query = duo.driver.execute_script("return window.dash_clientside.lab.stateQuery(arguments[0], "
+                                          "arguments[1], arguments[1 + 1])", schema, got["state"], state["t"])
+        assert parse_state(parse_query(query)[0])[0] == parse_state(parse_query(state_query(state))[0])[0], link
+
+
+def test_server_confirms_what_the_browser_cannot_check(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=custom&pts=1,2,3;4")
+    duo.wait_for_contains_text("#server-notice", "Your points", timeout=TIMEOUT)
+
+
+def test_changing_target_loads_its_defaults(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.4")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.4", timeout=TIMEOUT)
+    duo.select_dcc_dropdown("#ctl-target", "Random dataset (on a sphere)")
+    end = time.monotonic() + TIMEOUT
+    while duo.find_element("#ctl-d").get_attribute("value") != "10" and time.monotonic() < end:
+        time.sleep(0.1)
+    assert duo.find_element("#ctl-n").get_attribute("value") == "50"
+    assert "target=sphere_points" in duo.driver.current_url and "t=0.4" in duo.driver.current_url
+
+
+@pytest.mark.parametrize("path,graph", [
+    ("/bifurcation?target=circle&n=6&t=0.3", "#bif-paths"),
+    ("/entropy?target=two_deltas&t=0.3", "#entropy-profile"),
+    ("/memorization?target=mixture_samples&d=10&n=200&t=0.3", "#mem-participation"),
+    ("/particles?target=circle&t=0.3", "#particles-fan"),
+])
+def test_a_time_move_on_a_time_free_page_sends_no_request(duo, path, graph):
+    """Keys and a drag on the slider move the time lines in the browser: the URL and the figure's
+    now line follow, and no callback request leaves the page."""
+    duo.driver.get(duo.server_url + path)
+    duo.wait_for_element(f"{graph} .main-svg", timeout=TIMEOUT)
+    _settle(duo)
+    duo.driver.execute_script(COUNT_REQUESTS)
+    now = ("return (document.querySelector(arguments[0] + ' .js-plotly-plot').layout.shapes || [])"
+           ".filter(s => s.name === 'now').map(s => s.x0)")
+    before = duo.driver.execute_script(now, graph)
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    for _ in range(3):
+        handle.send_keys(Keys.ARROW_RIGHT)
+    ActionChains(duo.driver).click_and_hold(handle).move_by_offset(25, 0).pause(0.3).release().perform()
+    end = time.monotonic() + TIMEOUT
+    while duo.driver.execute_script(now, graph) == before and time.monotonic() < end:
+        time.sleep(0.1)
+    after = duo.driver.execute_script(now, graph)
+    assert after != before and all(x == after[0] for x in after)
+    _settle(duo)
+    t = float(dict(kv.split("=") for kv in duo.driver.current_url.split("?")[1].split("&"))["t"])
+    assert t > 0.3
+    assert duo.driver.execute_script("return window.__requests") == []
+
+
+def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
+    duo.driver.get(duo.server_url + "/landscape?target=circle&n=4&t=0.5")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
+    _settle(duo)
+    duo.driver.execute_script(COUNT_REQUESTS)
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    ActionChains(duo.driver).click_and_hold(handle).move_by_offset(-30, 0).pause(0.5).perform()
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "preview", timeout=TIMEOUT)
+    assert duo.driver.execute_script("return window.__requests") == []
+    ActionChains(duo.driver).release().perform()
+    end = time.monotonic() + TIMEOUT
+    while "preview" in duo.find_element("#landscape-graph .gtitle").text and time.monotonic() < end:
+        time.sleep(0.1)
+    assert "s² =" in duo.find_element("#landscape-graph .gtitle").text
+    assert any("landscape-graph" in r for r in duo.driver.execute_script("return window.__requests"))
