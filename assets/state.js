@@ -203,8 +203,9 @@
           const raw = typed ? typedT : timeFromSlider(dragged ? dragLogT : logT);
           const [t, n] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
           writeTime(schema, base, t, !dragged);
+          // the slider echoes every value it is given as a drag_value: that must not clear a notice
           return [NO(), typed ? Math.log10(t) : NO(), t, NO(), ...none, NO(), t, dragged ? NO() : t,
-                  n ? notice([n]) : null];
+                  n ? notice([n]) : typed ? null : NO()];
         }
         const raw = Object.fromEntries(names.map((k, i) => [k, editable[i]]));
         raw.target = target;

@@ -1,14 +1,16 @@
-"""Load test: simulated students moving the time slider on every page of the lab at once.
+"""Load test for a class: simulated students on one server, doing what the browser does since issue 18.
 
-    python -m bench.load                  # 50 users for 60 s against gunicorn on 127.0.0.1
-    python -m bench.load --users 20 --seconds 30
+    python -m bench.load                         # 200 users for 120 s against gunicorn on 127.0.0.1
+    python -m bench.load --users 50 --seconds 120
 
-Each user is a thread with its own HTTP session that does what a slider move makes the browser do:
-the URL callback (``sync_state``), then the page's render callback, with a new t, then thinks for
-0.5–1.5 s; every ten moves it switches page.  The background jobs behind the pages are computed
-once before the run (the state's time does not enter their keys), as they would be after the
-first student of a class.  Reported: requests, errors, latency percentiles per page and in all,
-and the peak resident memory of each gunicorn worker, sampled every 0.5 s.
+Each user is a thread with its own HTTP session.  It opens a page (the page's server callbacks, as the
+browser fires them on load), then scrubs: it reads for 1–3 s, drags the time slider through 3–8
+positions 0.1–0.3 s apart — drawn in the browser, no request — and releases it: the time-free pages
+(bifurcation, entropy, memorization) send nothing, the landscape and Ising pages ask for the exact
+figures at the released t.  Every 10 positions it picks another parameter set of the page (from a pool
+whose jobs are computed before the run, as after the first student of a class); after ten scrubs it
+switches page.  Reported per kind of action: requests, errors,
+p50/p95/p99; moves that needed no request; worker RSS at start and peak; the load generator's own CPU.
 """
 from __future__ import annotations
 
@@ -26,85 +28,99 @@ import psutil
 import requests
 
 from bench.browser import start_server, wait_healthy
-from components.state import default_state, parse_state, time_free_key
+from components.state import default_state, without_time
 
-#: page → (target, the render callback's output key, its inputs as (id, property, value or "STATE"))
+#: page → (parameter pool, the render callbacks a page load fires (output prefixes), those a released
+#: time move fires).  Pools are small variations a lecturer would ask the class to try.
 PAGES = {
-    "landscape": ("circle", "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
-                  [("lab-state", "data", "STATE"), ("landscape-view", "value", "map"),
-                   ("landscape-hopfield", "value", []), ("probe", "data", None)]),
-    "bifurcation": ("two_deltas", "..bif-paths.figure...bif-tree.figure...bif-trace.figure...bif-stability.figure"
-                                  "...bif-exponents.figure...bif-caption.children...bif-drawn.data..",
-                    [("bif-ready", "data", "ready"), ("lab-state", "data", "STATE")]),
-    "entropy": ("two_deltas", "..entropy-profile.figure...entropy-fisher.figure...entropy-cumulative.figure"
-                              "...entropy-caption.children...entropy-lyapunov.figure..",
-                [("entropy-ready", "data", "ready"), ("lab-state", "data", "STATE"), ("entropy-axis", "value", [])]),
-    "memorization": ("mixture_samples", "..mem-participation.figure...mem-rem.figure...mem-collapse.figure"
-                                        "...mem-phase.figure...mem-caption.children..",
-                     [("mem-ready", "data", "ready"), ("lab-state", "data", "STATE")]),
-    "ising": ("two_deltas", "..ising-target.figure...ising-response.figure...ising-diagram.figure"
-                            "...ising-caption.children..", [("lab-state", "data", "STATE")]),
+    "landscape": ([{**default_state("circle"), "n": n} for n in (4, 5, 6, 8)],
+                  ("landscape-graph", "weights-graph", "strip-graph", "landscape-stack"),
+                  ("landscape-graph", "weights-graph")),
+    "bifurcation": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("bif-paths",), ()),
+    "entropy": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("entropy-profile",), ()),
+    "memorization": ([default_state("mixture_samples")], ("mem-participation",), ()),
+    "ising": ([{**default_state(), "temp": temp} for temp in (0.7, 1.5)],
+              ("ising-target", "ising-response", "bath-magnetization", "bath-distribution"),
+              ("ising-response", "bath-distribution")),
 }
+#: Values the browser holds for the page's own controls and job stores.
+HELD = {"landscape-view": "map", "landscape-hopfield": [], "probe": None, "entropy-axis": [],
+        "bif-ready": "ready", "entropy-ready": "ready", "mem-ready": "ready", "bath-ready": "ready"}
 
 
-def _callback_body(output, inputs, state, spec):
-    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in output[2:-2].split("...")]
-    body_inputs = [{"id": i, "property": p, "value": state if v == "STATE" else v} for i, p, v in inputs]
-    # after its first draw the browser holds the drawn key, so a time move is a Patch of the time lines
-    held = {"lab-state": state, "bif-drawn": repr(time_free_key(parse_state(state)[0]))}
-    states = [{"id": s["id"], "property": s["property"], "value": held.get(s["id"])} for s in spec.get("state", [])]
-    return {"output": output, "outputs": outputs, "inputs": body_inputs, "state": states,
-            "changedPropIds": ["lab-state.data"]}
-
-
-def _sync_body(search, spec):
-    inputs = [{"id": i["id"], "property": i["property"], "value": search if i["property"] == "search" else None}
-              for i in spec["inputs"]]
-    states = [{"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]]
+def body(output: str, spec: dict, state: dict, t: float) -> dict:
+    """A /_dash-update-component request for ``output`` with ``state`` in the store and ``t`` in the time stores."""
+    def value(item):
+        if item["id"] == "lab-state":
+            return without_time(state)
+        if item["id"] in ("lab-time", "lab-time-set"):
+            return t
+        return HELD.get(item["id"])
     outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
-               for p in SYNC_OUTPUT[2:-2].split("...")]
-    return {"output": SYNC_OUTPUT, "outputs": outputs, "inputs": inputs, "state": states,
-            "changedPropIds": ["url.search"]}
+               for p in (output[2:-2].split("...") if output.startswith("..") else [output])]
+    return {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
+            "changedPropIds": ["lab-state.data"],
+            "inputs": [{**i, "value": value(i)} for i in spec["inputs"]],
+            "state": [{**s, "value": value(s)} for s in spec.get("state", [])]}
 
 
-SYNC_OUTPUT = None
+def callback_of(specs: dict, prefix: str) -> str:
+    """The server callback whose first output is ``prefix``'s (not a clientside one writing it too)."""
+    return next(k for k, v in specs.items() if "callback" in v and (k.startswith(f"..{prefix}.")
+                                                                    or k.startswith(f"{prefix}.")))
 
 
 def prepare_jobs(cache_dir):
-    """Compute each page's background job for its default state into the server's cache folder."""
+    """Compute each pool's background jobs into the server's cache folder (a warm cache)."""
     os.environ["CACHE_DIR"] = cache_dir
     import app as lab
-    import pages.bifurcation as bifurcation_data
-    import pages.entropy as entropy_data
-    import pages.memorization as memorization_data
+    from pages import bifurcation, entropy, memorization
+    from pages.ising._model import BATH_JOB
+    jobs = {"bifurcation": bifurcation.JOB, "entropy": entropy.JOB, "memorization": memorization.JOB,
+            "ising": BATH_JOB}
     with lab.server.test_request_context():
-        bifurcation_data.JOB.result(default_state("two_deltas"))
-        entropy_data.JOB.result(default_state("two_deltas"))
-        memorization_data.JOB.result(default_state("mixture_samples"))
+        for page, job in jobs.items():
+            for state in PAGES[page][0]:
+                job.result(state)
     return lab.app.callback_map
 
 
 def user(url, specs, stop, records, rng):
     session = requests.Session()
-    page = rng.choice(list(PAGES))
-    moves = 0
-    while not stop.is_set():
-        target, output, inputs = PAGES[page]
-        t = float(10 ** round(rng.uniform(-1.5, 0.7), 2))     # the slider's positions: steps of 0.01 in log10 t
-        state = {**default_state(target), "t": t}
-        for name, body in (("sync", _sync_body(f"?target={target}&t={t:.4g}", specs[SYNC_OUTPUT])),
-                           (page, _callback_body(output, inputs, state, specs[output]))):
+
+    def send(kind, prefixes, state, t):
+        for prefix in prefixes:
+            output = callback_of(specs, prefix)
             start = time.perf_counter()
             try:
-                r = session.post(url + "/_dash-update-component", json=body, timeout=30)
-                ok = r.status_code == 200
+                ok = session.post(url + "/_dash-update-component", json=body(output, specs[output], state, t),
+                                  timeout=60).status_code == 200
             except requests.RequestException:
                 ok = False
-            records.append((name, time.perf_counter() - start, ok))
-        moves += 1
-        if moves % 10 == 0:
-            page = rng.choice(list(PAGES))
-        stop.wait(rng.uniform(0.5, 1.5))
+            records.append((kind, time.perf_counter() - start, ok))
+
+    moves = 0
+    while not stop.is_set():
+        page = rng.choice(list(PAGES))
+        pool, on_open, on_release = PAGES[page]
+        state, t = rng.choice(pool), 0.3
+        start = time.perf_counter()
+        ok = session.get(url + f"/{page}", timeout=60).ok
+        records.append(("open: page HTML", time.perf_counter() - start, ok))
+        send("open: render", ("server-notice",) + on_open, state, t)
+        for _ in range(10):                                     # ten scrubs, then another page
+            stop.wait(rng.uniform(1.0, 3.0))                     # reading the figure
+            for _ in range(rng.randint(3, 8)):                   # a drag: drawn in the browser
+                if stop.wait(rng.uniform(0.1, 0.3)):
+                    return
+                t = float(np.clip(round(t * 10 ** rng.uniform(-0.1, 0.1), 2 - int(np.floor(np.log10(t)))),
+                                  1e-3, 1e2))
+                records.append(("time move (no request)", 0.0, True))
+                moves += 1
+                if moves % 10 == 0:
+                    state = rng.choice(pool)
+                    send("parameter change", ("server-notice",) + on_open, state, t)
+            send("time release", on_release, state, t)          # nothing on the time-free pages
 
 
 def sample_memory(server_pid, stop, peaks):
@@ -118,16 +134,22 @@ def sample_memory(server_pid, stop, peaks):
         stop.wait(0.5)
 
 
-def run(users=50, seconds=60, workers="2", threads="4") -> dict:
-    global SYNC_OUTPUT
+def summary(records, kind):
+    lat = np.array([r[1] for r in records if r[0] == kind]) * 1e3
+    return dict(n=int(lat.size), errors=int(sum(not r[2] for r in records if r[0] == kind)),
+                p50=float(np.percentile(lat, 50)), p95=float(np.percentile(lat, 95)),
+                p99=float(np.percentile(lat, 99)))
+
+
+def run(users=200, seconds=120, workers="2", threads="4") -> dict:
     cache_dir = tempfile.mkdtemp(prefix="dtlab-load-")
     specs = prepare_jobs(cache_dir)
-    SYNC_OUTPUT = next(k for k in specs if k.startswith("..url.search"))
     proc, url = start_server({"CACHE_DIR": cache_dir, "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads})
     try:
         wait_healthy(url)
         stop, records, peaks = threading.Event(), [], {}
         start_rss = {c.pid: c.memory_info().rss for c in psutil.Process(proc.pid).children()}
+        me, cpu0, wall0 = psutil.Process(), psutil.Process().cpu_times(), time.perf_counter()
         threads_ = [threading.Thread(target=user, args=(url, specs, stop, records, random.Random(i)))
                     for i in range(users)]
         watcher = threading.Thread(target=sample_memory, args=(proc.pid, stop, peaks))
@@ -138,33 +160,32 @@ def run(users=50, seconds=60, workers="2", threads="4") -> dict:
         stop.set()
         for th in threads_ + [watcher]:
             th.join()
+        cpu1, wall = me.cpu_times(), time.perf_counter() - wall0
         healthy = requests.get(url + "/healthz", timeout=5).ok
     finally:
         proc.terminate()
         proc.wait()
-    lat = np.array([r[1] for r in records]) * 1e3
-    per_page = {name: dict(n=int(sum(1 for r in records if r[0] == name)),
-                           p50=float(np.percentile([r[1] * 1e3 for r in records if r[0] == name], 50)),
-                           p95=float(np.percentile([r[1] * 1e3 for r in records if r[0] == name], 95)))
-                for name in {r[0] for r in records}}
-    return dict(users=users, seconds=seconds, workers=int(workers), threads=int(threads), requests=len(records),
-                errors=int(sum(not r[2] for r in records)), rate=len(records) / seconds,
-                p50=float(np.percentile(lat, 50)), p95=float(np.percentile(lat, 95)), p99=float(np.percentile(lat, 99)),
-                per_page=per_page, healthy=healthy,
+    sent = [r for r in records if r[0] != "time move (no request)"]
+    return dict(users=users, seconds=seconds, workers=int(workers), threads=int(threads), requests=len(sent),
+                errors=int(sum(not r[2] for r in sent)), healthy=healthy,
+                time_moves=sum(1 for r in records if r[0] == "time move (no request)"),
+                release_requests=sum(1 for r in records if r[0] == "time release"),
+                per_action={kind: summary(records, kind) for kind in sorted({r[0] for r in sent})},
+                load_generator_cpu=((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / wall,
                 worker_rss_start_mb={str(k): v / 2**20 for k, v in start_rss.items()},
                 worker_rss_peak_mb={str(k): v / 2**20 for k, v in peaks.items()})
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--workers", default="2")
     parser.add_argument("--threads", default="4")
     args = parser.parse_args()
     result = run(args.users, args.seconds, args.workers, args.threads)
     print(json.dumps(result, indent=1))
-    out = Path(__file__).parent / "results" / "load.json"
+    out = Path(__file__).parent / "results" / f"load-{args.users}.json"
     out.write_text(json.dumps(result, indent=1))
 
 

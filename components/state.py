@@ -145,6 +145,11 @@ def time_free_key(state: dict, *_controls) -> tuple:
     return tuple(sorted((k, v) for k, v in state.items() if k != "t"))
 
 
+def time_of(raw) -> float:
+    """The time t from a ``lab-time`` store's value (or anything a request holds), validated and clamped."""
+    return _coerce("t", raw, FIELDS["t"][1])[0]
+
+
 def without_time(state: dict) -> dict:
     """The state as the ``lab-state`` store holds it: every field but t."""
     return {k: v for k, v in state.items() if k != "t"}

@@ -24,13 +24,18 @@ server render at that t shows.
 from __future__ import annotations
 
 import base64
+import functools
 
 import numpy as np
 from dash import ClientsideFunction, Input, Output, clientside_callback
 
 from components import ids
+from components.cache import memo_render
+from components.state import FIELDS, time_of
 
 NOW, NOW_Y = "now", "now-y"
+#: The time at which ``drawn_once`` draws a figure before moving it.
+REFERENCE_T = FIELDS["t"][1]
 
 
 def packed(a, dtype="<f4") -> dict:
@@ -110,3 +115,104 @@ def title_text(mover: dict, t: float) -> str:
 def nearest_index(times, t: float) -> int:
     """The index of the time nearest ``t`` in log t (the browser's ``nearest`` rule)."""
     return int(np.argmin(np.abs(np.log(np.asarray(times, float)) - np.log(t))))
+
+
+def _unpacked(a) -> np.ndarray:
+    """A table as ``packed`` wrote it, as an array (rows × columns)."""
+    flat = np.frombuffer(base64.b64decode(a["bdata"]), dtype=np.dtype(a["dtype"]).newbyteorder("<"))
+    return flat.reshape(a["shape"]) if len(a["shape"]) == 2 else flat
+
+
+def _length(values) -> int:
+    """The length of a trace's array, packed by plotly ({dtype, bdata}) or not."""
+    if isinstance(values, dict) and "bdata" in values:
+        return len(base64.b64decode(values["bdata"])) // np.dtype(values["dtype"]).itemsize
+    return len(values)
+
+
+def _set(data: list, i: int, prop: str, value) -> None:
+    trace = data[i] = dict(data[i])
+    *path, last = prop.split(".")
+    for key in path:
+        trace[key] = dict(trace.get(key) or {})
+        trace = trace[key]
+    trace[last] = value
+
+
+def _groups(merges, count: int, t: float) -> list[int]:
+    """Group number of each path at t: union of the merges with τ ≤ t, numbered by first member."""
+    parent = list(range(count))
+
+    def find(j):
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    for tau, a, b in merges:
+        if tau <= t:
+            parent[find(b)] = find(a)
+    numbers: dict[int, int] = {}
+    return [numbers.setdefault(find(j), len(numbers)) for j in range(count)]
+
+
+def _move_trace_parts(mover: dict, t: float, data: list, layout: dict) -> None:
+    kind = mover["kind"]
+    if kind == "constant":
+        for i in mover["traces"]:
+            _set(data, i, mover["prop"], np.full(_length(data[i][mover["prop"]]), t))
+    elif kind == "nearest":
+        row = _unpacked(mover["values"])[nearest_index(np.exp(_unpacked(mover["log_times"])), t)]
+        _set(data, mover["trace"], mover["prop"], row.tolist())
+    elif kind == "merging":
+        group = _groups(mover["merges"], mover["count"], t)
+        colors = [mover["palette"][g % len(mover["palette"])] for g in group]
+        if mover["points"]:
+            _set(data, mover["traces"][0], mover["prop"], colors)
+        else:
+            for i, color in zip(mover["traces"], colors, strict=True):
+                _set(data, i, mover["prop"], color)
+    elif kind == "links":
+        for i, height in zip(mover["traces"], mover["heights"], strict=True):
+            _set(data, i, "line", {**(data[i].get("line") or {}), **(mover["on"] if height <= t else mover["off"])})
+    elif kind == "title":
+        title = layout.get("title")
+        layout["title"] = {**(title if isinstance(title, dict) else {}), "text": title_text(mover, t)}
+
+
+def moved(fig, t: float):
+    """``fig`` (a plotly figure or its dict) with its declared parts at ``t``: the server's twin of
+    assets/timemoves.js, so a figure drawn once per result serves every time (tests check the two agree)."""
+    fig = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else fig
+    spec = ((fig.get("layout") or {}).get("meta") or {}).get("time") if isinstance(fig, dict) else None
+    if not spec or spec["t"] == t:
+        return fig
+    layout = {**fig["layout"], "meta": {**fig["layout"]["meta"], "time": {**spec, "t": t}}}
+    x = t
+    if "map" in spec:
+        x = float(np.interp(np.log(t), _unpacked(spec["map"]["log_times"]), _unpacked(spec["map"]["x"])))
+    if "shapes" in layout:
+        layout["shapes"] = [{**s, "x0": x, "x1": x} if s.get("name") == NOW else
+                            {**s, "y0": t, "y1": t} if s.get("name") == NOW_Y else s for s in layout["shapes"]]
+    data = list(fig.get("data", []))
+    for mover in spec["movers"]:
+        _move_trace_parts(mover, t, data, layout)
+    return {**fig, "data": data, "layout": layout}
+
+
+def drawn_once(kind: str, ready=None):
+    """Decorator for a render callback whose last argument is the ``lab-time`` store: the function is
+    called at ``REFERENCE_T`` and memoized per its other arguments (``components.cache.memo_render``;
+    ``ready`` as there), and each answer is ``moved`` to the validated t.  Every student, at every time,
+    then shares one drawing per result."""
+    def wrap(fn):
+        memo = memo_render(kind, ready)(lambda *args: fn(*args, REFERENCE_T))
+
+        @functools.wraps(fn)
+        def at_time(*args):
+            *rest, time = args
+            t = time_of(time)
+            out = memo(*rest)
+            return tuple(moved(o, t) for o in out) if isinstance(out, tuple) else moved(out, t)
+        return at_time
+    return wrap

@@ -35,3 +35,43 @@ def trace_arrays(fig):
 
 def is_figure(value) -> bool:
     return isinstance(value, go.Figure) or (isinstance(value, dict) and "data" in value and "layout" in value)
+
+
+def plain(value):
+    """A figure (or any part of one) as JSON would carry it, with packed arrays unpacked to float lists
+    and numbers as floats: two drawings compare equal when they show the same thing."""
+    import json
+
+    import plotly.io as pio
+    if isinstance(value, go.Figure):
+        value = json.loads(pio.to_json(value))
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        return [float(x) for x in as_array(value).ravel()]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [float(x) for x in value.ravel()] if value.dtype.kind in "fiu" else value.tolist()
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    return value
+
+
+def assert_same_drawing(a, b, where=""):
+    """Equal figures up to float32 rounding (1e-6 relative)."""
+    a, b = plain(a), plain(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), (where, set(a) ^ set(b))
+        for k in a:
+            assert_same_drawing(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), (where, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_drawing(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-6 * max(1.0, abs(a)), (where, a, b)
+    else:
+        assert a == b, (where, a, b)

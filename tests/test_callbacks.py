@@ -73,13 +73,14 @@ def test_ising_page_renders_finite(app_context, raw):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
     state, _ = parse_state(raw)
-    target, response, diagram, caption = ising.render_ising(state, state["t"])
+    (target, diagram), (response, caption) = ising.render_ising(state, state["t"]), \
+        ising.render_ising_now(state, state["t"])
     for fig in (target, response, diagram):
         _finite_figure(fig)
     assert ("enumeration" in caption[-1]) == (state["spins"] <= 16)
     if state["K"] <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
         BATH_JOB.result(state)
-        figs = ising.render_bath(None, state, state["t"])
+        figs = [*ising.render_bath(None, state, state["t"]), *ising.render_bath_now(None, state, state["t"])]
         for fig in figs[:4]:
             _finite_figure(fig)
         assert "T_c = w" in figs[4]

@@ -3,12 +3,15 @@ moves that cost no request (issue 18), in a real headless Chromium."""
 import json
 import time
 
+import plotly.io
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from components.controls import page_controls
 from components.state import browser_schema, parse_query, parse_state, state_query
+from components.timemoves import REFERENCE_T, moved
+from tests.figures import assert_same_drawing, is_figure
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30
@@ -139,3 +142,28 @@ def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
         time.sleep(0.1)
     assert "s² =" in duo.find_element("#landscape-graph .gtitle").text
     assert any("landscape-graph" in r for r in duo.driver.execute_script("return window.__requests"))
+
+
+def test_browser_moves_figures_as_the_server_does(duo, app_context):
+    """assets/timemoves.js and components.timemoves.moved agree on every kind of moving part."""
+    from pages.bifurcation import page as bifurcation
+    from pages.entropy import page as entropy
+    from pages.memorization import page as memorization
+    figures = []
+    cases = ((bifurcation.render_diagram, bifurcation.JOB, {"target": "circle", "n": "6"}, ()),
+             (entropy.render_profile, entropy.JOB, {"target": "circle", "n": "5"}, (["entropic"],)),
+             (memorization.render_memorization, memorization.JOB, {"target": "mixture_samples", "d": "4", "n": "60"},
+              ()))
+    for render, job, raw, extra in cases:
+        state, _ = parse_state(raw)
+        job.result(state)
+        figures += [f for f in render(None, state, *extra, REFERENCE_T) if is_figure(f) and "meta" in f["layout"]]
+    duo.driver.get(duo.server_url + "/about")
+    duo.wait_for_element("#ctl-logt", timeout=TIMEOUT)
+    for fig in figures:
+        text = plotly.io.to_json(fig)
+        for t in (0.004, 0.77, 20.0):
+            got = duo.driver.execute_script("return window.dash_clientside.time.moved(JSON.parse(arguments[0]), "
+                                            "arguments[1])", text, t)
+            want = moved(json.loads(text), t)
+            assert_same_drawing(got, want, f"t={t}")

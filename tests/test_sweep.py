@@ -65,10 +65,10 @@ def _render_particles(state):
 def _render_ising(state):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
-    figs = list(ising.render_ising(state, state["t"])[:3])
+    figs = [*ising.render_ising(state, state["t"]), ising.render_ising_now(state, state["t"])[0]]
     if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
         BATH_JOB.result(state)
-        figs += list(ising.render_bath(None, state, state["t"])[:4])
+        figs += [*ising.render_bath(None, state, state["t"]), ising.render_bath_now(None, state, state["t"])[0]]
     return figs
 
 

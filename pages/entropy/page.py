@@ -4,10 +4,9 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
-from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store, ticked
-from components.timemoves import wire_time_moves
+from components.timemoves import drawn_once, wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB
 
@@ -47,9 +46,9 @@ wire_time_moves("entropy-profile", "entropy-fisher", "entropy-cumulative", "entr
           Output("entropy-lyapunov", "figure"),
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"),
           State(ids.TIME, "data"))
-@memo_render("entropy-page", ready=lambda _ready, data, _axis, _t: JOB.stored(state_from_store(data)) is not None)
+@drawn_once("entropy-page", ready=lambda _ready, data, _axis: JOB.stored(state_from_store(data)) is not None)
 def render_profile(_ready, data, axis, time):
-    """Draw the stored profile and spectra at the current time (time moves then happen in the browser)."""
+    """Draw the stored profile and spectra once per result; the current time's parts are moved."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
     if view is None:

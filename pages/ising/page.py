@@ -1,13 +1,13 @@
 """Ising: the diffused Ising model (seed 000 §4.4) and the multi-site generative bath (§8)."""
 import dash
 import numpy as np
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store
-from components.timemoves import wire_time_moves
+from components.timemoves import drawn_once, wire_time_moves
 from core.ising import ENUM_MAX
 from pages.ising._figures import (
     bath_distribution_figure,
@@ -56,12 +56,28 @@ diffusion has variance $T$.""", mathjax=True, className="explain"),
     ])
 
 
-@callback(Output("ising-target", "figure"), Output("ising-response", "figure"), Output("ising-diagram", "figure"),
-          Output("ising-caption", "children"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
-@memo_render("ising-page")
+@callback(Output("ising-target", "figure"), Output("ising-diagram", "figure"), Input(ids.STATE, "data"),
+          State(ids.TIME, "data"))
+@drawn_once("ising-model")
 def render_ising(data, time):
-    """The diffused Ising panels at a released or typed time: cheap (a density of states over d + 1
-    magnetizations), per request; while the slider is dragged the diagram's time line moves in the browser."""
+    """The target and the fixed-point diagram of the diffused Ising model (its time line then moves in
+    the browser): cheap, a density of states over d + 1 magnetizations."""
+    state = state_from_store(data, time)
+    spins, coupling, temp, sigma = state["spins"], state["J"], state["temp"], state["sigma"]
+    view = ising_view(*ising_key(state))
+    # the same model on the other side of T = J, faint: t only rescales, T changes the phase
+    reference = None
+    if coupling > 0:
+        other_temp = 0.7 * coupling if temp > coupling else 1.5 * coupling
+        reference = (other_temp, coupling, ising_view(spins, coupling, other_temp))
+    return target_figure(view, spins, coupling, temp), ising_diagram_figure(view, sigma, state["t"], reference)
+
+
+@callback(Output("ising-response", "figure"), Output("ising-caption", "children"), Input(ids.STATE, "data"),
+          Input(ids.TIME_SET, "data"))
+@memo_render("ising-now")
+def render_ising_now(data, time):
+    """The response m(h) and the fixed points at a released or typed time."""
     state = state_from_store(data, time)
     spins, coupling, temp, sigma, t = state["spins"], state["J"], state["temp"], state["sigma"], state["t"]
     view = ising_view(*ising_key(state))
@@ -74,30 +90,37 @@ def render_ising(data, time):
                    if spins <= ENUM_MAX else
                    f"d = {spins} > {ENUM_MAX}: 2^d states are too many to enumerate; the page uses the Curie–Weiss "
                    "reduction on the total magnetization, which is exact for these couplings.")
-    # the same model on the other side of T = J, faint: t only rescales, T changes the phase
-    reference = None
-    if coupling > 0:
-        other_temp = 0.7 * coupling if temp > coupling else 1.5 * coupling
-        reference = (other_temp, coupling, ising_view(spins, coupling, other_temp))
-    return (target_figure(view, spins, coupling, temp),
-            response_figure(now.family, now.curves, t, now.now, now.fixed_h),
-            ising_diagram_figure(view, sigma, t, reference), caption)
+    return response_figure(now.family, now.curves, t, now.now, now.fixed_h), caption
 
 
 BATH_JOB.wire("bath")
 wire_time_moves("ising-diagram", "bath-magnetization", "bath-trajectories", "bath-variance")
 
 
-@callback(Output("bath-distribution", "figure"), Output("bath-magnetization", "figure"),
-          Output("bath-trajectories", "figure"), Output("bath-variance", "figure"), Output("bath-caption", "children"),
-          Input("bath-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
+@callback(Output("bath-magnetization", "figure"), Output("bath-trajectories", "figure"),
+          Output("bath-variance", "figure"), Input("bath-ready", "data"), Input(ids.STATE, "data"),
+          State(ids.TIME, "data"))
+@drawn_once("ising-bath", ready=lambda _ready, data: BATH_JOB.stored(state_from_store(data)) is not None)
 def render_bath(_ready, data, time):
-    """The bath at a released or typed time (its histogram and caption are at the nearest simulated T)."""
+    """The bath against t, drawn once per result (its time lines are moved)."""
     state = state_from_store(data, time)
     view = BATH_JOB.stored(state)
     if view is None:
         wait = empty_figure("running the heat-bath Monte Carlo…", 330)
-        return wait, wait, empty_figure("running…", 380), wait, "Running (see the progress bar)."
+        return wait, empty_figure("running…", 380), wait
+    sigma, t = state["sigma"], state["t"]
+    return (bath_magnetization_figure(view, sigma, t), bath_trajectories_figure(view, sigma, t),
+            bath_variance_figure(view, sigma, t, view.mean_field_variance))
+
+
+@callback(Output("bath-distribution", "figure"), Output("bath-caption", "children"), Input("bath-ready", "data"),
+          Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
+def render_bath_now(_ready, data, time):
+    """The bath's histogram and caption at the simulated temperature nearest T = σ²t (released or typed t)."""
+    state = state_from_store(data, time)
+    view = BATH_JOB.stored(state)
+    if view is None:
+        return empty_figure("running the heat-bath Monte Carlo…", 330), "Running (see the progress bar)."
     sigma, t = state["sigma"], state["t"]
     temp = sigma**2 * t
     index = int(np.argmin(np.abs(np.log(view.temps / temp))))
@@ -106,6 +129,4 @@ def render_bath(_ready, data, time):
                f"mean field {view.mean_field[index]:.3f}; variance {view.variance[view.K][index]:.3g}. "
                f"Heat-bath sweeps: 150 burn-in + 600 per temperature, {len(view.temps)} temperatures, "
                "annealed from hot to cold.")
-    return (bath_distribution_figure(view, index), bath_magnetization_figure(view, sigma, t),
-            bath_trajectories_figure(view, sigma, t),
-            bath_variance_figure(view, sigma, t, view.mean_field_variance), caption)
+    return bath_distribution_figure(view, index), caption

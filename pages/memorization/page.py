@@ -3,10 +3,9 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
-from components.cache import memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store
-from components.timemoves import wire_time_moves
+from components.timemoves import drawn_once, wire_time_moves
 from core.memorization import condensation_time
 from pages.memorization._figures import collapse_figure, participation_figure, phase_figure, rem_figure
 from pages.memorization._model import BETA_GRID, JOB
@@ -41,9 +40,9 @@ wire_time_moves("mem-participation", "mem-collapse", "mem-phase")
 @callback(Output("mem-participation", "figure"), Output("mem-rem", "figure"), Output("mem-collapse", "figure"),
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
-@memo_render("memorization-page", ready=lambda _ready, data, _t: JOB.stored(state_from_store(data)) is not None)
+@drawn_once("memorization-page", ready=lambda _ready, data: JOB.stored(state_from_store(data)) is not None)
 def render_memorization(_ready, data, time):
-    """Draw the stored result at the current time (time moves then happen in the browser)."""
+    """Draw the stored result once per result; the current time's parts are moved."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
     if view is None:
