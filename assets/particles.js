@@ -41,11 +41,13 @@
     return true;
   }
 
-  function render() {
+  /* ``quick``: hand the positions to the WebGL renderer only (playing, or scrubbing while the slider is
+   * dragged); plotly's own data are synced by a full restyle when it stops. */
+  function render(quick) {
     const gd = graphDiv();
     if (!gd || !anim.frames) return;
     const f = Math.max(0, Math.min(anim.frames - 1, Math.floor(anim.frame)));
-    if (!(anim.playing && fastDraw(gd, f))) {
+    if (!((anim.playing || quick) && fastDraw(gd, f))) {
       Plotly.restyle(gd, { x: [anim.xs[f]], y: [anim.ys[f]] }, [0]);
     }
     anim.renders += 1;
@@ -110,10 +112,10 @@
         anim.speed = Number(value) || 1;
         return window.dash_clientside.no_update;
       },
-      scrub: function (t) {
+      scrub: function (t, tset) {
         if (!(Number(t) > 0) || !anim.frames || anim.playing) return window.dash_clientside.no_update;
         anim.frame = nearestFrame(Number(t));
-        render();
+        render(Number(t) !== Number(tset));            // dragging: WebGL only; released: plotly synced
         return window.dash_clientside.no_update;
       }
     }

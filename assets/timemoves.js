@@ -30,8 +30,20 @@
 
   function fmt3(t) { return String(Number(t.toPrecision(3))); }
 
+  function same(a, b) {
+    if (a === b) return true;
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+    return true;
+  }
+
+  function current(trace, path) {
+    return path.reduce((obj, key) => (obj === undefined || obj === null ? undefined : obj[key]), trace);
+  }
+
+  /* A new trace object only where the value changes: plotly redraws the traces whose object changed. */
   function setProp(data, i, prop, value) {
-    if (!data[i]) return;
+    if (!data[i] || same(current(data[i], prop.split(".")), value)) return;
     const trace = Object.assign({}, data[i]);
     const path = prop.split(".");
     let obj = trace;
@@ -76,7 +88,11 @@
       else m.traces.forEach((i, j) => setProp(data, i, m.prop, color(j)));
     },
     links(m, t, data) {
-      m.traces.forEach((i, j) => setProp(data, i, "line", Object.assign({}, data[i].line, m.heights[j] <= t ? m.on : m.off)));
+      m.traces.forEach((i, j) => {
+        const style = m.heights[j] <= t ? m.on : m.off;
+        const line = data[i].line || {};
+        if (Object.keys(style).some((k) => line[k] !== style[k])) setProp(data, i, "line", Object.assign({}, line, style));
+      });
     },
     title(m, t, data, layout) {
       let label = "";

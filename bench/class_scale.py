@@ -23,7 +23,7 @@ import numpy as np
 import psutil
 
 from bench.browser import chrome_options, start_server, wait_healthy
-from bench.load import prepare_jobs, user
+from bench.load import FAILURES, prepare_jobs, user
 
 #: page → (link, the main figure, a control the page uses and a new value for it)
 PAGES = {
@@ -101,10 +101,10 @@ def latency(driver, url, moves=30) -> dict:
         _idle(driver)
         driver.execute_script(WATCH, graph)
         handle = driver.find_element("css selector", "#ctl-logt [role='slider']")
-        ActionChains(driver).click_and_hold(handle).perform()
+        chain = ActionChains(driver).click_and_hold(handle)     # one gesture: the pointer stays down
         for i in range(moves):
-            ActionChains(driver).move_by_offset(3 if (i // 10) % 2 == 0 else -3, 0).pause(0.25).perform()
-        ActionChains(driver).release().perform()
+            chain = chain.move_by_offset(3 if (i // 10) % 2 == 0 else -3, 0).pause(0.25)
+        chain.release().perform()
         lat = driver.execute_script("return window.__lat")
         out[page] = dict(moves=moves, redraws=len(lat), p50=float(np.percentile(lat, 50)) if lat else None,
                          p95=float(np.percentile(lat, 95)) if lat else None)
@@ -131,7 +131,9 @@ def run(users=200) -> dict:
         stop.set()
         for th in crowd:
             th.join()
-        result["crowd_requests"], result["crowd_errors"] = len(records), sum(not r[2] for r in records)
+        sent = [r for r in records if r[0] != "drag position (no request)"]
+        result["crowd_requests"], result["crowd_errors"] = len(sent), sum(not r[2] for r in sent)
+        result["crowd_failures"] = sorted(set(FAILURES))
         driver.quit()
     finally:
         proc.terminate()

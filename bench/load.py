@@ -4,11 +4,11 @@
     python -m bench.load --users 50 --seconds 120
 
 Each user is a thread with its own HTTP session.  It opens a page (the page's server callbacks, as the
-browser fires them on load), then scrubs: it reads for 1–3 s, drags the time slider through 3–8
-positions 0.1–0.3 s apart — drawn in the browser, no request — and releases it: the time-free pages
-(bifurcation, entropy, memorization) send nothing, the landscape and Ising pages ask for the exact
-figures at the released t.  Every 10 positions it picks another parameter set of the page (from a pool
-whose jobs are computed before the run, as after the first student of a class); after ten scrubs it
+browser fires them on load), then makes time moves: it reads for 1–3 s, drags the time slider through
+3–8 positions 0.1–0.3 s apart — drawn in the browser, no request — and releases it: the time-free
+pages (bifurcation, entropy, memorization) send nothing, the landscape and Ising pages ask for the
+exact figures at the released t.  Every 10 moves it picks another parameter set of the page (from a
+pool whose jobs are computed before the run, as after the first student of a class); after 30 it
 switches page.  Reported per kind of action: requests, errors,
 p50/p95/p99; moves that needed no request; worker RSS at start and peak; the load generator's own CPU.
 """
@@ -35,7 +35,7 @@ from components.state import default_state, without_time
 PAGES = {
     "landscape": ([{**default_state("circle"), "n": n} for n in (4, 5, 6, 8)],
                   ("landscape-graph", "weights-graph", "strip-graph", "landscape-stack"),
-                  ("landscape-graph", "weights-graph")),
+                  ("landscape-graph",)),
     "bifurcation": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("bif-paths",), ()),
     "entropy": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("entropy-profile",), ()),
     "memorization": ([default_state("mixture_samples")], ("mem-participation",), ()),
@@ -43,6 +43,7 @@ PAGES = {
               ("ising-target", "ising-response", "bath-magnetization", "bath-distribution"),
               ("ising-response", "bath-distribution")),
 }
+FAILURES: list[str] = []
 #: Values the browser holds for the page's own controls and job stores.
 HELD = {"landscape-view": "map", "landscape-hopfield": [], "probe": None, "entropy-axis": [],
         "bif-ready": "ready", "entropy-ready": "ready", "mem-ready": "ready", "bath-ready": "ready"}
@@ -93,11 +94,13 @@ def user(url, specs, stop, records, rng):
             output = callback_of(specs, prefix)
             start = time.perf_counter()
             try:
-                ok = session.post(url + "/_dash-update-component", json=body(output, specs[output], state, t),
-                                  timeout=60).status_code == 200
-            except requests.RequestException:
-                ok = False
-            records.append((kind, time.perf_counter() - start, ok))
+                status = session.post(url + "/_dash-update-component", json=body(output, specs[output], state, t),
+                                      timeout=60).status_code
+            except requests.RequestException as err:
+                status = type(err).__name__
+            records.append((kind, time.perf_counter() - start, status == 200, start))
+            if status != 200:
+                FAILURES.append(f"{kind} {prefix}: {status}")
 
     moves = 0
     while not stop.is_set():
@@ -106,31 +109,38 @@ def user(url, specs, stop, records, rng):
         state, t = rng.choice(pool), 0.3
         start = time.perf_counter()
         ok = session.get(url + f"/{page}", timeout=60).ok
-        records.append(("open: page HTML", time.perf_counter() - start, ok))
+        records.append(("open: page HTML", time.perf_counter() - start, ok, start))
         send("open: render", ("server-notice",) + on_open, state, t)
-        for _ in range(10):                                     # ten scrubs, then another page
-            stop.wait(rng.uniform(1.0, 3.0))                     # reading the figure
+        for _ in range(30):                                     # thirty time moves, then another page
+            if stop.wait(rng.uniform(1.0, 3.0)):                # reading the figure
+                return
             for _ in range(rng.randint(3, 8)):                   # a drag: drawn in the browser
                 if stop.wait(rng.uniform(0.1, 0.3)):
                     return
                 t = float(np.clip(round(t * 10 ** rng.uniform(-0.1, 0.1), 2 - int(np.floor(np.log10(t)))),
                                   1e-3, 1e2))
-                records.append(("time move (no request)", 0.0, True))
-                moves += 1
-                if moves % 10 == 0:
-                    state = rng.choice(pool)
-                    send("parameter change", ("server-notice",) + on_open, state, t)
-            send("time release", on_release, state, t)          # nothing on the time-free pages
+                records.append(("drag position (no request)", 0.0, True, time.perf_counter()))
+            send("time move (release)", on_release, state, t)   # nothing on the time-free pages
+            moves += 1
+            if moves % 10 == 0:
+                state = rng.choice(pool)
+                send("parameter change", ("server-notice",) + on_open, state, t)
 
 
-def sample_memory(server_pid, stop, peaks):
-    master = psutil.Process(server_pid)
+def sample_memory(server_pid, stop, peaks, series):
+    """Peak RSS of each worker, and the largest worker's RSS (MB) every 20 s."""
+    master, last = psutil.Process(server_pid), 0.0
     while not stop.is_set():
+        rss = []
         for child in master.children():
             try:
-                peaks[child.pid] = max(peaks.get(child.pid, 0), child.memory_info().rss)
+                rss.append(child.memory_info().rss)
+                peaks[child.pid] = max(peaks.get(child.pid, 0), rss[-1])
             except psutil.NoSuchProcess:
                 pass
+        if time.monotonic() - last >= 20 and rss:
+            series.append(round(max(rss) / 2**20))
+            last = time.monotonic()
         stop.wait(0.5)
 
 
@@ -141,18 +151,29 @@ def summary(records, kind):
                 p99=float(np.percentile(lat, 99)))
 
 
+def windows(sent, origin, width=20.0) -> list:
+    """p95 (ms) of all requests started in each ``width``-second window of the run."""
+    out = []
+    for lo in np.arange(0.0, max(r[3] for r in sent) - origin, width):
+        lat = [r[1] * 1e3 for r in sent if lo <= r[3] - origin < lo + width]
+        out.append(round(float(np.percentile(lat, 95)), 1) if lat else None)
+    return out
+
+
 def run(users=200, seconds=120, workers="2", threads="4") -> dict:
     cache_dir = tempfile.mkdtemp(prefix="dtlab-load-")
     specs = prepare_jobs(cache_dir)
     proc, url = start_server({"CACHE_DIR": cache_dir, "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads})
     try:
         wait_healthy(url)
-        stop, records, peaks = threading.Event(), [], {}
+        stop, records, peaks, rss_series = threading.Event(), [], {}, []
         start_rss = {c.pid: c.memory_info().rss for c in psutil.Process(proc.pid).children()}
         me, cpu0, wall0 = psutil.Process(), psutil.Process().cpu_times(), time.perf_counter()
+        server = psutil.Process(proc.pid).children()
+        server0 = sum(sum(w.cpu_times()[:2]) for w in server)
         threads_ = [threading.Thread(target=user, args=(url, specs, stop, records, random.Random(i)))
                     for i in range(users)]
-        watcher = threading.Thread(target=sample_memory, args=(proc.pid, stop, peaks))
+        watcher = threading.Thread(target=sample_memory, args=(proc.pid, stop, peaks, rss_series))
         watcher.start()
         for th in threads_:
             th.start()
@@ -161,19 +182,23 @@ def run(users=200, seconds=120, workers="2", threads="4") -> dict:
         for th in threads_ + [watcher]:
             th.join()
         cpu1, wall = me.cpu_times(), time.perf_counter() - wall0
+        server_cpu = (sum(sum(w.cpu_times()[:2]) for w in server) - server0) / wall
         healthy = requests.get(url + "/healthz", timeout=5).ok
     finally:
         proc.terminate()
         proc.wait()
-    sent = [r for r in records if r[0] != "time move (no request)"]
+    sent = [r for r in records if r[0] != "drag position (no request)"]
     return dict(users=users, seconds=seconds, workers=int(workers), threads=int(threads), requests=len(sent),
                 errors=int(sum(not r[2] for r in sent)), healthy=healthy,
-                time_moves=sum(1 for r in records if r[0] == "time move (no request)"),
-                release_requests=sum(1 for r in records if r[0] == "time release"),
+                drag_positions=sum(1 for r in records if r[0] == "drag position (no request)"),
+                release_requests=sum(1 for r in records if r[0] == "time move (release)"),
                 per_action={kind: summary(records, kind) for kind in sorted({r[0] for r in sent})},
+                p95_by_20s=windows(sent, wall0),
                 load_generator_cpu=((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / wall,
+                server_cpu=server_cpu,
                 worker_rss_start_mb={str(k): v / 2**20 for k, v in start_rss.items()},
-                worker_rss_peak_mb={str(k): v / 2**20 for k, v in peaks.items()})
+                worker_rss_peak_mb={str(k): v / 2**20 for k, v in peaks.items()},
+                largest_worker_rss_mb_by_20s=rss_series, failures=sorted(set(FAILURES)))
 
 
 def main():

@@ -11,6 +11,8 @@ import functools
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from flask_caching import Cache
@@ -61,6 +63,33 @@ def memo_render(kind: str, ready=None):
                 hit = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
                 if ready is None or ready(*args):
                     cache.set(name, hit)
+            return hit
+        return memoized
+    return wrap
+
+
+def memo_local(maxsize: int = 64):
+    """``memo_render`` for answers that depend on the time t: kept in this worker's memory, the
+    ``maxsize`` most recent, never in the shared cache.  Per-time answers are many and rarely shared
+    (a student's released times), and FileSystemCache over its threshold reads every file's header on
+    each write (cachelib ``_remove_older``): a class filled it in a minute and stalled (bench/load.py)."""
+    def wrap(fn):
+        store: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def memoized(*args):
+            name = hashlib.sha1(repr(args).encode()).hexdigest()
+            with lock:
+                if name in store:
+                    store.move_to_end(name)
+                    return store[name]
+            out = fn(*args)
+            hit = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+            with lock:
+                store[name] = hit
+                while len(store) > maxsize:
+                    store.popitem(last=False)
             return hit
         return memoized
     return wrap

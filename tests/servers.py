@@ -35,7 +35,7 @@ def _stop(proc):
 def gunicorn(log_path: Path, **env_overrides):
     """``gunicorn -c gunicorn.conf.py app:server`` on a free loopback port; yields its URL."""
     port = free_port()
-    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
            **env_overrides}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],

@@ -28,7 +28,7 @@ def _render_landscape(state):
     from pages.landscape import page as landscape
     figs = [*landscape.render_landscape(state, state["t"], "map", ["on"], None)[:1],
             landscape.render_landscape(state, state["t"], "surface", [], None)[0], landscape.render_strip(state)]
-    return figs + [landscape.render_probe(state, state["t"], {"uv": [0.3, -0.2]})[0]]
+    return figs + [landscape.render_probe(state, None, {"uv": [0.3, -0.2]}, state["t"])[0]]
 
 
 def _render_bifurcation(state):

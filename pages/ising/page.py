@@ -4,7 +4,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
-from components.cache import memo_render
+from components.cache import memo_local
 from components.plotting import empty_figure
 from components.state import state_from_store
 from components.timemoves import drawn_once, wire_time_moves
@@ -75,7 +75,7 @@ def render_ising(data, time):
 
 @callback(Output("ising-response", "figure"), Output("ising-caption", "children"), Input(ids.STATE, "data"),
           Input(ids.TIME_SET, "data"))
-@memo_render("ising-now")
+@memo_local()
 def render_ising_now(data, time):
     """The response m(h) and the fixed points at a released or typed time."""
     state = state_from_store(data, time)

@@ -4,6 +4,7 @@ Keys are tuples of scalars (the state's items), never arrays (DASH-NOTES: cachin
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,7 +151,7 @@ class LandscapeResult:
     plane_axes: np.ndarray | None = None
 
 
-@memoize()
+@functools.lru_cache(maxsize=32)           # per time: this worker's memory (components.cache.memo_local)
 def landscape_view(key: tuple) -> LandscapeResult:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = dict(key)
@@ -197,7 +198,7 @@ def landscape_view(key: tuple) -> LandscapeResult:
     return LandscapeResult(**out)
 
 
-@memoize()
+@functools.lru_cache(maxsize=32)
 def hopfield_view(key: tuple) -> np.ndarray | None:
     """The modern-Hopfield energy on the landscape's grid (None unless the data lie on a sphere)."""
     state = dict(key)

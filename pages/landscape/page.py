@@ -4,7 +4,7 @@ import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from components import ids
-from components.cache import memo_render
+from components.cache import memo_local, memo_render
 from components.plotting import empty_figure
 from components.state import state_from_store, ticked
 from components.timemoves import packed
@@ -47,6 +47,7 @@ probe a point.""",
         ], className="two-col"),
         dcc.Graph(id="strip-graph"),
         dcc.Store(id="probe"),
+        dcc.Store(id="probe-time"),
         dcc.Store(id="landscape-stack"),
     ])
 
@@ -55,7 +56,7 @@ probe a point.""",
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
           Output("landscape-view", "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
           Input("landscape-view", "value"), Input("landscape-hopfield", "value"), Input("probe", "data"))
-@memo_render("landscape-page")
+@memo_local()
 def render_landscape(data, time, view, hopfield, probe):
     """F̃ and the score at the released (or typed) time, fixed points classified by the Hessian."""
     state = state_from_store(data, time)
@@ -141,9 +142,10 @@ def set_probe(click, data):
 
 
 @callback(Output("weights-graph", "figure"), Output("probe-readout", "children"),
-          Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"), Input("probe", "data"))
-def render_probe(data, time, probe):
-    """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point."""
+          Input(ids.STATE, "data"), Input("probe-time", "data"), Input("probe", "data"), State(ids.TIME_SET, "data"))
+def render_probe(data, _moved, probe, time):
+    """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point (at the released time;
+    ``probe-time`` changes with it only while there is a probe)."""
     state = state_from_store(data, time)
     v = landscape_view(state_key(state))
     if not _probe_ok(probe, v):
@@ -182,6 +184,9 @@ def send_stack(data):
     return out
 
 
+# the probe panel follows a released time only when there is a probe: no request otherwise
+clientside_callback("(t, probe) => probe ? t : window.dash_clientside.no_update", Output("probe-time", "data"),
+                    Input(ids.TIME_SET, "data"), State("probe", "data"))
 clientside_callback(ClientsideFunction("landscape", "preview"),
                     Output("landscape-graph", "figure", allow_duplicate=True), Input(ids.TIME, "data"),
                     State(ids.TIME_SET, "data"), State("landscape-graph", "figure"), State("landscape-stack", "data"),

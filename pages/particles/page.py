@@ -154,5 +154,5 @@ clientside_callback(ClientsideFunction("particles", "pause"), Output("particles-
 clientside_callback(ClientsideFunction("particles", "speed"), Output("particles-speed", "className"),
                     Input("particles-speed", "value"))
 clientside_callback(ClientsideFunction("particles", "scrub"), Output("particles-sink", "children"),
-                    Input(ids.TIME, "data"))
+                    Input(ids.TIME, "data"), Input(ids.TIME_SET, "data"))
 wire_time_moves("particles-fan")
