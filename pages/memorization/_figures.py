@@ -88,7 +88,8 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
 
 
 def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
-    """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture (VP):
+    """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture under VP (``t_s``: its VP
+    speciation time; the current point is drawn when the state's process is VP):
     speciation t_s = ½ log(1 + Λ), collapse t_C(α) = ½ log(1 + σ_c²/(e^{2α} − 1)); t on the slider's
     whole range (log scale), so the current point is always on the figure."""
     alpha = np.geomspace(1e-3, 3, 200)
@@ -104,14 +105,19 @@ def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
         go.Scatter(x=alpha, y=np.full_like(alpha, low), fill="tonexty", fillcolor="rgba(214,39,40,0.25)",
                    mode="lines", line=dict(width=0), showlegend=False),
     ])
-    here = np.log(max(state["n"], 1)) / state["d"]
-    fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
-                             marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
+    title = "Phase diagram (two-cluster mixture, VP times)"
+    movers = []
+    if state["process"] == "VP":               # a VE time is not a point of this diagram
+        here = np.log(max(state["n"], 1)) / state["d"]
+        fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
+                                 marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
+        movers.append(constant([len(fig.data) - 1], "y"))
+    else:
+        title += ": switch the process to VP to place the current t"
     for label, y in (("I", np.sqrt(t_s * top)), ("III", np.sqrt(low * min(float(t_c[0]), t_s)))):
         fig.add_annotation(x=np.log10(alpha[10]), y=np.log10(y), text=label, showarrow=False, font=dict(size=20))
-    movable(fig, t_now, constant([len(fig.data) - 1], "y"))
-    fig.update_layout(**BASE_LAYOUT, height=380, title="Phase diagram (two-cluster mixture, VP)",
-                      legend=dict(orientation="h", y=-0.2))
+    movable(fig, t_now, *movers)
+    fig.update_layout(**BASE_LAYOUT, height=380, title=title, legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="α = (log n)/d")
     fig.update_yaxes(type="log", title_text="t", range=[np.log10(low), np.log10(top)])
     return fig

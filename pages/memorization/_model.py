@@ -17,6 +17,7 @@ from core.memorization import (
     rem_beta_c,
     rem_participation,
 )
+from core.processes import Process
 from core.regimes import mixture_collapse_time, speciation_time
 
 TIMES, TYPICAL, TRAJECTORIES = 40, 200, 32
@@ -36,7 +37,9 @@ class MemorizationResult:
     times : (T,) array
         Time grid (log-spaced over the process's range for this target).
     t_s : float
-        Speciation time, a²Λ = b² (SCIENCE.md §3, §5).
+        Speciation time, a²Λ = b² (SCIENCE.md §3, §5), under the state's process.
+    t_s_vp : float
+        The same under VP, ½ log(1 + Λ): the phase diagram's axis (seed 003 is VP).
     discrete : bool
         Whether the target is a finite dataset: the participation and collapse panels need one.
     d : int
@@ -61,6 +64,7 @@ class MemorizationResult:
 
     times: np.ndarray
     t_s: float
+    t_s_vp: float
     discrete: bool
     d: int
     rem: list
@@ -83,7 +87,8 @@ def _compute(state, progress=None) -> MemorizationResult:
     rng = np.random.default_rng(state["seed"])
     steps = TIMES + len(REM_SIZES) + TIMES
     report = (lambda i: progress(i, steps)) if progress else (lambda i: None)
-    out = dict(t_s=speciation_time(target, process), discrete=target.is_discrete, d=target.d)
+    out = dict(t_s=speciation_time(target, process), t_s_vp=speciation_time(target, Process("VP")),
+               discrete=target.is_discrete, d=target.d)
     lam = max(target.top_eigenvalue, 1e-12)
     lo = max(float(process.time_of_s2(1e-4 * lam)), limits.T_MIN / 10)
     hi = min(float(process.time_of_s2(1e2 * lam)), limits.T_MAX)

@@ -61,4 +61,4 @@ def render_memorization(_ready, data, time):
         caption.append(f"Eq. 10: t_C = {view.t_c_theory:.3g}. ")
     if view.discrete:
         caption.append(f"α = log n / d = {view.alpha:.3g}. ")
-    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view.t_s, t), caption
+    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view.t_s_vp, t), caption
