@@ -139,8 +139,9 @@ def _set(data: list, i: int, prop: str, value) -> None:
     trace[last] = value
 
 
-def _groups(merges, count: int, t: float) -> list[int]:
-    """Group number of each path at t: union of the merges with τ ≤ t, numbered by first member."""
+def merge_groups(merges, count: int, t: float) -> list[int]:
+    """Group number of each of ``count`` paths at t: the union of the merges (τ, a, b) with τ ≤ t, groups
+    numbered in the order of their first member (the browser's ``merging`` rule)."""
     parent = list(range(count))
 
     def find(j):
@@ -165,7 +166,7 @@ def _move_trace_parts(mover: dict, t: float, data: list, layout: dict) -> None:
         row = _unpacked(mover["values"])[nearest_index(np.exp(_unpacked(mover["log_times"])), t)]
         _set(data, mover["trace"], mover["prop"], row.tolist())
     elif kind == "merging":
-        group = _groups(mover["merges"], mover["count"], t)
+        group = merge_groups(mover["merges"], mover["count"], t)
         colors = [mover["palette"][g % len(mover["palette"])] for g in group]
         if mover["points"]:
             _set(data, mover["traces"][0], mover["prop"], colors)

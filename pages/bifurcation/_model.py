@@ -8,6 +8,7 @@ import numpy as np
 
 from components.jobs import TimeFreeJob
 from components.state import process_of, spec_of, target_of
+from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
     axis_roots,
@@ -234,23 +235,14 @@ def branch_runs(diagram: AxisDiagram):
 
 
 def clusters_at(view: BifurcationResult, t_now: float) -> list[list[int]]:
-    """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes)."""
-    k = view.paths.shape[0]
-    parent = list(range(k))
-
-    def find(j):
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
-    for tau, left, right, _ in view.merges:
-        if tau <= t_now:
-            parent[find(right[0])] = find(left[0])
-    groups = {}
-    for j in range(k):
-        groups.setdefault(find(j), []).append(j)
-    return sorted(groups.values(), key=lambda g: g[0])
+    """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes), in the
+    order of their first member."""
+    merges = [(tau, left[0], right[0]) for tau, left, right, _ in view.merges]
+    group = merge_groups(merges, view.paths.shape[0], t_now)
+    clusters: list[list[int]] = [[] for _ in range(max(group, default=-1) + 1)]
+    for j, g in enumerate(group):
+        clusters[g].append(j)
+    return clusters
 
 
 #: The bifurcation view's job: everything but t (root finding or continuation, a progress step per time).
