@@ -202,8 +202,11 @@
           const typed = trig.includes("ctl-t.value");
           const raw = typed ? typedT : timeFromSlider(dragged ? dragLogT : logT);
           const [t, n] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
+          // the slider echoes a value it is given as a drag_value (6 digits): not a move
+          if (dragged && Number(time) > 0 && Math.abs(Math.log(t / Number(time))) < 1e-5) {
+            return [NO(), NO(), NO(), NO(), ...none, NO(), NO(), NO(), NO()];
+          }
           writeTime(schema, base, t, !dragged);
-          // the slider echoes every value it is given as a drag_value: that must not clear a notice
           return [NO(), typed ? Math.log10(t) : NO(), t, NO(), ...none, NO(), t, dragged ? NO() : t,
                   n ? notice([n]) : typed ? null : NO()];
         }

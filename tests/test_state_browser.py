@@ -167,3 +167,15 @@ def test_browser_moves_figures_as_the_server_does(duo, app_context):
                                             "arguments[1])", text, t)
             want = moved(json.loads(text), t)
             assert_same_drawing(got, want, f"t={t}")
+
+
+def test_a_typed_time_of_many_digits_gets_the_exact_landscape(duo):
+    """The slider echoes a typed time rounded to 6 digits: that echo is not a drag (no preview)."""
+    duo.driver.get(duo.server_url + "/landscape?target=circle&n=4&t=0.5")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
+    box = duo.find_element("#ctl-t")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.123456789", Keys.ENTER)
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.1235", timeout=TIMEOUT)
+    _settle(duo)
+    assert "preview" not in duo.find_element("#landscape-graph .gtitle").text

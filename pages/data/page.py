@@ -197,7 +197,8 @@ def download_target(_n, data, t):
           State(ids.STATE, "data"), State(ids.TIME, "data"), prevent_initial_call="initial_duplicate")
 def digits_panel(classes, n, use_clicks, data, t):
     """Sample images and a table in the spirit of seed 003 Table 1: classes, n, d, Λ, t_s (both forms)."""
-    chosen = "".join(sorted({c for c in (classes or []) if isinstance(c, str) and c.isdigit()}))
+    ticked = classes if isinstance(classes, list) else []          # a hand-made request may send anything
+    chosen = "".join(sorted({c for c in ticked if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
     state = state_from_store(data, t)
     rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
