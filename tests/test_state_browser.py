@@ -27,30 +27,33 @@ LINKS = [
     "?target=hypersphere&d=3&r=2&process=VP&t=0.01", "?h=9&J=-1&temp=0&spins=16",
 ]
 
-#: Record the callback requests the page sends from now on.
-COUNT_REQUESTS = """
+#: Installed before any page script: every callback request is counted (pending, and by output).
+TRACK_REQUESTS = """
 window.__requests = [];
+window.__pending = 0;
 const fetch0 = window.fetch;
 window.fetch = function (url, init) {
-  if (String(url).includes('_dash-update-component')) {
-    let output = '?';
-    try { output = JSON.parse(init.body).output; } catch (e) {}
-    window.__requests.push(output);
-  }
-  return fetch0.apply(this, arguments);
+  if (!String(url).includes('_dash-update-component')) return fetch0.apply(this, arguments);
+  let output = '?';
+  try { output = JSON.parse(init.body).output; } catch (e) {}
+  window.__requests.push(output);
+  window.__pending += 1;
+  return fetch0.apply(this, arguments).finally(() => { window.__pending -= 1; });
 };
 """
+COUNT_REQUESTS = "window.__requests = [];"
 
 
 @pytest.fixture
 def duo(dash_duo, lab):
     dash_duo.start_server(lab.app)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRACK_REQUESTS})
     return dash_duo
 
 
 def _settle(duo, seconds=1.5):
     """Wait until no callback has been pending and no background job running for ``seconds``."""
-    busy = ("return document.querySelector('._dash-loading') !== null || [...document.querySelectorAll('.running')]"
+    busy = ("return window.__pending > 0 || [...document.querySelectorAll('.running')]"
             ".some(el => getComputedStyle(el).display !== 'none')")
     end, quiet = time.monotonic() + 3 * TIMEOUT, time.monotonic()
     while time.monotonic() < end:
@@ -137,10 +140,11 @@ def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
     duo.wait_for_contains_text("#landscape-graph .gtitle", "preview", timeout=TIMEOUT)
     assert duo.driver.execute_script("return window.__requests") == []
     ActionChains(duo.driver).release().perform()
+    title = "return (document.querySelector('#landscape-graph .gtitle') || {}).textContent || ''"
     end = time.monotonic() + TIMEOUT
-    while "preview" in duo.find_element("#landscape-graph .gtitle").text and time.monotonic() < end:
-        time.sleep(0.1)
-    assert "s² =" in duo.find_element("#landscape-graph .gtitle").text
+    while "preview" in duo.driver.execute_script(title) and time.monotonic() < end:
+        time.sleep(0.1)                 # read in one script: plotly replaces the title element as it draws
+    assert "s² =" in duo.driver.execute_script(title)
     assert any("landscape-graph" in r for r in duo.driver.execute_script("return window.__requests"))
 
 
