@@ -183,3 +183,25 @@ def test_a_typed_time_of_many_digits_gets_the_exact_landscape(duo):
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.1235", timeout=TIMEOUT)
     _settle(duo)
     assert "preview" not in duo.find_element("#landscape-graph .gtitle").text
+
+
+def test_ising_diagram_follows_a_drag_without_a_request(duo):
+    """The Ising page computes its response at the released time; while the slider is dragged its
+    diagram's time line moves in the browser and nothing is sent."""
+    duo.driver.get(duo.server_url + "/ising?t=0.3")
+    duo.wait_for_element("#ising-diagram .main-svg", timeout=TIMEOUT)
+    _settle(duo)
+    duo.driver.execute_script(COUNT_REQUESTS)
+    now = ("return (document.querySelector('#ising-diagram .js-plotly-plot').layout.shapes || [])"
+           ".filter(s => s.name === 'now').map(s => s.x0)")
+    before = duo.driver.execute_script(now)
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    ActionChains(duo.driver).click_and_hold(handle).move_by_offset(30, 0).pause(0.5).perform()
+    end = time.monotonic() + TIMEOUT
+    while duo.driver.execute_script(now) == before and time.monotonic() < end:
+        time.sleep(0.1)
+    assert duo.driver.execute_script(now) != before
+    assert duo.driver.execute_script("return window.__requests") == []
+    ActionChains(duo.driver).release().perform()
+    _settle(duo)
+    assert any("ising-response" in r for r in duo.driver.execute_script("return window.__requests"))
