@@ -178,6 +178,11 @@
 
   const TIME_IDS = ["ctl-logt.drag_value", "ctl-logt.value", "ctl-t.value"];
 
+  /* The slider's tooltip shows t, not log₁₀ t (dcc.Slider looks its transform up in window.dccFunctions). */
+  window.dccFunctions = Object.assign({}, window.dccFunctions, {
+    timeOfSlider: (logT) => String(Number(timeFromSlider(logT).toPrecision(3))),
+  });
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     lab: {
       parse, stateQuery,
@@ -207,7 +212,8 @@
             return [NO(), NO(), NO(), NO(), ...none, NO(), NO(), NO(), NO()];
           }
           writeTime(schema, base, t, !dragged);
-          return [NO(), typed ? Math.log10(t) : NO(), t, NO(), ...none, NO(), t, dragged ? NO() : t,
+          const shown = typed ? t : Number(t.toPrecision(4));     // the box shows a slider's t to 4 digits
+          return [NO(), typed ? Math.log10(t) : NO(), shown, NO(), ...none, NO(), t, dragged ? NO() : t,
                   n ? notice([n]) : typed ? null : NO()];
         }
         const raw = Object.fromEntries(names.map((k, i) => [k, editable[i]]));

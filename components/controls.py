@@ -49,7 +49,8 @@ def control_panel() -> html.Div:
         "t": _row("t", "Time t", html.Div([
             dcc.Slider(id=ids.LOG_T, min=LOG_T_MIN, max=LOG_T_MAX, step=0.01,
                        value=math.log10(state["t"]), marks=marks, allow_direct_input=False,
-                       updatemode="mouseup", tooltip={"always_visible": False}),
+                       updatemode="mouseup",
+                       tooltip={"always_visible": False, "transform": "timeOfSlider", "template": "t = {value}"}),
             dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], min=limits.T_MIN,
                       max=limits.T_MAX, step="any", debounce=True, className="ctl-number"),
         ], className="ctl-time"), "diffusion time (log scale); type a value in the box"),

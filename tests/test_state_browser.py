@@ -139,6 +139,9 @@ def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
     ActionChains(duo.driver).click_and_hold(handle).move_by_offset(-30, 0).pause(0.5).perform()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "preview", timeout=TIMEOUT)
     assert duo.driver.execute_script("return window.__requests") == []
+    tooltip = "return (document.querySelector('#ctl-logt .dash-slider-tooltip') || {}).textContent"
+    tip = duo.driver.execute_script(tooltip)
+    assert tip and tip.startswith("t = 0.") and len(tip) <= 10, tip        # t itself, 3 digits, not log₁₀ t
     ActionChains(duo.driver).release().perform()
     title = "return (document.querySelector('#landscape-graph .gtitle') || {}).textContent || ''"
     end = time.monotonic() + TIMEOUT
@@ -205,3 +208,19 @@ def test_ising_diagram_follows_a_drag_without_a_request(duo):
     ActionChains(duo.driver).release().perform()
     _settle(duo)
     assert any("ising-response" in r for r in duo.driver.execute_script("return window.__requests"))
+
+
+def test_number_boxes_show_their_whole_value(duo):
+    """A slider's t shows in the box to 4 digits, and a 5-digit n fits its box (−/+ sit inside it)."""
+    duo.driver.get(duo.server_url + "/memorization?target=mixture_samples&n=20000&d=10&t=0.3")
+    duo.wait_for_element("#ctl-n", timeout=TIMEOUT)
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    handle.send_keys(Keys.ARROW_RIGHT)
+    end = time.monotonic() + TIMEOUT
+    while duo.find_element("#ctl-t").get_attribute("value") in ("0.3", "") and time.monotonic() < end:
+        time.sleep(0.1)
+    assert duo.find_element("#ctl-t").get_attribute("value") == "0.309"          # 10^-0.51: the slider snaps
+    for box in ("#ctl-t", "#ctl-n"):
+        fits = duo.driver.execute_script("const e = document.querySelector(arguments[0]); "
+                                         "return e.scrollWidth <= e.clientWidth", box)
+        assert fits, box
