@@ -17,7 +17,9 @@ from core.warmup import warm_kernels
 manager = background_manager()
 app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 suppress_callback_exceptions=True, health_endpoint="healthz",
-                compress=True, background_callback_manager=manager)
+                compress=True, background_callback_manager=manager,
+                # a phone lays the page out at its own width, not at a 980 px desktop's (issue 22)
+                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 server = app.server
 core.targets.DATASET_STORE = load_dataset  # custom targets '@KEY' read uploads from the lab's cache
 #: The Celery application when REDIS_URL is set (``celery -A app:celery_app worker``), else None.

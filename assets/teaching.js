@@ -1,7 +1,8 @@
 /* Teaching toolbar (issue 9): lecture mode and theme, copy link, PNG/SVG/CSV export, keyboard.
  * Lecture mode and the theme are set by the toolbar buttons or by ?lecture=1 / ?theme=dark in the
  * URL, and kept for the browser session (the URL's query is rewritten when a control moves).
- * Figures are restyled after every redraw while a mode is on (plotly_afterplot). */
+ * Figures are restyled after every redraw (plotly_afterplot) to the theme's colors and sizes
+ * (components/theme.py, read from the store lab-figure-theme); titles wider than their figure wrap. */
 (function () {
   const KEY = "dtlab-teaching";
   const saved = JSON.parse(sessionStorage.getItem(KEY) || "{}");
@@ -12,26 +13,80 @@
 
   function graphs() { return Array.from(document.querySelectorAll(".page .js-plotly-plot")); }
 
+  const INK = ["#111", "#111111", "#000", "#000000", "black"];
+  const LIGHT = { fg: "#222222", bg: "#ffffff", grid: "#eeeeee", zeroline: "#444444", ink: "#111111" };
+
+  function themeColors() {
+    const theme = mode.theme || {};
+    return (mode.dark ? theme.dark : theme.light) || LIGHT;
+  }
+
+  /* Every cartesian axis of a figure (subplots have xaxis2, yaxis3, …). */
+  function axisNames(gd) {
+    return Object.keys(gd._fullLayout || gd.layout || {}).filter((k) => /^[xy]axis\d*$/.test(k));
+  }
+
+  function get(obj, path) {
+    return path.split(/[.[\]]+/).filter(Boolean).reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj);
+  }
+
+  /* The value a figure had before we touched it: a value that is not the one we last set came from
+   * the server (a new figure, a time move), so it becomes the base again. */
+  function based(own, base, key, current) {
+    if (!(key in own) || own[key] !== current) base[key] = current;
+    return base[key];
+  }
+
+  /* Restyle a figure to the modes, touching only what differs (idempotent: every redraw calls it). */
   function style(gd) {
-    // plotly's own look when both modes are off; the figure's layout is restored from _dtlBase
-    const base = gd._dtlBase || (gd._dtlBase = {
-      font: (gd.layout.font && gd.layout.font.size) || 13, height: gd.layout.height || null,
-      widths: (gd.data || []).map((t) => (t.line && t.line.width) || null) });
-    const big = mode.lecture, dark = mode.dark;
-    const sig = `${big}/${dark}/${gd.data.length}`;
-    if (gd._dtlSig === sig) return;
-    gd._dtlSig = sig;
-    const fg = dark ? "#e8e8e8" : "#222", bg = dark ? "#111418" : "white", grid = dark ? "#333" : "#eee";
-    const main = graphs()[0] === gd;
-    const layout = { "font.size": big ? 22 : base.font, "font.color": fg, paper_bgcolor: bg, plot_bgcolor: bg,
-                     "xaxis.gridcolor": grid, "yaxis.gridcolor": grid };
-    if (main && big) layout.height = Math.round(window.innerHeight * 0.86);
-    else if (base.height) layout.height = base.height;
-    const lines = gd.data.map((t, i) => (t.type === "scatter" || t.type === "scattergl") && t.mode !== "markers"
-      ? (big ? Math.max(4, base.widths[i] || 2) : base.widths[i]) : undefined);
-    const idx = lines.map((w, i) => (w === undefined || w === null ? -1 : i)).filter((i) => i >= 0);
-    Plotly.relayout(gd, layout);
-    if (idx.length) Plotly.restyle(gd, { "line.width": idx.map((i) => lines[i]) }, idx);
+    if (!gd.layout || !gd.data) return;
+    const own = gd._dtlOwn || (gd._dtlOwn = {}), base = gd._dtlBase || (gd._dtlBase = {});
+    const big = mode.lecture, dark = mode.dark, c = themeColors();
+    const lecture = (mode.theme && mode.theme.lecture) || { font: 22, line: 4, main_height: 0.86 };
+    const themed = { "font.color": c.fg, paper_bgcolor: c.bg, plot_bgcolor: c.bg, "legend.bgcolor": "rgba(0,0,0,0)" };
+    for (const ax of axisNames(gd)) {
+      themed[ax + ".gridcolor"] = c.grid;
+      themed[ax + ".zerolinecolor"] = c.zeroline;
+      themed[ax + ".linecolor"] = c.zeroline;
+    }
+    // lines drawn in ink (the "now" line) turn light on dark
+    const inked = (gd.layout.shapes || []).map((_, i) => `shapes[${i}].line.color`);
+    const want = {};
+    for (const key of inked) {
+      const b = based(own, base, key, get(gd.layout, key));
+      want[key] = dark && INK.includes(b) ? c.ink : b;
+    }
+    for (const key of [...Object.keys(themed), "font.size", "height"]) {
+      const b = based(own, base, key, get(gd.layout, key));
+      want[key] = key === "font.size" ? (big ? lecture.font : b)
+        : key === "height" ? (big && graphs()[0] === gd ? Math.round(window.innerHeight * lecture.main_height) : b)
+        : dark ? themed[key] : b;
+    }
+    const update = {};
+    for (const [key, value] of Object.entries(want)) {
+      if (get(gd.layout, key) !== value) update[key] = value === undefined ? null : value;
+      own[key] = value;
+    }
+    // thick lines in lecture mode; markers drawn in ink (stable fixed points) turn light on dark
+    const traces = { "line.width": [[], []], "marker.color": [[], []] };
+    gd.data.forEach((t, i) => {
+      const ownT = (gd._dtlOwnT || (gd._dtlOwnT = []))[i] || (gd._dtlOwnT[i] = {});
+      const baseT = (gd._dtlBaseT || (gd._dtlBaseT = []))[i] || (gd._dtlBaseT[i] = {});
+      const lined = (t.type === "scatter" || t.type === "scattergl") && t.mode !== "markers";
+      for (const attr of Object.keys(traces)) {
+        const current = get(t, attr);
+        const b = based(ownT, baseT, attr, current);
+        let value = b;
+        if (attr === "line.width" && big && lined) value = Math.max(lecture.line, b || 2);
+        if (attr === "marker.color" && dark && INK.includes(b)) value = c.ink;
+        ownT[attr] = value;
+        if (current !== value) { traces[attr][0].push(i); traces[attr][1].push(value === undefined ? null : value); }
+      }
+    });
+    if (Object.keys(update).length) Plotly.relayout(gd, update);
+    for (const [attr, [idx, values]] of Object.entries(traces)) {
+      if (idx.length) Plotly.restyle(gd, { [attr]: values }, idx);
+    }
   }
 
   function apply() {
@@ -40,11 +95,79 @@
     for (const gd of graphs()) {
       if (!gd._dtlHooked && gd.on) {
         gd._dtlHooked = true;
-        gd.on("plotly_afterplot", () => { if (gd._dtlSig !== `${mode.lecture}/${mode.dark}/${gd.data.length}`) style(gd); });
+        gd.on("plotly_afterplot", () => { style(gd); fitTitle(gd); });
       }
-      if (gd.data) style(gd);
+      if (gd.data) { style(gd); fitTitle(gd); }
     }
   }
+  /* The step of ←/→ outside the slider: mode.theme.key_step_decades of log₁₀ t, on the slider's grid. */
+  function stepTime(direction) {
+    const handle = document.querySelector("#ctl-logt [role='slider']");
+    if (!handle || !window.dash_clientside.set_props) return;
+    const now = Number(handle.getAttribute("aria-valuenow"));
+    const low = Number(handle.getAttribute("aria-valuemin")), high = Number(handle.getAttribute("aria-valuemax"));
+    const step = (mode.theme && mode.theme.key_step_decades) || 0.2;
+    if (!Number.isFinite(now)) return;
+    const next = Math.min(high, Math.max(low, Math.round((now + direction * step) * 100) / 100));
+    window.dash_clientside.set_props("ctl-logt", { value: next });
+  }
+  /* A title wider than its figure (a phone, a half-width panel, lecture sizes) is wrapped at spaces
+   * outside tags, and the top margin grows by its extra lines.  The server's text is kept in
+   * gd._dtlTitle, so a time move's new title is wrapped afresh. */
+  const TAG = /<\/?[a-zA-Z][^>]*>/g;      // plotly's markup (<sub>, <b>, <br>); a lone "<" or ">" is text
+  const visible = (l) => l.replace(TAG, "").length;
+
+  function wrapped(text, perLine) {
+    const words = [];
+    let word = "", k = 0;
+    while (k < text.length) {
+      TAG.lastIndex = k;
+      const m = text[k] === "<" ? TAG.exec(text) : null;
+      if (m && m.index === k) { word += m[0]; k += m[0].length; continue; }
+      if (text[k] === " ") { words.push(word); word = ""; } else word += text[k];
+      k += 1;
+    }
+    words.push(word);
+    const lines = [""];
+    for (const w of words) {
+      const cur = lines[lines.length - 1];
+      if (cur && visible(cur) + 1 + visible(w) > perLine) lines.push(w);
+      else lines[lines.length - 1] = cur ? cur + " " + w : w;
+    }
+    return lines;
+  }
+
+  function fitTitle(gd) {
+    const layout = gd.layout || {};
+    const title = layout.title;
+    const text = typeof title === "string" ? title : title && title.text;
+    const el = gd.querySelector(".g-gtitle .gtitle");
+    if (!text || !el) return;
+    const memo = gd._dtlTitle || {};
+    const raw = text === memo.wrapped ? memo.raw : text;
+    const box = gd.getBoundingClientRect(), r = el.getBoundingClientRect();
+    const room = box.right - 40 - r.left;     // the vertical modebar stands in the last 40 px
+    if (text === raw && r.width <= room) return;
+    const charWidth = r.width / Math.max(1, ...text.split(/<br>/i).map(visible));
+    const perLine = Math.max(10, Math.floor(0.92 * room / charWidth));
+    const rawLines = raw.split(/<br>/i);
+    const out = [].concat(...rawLines.map((l) => wrapped(l, perLine))).join("<br>");
+    // plotly keeps the figure's layout object, so our margin may come back with a new title: a top
+    // margin equal to the one we set is ours, and its base is the one we started from
+    const top = (layout.margin && layout.margin.t) || 50;
+    const baseTop = top === memo.setTop ? memo.baseTop : top;
+    // a few refits per server title at most (a new measurement may wrap differently: no endless relayouts)
+    const font = gd._fullLayout && gd._fullLayout.font && gd._fullLayout.font.size;
+    const same = memo.raw === raw && memo.width === gd.clientWidth && memo.font === font;
+    const tries = same ? (memo.tries || 0) + 1 : 0;
+    const size = (gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.font.size) || 17;
+    const extra = out.split("<br>").length - rawLines.length;
+    const setTop = baseTop + Math.round(extra * size * 1.25);
+    gd._dtlTitle = { raw, wrapped: out, baseTop, setTop, tries, width: gd.clientWidth, font };
+    if ((out === text && top === setTop) || tries > 3) return;
+    Plotly.relayout(gd, { "title.text": out, "margin.t": setTop });
+  }
+
   /* The modebar's camera: slide size and a file name with the page and parameters (read at click time
    * from the graph's context, so it follows the URL). */
   function configureCamera() {
@@ -67,7 +190,7 @@
     setTimeout(() => {
       pending = false;
       configureCamera();
-      if (mode.lecture || mode.dark) apply();
+      apply();
     }, 250);
   }).observe(document.documentElement, { childList: true, subtree: true });
 
@@ -144,6 +267,7 @@
     return lines.join("\n") + "\n";
   }
   mode.figureCsv = figureCsv;
+  mode.fitTitle = fitTitle;
 
   function download(text, name, type) {
     const a = document.createElement("a");
@@ -165,16 +289,15 @@
       return;
     }
     if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && !(ev.target.getAttribute && ev.target.getAttribute("role") === "slider")) {
-      const handle = document.querySelector("#ctl-logt [role='slider']");
-      if (!handle) return;
       ev.preventDefault();
-      handle.dispatchEvent(new KeyboardEvent("keydown", { key: ev.key, code: ev.key, bubbles: true }));
+      stepTime(ev.key === "ArrowRight" ? 1 : -1);
     }
   });
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     teaching: {
-      mode: function (lectureClicks, themeClicks, search) {
+      mode: function (lectureClicks, themeClicks, search, theme) {
+        mode.theme = theme || mode.theme;
         const q = new URLSearchParams(search || "");
         if (q.get("lecture") !== null) mode.lecture = q.get("lecture") !== "0";
         if (q.get("theme") !== null) mode.dark = q.get("theme") === "dark";
@@ -183,7 +306,7 @@
         mode.clicks = { lecture: lectureClicks || 0, theme: themeClicks || 0 };
         save();
         setTimeout(apply, 0);
-        return `${mode.lecture ? "lecture" : "desk"} ${mode.dark ? "dark" : "light"}`;
+        return [`${mode.lecture ? "lecture" : "desk"} ${mode.dark ? "dark" : "light"}`, mode.dark ? "dark" : "light"];
       },
       copyLink: function () {
         const link = window.location.href;

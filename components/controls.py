@@ -114,5 +114,6 @@ clientside_callback(ClientsideFunction("lab", "controls"),
                     Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
                     Output("target-note", "children"),
                     Input(ids.URL, "pathname"), Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
-clientside_callback(ClientsideFunction("lab", "links"), Output({"type": ids.NAV_LINK, "path": ALL}, "href"),
+clientside_callback(ClientsideFunction("lab", "links"),
+                    Output({"type": ids.NAV_LINK, "path": ALL, "where": ALL}, "href"),
                     Input(ids.URL, "search"), Input(ids.TIME, "data"), State(ids.SCHEMA, "data"))

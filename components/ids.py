@@ -18,6 +18,12 @@ CONTROL = {name: f"ctl-{name}" for name in
            ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
             "spins", "J", "temp", "K", "w", "pts", "cls")}
 
+#: The shell (components/layout.py): Mantine's provider, the AppShell, the phone's burger, the figures' theme.
+THEME = "lab-theme"
+SHELL = "lab-shell"
+BURGER = "lab-burger"
+FIGURE_THEME = "lab-figure-theme"
+
 
 def requested_ids(key: str, outputs_list) -> list:
     """The ``key`` field of each id of a pattern-matching (ALL) output, in the order the request

@@ -1,36 +1,70 @@
-"""The frame around every page: navigation bar, the shared control panel, the notice area."""
+"""The frame around every page: a responsive Mantine AppShell.
+
+Header: brand, one link per page, the presets menu (on a phone: a burger).  Navbar: the shared
+control panel (on a phone: a drawer the burger opens, with the page links above the controls).
+Main: the notices, the teaching toolbar, a preset's caption and the page.  Colors and sizes come
+from ``components.theme``.
+"""
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+import dash_mantine_components as dmc
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
 from components.controls import control_panel, page_controls
 from components.presets import preset_menu
 from components.state import browser_schema, default_state, without_time
 from components.teaching import preset_caption_area, toolbar
+from components.theme import FIGURE_THEME, HEADER_HEIGHT, MANTINE_THEME, PANEL_WIDTH, PHONE_BREAKPOINT
 
 
-def navbar() -> html.Nav:
-    """Brand and one link per registered page (hrefs carry the state: ``carry_state_in_links``)."""
-    links = [dcc.Link(page["name"], href=page["path"], className="nav-link",
-                      id={"type": ids.NAV_LINK, "path": page["path"]})
-             for page in dash.page_registry.values() if page.get("nav", True)]
-    return html.Nav([html.Span("Diffusion Thermodynamics Lab", className="brand"), *links, preset_menu()],
-                    className="navbar")
+def page_links(where: str) -> list:
+    """One link per registered page; hrefs carry the state (assets/state.js, ``links``)."""
+    return [dcc.Link(page["name"], href=page["path"], className="nav-link",
+                     id={"type": ids.NAV_LINK, "path": page["path"], "where": where})
+            for page in dash.page_registry.values() if page.get("nav", True)]
 
 
-def app_layout() -> html.Div:
-    """The whole app: location, state store, navigation, controls beside the page."""
-    return html.Div([
+def header() -> dmc.Group:
+    """Burger (phone), brand, page links (wider screens), presets."""
+    return dmc.Group([
+        dmc.Burger(id=ids.BURGER, hiddenFrom=PHONE_BREAKPOINT, size="sm", color="white",
+                   **{"aria-label": "controls and pages"}),
+        html.Span([html.Span("Diffusion Thermodynamics Lab", className="brand-long"),
+                   html.Span("DT Lab", className="brand-short")], className="brand"),
+        dmc.Group(page_links("header"), gap="md", visibleFrom=PHONE_BREAKPOINT, className="nav-links"),
+        preset_menu(),
+    ], h="100%", px="md", gap="md", wrap="nowrap", className="navbar")
+
+
+def app_layout() -> dmc.MantineProvider:
+    """The whole app: location, stores, and the shell."""
+    return dmc.MantineProvider(id=ids.THEME, theme=MANTINE_THEME, forceColorScheme="light", children=[
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE, data=without_time(default_state())),
         dcc.Store(id=ids.TIME, data=default_state()["t"]),
         dcc.Store(id=ids.TIME_SET, data=default_state()["t"]),
         dcc.Store(id=ids.SCHEMA, data={**browser_schema(), "pages": page_controls()}),
-        navbar(),
-        html.Div(id=ids.NOTICE, className="notice", role="status"),
-        html.Div(id=ids.SERVER_NOTICE, className="notice", role="status"),
-        html.Div([control_panel(), html.Main([toolbar(), preset_caption_area(), dash.page_container],
-                                             className="page")], className="body"),
+        dcc.Store(id=ids.FIGURE_THEME, data=FIGURE_THEME),
+        dmc.AppShell([
+            dmc.AppShellHeader(header()),
+            dmc.AppShellNavbar([
+                dmc.Stack(page_links("drawer"), gap=4, hiddenFrom=PHONE_BREAKPOINT, className="drawer-links"),
+                control_panel(),
+            ], className="drawer"),
+            dmc.AppShellMain([
+                html.Div(id=ids.NOTICE, className="notice", role="status"),
+                html.Div(id=ids.SERVER_NOTICE, className="notice", role="status"),
+                toolbar(), preset_caption_area(), dash.page_container,
+            ], className="page"),
+        ], id=ids.SHELL, header={"height": HEADER_HEIGHT}, padding="md",
+            navbar={"width": PANEL_WIDTH, "breakpoint": PHONE_BREAKPOINT, "collapsed": {"mobile": True}}),
     ])
+
+
+# The burger opens the drawer; going to another page closes it (the phone shows the page).
+clientside_callback(ClientsideFunction("shell", "drawer"), Output(ids.SHELL, "navbar"),
+                    Input(ids.BURGER, "opened"), State(ids.SHELL, "navbar"))
+clientside_callback(ClientsideFunction("shell", "closeOnNavigation"), Output(ids.BURGER, "opened"),
+                    Input(ids.URL, "pathname"), prevent_initial_call=True)

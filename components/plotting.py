@@ -20,7 +20,9 @@ KIND_LABEL = {"minimum": "stable fixed point", "saddle": "saddle (unstable)",
 # The template is the default once, not a layout key: passing template="plotly_white" to each
 # figure deep-copied and validated it every time (~14 ms a figure, most of a redraw).
 pio.templates.default = "plotly_white"
-BASE_LAYOUT = dict(margin=dict(l=55, r=20, t=50, b=45),
+# The modebar stands on the right edge, so it never covers a title (issue 22); titles wider than
+# their figure are wrapped in the browser (assets/teaching.js, fitTitle).
+BASE_LAYOUT = dict(margin=dict(l=55, r=36, t=50, b=45), modebar=dict(orientation="v"),
                    font=dict(size=13), uirevision="keep")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from dash import dcc, html
+import dash_mantine_components as dmc
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,10 @@ def preset_of(search: str | None) -> Preset | None:
     return BY_KEY.get(keys[-1]) if keys else None
 
 
-def preset_menu() -> html.Details:
-    """The navbar's "Presets" menu: one link per paper figure."""
-    return html.Details([html.Summary("Presets"),
-                         html.Div([dcc.Link(p.title, href=p.href, className="preset-link",
-                                            id=f"preset-{p.key}") for p in PRESETS], className="preset-list")],
-                        className="preset-menu")
+def preset_menu() -> dmc.Menu:
+    """The header's "Presets" menu: one item per paper figure; choosing one closes the menu."""
+    return dmc.Menu([
+        dmc.MenuTarget(dmc.Button("Presets", id="preset-button", variant="subtle", color="gray.0", size="compact-md")),
+        dmc.MenuDropdown([dmc.MenuItem(p.title, href=p.href, refresh=False, id=f"preset-{p.key}",
+                                       className="preset-link") for p in PRESETS]),
+    ], position="bottom-end", width=360, withinPortal=True)

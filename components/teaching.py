@@ -6,7 +6,7 @@ only puts a preset's caption above the page.
 """
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, callback, clientside_callback, html
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html
 
 from components import ids
 from components.presets import preset_of
@@ -15,7 +15,8 @@ SLIDE_WIDTH = 1920
 
 
 def toolbar() -> html.Div:
-    """Buttons above every page; keyboard: space plays/pauses, ←/→ step the time slider."""
+    """Buttons above every page; keyboard: space plays/pauses, ←/→ step t by a fifth of a decade
+    (``components.theme``; on the focused slider they step 0.01 decade)."""
     return html.Div([
         html.Button("Lecture mode", id="lecture-toggle", n_clicks=0, title="large fonts, thick lines, "
                     "no controls; also ?lecture=1 in the URL; Esc leaves"),
@@ -42,7 +43,9 @@ def show_preset_caption(search):
 
 
 clientside_callback(ClientsideFunction("teaching", "mode"), Output("toolbar", "data-mode"),
-                    Input("lecture-toggle", "n_clicks"), Input("theme-toggle", "n_clicks"), Input(ids.URL, "search"))
+                    Output(ids.THEME, "forceColorScheme"),
+                    Input("lecture-toggle", "n_clicks"), Input("theme-toggle", "n_clicks"), Input(ids.URL, "search"),
+                    State(ids.FIGURE_THEME, "data"))
 clientside_callback(ClientsideFunction("teaching", "copyLink"), Output("toolbar-status", "children"),
                     Input("copy-link", "n_clicks"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("teaching", "exportFigures"), Output("export-png", "data-done"),

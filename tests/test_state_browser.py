@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from components.controls import page_controls
 from components.state import browser_schema, parse_query, parse_state, state_query
 from components.timemoves import REFERENCE_T, moved
+from tests.browsing import COUNT_REQUESTS, TRACK_REQUESTS, settle
 from tests.figures import assert_same_drawing, is_figure
 
 pytestmark = pytest.mark.browser
@@ -27,21 +28,6 @@ LINKS = [
     "?target=hypersphere&d=3&r=2&process=VP&t=0.01", "?h=9&J=-1&temp=0&spins=16",
 ]
 
-#: Installed before any page script: every callback request is counted (pending, and by output).
-TRACK_REQUESTS = """
-window.__requests = [];
-window.__pending = 0;
-const fetch0 = window.fetch;
-window.fetch = function (url, init) {
-  if (!String(url).includes('_dash-update-component')) return fetch0.apply(this, arguments);
-  let output = '?';
-  try { output = JSON.parse(init.body).output; } catch (e) {}
-  window.__requests.push(output);
-  window.__pending += 1;
-  return fetch0.apply(this, arguments).finally(() => { window.__pending -= 1; });
-};
-"""
-COUNT_REQUESTS = "window.__requests = [];"
 
 
 @pytest.fixture
@@ -49,19 +35,6 @@ def duo(dash_duo, lab):
     dash_duo.start_server(lab.app)
     dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRACK_REQUESTS})
     return dash_duo
-
-
-def _settle(duo, seconds=1.5):
-    """Wait until no callback has been pending and no background job running for ``seconds``."""
-    busy = ("return window.__pending > 0 || [...document.querySelectorAll('.running')]"
-            ".some(el => getComputedStyle(el).display !== 'none')")
-    end, quiet = time.monotonic() + 3 * TIMEOUT, time.monotonic()
-    while time.monotonic() < end:
-        if duo.driver.execute_script(busy):
-            quiet = time.monotonic()
-        elif time.monotonic() - quiet > seconds:
-            return
-        time.sleep(0.1)
 
 
 def test_browser_validates_links_as_the_server_does(duo):
@@ -110,7 +83,7 @@ def test_a_time_move_on_a_time_free_page_sends_no_request(duo, path, graph):
     now line follow, and no callback request leaves the page."""
     duo.driver.get(duo.server_url + path)
     duo.wait_for_element(f"{graph} .main-svg", timeout=TIMEOUT)
-    _settle(duo)
+    settle(duo)
     duo.driver.execute_script(COUNT_REQUESTS)
     now = ("return (document.querySelector(arguments[0] + ' .js-plotly-plot').layout.shapes || [])"
            ".filter(s => s.name === 'now').map(s => s.x0)")
@@ -124,7 +97,7 @@ def test_a_time_move_on_a_time_free_page_sends_no_request(duo, path, graph):
         time.sleep(0.1)
     after = duo.driver.execute_script(now, graph)
     assert after != before and all(x == after[0] for x in after)
-    _settle(duo)
+    settle(duo)
     t = float(dict(kv.split("=") for kv in duo.driver.current_url.split("?")[1].split("&"))["t"])
     assert t > 0.3
     assert duo.driver.execute_script("return window.__requests") == []
@@ -133,7 +106,7 @@ def test_a_time_move_on_a_time_free_page_sends_no_request(duo, path, graph):
 def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
     duo.driver.get(duo.server_url + "/landscape?target=circle&n=4&t=0.5")
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
-    _settle(duo)
+    settle(duo)
     duo.driver.execute_script(COUNT_REQUESTS)
     handle = duo.find_element("#ctl-logt [role='slider']")
     ActionChains(duo.driver).click_and_hold(handle).move_by_offset(-30, 0).pause(0.5).perform()
@@ -184,7 +157,7 @@ def test_a_typed_time_of_many_digits_gets_the_exact_landscape(duo):
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys("0.123456789", Keys.ENTER)
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.1235", timeout=TIMEOUT)
-    _settle(duo)
+    settle(duo)
     assert "preview" not in duo.find_element("#landscape-graph .gtitle").text
 
 
@@ -193,7 +166,7 @@ def test_ising_diagram_follows_a_drag_without_a_request(duo):
     diagram's time line moves in the browser and nothing is sent."""
     duo.driver.get(duo.server_url + "/ising?t=0.3")
     duo.wait_for_element("#ising-diagram .main-svg", timeout=TIMEOUT)
-    _settle(duo)
+    settle(duo)
     duo.driver.execute_script(COUNT_REQUESTS)
     now = ("return (document.querySelector('#ising-diagram .js-plotly-plot').layout.shapes || [])"
            ".filter(s => s.name === 'now').map(s => s.x0)")
@@ -206,7 +179,7 @@ def test_ising_diagram_follows_a_drag_without_a_request(duo):
     assert duo.driver.execute_script(now) != before
     assert duo.driver.execute_script("return window.__requests") == []
     ActionChains(duo.driver).release().perform()
-    _settle(duo)
+    settle(duo)
     assert any("ising-response" in r for r in duo.driver.execute_script("return window.__requests"))
 
 

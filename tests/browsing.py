@@ -1,0 +1,32 @@
+"""What browser tests share: a callback-request tracker installed before any page script, and a wait
+for a page to settle (no callback pending, no background job running)."""
+import time
+
+#: Installed before any page script: every callback request is counted (pending, and by output).
+TRACK_REQUESTS = """
+window.__requests = [];
+window.__pending = 0;
+const fetch0 = window.fetch;
+window.fetch = function (url, init) {
+  if (!String(url).includes('_dash-update-component')) return fetch0.apply(this, arguments);
+  let output = '?';
+  try { output = JSON.parse(init.body).output; } catch (e) {}
+  window.__requests.push(output);
+  window.__pending += 1;
+  return fetch0.apply(this, arguments).finally(() => { window.__pending -= 1; });
+};
+"""
+COUNT_REQUESTS = "window.__requests = [];"
+
+
+def settle(duo, seconds=1.5, timeout=90):
+    """Wait until no callback has been pending and no background job running for ``seconds``."""
+    busy = ("return window.__pending > 0 || [...document.querySelectorAll('.running')]"
+            ".some(el => getComputedStyle(el).display !== 'none')")
+    end, quiet = time.monotonic() + timeout, time.monotonic()
+    while time.monotonic() < end:
+        if duo.driver.execute_script(busy):
+            quiet = time.monotonic()
+        elif time.monotonic() - quiet > seconds:
+            return
+        time.sleep(0.1)

@@ -1,0 +1,144 @@
+"""Every screen a user brings (issue 22): a phone at 390 × 844, a projector in lecture mode, the dark
+theme — in a real headless Chromium."""
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from dash import page_registry
+
+from components.theme import FIGURE_THEME
+from tests.browsing import TRACK_REQUESTS, settle
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 30
+PHONE = (390, 844)
+PROJECTOR = (1920, 1080)
+
+
+#: Elements reaching past the viewport's right edge (what makes a page scroll sideways).
+OVERFLOW = """
+return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > arguments[0] + 1)
+  .slice(0, 8).map(e => [e.tagName, e.id,
+                         String(e.className && e.className.baseVal !== undefined ? e.className.baseVal : e.className)
+                           .slice(0, 40), Math.round(e.getBoundingClientRect().right)]);
+"""
+
+
+@pytest.fixture
+def duo(dash_duo, lab):
+    dash_duo.start_server(lab.app)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRACK_REQUESTS})
+    return dash_duo
+
+
+def screen(duo, size, mobile=False):
+    width, height = size
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
+def wait_for(predicate, timeout=TIMEOUT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except Exception:  # the DOM is being rewritten: retry
+            pass
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+#: Every visible figure's width, and how far its title reaches past it (px).
+FIGURES = """
+return [...document.querySelectorAll('.page .js-plotly-plot')].filter(g => g.getClientRects().length)
+  .map(g => { const r = g.getBoundingClientRect(), t = g.querySelector('.g-gtitle .gtitle');
+              return [g.parentElement.id || g.closest('[id]').id, Math.round(r.width),
+                      t ? Math.round(t.getBoundingClientRect().right - r.right) : -1]; });
+"""
+
+
+def test_every_page_fits_a_phone(duo):
+    """No horizontal scroll, no figure narrower than 300 px, no title past its figure's edge."""
+    screen(duo, PHONE, mobile=True)
+    for path in [p["path"] for p in page_registry.values()]:
+        duo.driver.get(duo.server_url + path)
+        duo.wait_for_element(".page h1", timeout=TIMEOUT)
+        settle(duo)
+        time.sleep(1.0)                        # titles are fitted after a figure's last draw
+        # a phone zooms out to show content wider than the screen: the page must be as wide as the phone
+        width = duo.driver.execute_script("return Math.max(window.innerWidth, document.documentElement.scrollWidth)")
+        assert width <= PHONE[0], (path, width, duo.driver.execute_script(OVERFLOW, PHONE[0]))
+        for graph, figure_width, overhang in duo.driver.execute_script(FIGURES):
+            assert figure_width >= 300, (path, graph, figure_width)
+            assert overhang <= 0, (path, graph, overhang)
+
+
+def rect(duo, selector):
+    return duo.driver.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left, r.right]", selector)
+
+
+def test_phone_drawer_holds_the_controls_and_the_pages(duo):
+    screen(duo, PHONE, mobile=True)
+    duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
+    duo.wait_for_element("#landscape-graph .main-svg", timeout=TIMEOUT)
+    assert rect(duo, "#control-panel")[1] <= 0                 # the drawer is closed: the page has the width
+    assert not duo.find_element(".nav-links").is_displayed()
+    duo.find_element("#lab-burger").click()
+    wait_for(lambda: rect(duo, "#control-panel")[0] >= 0)
+    left, right = rect(duo, "#control-panel")
+    assert right <= PHONE[0]
+    duo.find_element(".drawer-links a.nav-link[href^='/bifurcation']").click()
+    wait_for(lambda: urlparse(duo.driver.current_url).path == "/bifurcation")
+    wait_for(lambda: rect(duo, "#control-panel")[1] <= 0)     # a new page closes the drawer
+    assert parse_qs(urlparse(duo.driver.current_url).query)["target"] == ["two_deltas"]
+
+
+def test_lecture_mode_fills_the_projector_and_crosses_a_decade_in_five_keys(duo):
+    screen(duo, PROJECTOR)
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.01&lecture=1")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.01", timeout=TIMEOUT)
+    height = "return document.querySelector('#landscape-graph .js-plotly-plot').getBoundingClientRect().height"
+    wait_for(lambda: duo.driver.execute_script(height) >= 0.8 * PROJECTOR[1])
+    assert not duo.find_element(".mantine-AppShell-header").is_displayed()
+    assert not duo.find_element("#control-panel").is_displayed()
+    times = []
+    for _ in range(5):
+        before = duo.driver.current_url
+        duo.find_element("body").send_keys("\ue014")           # →
+        wait_for(lambda before=before: duo.driver.current_url != before)
+        times.append(float(parse_qs(urlparse(duo.driver.current_url).query)["t"][-1]))
+    assert times[-1] == pytest.approx(0.1, rel=1e-3), times      # five presses, one decade
+    assert times == sorted(times)
+
+
+def test_dark_theme_reaches_every_axis_marker_and_control(duo):
+    dark = FIGURE_THEME["dark"]
+    duo.driver.get(duo.server_url + "/bifurcation?target=circle&theme=dark")
+    settle(duo)
+    axes = """
+    return [...document.querySelectorAll('.page .js-plotly-plot')].flatMap(g =>
+      Object.keys(g._fullLayout).filter(k => /^[xy]axis\\d*$/.test(k) && g._fullLayout[k].visible)
+        .map(k => [g.parentElement.id, k, g._fullLayout[k].gridcolor]))
+      .concat([...document.querySelectorAll('.page .js-plotly-plot')]
+        .map(g => [g.parentElement.id, 'paper', g._fullLayout.paper_bgcolor]));
+    """
+    wait_for(lambda: all(color in (dark["grid"], dark["bg"]) for *_, color in duo.driver.execute_script(axes)))
+    found = duo.driver.execute_script(axes)
+    assert len(found) > 8 and {k for _, k, _ in found} >= {"xaxis", "xaxis2", "yaxis2", "paper"}
+    scheme = "return document.documentElement.getAttribute('data-mantine-color-scheme')"
+    assert duo.driver.execute_script(scheme) == "dark"
+    panel = duo.driver.execute_script("return getComputedStyle(document.querySelector('#ctl-d')).backgroundColor")
+    assert panel not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), panel     # inputs follow the theme
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25&theme=dark")
+    ink = """
+    const g = document.querySelector('#landscape-graph .js-plotly-plot');
+    return g && g.data ? g.data.filter(t => t.name === 'stable fixed point').map(t => t.marker.color) : [];
+    """
+    wait_for(lambda: duo.driver.execute_script(ink) == [dark["ink"]])
+    now_line = """
+    const g = document.querySelector('#landscape-graph .js-plotly-plot');
+    return (g.layout.shapes || []).map(s => s.line && s.line.color);
+    """
+    assert "#111" not in duo.driver.execute_script(now_line)
