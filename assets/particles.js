@@ -3,10 +3,15 @@
  * frames.  While playing, each frame hands the new positions straight to the scattergl
  * trace's regl renderer (measured here: 2–3 ms a frame against ~95 ms for Plotly.restyle,
  * which recomputes the whole trace); on pause and scrub Plotly.restyle syncs plotly's own
- * data.  Nothing is re-sent per frame. */
+ * data.  Nothing is re-sent per frame.  The view follows the cloud (the run's per-frame spans)
+ * and the data as the process sees them, a(t)·y, in steps of 20 %; the time slider follows
+ * the animation (as a drag: no history entry until it stops). */
 (function () {
   const anim = { frames: 0, count: 0, xs: [], ys: [], pos: [], times: [], frame: 0, playing: false,
-                 speed: 1, last: null, renders: 0, t_s: null, t_c: null, secondsPerRun: 8 };
+                 speed: 1, last: null, renders: 0, regime: null, secondsPerRun: 8, scales: [], spans: [],
+                 data: [], view: null, resumable: false, sliderAt: 0 };
+  const STEP = Math.log(1.2);          // the view and the data's scale follow in steps of 20 %
+  const SLIDER_EVERY_MS = 200;
   window.DTL_particles = anim;
 
   function graphDiv() {
@@ -21,10 +26,22 @@
     return new Float32Array(bytes.buffer);
   }
 
+  /* The regime at t, by the fan title's own breaks and labels (pages/particles/_figures.py). */
   function regime(t) {
-    if (anim.t_s !== null && t > anim.t_s) return "regime I (noise: before speciation)";
-    if (anim.t_c !== null && t < anim.t_c) return "regime III (collapse onto training points)";
-    return "regime II (classes formed, not yet collapsed)";
+    const r = anim.regime;
+    if (!r || !r.labels.length) return "";
+    return "regime " + r.labels[r.breaks.filter((b) => b <= t).length];
+  }
+
+  /* Axis ranges and the data trace at frame f, when they are 20 % off what is drawn (or ``exact``). */
+  function viewUpdate(f, exact) {
+    const span = anim.spans[f], scale = anim.scales[f];
+    const v = anim.view;
+    if (!exact && v && Math.abs(Math.log(span / v.span)) < STEP && Math.abs(Math.log(scale / v.scale)) < STEP) return null;
+    anim.view = { span, scale };
+    const layout = { "xaxis.range": [-span, span], "yaxis.range": [-span, span] };
+    const data = { x: [anim.data.map((p) => p[0] * scale)], y: [anim.data.map((p) => p[1] * scale)] };
+    return { layout, data };
   }
 
   function fastDraw(gd, f) {
@@ -47,7 +64,11 @@
     const gd = graphDiv();
     if (!gd || !anim.frames) return;
     const f = Math.max(0, Math.min(anim.frames - 1, Math.floor(anim.frame)));
-    if (!((anim.playing || quick) && fastDraw(gd, f))) {
+    const fast = anim.playing || quick;
+    const view = viewUpdate(f, !fast);
+    if (view) {                                     // one update: the cloud, the scaled data, the axes
+      Plotly.update(gd, { x: [anim.xs[f], view.data.x[0]], y: [anim.ys[f], view.data.y[0]] }, view.layout, [0, 1]);
+    } else if (!(fast && fastDraw(gd, f))) {
       Plotly.restyle(gd, { x: [anim.xs[f]], y: [anim.ys[f]] }, [0]);
     }
     anim.renders += 1;
@@ -67,14 +88,24 @@
     return best;
   }
 
+  /* The time slider shows the frame's t: while playing as a drag (assets/state.js reads
+   * DTL_particles.playing), once stopped as a release (one history entry). */
+  function follow(now) {
+    if (anim.playing && now - anim.sliderAt < SLIDER_EVERY_MS) return;
+    anim.sliderAt = now;
+    const t = anim.times[Math.max(0, Math.min(anim.frames - 1, Math.floor(anim.frame)))];
+    if (window.dash_clientside.set_props && t > 0) window.dash_clientside.set_props("ctl-logt", { value: Math.log10(t) });
+  }
+
   function tick(now) {
     if (!anim.playing) { anim.last = null; return; }
     if (anim.last !== null) {
       anim.frame += (now - anim.last) / 1000 * anim.speed * anim.frames / anim.secondsPerRun;
-      if (anim.frame >= anim.frames - 1) { anim.frame = anim.frames - 1; anim.playing = false; }
+      if (anim.frame >= anim.frames - 1) { anim.frame = anim.frames - 1; anim.playing = false; anim.resumable = false; }
     }
     anim.last = now;
     render();                                      // the last frame (playing now false) syncs plotly
+    follow(now);
     if (anim.playing) window.requestAnimationFrame(tick);
   }
 
@@ -91,21 +122,27 @@
           anim.xs.push(x); anim.ys.push(y);
           anim.pos.push(flat.subarray(f * P * K, (f + 1) * P * K));   // interleaved x, y (K = 2)
         }
-        anim.t_s = run.t_s; anim.t_c = run.t_c; anim.frame = nearestFrame(Number(t) > 0 ? Number(t) : run.times[0]);
-        anim.playing = false;
+        anim.regime = run.regime || null; anim.scales = run.scales || run.times.map(() => 1);
+        anim.spans = run.spans || []; anim.data = run.data || []; anim.view = null;
+        anim.frame = nearestFrame(Number(t) > 0 ? Number(t) : run.times[0]);
+        anim.playing = false; anim.resumable = false;
         setTimeout(render, 0);
         return "loaded " + F + " frames of " + P + " particles";
       },
       play: function (n) {
         if (!n || !anim.frames) return window.dash_clientside.no_update;
-        if (anim.frame >= anim.frames - 1) anim.frame = 0;
-        if (!anim.playing) { anim.playing = true; window.requestAnimationFrame(tick); }
+        // Play runs the reverse process from t_max; after a pause it resumes where it stopped
+        if (!anim.resumable || anim.frame >= anim.frames - 1) anim.frame = 0;
+        anim.resumable = false;
+        if (!anim.playing) { anim.playing = true; anim.sliderAt = 0; window.requestAnimationFrame(tick); }
         return "playing";
       },
       pause: function (n) {
         if (!n) return window.dash_clientside.no_update;
+        anim.resumable = anim.playing;
         anim.playing = false;
         render();                                  // sync plotly's data with the frame shown
+        follow(performance.now());
         return "paused";
       },
       speed: function (value) {
@@ -114,7 +151,9 @@
       },
       scrub: function (t, tset) {
         if (!(Number(t) > 0) || !anim.frames || anim.playing) return window.dash_clientside.no_update;
-        anim.frame = nearestFrame(Number(t));
+        const f = nearestFrame(Number(t));
+        if (f !== Math.floor(anim.frame)) anim.resumable = false;     // moved away from a pause: Play restarts
+        anim.frame = f;
         render(Number(t) !== Number(tset));            // dragging: WebGL only; released: plotly synced
         return window.dash_clientside.no_update;
       }

@@ -203,12 +203,15 @@
         }
         const base = parseState(schema, current && typeof current === "object" ? current : {})[0];
         if (trig.some((p) => TIME_IDS.includes(p))) {
-          const dragged = trig.includes("ctl-logt.drag_value") && !trig.includes("ctl-logt.value");
+          const live = trig.includes("ctl-logt.drag_value") && !trig.includes("ctl-logt.value");
           const typed = trig.includes("ctl-t.value");
-          const raw = typed ? typedT : timeFromSlider(dragged ? dragLogT : logT);
+          // the particles' animation moves the slider as a drag (no history entry per frame)
+          const animated = !live && !typed && !!(window.DTL_particles && window.DTL_particles.playing);
+          const dragged = live || animated;
+          const raw = typed ? typedT : timeFromSlider(live ? dragLogT : logT);
           const [t, n] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
           // the slider echoes a value it is given as a drag_value (6 digits): not a move
-          if (dragged && Number(time) > 0 && Math.abs(Math.log(t / Number(time))) < 1e-5) {
+          if (live && Number(time) > 0 && Math.abs(Math.log(t / Number(time))) < 1e-5) {
             return [NO(), NO(), NO(), NO(), ...none, NO(), NO(), NO(), NO()];
           }
           writeTime(schema, base, t, !dragged);

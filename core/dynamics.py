@@ -56,12 +56,16 @@ class Trajectories:
     nearest : (F, M) int32 array or None
         Index μ* of the nearest scaled data point a·y_μ at each recorded time, for the first M
         particles (discrete targets).
+    weight : (F, M) float32 array or None
+        The posterior weight w_μ*(x̃) of that point (SCIENCE.md §1): near 1 once the trajectory
+        has fallen onto it.
     """
 
     times: np.ndarray
     frames: np.ndarray
     final: np.ndarray
     nearest: np.ndarray | None
+    weight: np.ndarray | None = None
 
 
 def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool = True,
@@ -84,6 +88,7 @@ def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool 
     frames = np.empty((record.size, p, axes.shape[0]), np.float32)
     tracked = min(int(track_nearest), p) if target.is_discrete else 0
     nearest = np.empty((record.size, tracked), np.int32) if tracked else None
+    weight = np.empty((record.size, tracked), np.float32) if tracked else None
     a_all, b2_all, s2_all = process.a(times), process.b2(times), process.s2(times)
     tiny = target.is_discrete and target.data.n <= TINY_N and d <= TINY_D
     noise_scale = c_n if sde else 0.0
@@ -91,7 +96,7 @@ def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool 
     for r, k in enumerate(record):
         frames[r] = (x - origin) @ axes.T
         if nearest is not None:
-            nearest[r] = nearest_index(target, x[:tracked], float(a_all[k]))
+            nearest[r], weight[r] = nearest_and_weight(target, x[:tracked], float(a_all[k]), float(s2_all[k]))
         if progress is not None:
             progress(r + 1, record.size)
         if r + 1 == record.size:
@@ -108,19 +113,34 @@ def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool 
                 mean = target.posterior(x / a, s2_all[k + j], full_cov=False).mean
                 score = (a * mean - x) / b2
                 x = x + (c_x * x + c_s * score) * dt[j] + noise_scale * np.sqrt(dt[j]) * noise[j]
-    return Trajectories(times[record], frames, x, nearest)
+    return Trajectories(times[record], frames, x, nearest, weight)
 
 
 def nearest_index(target: Target, x, a: float) -> np.ndarray:
     """μ* = argmin_μ |x − a·y_μ| (seed 003 Fig. 5), by one GEMM per block of particles."""
-    y = target.data.points
+    return nearest_and_weight(target, x, a)[0]
+
+
+def nearest_and_weight(target: Target, x, a: float, s2: float | None = None):
+    """μ* = argmin_μ |x − a·y_μ| (seed 003 Fig. 5) and, given s², its posterior weight
+    w_μ* = π_μ* e^{ℓ_μ*} / Σ_ν π_ν e^{ℓ_ν}, ℓ_ν = (x̃·y_ν − |y_ν|²/2)/s², x̃ = x/a (SCIENCE.md §1),
+    in log-space, by one GEMM per block of particles."""
+    data = target.data
+    y = data.points
     y2 = np.einsum("ij,ij->i", y, y)
-    out = np.empty(len(x), np.int32)
+    index = np.empty(len(x), np.int32)
+    weight = np.empty(len(x), np.float32)
     rows = max(1, (1 << 20) // len(y))
     for start in range(0, len(x), rows):
-        xs = x[start:start + rows]
-        out[start:start + rows] = np.argmin(a * a * y2[None, :] - 2.0 * a * (xs @ y.T), axis=1)
-    return out
+        xy = x[start:start + rows] @ y.T
+        mu = np.argmin(a * a * y2[None, :] - 2.0 * a * xy, axis=1)
+        index[start:start + rows] = mu
+        if s2 is not None:
+            logits = (xy / a - 0.5 * y2[None, :]) / s2 + data.log_weights[None, :]
+            top = logits.max(axis=1, keepdims=True)
+            log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+            weight[start:start + rows] = np.exp(logits[np.arange(len(mu)), mu] - log_z)
+    return index, (weight if s2 is not None else None)
 
 
 @numba.njit(cache=True)

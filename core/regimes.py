@@ -47,13 +47,23 @@ def phi_closed_form(t, m_norm: float, var_c: float) -> np.ndarray:
     return np.array(out)
 
 
-def last_change_times(nearest, times) -> np.ndarray:
-    """Per-trajectory collapse time (seed 003 Fig. 5): the last recorded time at which the
-    nearest-neighbour index μ* changed (times decreasing); the first time if it never did."""
-    nearest = np.asarray(nearest)
-    changed = nearest[1:] != nearest[:-1]                   # (F − 1, M)
-    idx = np.where(changed.any(axis=0), changed.shape[0] - np.argmax(changed[::-1], axis=0), 0)
-    return np.asarray(times)[idx]
+def collapse_times(nearest, weight, times, dominant: float = 0.5) -> np.ndarray:
+    """Per-trajectory collapse time: the largest recorded t from which on (t decreasing) the nearest
+    training point μ* no longer changes (seed 003 Fig. 5) *and* dominates the posterior,
+    w_μ* ≥ ``dominant``; NaN for a trajectory that never settles so.
+
+    The weight condition is what makes it a collapse: with few, well separated points (or under
+    the deterministic ODE) μ* stops changing as soon as a trajectory picks a side, long before
+    the posterior concentrates on one point — the last change alone put t̂_C above t_s.
+    """
+    nearest, weight, times = np.asarray(nearest), np.asarray(weight), np.asarray(times)
+    settled = np.ones_like(nearest, dtype=bool)
+    settled[:-1] = nearest[:-1] == nearest[-1][None, :]
+    settled &= weight >= dominant
+    # from frame k on settled for good: the reversed running product of settled
+    for_good = np.flip(np.cumprod(np.flip(settled, axis=0), axis=0), axis=0).astype(bool)
+    first = np.argmax(for_good, axis=0)
+    return np.where(for_good[-1], times[first], np.nan)
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,27 @@ def test_particles_play_and_pause(duo):
     no_errors(duo)
 
 
+def test_particles_play_runs_from_t_max_and_the_slider_follows(duo):
+    """Play starts the reverse process at t_max whatever the slider says, the slider and URL follow the
+    frames, and the end leaves t = t_min in the URL (issue 22)."""
+    duo.driver.get(duo.server_url + "/particles?target=circle&t=0.01")
+    duo.wait_for_contains_text("#particles-status", "loaded", timeout=60)
+    clock = duo.find_element("#particles-clock")
+    wait_for(lambda: clock.get_attribute("data-frame") is not None)
+    assert int(clock.get_attribute("data-frame")) > 100                       # scrubbed to t = 0.01
+    duo.driver.execute_script("window.DTL_particles.speed = 0.5")
+    duo.find_element("#particles-play").click()
+    wait_for(lambda: int(clock.get_attribute("data-frame")) < 40, timeout=5)  # from t_max
+    wait_for(lambda: float(query(duo)["t"]) > 0.1, timeout=5)                # the URL follows the frames
+    length = duo.driver.execute_script("return history.length")
+    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=40)
+    wait_for(lambda: float(query(duo)["t"]) == pytest.approx(1e-3))
+    assert duo.driver.execute_script("return history.length") <= length + 1   # one entry, at the end
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(-3)
+    no_errors(duo)
+
+
 def test_entropy_profile_changes_with_target(duo):
     duo.driver.get(duo.server_url + "/entropy?target=two_deltas&t=0.5")
     duo.wait_for_contains_text("#entropy-caption", "First branching of the fixed-point paths: t = 1", timeout=60)

@@ -121,3 +121,27 @@ def test_one_dimensional_particles_have_no_invented_axis(app_context):
     state, _ = parse_state({"target": "two_deltas", "d": "1", "t": "0.5"})
     _, graph = particles.send_run(None, state, 500, "sde", 0)
     assert graph.layout.yaxis.title.text.startswith("jitter") and graph.layout.xaxis.title.text == "y"
+
+
+def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
+    """The regime label follows the measured ordering: deltas have no regime II (a class is a point);
+    the mixture's collapse comes after speciation. Under VP the data are drawn as a(t)·y, and each
+    frame's square holds its cloud."""
+    from components.state import parse_state
+    from pages.particles import page as particles
+    deltas, _ = parse_state({"target": "circle", "t": "0.3"})
+    payload, _ = particles.send_run(None, deltas, 500, "sde", 0)
+    assert payload["regime"]["breaks"] == [pytest.approx(0.5)]
+    assert "each class is one training point" in payload["regime"]["labels"][0]
+    mixture, _ = parse_state({"target": "mixture_samples", "process": "VP", "d": "10", "n": "200", "t": "0.3"})
+    payload, graph = particles.send_run(None, mixture, 500, "ode", 0)
+    t_c, t_s = payload["regime"]["breaks"]
+    assert t_c < t_s and payload["regime"]["labels"][0].startswith("III")
+    scales, times = np.array(payload["scales"]), np.array(payload["times"])
+    np.testing.assert_allclose(scales, np.exp(-times))                 # VP: a(t) = e^{−t}
+    data = np.array(payload["data"])
+    np.testing.assert_allclose(np.asarray(graph.data[1].x, float), scales[0] * data[:, 0], rtol=1e-5)
+    frames = np.frombuffer(__import__("base64").b64decode(payload["frames_b64"]), "<f4").reshape(payload["shape"])
+    spans = np.array(payload["spans"])
+    inside = np.mean(np.abs(frames).max(axis=2) <= spans[:, None], axis=1)
+    assert inside.min() > 0.99 and spans.max() > 1.5 * spans.min()     # the view follows the cloud (VP: it grows)

@@ -18,6 +18,7 @@ from core.entropy import (
     two_deltas_rate,
 )
 from core.landscape import fixed_points
+from core.streams import stream
 from pages import bifurcation
 
 TIMES, SAMPLES = 60, 2_000
@@ -92,7 +93,7 @@ def _compute(state, progress=None) -> EntropyResult:
     times = _time_grid(target, process)
     n_eff = (target.data.n if target.is_discrete else 1) * max(1.0, target.d / 10)
     samples = int(np.clip(PAIRS_PER_TIME / n_eff, 200, SAMPLES))
-    prof = entropy_profile(target, process, times, samples, np.random.default_rng(state["seed"]), progress)
+    prof = entropy_profile(target, process, times, samples, stream(state["seed"], "entropy"), progress)
     out = dict(vars(prof), d=target.d, samples=samples, exact=None, exact_name=None)
     spec = spec_of(state)
     if spec.exact_rate and (spec.exact_rate != "two_deltas" or spec.symmetric_at(state)):
@@ -107,7 +108,7 @@ def _compute(state, progress=None) -> EntropyResult:
             out.update(exact=None, exact_name=None)
     if target.d <= LYAPUNOV_MAX_D:
         lyap_t, lyap, lyap_x = lyapunov_along_trajectory(target, process, times[::-1],
-                                                         np.random.default_rng(state["seed"]))
+                                                         stream(state["seed"], "lyapunov"))
         a = process.a(lyap_t)[:, None]
         fixed = [fixed_point_spectrum(target, process, t, x) for t, x in zip(lyap_t, lyap_x / a, strict=True)]
         out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x,
@@ -138,7 +139,7 @@ def fisher_along(target, process, times, seed: int) -> np.ndarray | None:
     rows = []
     for t in times:
         s2 = float(process.s2(t))
-        rng = np.random.default_rng(seed + 1)
+        rng = stream(seed, "fisher")
         x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, target.d))
         rows.append(fisher_spectrum(target, s2, x)[:FISHER_TOP])
     return np.array(rows)

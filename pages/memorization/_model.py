@@ -19,6 +19,7 @@ from core.memorization import (
 )
 from core.processes import Process
 from core.regimes import mixture_collapse_time, speciation_time
+from core.streams import stream
 
 TIMES, TYPICAL, TRAJECTORIES = 40, 200, 32
 #: (M, sampled datasets) for the REM panel: N = 2^M points, Y averaged over datasets.
@@ -84,7 +85,7 @@ class MemorizationResult:
 def _compute(state, progress=None) -> MemorizationResult:
     """Participation ratio curves, the REM panel and the collapse panel."""
     target, process = target_of(state), process_of(state)
-    rng = np.random.default_rng(state["seed"])
+    rng = stream(state["seed"], "memorization")
     steps = TIMES + len(REM_SIZES) + TIMES
     report = (lambda i: progress(i, steps)) if progress else (lambda i: None)
     out = dict(t_s=speciation_time(target, process), t_s_vp=speciation_time(target, Process("VP")),

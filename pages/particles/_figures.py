@@ -15,20 +15,22 @@ CLASS_COLORS = qualitative.Set1
 
 
 def particles_figure(run: ParticleRun, first_frame: np.ndarray) -> go.Figure:
-    """Particles at the first frame (scattergl, colored by where they end) over the data."""
+    """Particles at the first frame (scattergl, colored by where they end) over the data as the
+    process sees it then, a(t)·y; the square fits the frame (assets/particles.js follows both)."""
     labels = np.asarray(run.labels) % len(CLASS_COLORS)
     k = len(CLASS_COLORS)
     # numeric colors on a stepped colorscale: restyling x/y then never re-parses color strings
     # (plotly.js drops a scale whose positions repeat: each step ends just before the next)
     scale = [[min(1.0, (i + e) / k - (1e-6 if e else 0.0)), c] for i, c in enumerate(CLASS_COLORS) for e in (0, 1)]
     scale[-1][0] = 1.0
-    span = run.span
+    span, a0 = float(run.spans[0]), float(run.scales[0])
     fig = go.Figure([
         go.Scattergl(x=f32(first_frame[:, 0]), y=f32(first_frame[:, 1]), mode="markers", name="particles",
                      marker=dict(size=3 if run.particles > 5000 else 4, color=labels.astype(np.float32) + 0.5,
                                  colorscale=scale, cmin=0, cmax=k, opacity=0.7),
                      hoverinfo="skip"),
-        go.Scatter(x=f32(run.data_uv[:, 0]), y=f32(run.data_uv[:, 1]), mode="markers", name="data points",
+        go.Scatter(x=f32(a0 * run.data_uv[:, 0]), y=f32(a0 * run.data_uv[:, 1]), mode="markers",
+                   name="data points" if np.all(run.scales == 1) else "data points × a(t)",
                    marker=dict(symbol="triangle-up", size=8, color="black", line=dict(color="white", width=1))),
     ])
     fig.update_layout(**BASE_LAYOUT, height=560, title="Reverse diffusion (colored by where each particle ends)",
@@ -45,8 +47,9 @@ def _time_lines(fig, run, t_now, row=None):
     reg = run.regimes
     if reg.t_s > 0:                       # a single point has no speciation (Λ = 0)
         fig.add_vline(x=np.log10(reg.t_s), line=dict(color="#ff7f0e", dash="dash", width=2), **kw)
+    shown = (float(np.min(run.times)), float(np.max(run.times)))
     for value, dash in ((reg.t_c_theory, "dot"), (reg.t_c_measured, "dashdot")):
-        if value:
+        if value and shown[0] <= value <= shown[1]:      # a t_C below the run's t_min is not drawn
             fig.add_vline(x=np.log10(value), line=dict(color="#2ca02c", dash=dash, width=2), **kw)
     now_line(fig, float(np.log10(t_now)), **kw)
 
@@ -56,12 +59,19 @@ LOG10_SPAN = np.array([limits.T_MIN, limits.T_MAX])
 
 
 def regime_title(run: ParticleRun) -> dict:
-    """The fan's title at t: the regime of seed 003 (I above t_s, III below t_C, II between)."""
+    """The fan's title at t: the regime of seed 003 (I above t_s, II down to t_C, III below it).
+    Where each class is one training point, or this run collapsed before t_s, there is no II."""
     reg = run.regimes
-    breaks = [reg.t_s] if reg.t_c is None else [reg.t_c, reg.t_s]
-    labels = ["II (classes formed, not collapsed)", "I (noise: before speciation)"]
-    if reg.t_c is not None:
-        labels.insert(0, "III (collapsed onto training points)")
+    noise = "I (noise: before speciation)"
+    if reg.point_classes:
+        breaks, labels = [reg.t_s], ["II–III (each class is one training point: choosing it is collapsing)", noise]
+    elif reg.t_c is None or reg.t_c <= 0:
+        breaks, labels = [reg.t_s], ["II (classes formed, not collapsed)", noise]
+    elif reg.t_c < reg.t_s:
+        breaks = [reg.t_c, reg.t_s]
+        labels = ["III (collapsed onto training points)", "II (classes formed, not collapsed)", noise]
+    else:
+        breaks, labels = [reg.t_s], ["II–III (this run collapsed by t_s)", noise]
     return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, black: now)", breaks, labels)
 
 
@@ -95,7 +105,7 @@ def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
 
 def collapse_figure(run: ParticleRun, t_now: float, shown: int = 6) -> go.Figure:
     """Nearest-neighbour index μ*(t) of a few trajectories and the histogram of their
-    collapse times (last change of μ*), seed 003 Fig. 5."""
+    collapse times (μ* fixed and dominating the posterior from then on), seed 003 Fig. 5."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("nearest training point μ*(t)", "collapse times t̂_C"),
                         horizontal_spacing=0.12)
     nearest = np.asarray(run.nearest)
@@ -104,6 +114,7 @@ def collapse_figure(run: ParticleRun, t_now: float, shown: int = 6) -> go.Figure
         fig.add_trace(go.Scatter(x=f32(logt), y=nearest[:, j], mode="lines", line=dict(shape="hv", width=1.5),
                                  showlegend=False), 1, 1)
     times = np.asarray(run.regimes.collapse_times)
+    times = times[np.isfinite(times)]                 # trajectories that did not collapse have none
     fig.add_trace(go.Histogram(x=f32(np.log10(times)), nbinsx=30, marker_color="#2ca02c", showlegend=False), 1, 2)
     fig.update_xaxes(title_text="log₁₀ t", autorange="reversed", row=1, col=1)
     fig.update_xaxes(title_text="log₁₀ t̂_C", row=1, col=2)

@@ -16,7 +16,8 @@ from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
-from core.regimes import cloning_experiment, last_change_times, mixture_collapse_time, phi_closed_form, speciation_time
+from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
+from core.streams import stream
 from pages import bifurcation
 
 STEPS = 200
@@ -31,6 +32,8 @@ DIM_WORK_MAX = 2e7
 #: particles whose nearest training point is tracked over time (μ*, collapse times).
 TRACKED = 300
 GROUPS = 6
+#: Discrete targets with at most this many points color each point as its own class.
+POINT_CLASSES_MAX = 10
 #: Generated digit images shown beside their nearest training image.
 SHOWN_IMAGES = 12
 
@@ -71,7 +74,7 @@ def end_labels(target, state, final) -> np.ndarray:
     if target.is_discrete:
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
-        if target.data.n <= 10:
+        if target.data.n <= POINT_CLASSES_MAX:
             return nearest.astype(np.int8)
         _, groups = kmeans2(y, min(GROUPS, target.data.n), seed=0, minit="++")
         return groups[nearest].astype(np.int8)
@@ -93,15 +96,20 @@ class Regimes:
     t_c_theory : float or None
         Collapse time of seed 003 eq. 10 (the two-cluster mixture under VP).
     t_c_measured : float or None
-        Mean over trajectories of the last time their nearest training point μ* changed (Fig. 5).
+        Median over tracked trajectories of their collapse time (``core.regimes.collapse_times``:
+        μ* fixed and dominating the posterior from then on); None when fewer than half collapse.
     collapse_times : array or None
-        Those last-change times, one per tracked trajectory.
+        Those collapse times, one per tracked trajectory (NaN: did not collapse in the run).
+    point_classes : bool
+        Each class is a single training point (a few deltas): choosing a class is collapsing, so
+        there is no regime II between t_s and t_C.
     """
 
     t_s: float
     t_c_theory: float | None = None
     t_c_measured: float | None = None
     collapse_times: np.ndarray | None = None
+    point_classes: bool = False
 
     @property
     def t_c(self) -> float | None:
@@ -109,18 +117,20 @@ class Regimes:
         return self.t_c_measured if self.t_c_measured is not None else self.t_c_theory
 
 
-def regime_times(target, state, process, nearest=None, times=None) -> Regimes:
-    """t_s (a²Λ = b²) and t_C: seed 003 eq. 10 for the mixture under VP, and the mean
-    last-change time of μ* measured on the trajectories (seed 003 Fig. 5)."""
+def regime_times(target, state, process, nearest=None, weight=None, times=None) -> Regimes:
+    """t_s (a²Λ = b²) and t_C: seed 003 eq. 10 for the mixture under VP, and the median collapse
+    time measured on the trajectories (seed 003 Fig. 5, with the posterior-weight condition)."""
     t_c_theory = None
     spec = spec_of(state)
     if spec.two_clusters and state["process"] == "VP":
         n = state["n"] if spec.discrete else np.inf
         t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
+    point_classes = target.is_discrete and target.data.n <= POINT_CLASSES_MAX and not spec.labelled
     if nearest is None:
-        return Regimes(speciation_time(target, process), t_c_theory)
-    collapse = last_change_times(nearest, times)
-    return Regimes(speciation_time(target, process), t_c_theory, float(np.mean(collapse)), collapse)
+        return Regimes(speciation_time(target, process), t_c_theory, point_classes=point_classes)
+    collapse = collapse_times(nearest, weight, times)
+    measured = float(np.nanmedian(collapse)) if np.mean(np.isfinite(collapse)) >= 0.5 else None
+    return Regimes(speciation_time(target, process), t_c_theory, measured, collapse, point_classes)
 
 
 @dataclass(frozen=True)
@@ -139,9 +149,11 @@ class ParticleRun:
     labels : (P,) int array
         The class each particle ends in (colors from the future).
     data_uv : (N, 2) array
-        The data points in the same plane.
-    span : float
-        Half-width of the plotted square.
+        The data points in the same plane (at t the process sees them at a(t)·y: ``scales``).
+    scales : (F,) array
+        a(t) at each frame (1 under VE).
+    spans : (F,) array
+        Half-width of the square that shows each frame's cloud and the scaled data.
     fan, fan_edges : arrays
         Density of the first coordinate per frame (the fan) and its bin edges.
     regimes : Regimes
@@ -165,7 +177,8 @@ class ParticleRun:
     shape: list
     labels: np.ndarray
     data_uv: np.ndarray
-    span: float
+    scales: np.ndarray
+    spans: np.ndarray
     fan: np.ndarray
     fan_edges: np.ndarray
     regimes: Regimes
@@ -208,7 +221,7 @@ def _simulate(state, params, progress):
     times = reverse_times(t_min, t_max, STEPS)
     frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, STEPS + 1))
     every = max(1, int(round(STEPS / (frames_wanted - 1))))
-    rng = np.random.default_rng(state["seed"] * 10_007 + params["offset"])
+    rng = stream(state["seed"], "particles", params["offset"])
     if target.d >= 2:
         axes = principal_plane(target).axes
     else:
@@ -222,11 +235,14 @@ def _simulate(state, params, progress):
         jitter = np.random.default_rng(1).uniform(-1, 1, p).astype(np.float32)
         frames = np.concatenate([frames, np.broadcast_to(jitter[None, :, None], frames.shape)], axis=2)
     labels = end_labels(target, state, traj.final)
-    regimes = regime_times(target, state, process, traj.nearest, traj.times)
+    regimes = regime_times(target, state, process, traj.nearest, traj.weight, traj.times)
     data_uv = target.display_points @ axes.T
     if target.d == 1:
         data_uv = np.column_stack([data_uv[:, 0], np.zeros(len(data_uv))])
-    span = float(np.percentile(np.abs(frames), 99.5)) * 1.1 + 1e-9
+    scales = process.a(traj.times).astype(float)
+    reach = np.max(np.abs(data_uv)) if len(data_uv) else 0.0
+    spans = 1.15 * np.maximum(np.percentile(np.abs(frames), 99.5, axis=(1, 2)), scales * reach) + 1e-9
+    span = float(spans.max())
     fan_edges = np.linspace(-span, span, 81)
     fan = np.stack([np.histogram(f[:, 0], bins=fan_edges)[0] for f in frames], axis=1).astype(np.float32)
     images = None
@@ -237,7 +253,7 @@ def _simulate(state, params, progress):
         images = dict(generated=final.astype(np.float32), nearest=y[nearest].astype(np.float32),
                       distance=np.linalg.norm(final - y[nearest], axis=1), labels=labels[:SHOWN_IMAGES])
     return ParticleRun(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
-                       labels=labels, data_uv=data_uv, span=span, fan=fan / p, fan_edges=fan_edges,
+                       labels=labels, data_uv=data_uv, scales=scales, spans=spans, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
                        sde=params["sde"], particles=p, requested=params["particles"], d=target.d)
 
@@ -292,7 +308,7 @@ def cloning(state: dict, progress=None) -> CloningResult:
     t_s = speciation_time(target, process)
     clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
-                                t_max, t_min, CLONE_STEPS, np.random.default_rng(state["seed"]), progress=progress)
+                                t_max, t_min, CLONE_STEPS, stream(state["seed"], "cloning"), progress=progress)
     theory_t = theory = None
     if spec_of(state).two_clusters and state["process"] == "VP":
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)

@@ -7,7 +7,7 @@ from components import ids
 from components.plotting import empty_figure
 from components.state import spec_of, state_from_store
 from components.timemoves import wire_time_moves
-from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure
+from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure, regime_title
 from pages.particles._model import JOB, PARTICLE_CHOICES, cloning, run_params, run_summary
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
@@ -73,10 +73,9 @@ def send_run(_ready, data, count, dynamics, rerun):
     if run is None:                       # expired between the job and this request: compute it again
         run = JOB.result(state_from_store(data), count, dynamics, rerun)
     first = _first_frame(run)
-    reg = run.regimes
-    t_c = reg.t_c
     payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
-               "t_s": reg.t_s, "t_c": t_c}
+               "scales": run.scales.tolist(), "spans": run.spans.tolist(), "data": run.data_uv.tolist(),
+               "regime": regime_title(run)}
     return payload, particles_figure(run, first)
 
 
@@ -128,7 +127,12 @@ def _caption(run, state):
     elif reg.t_c_theory is not None:
         parts.append(f"Collapse t_C = {reg.t_c_theory:.3g} (seed 003 eq. 10). ")
     if reg.t_c_measured is not None:
-        parts.append(f"Measured collapse (mean last change of μ*) t̂_C = {reg.t_c_measured:.3g}. ")
+        parts.append(f"Measured collapse t̂_C = {reg.t_c_measured:.3g} (median over trajectories of the time from "
+                     "which their nearest training point μ* stays the same and holds most of the posterior "
+                     "weight). ")
+    elif reg.collapse_times is not None:
+        parts.append(f"No measured collapse: {np.mean(np.isfinite(reg.collapse_times)):.0%} of the trajectories end "
+                     "with one training point holding most of the posterior weight. ")
     if run.particles < run.requested:
         parts.append(f"Particles cut from {run.requested:,} to {run.particles:,} to keep particles × data "
                      f"points × steps ≤ 4·10⁸ and particles × d × steps ≤ 2·10⁷. ")
