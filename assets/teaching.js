@@ -56,6 +56,13 @@
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = dark && INK.includes(b) ? c.ink : b;
     }
+    // panel titles and notes (annotations carry their own font size): scaled with the figure's font
+    const baseFont = based(own, base, "font.size", get(gd.layout, "font.size")) || 13;
+    (gd.layout.annotations || []).forEach((_, i) => {
+      const key = `annotations[${i}].font.size`;
+      const b = based(own, base, key, get(gd.layout, key));
+      want[key] = big ? Math.round((b || baseFont) * lecture.font / baseFont) : b;
+    });
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
@@ -162,10 +169,12 @@
     const tries = same ? (memo.tries || 0) + 1 : 0;
     const size = (gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.font.size) || 17;
     const extra = out.split("<br>").length - rawLines.length;
-    const setTop = baseTop + Math.round(extra * size * 1.25);
+    // the wrapped block hangs from the top of the figure, and the margin holds all its lines
+    const setTop = Math.max(baseTop, Math.round((extra + rawLines.length) * size * 1.3 + 24));
     gd._dtlTitle = { raw, wrapped: out, baseTop, setTop, tries, width: gd.clientWidth, font };
     if ((out === text && top === setTop) || tries > 3) return;
-    Plotly.relayout(gd, { "title.text": out, "margin.t": setTop });
+    Plotly.relayout(gd, { "title.text": out, "margin.t": setTop, "title.yref": "container", "title.y": 1,
+                          "title.yanchor": "top", "title.pad.t": 10 });
   }
 
   /* The modebar's camera: slide size and a file name with the page and parameters (read at click time

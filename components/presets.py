@@ -26,33 +26,33 @@ class Preset:
 
 PRESETS = (
     Preset("s000-fig2", "/bifurcation", "target=two_deltas&process=VE&sigma=1&r=1&pw=0.5&t=0.6",
-           "Two deltas: the pitchfork (seed 000, Fig. 2)",
+           "Two deltas: the pitchfork (Ambrogioni 2023, Fig. 2)",
            "Two deltas at ±1, VE with σ = 1: one stable fixed point above T = σ²t = 1, a pitchfork at t_c = 1, "
            "two stable branches m = ±√(3(1 − T)) near it (β = ½), the susceptibility diverging as 1/(T − 1) "
            "(γ = 1). Seed 000 §6, Fig. 2; SCIENCE.md §3.1."),
     Preset("s000-fig3", "/landscape", "target=circle&process=VE&sigma=1&n=4&r=1&t=0.25",
-           "Four deltas: the free energy splits into wells (seed 000, Fig. 3)",
+           "Four deltas: the free energy splits into wells (Ambrogioni 2023, Fig. 3)",
            "Four deltas at (±1, 0), (0, ±1): the regularized free energy F̃ is one convex well above "
            "t_c = Λ/σ² = 0.5 and four wells below it; the strip shows F̃ at t_c × (¼, ½, 1, 2, 4) on one "
            "color scale. Seed 000 §7, Fig. 3."),
     Preset("s003-fig1", "/particles", "target=mixture_samples&process=VP&d=2&n=1000&r=1.5&sc=0.5&seed=0&t=0.5",
-           "Three regimes in 2-D (seed 003, Fig. 1)",
+           "Three regimes in 2-D (Biroli et al. 2024, Fig. 1)",
            "Two Gaussian clusters, VP process: before t_s = ½ log Λ the particles are noise (regime I), below it "
            "they have chosen a class (II), below the collapse time t_C they fall onto training points (III). "
            "Seed 003 §2–3, Fig. 1."),
     Preset("s003-fig2", "/particles", "target=mixture_samples&process=VP&d=100&n=1000&r=1&sc=1&seed=0&t=1",
-           "Cloning: φ(t) around the speciation time (seed 003, Fig. 2)",
+           "Cloning: φ(t) around the speciation time (Biroli et al. 2024, Fig. 2)",
            "Press “run cloning”: the probability φ(t) that two copies of a trajectory, split at t, end in the "
-           "same class, against seed 003 eq. 6 (μ̃ = σ_c = 1), plotted against t with t_s marked (the paper's "
+           "same class, against Biroli et al. 2024 eq. 6 (μ̃ = σ_c = 1), plotted against t with t_s marked (the paper's "
            "axis is t/t_s); φ(t_s) ≈ 0.775. The paper overlays several d; here one d at a time — change d to "
            "compare. Seed 003 §3, Fig. 2."),
     Preset("s003-fig3", "/memorization", "target=mixture_samples&process=VP&d=10&n=20000&r=1&sc=1&seed=0&t=0.3",
-           "Excess entropy and collapse at n = 20,000 (seed 003, Fig. 3)",
+           "Excess entropy and collapse at n = 20,000 (Biroli et al. 2024, Fig. 3)",
            "The excess entropy f^e/α by Monte Carlo against the mixture theory; its zero is the collapse time "
            "t_C, compared with eq. 10. The paper overlays several d at n = 20,000; here one d at a time. "
            "Seed 003 §4, Fig. 3."),
     Preset("s004-fig1", "/entropy", "target=two_deltas&process=VE&sigma=1&r=1&pw=0.5&t=0.5",
-           "Conditional entropy rate and the decision (seed 004, Fig. 1)",
+           "Conditional entropy rate and the decision (Ambrogioni 2025, Fig. 1)",
            "Two deltas at ±1, VE with σ = 1: the conditional entropy rate Ḣ(y|x_t) (eq. 17; exact 1-D quadrature "
            "and Monte Carlo) and the fixed-point paths on one time axis. The paths branch at t = 1; the exact rate "
            "peaks later in generation, at t ≈ 0.30 (per unit log t at t ≈ 0.66): with a single pair of points "

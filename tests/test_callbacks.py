@@ -145,3 +145,25 @@ def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
     spans = np.array(payload["spans"])
     inside = np.mean(np.abs(frames).max(axis=2) <= spans[:, None], axis=1)
     assert inside.min() > 0.99 and spans.max() > 1.5 * spans.min()     # the view follows the cloud (VP: it grows)
+
+
+def test_papers_are_cited_by_author_and_year_not_by_seed_number(app_context):
+    """Readers know the papers by authors and years: no page, preset, target note or caption says
+    "seed 000" (the numbering of ../shared/seeds, which only the code's comments use)."""
+    import json
+
+    import plotly
+    from dash import page_registry
+
+    from components.presets import PRESETS
+    from components.state import browser_schema, parse_state
+    from pages.particles import page as particles
+    shown = [json.dumps(p["layout"]() if callable(p["layout"]) else p["layout"], cls=plotly.utils.PlotlyJSONEncoder)
+             for p in page_registry.values()]
+    shown += [p.title + p.caption for p in PRESETS] + [json.dumps(browser_schema())]
+    state, _ = parse_state({"target": "mixture_samples", "process": "VP", "t": "0.5"})
+    payload, figure = particles.send_run(None, state, 500, "sde", 0)
+    shown += [json.dumps(payload), figure.to_json(),
+              " ".join(particles.render_side(payload, state, state["t"], 500, "sde", 0)[2])]
+    assert not [text for text in shown if "seed 00" in text]
+    assert "arxiv.org/abs/2402.18491" in shown[[p["path"] for p in page_registry.values()].index("/about")]

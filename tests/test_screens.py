@@ -101,6 +101,10 @@ def test_lecture_mode_fills_the_projector_and_crosses_a_decade_in_five_keys(duo)
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.01", timeout=TIMEOUT)
     height = "return document.querySelector('#landscape-graph .js-plotly-plot').getBoundingClientRect().height"
     wait_for(lambda: duo.driver.execute_script(height) >= 0.8 * PROJECTOR[1])
+    panel_titles = """return [...document.querySelectorAll('.page .js-plotly-plot')].flatMap(g =>
+        (g.layout.annotations || []).map(a => (a.font && a.font.size) || g._fullLayout.font.size))"""
+    wait_for(lambda: min(duo.driver.execute_script(panel_titles)) >= 20)      # the strip's panel titles too
+    assert len(duo.driver.execute_script(panel_titles)) >= 5
     assert not duo.find_element(".mantine-AppShell-header").is_displayed()
     assert not duo.find_element("#control-panel").is_displayed()
     times = []

@@ -9,15 +9,20 @@ dash.register_page(__name__, path="/about", name="About", title="About the lab",
 REFERENCES = r"""
 ## References
 
-1. **L. Ambrogioni**, *The statistical thermodynamics of generative diffusion models: phase transitions,
-   symmetry breaking and critical instability* (long version; seed 000; journal outline seed 001, short version
-   seed 002). Free energy $F = -\beta^{-1}\log Z$ with $\beta(t) = 1/\sigma^2 t$, magnetization $\langle y\rangle$,
+The pages cite these papers by author and year.
+
+1. **L. Ambrogioni (2023)**, *The statistical thermodynamics of generative diffusion models: phase transitions,
+   symmetry breaking and critical instability*, [arXiv:2310.17467](https://arxiv.org/abs/2310.17467).
+   Free energy $F = -\beta^{-1}\log Z$ with $\beta(t) = 1/\sigma^2 t$, magnetization $\langle y\rangle$,
    susceptibility, fixed points and their pitchfork (§5–7, Figs. 2–3), the diffused Ising model (§4.4), the generative
    bath (§8), the modern-Hopfield energy (§9) and the random-energy analysis of memorization (§10).
-2. **G. Biroli, T. Bonnaire, V. de Bortoli, M. Mézard**, *Dynamical regimes of diffusion models* (seed 003).
+2. **G. Biroli, T. Bonnaire, V. de Bortoli, M. Mézard (2024)**, *Dynamical regimes of diffusion models*,
+   Nature Communications 15, [doi:10.1038/s41467-024-54281-3](https://doi.org/10.1038/s41467-024-54281-3),
+   [arXiv:2402.18491](https://arxiv.org/abs/2402.18491).
    Speciation $t_s = \tfrac12\log\Lambda$, cloning probability $\varphi(t)$ (eq. 6), collapse time from the excess
    entropy (eq. 10), Figs. 1–3 and Table 1.
-3. **L. Ambrogioni**, *The information dynamics of generative diffusion* (seed 004). Conditional entropy rate
+3. **L. Ambrogioni (2025)**, *The information dynamics of generative diffusion*,
+   [arXiv:2508.19897](https://arxiv.org/abs/2508.19897). Conditional entropy rate
    $\dot H(y|x_t) = \tfrac12\nu^2\,\mathbb E[\operatorname{tr}\mathrm{Var}(y|x_t)]/s^4$ (eq. 17), divergence of the
    score (eq. 37), Fisher information (eq. 41), Fig. 1.
 
@@ -27,12 +32,12 @@ The formula sheet with the conventions and the errata the lab follows is `SCIENC
 
 | page | sections |
 |---|---|
-| Landscape | seed 000 §5–7 (F̃, score, fixed points, Hopfield energy), SCIENCE.md §1–3 |
-| Bifurcation | seed 000 §6, seed 004 §5; SCIENCE.md §2–3 |
-| Particles | seed 003 §2–3 and Figs. 1, 2, 5; SCIENCE.md §4–5 |
-| Entropy | seed 004; SCIENCE.md §7 |
-| Memorization | seed 000 §10, seed 003 §4; SCIENCE.md §5–6 |
-| Ising | seed 000 §4.4, §8; SCIENCE.md §3.6, §8 |
+| Landscape | Ambrogioni 2023 §5–7 (F̃, score, fixed points, Hopfield energy), SCIENCE.md §1–3 |
+| Bifurcation | Ambrogioni 2023 §6, Ambrogioni 2025 §5; SCIENCE.md §2–3 |
+| Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; SCIENCE.md §4–5 |
+| Entropy | Ambrogioni 2025; SCIENCE.md §7 |
+| Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; SCIENCE.md §5–6 |
+| Ising | Ambrogioni 2023 §4.4, §8; SCIENCE.md §3.6, §8 |
 
 ## Conventions
 

@@ -22,7 +22,8 @@ dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bif
 def layout(**_query):
     return html.Div([
         html.H1("Bifurcation diagram"),
-        dcc.Markdown(r"""Generation as a cascade of spontaneous symmetry breakings (seed 000 §5–6, seed 004 §5). Fixed
+        dcc.Markdown(r"""Generation as a cascade of spontaneous symmetry breakings (Ambrogioni 2023 §5–6,
+Ambrogioni 2025 §5). Fixed
 points solve $\tilde x = \langle y\rangle(\tilde x + h)$; a path is stable while $\nabla^2\tilde F = I - C/s^2$ is
 positive definite, and two paths branch where an eigenvalue reaches 0 — continuously at a pitchfork (symmetric
 targets), or through a fold where one path vanishes and jumps (first-order: unequal weights, a field $h$, or data

@@ -1,4 +1,4 @@
-"""The data view's numbers: a table of the digits' classes in the spirit of seed 003 Table 1."""
+"""The data view's numbers: a table of the digits' classes in the spirit of Biroli et al. 2024 Table 1."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ VP = Process("VP")
 class DigitsRow:
     """One row of the digits table: which classes, how many images, their dimension, Λ (the top
     eigenvalue of their covariance) and the VP speciation time t_s, where a²Λ = b², i.e.
-    t_s = ½ log(1 + Λ) — the lab's t_s on every page (SCIENCE.md §3) — beside seed 003's large-Λ
+    t_s = ½ log(1 + Λ) — the lab's t_s on every page (SCIENCE.md §3) — beside Biroli et al. 2024's large-Λ
     form ½ log Λ (its Table 1), which is negative for Λ < 1."""
 
     label: str

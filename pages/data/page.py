@@ -196,7 +196,7 @@ def download_target(_n, data, t):
           Input("data-digit-classes", "value"), Input("data-digit-n", "value"), Input("data-use-digits", "n_clicks"),
           State(ids.STATE, "data"), State(ids.TIME, "data"), prevent_initial_call="initial_duplicate")
 def digits_panel(classes, n, use_clicks, data, t):
-    """Sample images and a table in the spirit of seed 003 Table 1: classes, n, d, Λ, t_s (both forms)."""
+    """Sample images and a table in the spirit of Biroli et al. 2024 Table 1: classes, n, d, Λ, t_s (both forms)."""
     ticked = classes if isinstance(classes, list) else []          # a hand-made request may send anything
     chosen = "".join(sorted({c for c in ticked if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
@@ -204,7 +204,8 @@ def digits_panel(classes, n, use_clicks, data, t):
     rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
                      html.Td(f"{row.t_s:.3g}"), html.Td(f"{row.t_s_large_lambda:.3g}")])
             for row in digits_table(chosen, n, state["seed"])]
-    heads = ("classes", "n", "d", "Λ", "t_s = ½ log(1 + Λ) (VP, a²Λ = b²; every page)", "seed 003's ½ log Λ (Λ ≫ 1)")
+    heads = ("classes", "n", "d", "Λ", "t_s = ½ log(1 + Λ) (VP, a²Λ = b²; every page)",
+             "Biroli et al. 2024's ½ log Λ (Λ ≫ 1)")
     table = html.Table([html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)], className="data-table")
     images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state["seed"])
     sheet = digit_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")

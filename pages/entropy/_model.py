@@ -81,7 +81,7 @@ EXACT_RATES = {
                    "two deltas, 1-D quadrature"),
     "subspace": (lambda process, times, state, target: gaussian_subspace_rate(process, times, state["r"],
                                                                              min(state["dd"], target.d)),
-                 "Gaussian on a subspace, seed 004 eq. 22"),
+                 "Gaussian on a subspace, Ambrogioni 2025 eq. 22"),
     "hypersphere": (lambda process, times, state, target: hypersphere_rate(process, times, target.d, state["r"]),
                     "hypersphere, vMF quadrature"),
 }
@@ -132,7 +132,7 @@ FISHER_BUDGET, FISHER_STRIDE, FISHER_TOP = 8_000_000, 3, 16
 
 def fisher_along(target, process, times, seed: int) -> np.ndarray | None:
     """Mean Fisher-information spectrum (top FISHER_TOP, descending) at each time over typical
-    x̃ ~ p_t (seed 004 eq. 41); None when d is too large for full covariances."""
+    x̃ ~ p_t (Ambrogioni 2025 eq. 41); None when d is too large for full covariances."""
     samples = min(200, FISHER_BUDGET // (target.d**2 * len(times)))
     if samples < 4:
         return None

@@ -1,4 +1,4 @@
-"""Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (seed 004)."""
+"""Entropy: entropy-rate profiles, divergence of the score, Fisher spectra (Ambrogioni 2025)."""
 import dash
 import numpy as np
 from dash import Input, Output, State, callback, dcc, html
@@ -18,9 +18,10 @@ def layout(**_query):
     return html.Div([
         html.H1("Information dynamics: entropy rate and decisions"),
         dcc.Markdown(r"""Generation transfers information from the noise to the sample. The conditional entropy
-rate $\dot H(y|x_t) = \tfrac12 \nu^2\, \mathbb E[\operatorname{tr} \mathrm{Var}(y|x_t)]/s^4$ (seed 004 eq. 17) equals
+rate $\dot H(y|x_t) = \tfrac12 \nu^2\, \mathbb E[\operatorname{tr} \mathrm{Var}(y|x_t)]/s^4$
+(Ambrogioni 2025 eq. 17) equals
 $\tfrac12\nu^2\,\Delta\mathrm{div}$, the data-dependent divergence of the score (eq. 37), and peaks where the
-fixed-point paths branch — the decisions (seed 004 Fig. 1). Here $s^2 = b^2/a^2$ and $\nu^2 = ds^2/dt$, so VE and
+fixed-point paths branch — the decisions (Ambrogioni 2025 Fig. 1). Here $s^2 = b^2/a^2$ and $\nu^2 = ds^2/dt$, so VE and
 VP share one formula; the marginal rate is $\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t) + D\,\tfrac{d\log a}{dt}$
 (the last term, $-D$ under VP, turns the rate of $\tilde x = x/a$ into that of $x_t$).""",
                      mathjax=True, className="explain"),

@@ -11,23 +11,24 @@ dash.register_page(__name__, path="/", name="Home", title="Diffusion Thermodynam
 VIEWS = [
     ("/landscape", "Free-energy landscape",
      "Drag the time down and watch F̃(x, t) split from one convex well into a well per data "
-     "point: spontaneous symmetry breaking (seed 000 §5–7, Fig. 3)."),
+     "point: spontaneous symmetry breaking (Ambrogioni 2023 §5–7, Fig. 3)."),
     ("/bifurcation", "Bifurcation diagram",
      "Fixed-point paths from every data point merge into a decision tree; the susceptibility "
-     "diverges at the branching and the critical exponents are mean-field (seed 000 §6, seed 004 §5)."),
+     "diverges at the branching and the critical exponents are mean-field (Ambrogioni 2023 §6, Ambrogioni 2025 §5)."),
     ("/particles", "Reverse diffusion",
      "A cloud of particles runs the reverse process in your browser: it splits into classes at the "
-     "speciation time and collapses onto training points at the collapse time (seed 003)."),
+     "speciation time and collapses onto training points at the collapse time (Biroli et al. 2024)."),
     ("/entropy", "Information dynamics",
      "The conditional entropy rate — the divergence of the score — peaks where the fixed-point paths "
-     "branch: generation's decisions, on one time axis (seed 004)."),
+     "branch: generation's decisions, on one time axis (Ambrogioni 2025)."),
     ("/memorization", "Memorization",
      "How many training points shape the score, when the weights condense (random energy model) and when "
-     "trajectories collapse onto training points: the curse of dimensionality α = log n / d (seed 000 §10, seed 003)."),
+     "trajectories collapse onto training points: the curse of dimensionality α = log n / d "
+     "(Ambrogioni 2023 §10, Biroli et al. 2024)."),
     ("/ising", "Ising model and generative bath",
      "A target that is itself a magnet: the Ising temperature sets its phase, the diffusion time only its "
      "response to the field; and K coupled replicas whose K → ∞ limit is the diffusion's mean-field equation "
-     "(seed 000 §4.4, §8)."),
+     "(Ambrogioni 2023 §4.4, §8)."),
     ("/data", "Your own data",
      "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
      "their Λ, their speciation time, their landscape, their memorization."),

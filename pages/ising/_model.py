@@ -39,7 +39,7 @@ def ising_key(state: dict) -> tuple:
 
 @dataclass(frozen=True)
 class IsingModel:
-    """The diffused Ising model at one (d, J, T), over every noise level (seed 000 §4.4).
+    """The diffused Ising model at one (d, J, T), over every noise level (Ambrogioni 2023 §4.4).
 
     Attributes
     ----------
@@ -130,7 +130,7 @@ def bath_key(state: dict) -> tuple:
 
 @dataclass(frozen=True)
 class BathResult:
-    """The generative bath (seed 000 §8) over its temperatures T = w × BATH_T, hot to cold.
+    """The generative bath (Ambrogioni 2023 §8) over its temperatures T = w × BATH_T, hot to cold.
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""Ising: the diffused Ising model (seed 000 §4.4) and the multi-site generative bath (§8)."""
+"""Ising: the diffused Ising model (Ambrogioni 2023 §4.4) and the multi-site generative bath (§8)."""
 import dash
 import numpy as np
 from dash import Input, Output, State, callback, dcc, html
@@ -27,7 +27,7 @@ dash.register_page(__name__, path="/ising", name="Ising", title="Diffused Ising 
 def layout(**_query):
     return html.Div([
         html.H1("Where the Ising analogy holds, and where it breaks"),
-        dcc.Markdown(r"""**Diffused Ising model** (seed 000 §4.4). The target is $d$ spins with
+        dcc.Markdown(r"""**Diffused Ising model** (Ambrogioni 2023 §4.4). The target is $d$ spins with
 $\log\varphi(y) = -\frac{1}{2T}\sum_{j\ne k} W_{jk}\,y_j y_k$, Curie–Weiss $W_{jk} = -J/d$, so the *target* is
 ferromagnetic below $T = J$. The diffusion adds a field: the posterior is
 $\propto \varphi(y)\,e^{\beta(t)\,\tilde x\cdot y}$ with $\beta(t) = 1/\sigma^2 t$ multiplying the field term only
@@ -40,7 +40,7 @@ below it. The process is VE ($s^2 = \sigma^2 t$); the VP switch does not apply h
         html.Div([dcc.Graph(id="ising-target", className="half"), dcc.Graph(id="ising-response", className="half")],
                  className="row"),
         dcc.Graph(id="ising-diagram"),
-        dcc.Markdown(r"""**Generative bath** (seed 000 §8). $K$ replicas of the two-delta target, $y^\mu = \pm1$,
+        dcc.Markdown(r"""**Generative bath** (Ambrogioni 2023 §8). $K$ replicas of the two-delta target, $y^\mu = \pm1$,
 coupled all-to-all, $H = -\frac{w}{2K}\sum_{\mu\ne\nu} y^\mu y^\nu$, at temperature $T = \sigma^2 t$ (heat-bath Monte
 Carlo). As $K\to\infty$ it obeys the diffusion's own mean-field equation $m = \tanh(wm/T)$, $T_c = w$. A particle
 driven by the bath (eq. 37) relaxes toward the pure-state mean at rate $1/t$ with noise variance

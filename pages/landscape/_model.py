@@ -93,7 +93,7 @@ def pattern_gap(target, fp) -> float | None:
 @dataclass(frozen=True)
 class LandscapeResult:
     """F̃ at one time, in 1-D (a curve) or on the principal plane (a map), with its fixed points
-    (SCIENCE.md §2–3; seed 000 §5–7).
+    (SCIENCE.md §2–3; Ambrogioni 2023 §5–7).
 
     Attributes
     ----------

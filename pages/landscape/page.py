@@ -27,7 +27,7 @@ def layout(**_query):
         html.H1("Free-energy landscape"),
         dcc.Markdown(r"""The regularized free energy $\tilde F(\tilde x) = -s^2\log Z(\tilde x) + \tfrac12|\tilde x|^2$,
 with $Z = \sum_j \pi_j e^{(\tilde x\cdot y_j - |y_j|^2/2)/s^2}$, has gradient $\tilde x - \langle y\rangle$: the
-score is $-(a/b^2)\nabla\tilde F$, so generation is a noisy descent on $\tilde F$ (seed 000 §5–7). Above the
+score is $-(a/b^2)\nabla\tilde F$, so generation is a noisy descent on $\tilde F$ (Ambrogioni 2023 §5–7). Above the
 critical time $t_c$ ($a^2\Lambda = b^2$) it is one convex well; below, it splits. Click the landscape to
 probe a point.""",
                      mathjax=True, className="explain"),

@@ -16,7 +16,7 @@ M_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
 
 def participation_figure(view: MemorizationResult, t_now: float, t_cond: float | None = None) -> go.Figure:
     """Y(t) and 1/Y(t) at typical points (band: ±1 s.d.) and along generative trajectories;
-    ``t_cond``: the REM condensation time of seed 000 eq. 47 for the probe norm, marked."""
+    ``t_cond``: the REM condensation time of Ambrogioni 2023 eq. 47 for the probe norm, marked."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("participation ratio Y = Σ w_j²",
                                                         "1/Y: training points that shape the score"))
     t = view.times

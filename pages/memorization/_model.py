@@ -40,7 +40,7 @@ class MemorizationResult:
     t_s : float
         Speciation time, a²Λ = b² (SCIENCE.md §3, §5), under the state's process.
     t_s_vp : float
-        The same under VP, ½ log(1 + Λ): the phase diagram's axis (seed 003 is VP).
+        The same under VP, ½ log(1 + Λ): the phase diagram's axis (Biroli et al. 2024 is VP).
     discrete : bool
         Whether the target is a finite dataset: the participation and collapse panels need one.
     d : int
@@ -54,7 +54,7 @@ class MemorizationResult:
     traj_times, y_path, y_path_sd : arrays or None
         Y along generative trajectories: times, mean and spread.
     f, f_se : (T,) arrays or None
-        Excess entropy density f^e(t) by Monte Carlo and its standard error (seed 003 §4).
+        Excess entropy density f^e(t) by Monte Carlo and its standard error (Biroli et al. 2024 §4).
     alpha : float or None
         α = (log n)/d.
     t_c_measured : float or None

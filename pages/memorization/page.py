@@ -1,4 +1,4 @@
-"""Memorization: participation ratio, condensation (REM) and collapse (seed 000 §10, seed 003)."""
+"""Memorization: participation ratio, condensation (REM) and collapse (Ambrogioni 2023 §10, Biroli et al. 2024)."""
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
@@ -19,8 +19,9 @@ def layout(**_query):
         html.H1("When does a diffusion model start to copy?"),
         dcc.Markdown(r"""With the exact empirical score, a model trained on $n$ points memorizes: below the
 **collapse time** $t_C$ each trajectory falls onto one training point. The participation ratio
-$Y = \sum_j w_j^2$ counts the points that shape the score ($1/Y$); in the random energy model of seed 000 §10
-it condenses above $\tilde\beta_c = 2\sqrt{\log 2}$; the excess entropy $f^e = s_{sep} - s^e$ of seed 003 vanishes
+$Y = \sum_j w_j^2$ counts the points that shape the score ($1/Y$); in the random energy model of Ambrogioni 2023 §10
+it condenses above $\tilde\beta_c = 2\sqrt{\log 2}$; the excess entropy $f^e = s_{sep} - s^e$ of Biroli et al. 2024
+vanishes
 below $t_C$, which is of order one only when $\alpha = (\log n)/d$ is.""", mathjax=True, className="explain"),
         JOB.progress_bar("mem", cancel=True),
         html.Div(id="mem-caption", className="caption"),
@@ -54,7 +55,7 @@ def render_memorization(_ready, data, time):
         "the participation ratio needs a finite dataset (a discrete target)", 380)
     collapse = (collapse_figure(view, t, state) if view.discrete and view.alpha > 0 else
                 empty_figure("the excess entropy needs a finite dataset of n ≥ 2 points (α = log n / d > 0)", 380))
-    caption = [f"Condensation time for |x| = 1 (seed 000 eq. 47, ν = r): t_cond = {t_cond:.3g}. "]
+    caption = [f"Condensation time for |x| = 1 (Ambrogioni 2023 eq. 47, ν = r): t_cond = {t_cond:.3g}. "]
     if view.t_c_measured:
         caption.append(f"Collapse from f^e: t_C ≈ {view.t_c_measured:.3g}. ")
     if view.t_c_theory is not None:

@@ -59,7 +59,7 @@ LOG10_SPAN = np.array([limits.T_MIN, limits.T_MAX])
 
 
 def regime_title(run: ParticleRun) -> dict:
-    """The fan's title at t: the regime of seed 003 (I above t_s, II down to t_C, III below it).
+    """The fan's title at t: the regime of Biroli et al. 2024 (I above t_s, II down to t_C, III below it).
     Where each class is one training point, or this run collapsed before t_s, there is no II."""
     reg = run.regimes
     noise = "I (noise: before speciation)"
@@ -105,7 +105,7 @@ def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
 
 def collapse_figure(run: ParticleRun, t_now: float, shown: int = 6) -> go.Figure:
     """Nearest-neighbour index μ*(t) of a few trajectories and the histogram of their
-    collapse times (μ* fixed and dominating the posterior from then on), seed 003 Fig. 5."""
+    collapse times (μ* fixed and dominating the posterior from then on), Biroli et al. 2024 Fig. 5."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("nearest training point μ*(t)", "collapse times t̂_C"),
                         horizontal_spacing=0.12)
     nearest = np.asarray(run.nearest)

@@ -87,14 +87,14 @@ def end_labels(target, state, final) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Regimes:
-    """The dynamical regimes of a run (seed 003).
+    """The dynamical regimes of a run (Biroli et al. 2024).
 
     Attributes
     ----------
     t_s : float
         Speciation time, a²Λ = b².
     t_c_theory : float or None
-        Collapse time of seed 003 eq. 10 (the two-cluster mixture under VP).
+        Collapse time of Biroli et al. 2024 eq. 10 (the two-cluster mixture under VP).
     t_c_measured : float or None
         Median over tracked trajectories of their collapse time (``core.regimes.collapse_times``:
         μ* fixed and dominating the posterior from then on); None when fewer than half collapse.
@@ -118,8 +118,8 @@ class Regimes:
 
 
 def regime_times(target, state, process, nearest=None, weight=None, times=None) -> Regimes:
-    """t_s (a²Λ = b²) and t_C: seed 003 eq. 10 for the mixture under VP, and the median collapse
-    time measured on the trajectories (seed 003 Fig. 5, with the posterior-weight condition)."""
+    """t_s (a²Λ = b²) and t_C: Biroli et al. 2024 eq. 10 for the mixture under VP, and the median collapse
+    time measured on the trajectories (Biroli et al. 2024 Fig. 5, with the posterior-weight condition)."""
     t_c_theory = None
     spec = spec_of(state)
     if spec.two_clusters and state["process"] == "VP":
@@ -275,7 +275,7 @@ CLONE_PAIRS, CLONE_STEPS = 600, 120
 
 @dataclass(frozen=True)
 class CloningResult:
-    """The cloning experiment (seed 003 §3): copies of a backward trajectory made at t run on apart.
+    """The cloning experiment (Biroli et al. 2024 §3): copies of a backward trajectory made at t run on apart.
 
     Attributes
     ----------
@@ -288,7 +288,7 @@ class CloningResult:
     t_s : float
         Speciation time.
     theory_t, theory : arrays or None
-        φ(t) of seed 003 eq. 6 on a fine grid (the two-cluster mixture under VP).
+        φ(t) of Biroli et al. 2024 eq. 6 on a fine grid (the two-cluster mixture under VP).
     """
 
     times: np.ndarray

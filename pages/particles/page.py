@@ -1,4 +1,4 @@
-"""Particles: live reverse diffusion, speciation and collapse, the cloning experiment (seed 003)."""
+"""Particles: live reverse diffusion, speciation and collapse, the cloning experiment (Biroli et al. 2024)."""
 import dash
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
@@ -22,9 +22,11 @@ def layout(particles=None, dynamics=None, **_query):
         html.H1("Reverse diffusion: speciation and collapse"),
         dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
 exact score $\nabla\log p_t(x) = (a\langle y\rangle - x)/b^2$ (VE: $x \leftarrow x + \sigma^2\,\text{score}\,dt +
-\sigma\sqrt{dt}\,\xi$; VP: seed 003 eq. 3). Each is colored by where it ends: the cloud splits into classes at the
+\sigma\sqrt{dt}\,\xi$; VP: Biroli et al. 2024 eq. 3). Each is colored by where it ends: the cloud splits into classes
+at the
 speciation time $t_s$ ($a^2\Lambda = b^2$, i.e. $t_s \approx \tfrac12\log\Lambda$ for VP) and, for a finite dataset,
-falls onto training points at the collapse time $t_C$ (seed 003 eq. 10). The slider scrubs; Play (or the space bar)
+falls onto training points at the collapse time $t_C$ (Biroli et al. 2024 eq. 10). The slider scrubs; Play (or the space
+bar)
 animates in the browser.""", mathjax=True, className="explain"),
         html.Div([
             html.Label("Particles"),
@@ -51,7 +53,7 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.H2("Cloning experiment"),
         html.P("Copies of one backward trajectory made at time t run on with independent noise; φ(t) is the "
                "probability that both end in the same class (φ_C: on the same training point). For the Gaussian "
-               "mixture under VP, eq. 6 of seed 003 gives φ in closed form.", className="explain"),
+               "mixture under VP, eq. 6 of Biroli et al. 2024 gives φ in closed form.", className="explain"),
         html.Div([html.Button("Run cloning experiment", id="cloning-run", n_clicks=0),
                   html.Progress(id="cloning-progress", value="0", max="1")], className="options"),
         dcc.Graph(id="cloning-graph", figure=empty_figure("press “Run cloning experiment”", 380)),
@@ -122,10 +124,11 @@ def _caption(run, state):
     reg = run.regimes
     parts = [f"Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
     if reg.t_c_theory is not None and not spec_of(state).discrete:
-        parts.append("No collapse: a continuous law has no training points to fall onto (seed 003 eq. 10 with "
+        parts.append("No collapse: a continuous law has no training points to fall onto (Biroli et al. 2024 eq. 10 "
+                     "with "
                      "n = ∞). ")
     elif reg.t_c_theory is not None:
-        parts.append(f"Collapse t_C = {reg.t_c_theory:.3g} (seed 003 eq. 10). ")
+        parts.append(f"Collapse t_C = {reg.t_c_theory:.3g} (Biroli et al. 2024 eq. 10). ")
     if reg.t_c_measured is not None:
         parts.append(f"Measured collapse t̂_C = {reg.t_c_measured:.3g} (median over trajectories of the time from "
                      "which their nearest training point μ* stays the same and holds most of the posterior "
