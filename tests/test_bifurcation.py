@@ -177,3 +177,18 @@ def test_large_d_susceptibility_matches_full_covariances(monkeypatch):
     exact = bif.susceptibility(target, s2, points, axis=axis)
     monkeypatch.setattr(bif, "AXIS_COV_BUDGET", 0)
     np.testing.assert_allclose(bif.susceptibility(target, s2, points, axis=axis), exact, rtol=1e-6)
+
+
+def test_pitchfork_branches_reach_the_critical_point(app_context):
+    """The two-delta preset's stable branches approach 0 as √(3(1 − T)) (β = ½), down to the root
+    finder's grid step near t_c = 1, instead of stopping at ±0.25 and jumping to 0."""
+    from components.state import parse_state
+    from pages.bifurcation._model import _compute
+    state, _ = parse_state({"target": "two_deltas", "process": "VE", "sigma": "1", "r": "1", "pw": "0.5"})
+    diagram = _compute(state).diagram
+    branch = diagram.stable & (diagram.x > 1e-9)
+    t, m = diagram.time[branch], diagram.x[branch]
+    assert m.min() < 0.02
+    near = (t > 0.9) & (t < 1)
+    assert near.sum() >= 20
+    np.testing.assert_allclose(m[near], np.sqrt(3 * (1 - t[near])), rtol=0.05, atol=0.01)   # β = ½ near T = 1

@@ -20,6 +20,8 @@ from core.bifurcation import (
 from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
 
 TIMES = 150
+#: Extra times just below the predicted critical s² (exact axis diagrams).
+NEAR_CRITICAL = 40
 #: Continuation budget: K² × d per step (K paths, d dims) — 64 points in d = 10 take ~2 s.
 CONTINUATION_MAX_N = 128
 
@@ -157,6 +159,11 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
         return BifurcationResult(**out)
     lo, hi = _s2_range(target, mode)
     s2 = np.geomspace(lo, hi, TIMES)
+    if mode == "axis":
+        # the branches leave the pitchfork as √(s²_c − s²): a grid dense near s²_c draws them down to 0
+        # (on the geometric grid alone they stopped at ±0.25 and jumped)
+        near = s2_c * (1.0 - np.geomspace(3e-5, 0.15, NEAR_CRITICAL))
+        s2 = np.unique(np.concatenate([s2, near[(near > lo) & (near < hi)]]))
     times = process.time_of_s2(s2)
     out.update(times=times, s2=s2)
     if mode == "axis":

@@ -145,12 +145,26 @@ def fisher_along(target, process, times, seed: int) -> np.ndarray | None:
     return np.array(rows)
 
 
+#: Mean-shift steps before Newton in ``fixed_point_spectrum``.
+MEAN_SHIFT_STEPS = 300
+
+
 def fixed_point_spectrum(target, process, t: float, seed_x) -> np.ndarray | None:
     """Jacobian eigenvalues of the score at the fixed point reached from ``seed_x`` (x̃) at time t:
     the local Lyapunov spectrum there (negative: a stable decision)."""
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
-    fp = fixed_points(target, s2, np.atleast_2d(seed_x))
-    if len(fp.points) == 0:
+    x = np.atleast_2d(np.asarray(seed_x, float))
+    scale = 1.0 + float(np.sqrt(np.trace(target.covariance)))
+    residual = np.inf
+    for _ in range(MEAN_SHIFT_STEPS):     # x̃ ← ⟨y⟩(x̃) descends F̃ to the minimum x̃ flows to
+        mean = target.posterior(x, s2, full_cov=False).mean
+        residual, x = float(np.linalg.norm(mean - x)), mean
+        if residual < 1e-9 * scale:
+            break
+    fp = fixed_points(target, s2, x)      # Newton polishes it (from x̃ itself it missed some, near saddles)
+    if len(fp.points):
+        x = fp.points[:1]
+    elif residual > 1e-4 * scale:         # many close points slow the mean shift: a near-fixed point will do
         return None
-    cov = target.posterior(fp.points[:1], s2, full_cov=True).cov[0]
+    cov = target.posterior(x, s2, full_cov=True).cov[0]
     return np.sort(np.linalg.eigvalsh(-np.eye(target.d) / b2 + a * a * cov / b2**2))[::-1]
