@@ -155,13 +155,15 @@
     const box = gd.getBoundingClientRect(), r = el.getBoundingClientRect();
     const room = box.right - 40 - r.left;     // the vertical modebar stands in the last 40 px
     if (text === raw && r.width <= room) return;
+    const top = (layout.margin && layout.margin.t) || 50;
+    const placed = title && title.yanchor === "top" && title.yref === "container" && top === memo.setTop;
+    if (text === memo.wrapped && r.width <= room && placed) return;     // our wrap fits: keep it
     const charWidth = r.width / Math.max(1, ...text.split(/<br>/i).map(visible));
     const perLine = Math.max(10, Math.floor(0.92 * room / charWidth));
     const rawLines = raw.split(/<br>/i);
     const out = [].concat(...rawLines.map((l) => wrapped(l, perLine))).join("<br>");
     // plotly keeps the figure's layout object, so our margin may come back with a new title: a top
     // margin equal to the one we set is ours, and its base is the one we started from
-    const top = (layout.margin && layout.margin.t) || 50;
     const baseTop = top === memo.setTop ? memo.baseTop : top;
     // a few refits per server title at most (a new measurement may wrap differently: no endless relayouts)
     const font = gd._fullLayout && gd._fullLayout.font && gd._fullLayout.font.size;
@@ -170,11 +172,13 @@
     const size = (gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.font.size) || 17;
     const extra = out.split("<br>").length - rawLines.length;
     // the wrapped block hangs from the top of the figure, and the margin holds all its lines
-    const setTop = Math.max(baseTop, Math.round((extra + rawLines.length) * size * 1.3 + 24));
+    // (plotly hangs a multi-line title by its first baseline: the pad keeps the first line inside)
+    const pad = Math.round(size) + 2;
+    const setTop = Math.max(baseTop, Math.round((extra + rawLines.length) * size * 1.3 + pad + 8));
     gd._dtlTitle = { raw, wrapped: out, baseTop, setTop, tries, width: gd.clientWidth, font };
-    if ((out === text && top === setTop) || tries > 3) return;
+    if ((out === text && top === setTop && placed) || tries > 3) return;
     Plotly.relayout(gd, { "title.text": out, "margin.t": setTop, "title.yref": "container", "title.y": 1,
-                          "title.yanchor": "top", "title.pad.t": 10 });
+                          "title.yanchor": "top", "title.pad.t": pad });
   }
 
   /* The modebar's camera: slide size and a file name with the page and parameters (read at click time

@@ -49,12 +49,13 @@ def wait_for(predicate, timeout=TIMEOUT):
     raise AssertionError("condition not met in time")
 
 
-#: Every visible figure's width, and how far its title reaches past it (px).
+#: Every visible figure's width, and how far its title reaches past its right edge and above its top (px).
 FIGURES = """
 return [...document.querySelectorAll('.page .js-plotly-plot')].filter(g => g.getClientRects().length)
   .map(g => { const r = g.getBoundingClientRect(), t = g.querySelector('.g-gtitle .gtitle');
               return [g.parentElement.id || g.closest('[id]').id, Math.round(r.width),
-                      t ? Math.round(t.getBoundingClientRect().right - r.right) : -1]; });
+                      t ? Math.round(t.getBoundingClientRect().right - r.right) : -1,
+                      t ? Math.round(r.top - t.getBoundingClientRect().top) : -1]; });
 """
 
 
@@ -69,9 +70,9 @@ def test_every_page_fits_a_phone(duo):
         # a phone zooms out to show content wider than the screen: the page must be as wide as the phone
         width = duo.driver.execute_script("return Math.max(window.innerWidth, document.documentElement.scrollWidth)")
         assert width <= PHONE[0], (path, width, duo.driver.execute_script(OVERFLOW, PHONE[0]))
-        for graph, figure_width, overhang in duo.driver.execute_script(FIGURES):
+        for graph, figure_width, overhang, above in duo.driver.execute_script(FIGURES):
             assert figure_width >= 300, (path, graph, figure_width)
-            assert overhang <= 0, (path, graph, overhang)
+            assert overhang <= 0 and above <= 0, (path, graph, overhang, above)
 
 
 def rect(duo, selector):
