@@ -1,5 +1,5 @@
-"""What browser tests share: a callback-request tracker installed before any page script, and a wait
-for a page to settle (no callback pending, no background job running)."""
+"""What browser tests share: a callback-request tracker installed before any page script, a wait for a
+page to settle (no callback pending, no background job running), and a wait for a condition."""
 import time
 
 #: Installed before any page script: every callback request is counted (pending, and by output).
@@ -30,3 +30,16 @@ def settle(duo, seconds=1.5, timeout=90):
         elif time.monotonic() - quiet > seconds:
             return
         time.sleep(0.1)
+
+
+def wait_for(predicate, timeout=30):
+    """Poll ``predicate`` until it is true (exceptions while the DOM is rewritten count as not yet)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except Exception:  # the DOM is being rewritten: retry
+            pass
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")

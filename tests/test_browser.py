@@ -9,6 +9,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.browsing import wait_for
+
 pytestmark = pytest.mark.browser
 TIMEOUT = 20
 
@@ -21,18 +23,6 @@ def duo(dash_duo, lab):
 
 def query(duo):
     return {k: v[-1] for k, v in parse_qs(urlparse(duo.driver.current_url).query).items()}
-
-
-def wait_for(predicate, timeout=TIMEOUT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except Exception:  # the DOM is being rewritten: retry
-            pass
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def thumbnails_drawn(duo):

@@ -7,7 +7,7 @@ import pytest
 from dash import page_registry
 
 from components.theme import FIGURE_THEME
-from tests.browsing import TRACK_REQUESTS, settle
+from tests.browsing import TRACK_REQUESTS, settle, wait_for
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30
@@ -35,18 +35,6 @@ def screen(duo, size, mobile=False):
     width, height = size
     duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-
-
-def wait_for(predicate, timeout=TIMEOUT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except Exception:  # the DOM is being rewritten: retry
-            pass
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 #: Every visible figure's width, and how far its title reaches past its right edge and above its top (px).
