@@ -108,12 +108,12 @@
     }
   }
   /* The step of ←/→ outside the slider: mode.theme.key_step_decades of log₁₀ t, on the slider's grid. */
-  function stepTime(direction) {
+  function stepTime(direction, decades) {
     const handle = document.querySelector("#ctl-logt [role='slider']");
     if (!handle || !window.dash_clientside.set_props) return;
     const now = Number(handle.getAttribute("aria-valuenow"));
     const low = Number(handle.getAttribute("aria-valuemin")), high = Number(handle.getAttribute("aria-valuemax"));
-    const step = (mode.theme && mode.theme.key_step_decades) || 0.2;
+    const step = decades || (mode.theme && mode.theme.key_step_decades) || 0.2;
     if (!Number.isFinite(now)) return;
     const next = Math.min(high, Math.max(low, Math.round((now + direction * step) * 100) / 100));
     window.dash_clientside.set_props("ctl-logt", { value: next });
@@ -306,6 +306,17 @@
       stepTime(ev.key === "ArrowRight" ? 1 : -1);
     }
   });
+
+  /* The time box's −/+ step t by a tenth of a decade (Dash's own steppers add ±1 to the number:
+   * 0.3 went to 1.3, clamped, and − did nothing below 1). */
+  document.addEventListener("click", (ev) => {
+    const button = ev.target.closest && ev.target.closest("button.dash-input-stepper[aria-controls='ctl-t']");
+    if (!button) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    stepTime(button.classList.contains("dash-stepper-decrement") ? -1 : 1,
+             (mode.theme && mode.theme.box_step_decades) || 0.1);
+  }, true);
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     teaching: {

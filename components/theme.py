@@ -28,4 +28,6 @@ FIGURE_THEME = {
     "lecture": {"font": 22, "line": 4, "main_height": 0.86},
     #: the time step of ←/→ outside the slider, in decades of t (5 presses cross a decade)
     "key_step_decades": 0.2,
+    #: the time box's −/+ step, in decades of t
+    "box_step_decades": 0.1,
 }

@@ -197,3 +197,24 @@ def test_number_boxes_show_their_whole_value(duo):
         fits = duo.driver.execute_script("const e = document.querySelector(arguments[0]); "
                                          "return e.scrollWidth <= e.clientWidth", box)
         assert fits, box
+
+
+def test_time_box_steps_by_a_tenth_of_a_decade(duo):
+    """The box's + and − multiply t by 10^±0.1 on the slider's grid (Dash's own steppers added ±1:
+    0.3 jumped to 1 and − did nothing)."""
+    duo.driver.get(duo.server_url + "/bifurcation?target=circle&t=0.3")
+    duo.wait_for_element("#ctl-t", timeout=TIMEOUT)
+    settle(duo)
+    box = duo.find_element("#ctl-t")
+
+    def step(kind):
+        before = box.get_attribute("value")
+        duo.find_element(f"button.dash-stepper-{kind}[aria-controls='ctl-t']").click()
+        end = time.monotonic() + TIMEOUT
+        while box.get_attribute("value") == before and time.monotonic() < end:
+            time.sleep(0.1)
+        return float(box.get_attribute("value"))
+
+    assert step("increment") == pytest.approx(10 ** -0.42, rel=1e-3)     # 0.3 · 10^0.1, on the grid
+    assert step("decrement") == pytest.approx(10 ** -0.52, rel=1e-3)
+    assert step("decrement") == pytest.approx(10 ** -0.62, rel=1e-3)

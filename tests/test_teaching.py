@@ -11,8 +11,8 @@ from selenium.webdriver.common.keys import Keys
 
 from components.presets import PRESETS, preset_of
 from components.state import parse_query, parse_state
+from tests.browsing import wait_for
 from tests.figures import as_array
-from tests.test_browser import wait_for
 
 TIMEOUT = 30
 
@@ -53,6 +53,19 @@ def test_presets_load_with_their_feature_and_caption(duo):
         duo.wait_for_contains_text(element, text, timeout=120)
     severe = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+@pytest.mark.browser
+def test_presets_menu_closes_when_a_preset_is_chosen(duo):
+    duo.driver.get(duo.server_url + "/about")
+    duo.find_element("#preset-button").click()
+    item = duo.find_element("#preset-s000-fig3")
+    wait_for(item.is_displayed)
+    item.click()
+    wait_for(lambda: urlparse(duo.driver.current_url).path == "/landscape")
+    duo.wait_for_contains_text("#preset-caption", "Four deltas", timeout=TIMEOUT)
+    wait_for(lambda: not duo.driver.find_elements(By.CSS_SELECTOR, "#preset-s000-fig3")
+             or not duo.find_element("#preset-s000-fig3").is_displayed())     # the menu closed over the caption
 
 
 @pytest.mark.browser
