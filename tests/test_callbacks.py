@@ -133,6 +133,8 @@ def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
     payload, _ = particles.send_run(None, deltas, 500, "sde", 0)
     assert payload["regime"]["breaks"] == [pytest.approx(0.5)]
     assert "each class is one training point" in payload["regime"]["labels"][0]
+    caption = " ".join(particles.render_side(payload, deltas, deltas["t"], 500, "sde", 0)[2])
+    assert "there is no regime II" in caption
     mixture, _ = parse_state({"target": "mixture_samples", "process": "VP", "d": "10", "n": "200", "t": "0.3"})
     payload, graph = particles.send_run(None, mixture, 500, "ode", 0)
     t_c, t_s = payload["regime"]["breaks"]

@@ -133,6 +133,10 @@ def _caption(run, state):
         parts.append(f"Measured collapse t̂_C = {reg.t_c_measured:.3g} (median over trajectories of the time from "
                      "which their nearest training point μ* stays the same and holds most of the posterior "
                      "weight). ")
+        if reg.point_classes:
+            parts.append("Each class here is a single training point, so choosing a class is collapsing onto it: "
+                         "there is no regime II, and t̂_C falls near t_s (on either side: the ODE commits "
+                         "earlier than the SDE). ")
     elif reg.collapse_times is not None:
         parts.append(f"No measured collapse: {np.mean(np.isfinite(reg.collapse_times)):.0%} of the trajectories end "
                      "with one training point holding most of the posterior weight. ")
