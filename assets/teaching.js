@@ -63,6 +63,16 @@
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = big ? Math.round((b || baseFont) * lecture.font / baseFont) : b;
     });
+    // a legend under the plot goes to the figure's bottom edge in lecture mode, below the (larger)
+    // tick labels and axis title, which it covered when it stayed at its paper position
+    const legendY = based(own, base, "legend.y", get(gd.layout, "legend.y"));
+    const below = get(gd.layout, "legend.orientation") === "h" && legendY < 0;
+    const moved = { "legend.yref": "container", "legend.y": 0, "legend.yanchor": "bottom",
+                    "margin.b": Math.round(4.2 * lecture.font + 20) };
+    for (const key of Object.keys(moved)) {
+      const b = key === "legend.y" ? legendY : based(own, base, key, get(gd.layout, key));
+      want[key] = big && below ? (key === "margin.b" ? Math.max(b || 45, moved[key]) : moved[key]) : b;
+    }
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
