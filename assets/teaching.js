@@ -30,11 +30,39 @@
     return path.split(/[.[\]]+/).filter(Boolean).reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj);
   }
 
+  const equal = (u, v) => u === v || (Array.isArray(u) && Array.isArray(v) && u.length === v.length
+                                       && u.every((x, i) => x === v[i]));
+
   /* The value a figure had before we touched it: a value that is not the one we last set came from
    * the server (a new figure, a time move), so it becomes the base again. */
   function based(own, base, key, current) {
-    if (!(key in own) || own[key] !== current) base[key] = current;
+    if (!(key in own) || !equal(own[key], current)) base[key] = current;
     return base[key];
+  }
+
+  const NARROW = 600, STACKED_HEIGHT = 1.8;
+
+  /* Two panels side by side (a 1 × 2 subplot grid) on a figure narrower than NARROW px are stacked,
+   * one above the other, with their panel titles; wider again, they go back. Returns whether stacked. */
+  function stackPanels(gd, own, base, want) {
+    const keys = ["xaxis.domain", "xaxis2.domain", "yaxis.domain", "yaxis2.domain"];
+    const full = gd._fullLayout || {};
+    if (!full.xaxis2 || full.xaxis3 || !full.yaxis2) return false;
+    const [x1, x2, y1, y2] = keys.map((k) => based(own, base, k, get(gd.layout, k)));
+    if (!x1 || !x2 || !y1 || !y2) return false;
+    const side = x1[1] <= x2[0] && Math.abs(y1[0] - y2[0]) < 1e-6 && Math.abs(y1[1] - y2[1]) < 1e-6;
+    const stack = side && gd.clientWidth < NARROW;
+    const stackedAt = { "xaxis.domain": [0, 1], "xaxis2.domain": [0, 1], "yaxis.domain": [0.6, 1], "yaxis2.domain": [0, 0.4] };
+    keys.forEach((k, i) => { want[k] = stack ? stackedAt[k] : [x1, x2, y1, y2][i]; });
+    (gd.layout.annotations || []).forEach((a, i) => {     // panel titles follow their panel
+      const kx = `annotations[${i}].x`, ky = `annotations[${i}].y`;
+      const bx = based(own, base, kx, a.x), by = based(own, base, ky, a.y);
+      const panel = a.xref === "paper" && a.yref === "paper" && a.yanchor === "bottom" && Math.abs(by - y1[1]) < 1e-6;
+      const second = panel && bx >= x2[0];
+      want[kx] = stack && panel ? 0.5 : bx;
+      want[ky] = stack && panel ? (second ? 0.4 : 1) : by;
+    });
+    return stack;
   }
 
   /* Restyle a figure to the modes, touching only what differs (idempotent: every redraw calls it). */
@@ -73,15 +101,17 @@
       const b = key === "legend.y" ? legendY : based(own, base, key, get(gd.layout, key));
       want[key] = big && below ? (key === "margin.b" ? Math.max(b || 45, moved[key]) : moved[key]) : b;
     }
+    const stacked = stackPanels(gd, own, base, want);
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
-        : key === "height" ? (big && graphs()[0] === gd ? Math.round(window.innerHeight * lecture.main_height) : b)
+        : key === "height" ? (big && graphs()[0] === gd ? Math.round(window.innerHeight * lecture.main_height)
+                              : stacked && b ? Math.round(b * STACKED_HEIGHT) : b)
         : dark ? themed[key] : b;
     }
     const update = {};
     for (const [key, value] of Object.entries(want)) {
-      if (get(gd.layout, key) !== value) update[key] = value === undefined ? null : value;
+      if (!equal(get(gd.layout, key), value)) update[key] = value === undefined ? null : value;
       own[key] = value;
     }
     // thick lines in lecture mode; markers drawn in ink (stable fixed points) turn light on dark

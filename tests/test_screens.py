@@ -61,6 +61,11 @@ def test_every_page_fits_a_phone(duo):
         for graph, figure_width, overhang, above in duo.driver.execute_script(FIGURES):
             assert figure_width >= 300, (path, graph, figure_width)
             assert overhang <= 0 and above <= 0, (path, graph, overhang, above)
+        if path == "/memorization":       # two panels side by side are stacked on a phone
+            x2, y1, y2 = duo.driver.execute_script(
+                "const f = document.querySelector('#mem-participation .js-plotly-plot')._fullLayout;"
+                "return [f.xaxis2.domain, f.yaxis.domain, f.yaxis2.domain]")
+            assert x2 == [0, 1] and y1[0] > y2[1], (x2, y1, y2)
 
 
 def rect(duo, selector):
