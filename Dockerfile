@@ -19,13 +19,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 1000 lab
 WORKDIR /app
 COPY requirements.txt .
-# Cut what a server never reads: the packages' own test suites (~50 MB), Dash's and Mantine's source maps
-# (4 MB of them Mantine's; served only in debug mode) and plotly's JupyterLab extension.
+# Cut what a server never reads: the packages' own test suites (~50 MB), Dash's source maps (served
+# only in debug mode) and plotly's JupyterLab extension.
 RUN pip install -r requirements.txt \
  && site=$(python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
  && for pkg in numpy scipy sklearn numba llvmlite; do \
       find "$site/$pkg" -depth -type d -name tests -exec rm -rf {} +; done \
- && find "$site/dash" "$site/dash_mantine_components" -name '*.map' -delete \
+ && find "$site/dash" -name '*.map' -delete \
  && rm -rf "$site/plotly/labextension"
 # The code belongs to root and is read-only to the server; only the numba cache is the server's.
 COPY . .
