@@ -153,3 +153,17 @@ def test_digits_table_speciation_time_is_the_labs():
     assert chosen.t_s == pytest.approx(0.5 * np.log1p(chosen.lam), rel=1e-12)
     assert chosen.t_s_large_lambda == pytest.approx(0.5 * np.log(chosen.lam), rel=1e-12)
     assert all(row.t_s > 0 for row in rows)
+
+
+def test_digits_table_says_why_a_large_lambda_time_is_negative(app_context):
+    """Rows with Λ < 1 show ½ log Λ < 0: the page says it is the large-Λ form, not a time."""
+    import json
+
+    import plotly
+
+    from pages.data import page as data
+    from pages.data._model import digits_table
+    for classes in ("01", "17"):
+        rows = digits_table(classes, 360, 0)
+        text = json.dumps(data.digits_table_view(classes, 360, 0), cls=plotly.utils.PlotlyJSONEncoder)
+        assert any(r.lam < 1 for r in rows) and "is negative" in text, classes

@@ -191,6 +191,23 @@ def download_target(_n, data, t):
     return {"content": text, "filename": f"dtlab_target_{state['target']}.csv", "type": "text/csv"}
 
 
+def digits_table_view(chosen: str, n: int, seed: int) -> html.Div:
+    """The table in the spirit of Biroli et al. 2024 Table 1, and why a large-Λ time can be negative."""
+    found = digits_table(chosen, n, seed)
+    rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
+                     html.Td(f"{row.t_s:.3g}"), html.Td(f"{row.t_s_large_lambda:.3g}")])
+            for row in found]
+    heads = ("classes", "n", "d", "Λ", "t_s = ½ log(1 + Λ) (VP, a²Λ = b²; every page)",
+             "Biroli et al. 2024's ½ log Λ (Λ ≫ 1)")
+    table = html.Table([html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)], className="data-table")
+    note = None
+    if any(row.lam < 1 for row in found):
+        note = html.P(
+            "Where Λ < 1, ½ log Λ is negative: it is the large-Λ form of a²Λ = b² (e^{2t} = 1 + Λ under VP), "
+            "not a time. Every page uses t_s = ½ log(1 + Λ), which is always positive.", className="target-note")
+    return html.Div([table, note])
+
+
 @callback(Output("data-digit-table", "children"), Output("data-digit-sheet", "figure"),
           Output(ids.URL, "search", allow_duplicate=True),
           Input("data-digit-classes", "value"), Input("data-digit-n", "value"), Input("data-use-digits", "n_clicks"),
@@ -201,12 +218,7 @@ def digits_panel(classes, n, use_clicks, data, t):
     chosen = "".join(sorted({c for c in ticked if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
     state = state_from_store(data, t)
-    rows = [html.Tr([html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(str(row.d)), html.Td(f"{row.lam:.3g}"),
-                     html.Td(f"{row.t_s:.3g}"), html.Td(f"{row.t_s_large_lambda:.3g}")])
-            for row in digits_table(chosen, n, state["seed"])]
-    heads = ("classes", "n", "d", "Λ", "t_s = ½ log(1 + Λ) (VP, a²Λ = b²; every page)",
-             "Biroli et al. 2024's ½ log Λ (Λ ≫ 1)")
-    table = html.Table([html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)], className="data-table")
+    table = digits_table_view(chosen, n, state["seed"])
     images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state["seed"])
     sheet = digit_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")
     if ctx.triggered_id != "data-use-digits" or not use_clicks or len(chosen) < 2:
