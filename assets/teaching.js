@@ -136,16 +136,22 @@
     }
   }
 
+  /* Every figure restyles and refits its title after each of its draws; a figure seen for the first
+   * time (it may have drawn before it was hooked) is done once now. */
+  function hook(gd) {
+    if (gd._dtlHooked || !gd.on) return false;
+    gd._dtlHooked = true;
+    gd.on("plotly_afterplot", () => { style(gd); fitTitle(gd); });
+    return true;
+  }
+
+  function fit(gd) { if (gd.data) { style(gd); fitTitle(gd); } }
+
+  /* A mode changed: every figure. */
   function apply() {
     document.body.classList.toggle("lecture", mode.lecture);
     document.body.classList.toggle("dark", mode.dark);
-    for (const gd of graphs()) {
-      if (!gd._dtlHooked && gd.on) {
-        gd._dtlHooked = true;
-        gd.on("plotly_afterplot", () => { style(gd); fitTitle(gd); });
-      }
-      if (gd.data) { style(gd); fitTitle(gd); }
-    }
+    for (const gd of graphs()) { hook(gd); fit(gd); }
   }
   /* The step of ←/→ outside the slider: mode.theme.key_step_decades of log₁₀ t, on the slider's grid. */
   function stepTime(direction, decades) {
@@ -243,7 +249,7 @@
     setTimeout(() => {
       pending = false;
       configureCamera();
-      apply();
+      for (const gd of graphs()) if (hook(gd)) fit(gd);     // only new figures: the clock ticks 60×/s
     }, 250);
   }).observe(document.documentElement, { childList: true, subtree: true });
 
@@ -320,7 +326,6 @@
     return lines.join("\n") + "\n";
   }
   mode.figureCsv = figureCsv;
-  mode.fitTitle = fitTitle;
 
   function download(text, name, type) {
     const a = document.createElement("a");

@@ -75,6 +75,6 @@ def preset_menu() -> dmc.Menu:
     """The header's "Presets" menu: one item per paper figure; choosing one closes the menu."""
     return dmc.Menu([
         dmc.MenuTarget(dmc.Button("Presets", id="preset-button", variant="subtle", color="gray.0", size="compact-md")),
-        dmc.MenuDropdown([dmc.MenuItem(p.title, href=p.href, refresh=False, id=f"preset-{p.key}",
-                                       className="preset-link") for p in PRESETS]),
+        dmc.MenuDropdown([dmc.MenuItem(p.title, href=p.href, refresh=False, id=f"preset-{p.key}")
+                          for p in PRESETS]),
     ], position="bottom-end", width=360, withinPortal=True)

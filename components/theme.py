@@ -6,7 +6,6 @@ so a figure drawn once on the server serves both themes.
 """
 from __future__ import annotations
 
-NAVY = "#1d3557"
 #: Mantine's ``sm`` breakpoint (48em = 768 px): below it the controls go into a drawer.
 PHONE_BREAKPOINT = "sm"
 HEADER_HEIGHT = 52

@@ -106,3 +106,17 @@ def test_hypersphere_rate_quantile_nodes_match_laguerre(monkeypatch):
     monkeypatch.setattr(ce, "LAGUERRE_MAX_D", 10)
     np.testing.assert_allclose(ce.hypersphere_rate(Process("VE"), times, 60, 1.0), laguerre, rtol=1e-3)
     assert np.isfinite(ce.hypersphere_rate(Process("VE"), times, 1000, 1.0)).all()
+
+
+def test_lyapunov_spectrum_at_the_fixed_point_is_the_two_delta_closed_form():
+    """Two deltas ±1 under VE (σ = 1, s² = b² = t): a trajectory at x̃ > 0 heads for m = tanh(m/t), and
+    the score's Jacobian there is −1/b² + a²·Var(y|x̃)/b⁴ = −1/t + (1 − m²)/t² (SCIENCE.md §1–3);
+    above t_c = 1 the only fixed point is m = 0, where it is −1/t + 1/t²."""
+    from scipy.optimize import brentq
+
+    from pages.entropy._model import fixed_point_spectrum
+    target, process = make_target("two_deltas", d=1), Process("VE", 1.0)
+    for t in (0.3, 0.6, 0.9, 1.5):
+        m = brentq(lambda u: u - np.tanh(u / t), 1e-6, 2.0) if t < 1 else 0.0
+        got = fixed_point_spectrum(target, process, t, np.array([0.2]))
+        assert got == pytest.approx([-1 / t + (1 - m * m) / t**2], rel=1e-6, abs=1e-9), t

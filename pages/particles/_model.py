@@ -59,6 +59,13 @@ def time_range(target, process) -> tuple[float, float]:
     return limits.T_MIN, float(np.clip(t_max, 1.0, limits.T_MAX))
 
 
+def classes_are_points(target, spec) -> bool:
+    """Each training point is its own class (a few deltas): not labelled images, not the two-cluster
+    mixture, at most POINT_CLASSES_MAX points. Choosing a class is then collapsing onto a point."""
+    return (target.is_discrete and not spec.labelled and not spec.two_clusters
+            and target.data.n <= POINT_CLASSES_MAX)
+
+
 def end_labels(target, state, final) -> np.ndarray:
     """Colors from the future: the class each particle ends in (digits: the nearest class mean,
     the classifier of the cloning experiment)."""
@@ -74,7 +81,7 @@ def end_labels(target, state, final) -> np.ndarray:
     if target.is_discrete:
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
-        if target.data.n <= POINT_CLASSES_MAX:
+        if classes_are_points(target, spec):
             return nearest.astype(np.int8)
         _, groups = kmeans2(y, min(GROUPS, target.data.n), seed=0, minit="++")
         return groups[nearest].astype(np.int8)
@@ -125,7 +132,7 @@ def regime_times(target, state, process, nearest=None, weight=None, times=None) 
     if spec.two_clusters and state["process"] == "VP":
         n = state["n"] if spec.discrete else np.inf
         t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
-    point_classes = target.is_discrete and target.data.n <= POINT_CLASSES_MAX and not spec.labelled
+    point_classes = classes_are_points(target, spec)
     if nearest is None:
         return Regimes(speciation_time(target, process), t_c_theory, point_classes=point_classes)
     collapse = collapse_times(nearest, weight, times)
