@@ -117,6 +117,6 @@ def test_lyapunov_spectrum_at_the_fixed_point_is_the_two_delta_closed_form():
     from pages.entropy._model import fixed_point_spectrum
     target, process = make_target("two_deltas", d=1), Process("VE", 1.0)
     for t in (0.3, 0.6, 0.9, 1.5):
-        m = brentq(lambda u: u - np.tanh(u / t), 1e-6, 2.0) if t < 1 else 0.0
+        m = brentq(lambda u, t=t: u - np.tanh(u / t), 1e-6, 2.0) if t < 1 else 0.0
         got = fixed_point_spectrum(target, process, t, np.array([0.2]))
         assert got == pytest.approx([-1 / t + (1 - m * m) / t**2], rel=1e-6, abs=1e-9), t
