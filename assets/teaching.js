@@ -13,6 +13,9 @@
 
   function graphs() { return Array.from(document.querySelectorAll(".page .js-plotly-plot")); }
 
+  /* The page's main figure (lecture mode gives it the screen): its first, thumbnails aside. */
+  function mainGraph() { return graphs().find((gd) => !gd.closest(".card")); }
+
   const INK = ["#111", "#111111", "#000", "#000000", "black"];
   const LIGHT = { fg: "#222222", bg: "#ffffff", grid: "#eeeeee", zeroline: "#444444", ink: "#111111" };
 
@@ -101,11 +104,16 @@
       const b = key === "legend.y" ? legendY : based(own, base, key, get(gd.layout, key));
       want[key] = big && below ? (key === "margin.b" ? Math.max(b || 45, moved[key]) : moved[key]) : b;
     }
+    // lecture mode: a title above panel titles needs room for both at their larger sizes
+    const panels = (gd.layout.annotations || []).some((a) => a.yref === "paper" && a.yanchor === "bottom");
+    const titled = !!(gd.layout.title && (gd.layout.title.text || typeof gd.layout.title === "string"));
+    const top = based(own, base, "margin.t", get(gd.layout, "margin.t"));
+    want["margin.t"] = big && panels && titled ? Math.max(top || 50, Math.round(lecture.font * 4.2 + 16)) : top;
     const stacked = stackPanels(gd, own, base, want);
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
-        : key === "height" ? (big && graphs()[0] === gd ? Math.round(window.innerHeight * lecture.main_height)
+        : key === "height" ? (big && mainGraph() === gd ? Math.round(window.innerHeight * lecture.main_height)
                               : stacked && b ? Math.round(b * STACKED_HEIGHT) : b)
         : dark ? themed[key] : b;
     }
@@ -124,7 +132,7 @@
         const current = get(t, attr);
         const b = based(ownT, baseT, attr, current);
         let value = b;
-        if (attr === "line.width" && big && lined) value = Math.max(lecture.line, b || 2);
+        if (attr === "line.width" && big && lined && b !== 0) value = Math.max(lecture.line, b || 2);  // a band edge (0) stays unseen
         if (attr === "marker.color" && dark && INK.includes(b)) value = c.ink;
         ownT[attr] = value;
         if (current !== value) { traces[attr][0].push(i); traces[attr][1].push(value === undefined ? null : value); }
