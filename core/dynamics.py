@@ -1,11 +1,21 @@
-"""Reverse diffusion: particles integrated from t_max down to t_min (SCIENCE.md §4).
+"""Reverse diffusion: particles integrated from t_max down to t_min (SCIENCE.md §4, §9).
 
-Every scheme is Euler–Maruyama on a geometric time grid, written as
+Every process x_t = a·y + b·z has the forward SDE dx = f·x dt + g dW, f = d(log a)/dt,
+g² = a²ν² (``Process.g2``), and the reverse drift
 
-    x ← x + (c_x·x + c_s·score)·dt + c_n·√dt·ξ,   score = (a⟨y⟩ − x)/b²,
+    D(x, t) = −f·x + c·g²·score,   score = (a⟨y⟩ − x)/b²,
 
-with (c_x, c_s, c_n) = (0, σ², σ) for the VE SDE, (0, σ²/2, 0) for the VE probability-flow
-ODE, (1, 2, √2) for the VP SDE (seed 003 eq. 3) and (1, 1, 0) for the VP ODE.
+with c = 1 for the reverse SDE (noise g·√dt·ξ) and c = ½ for the probability-flow ODE.  For VE
+this is (0, σ², σ) and for VP (seed 003 eq. 3) x + 2·score, √2; for flow matching the ODE is the
+rectified-flow sampler dx = v dt, v = (x − ⟨y⟩)/t.  Three samplers step it backwards:
+
+- ``euler``: Euler–Maruyama, x ← x + D·dt (+ g√dt ξ);
+- ``heun``: Heun's predictor–corrector, x ← x + ½(D(x, t) + D(x̄, t − dt))·dt (+ the same noise),
+  second order for the ODE (Karras et al. 2022, Alg. 1);
+- ``ddim``: the exponential integrator that is exact when the posterior mean is constant over the
+  step (Song et al. 2021, DDIM): x ← a'·m + √(b'² − σ²)·(x − a·m)/b + σ·ξ, m = ⟨y⟩(x̃), with σ = 0
+  for the ODE and, for the SDE, σ² = b'²(b² − (a/a')²b'²)/b², the exact posterior of x_{t'} given
+  x_t and y = m (ancestral sampling, DDPM).
 """
 from __future__ import annotations
 
@@ -17,16 +27,20 @@ import numpy as np
 from core.processes import Process
 from core.targets import Target
 
-#: Targets this small (N and d ≤ 8) run all steps in one fused numba loop (no per-step call).
+#: Targets this small (N and d ≤ 8) take their posterior mean from a fused numba loop.
 TINY_N, TINY_D = 8, 8
+SAMPLERS = ("euler", "heun", "ddim")
+SAMPLER_NAMES = {"euler": "Euler–Maruyama", "heun": "Heun (2nd order)", "ddim": "exponential (DDIM)"}
 
 
-def scheme(process: Process, sde: bool) -> tuple[float, float, float]:
-    """(c_x, c_s, c_n) of the reverse step for this process and SDE/ODE choice."""
-    if process.kind == "VE":
-        s2 = process.sigma**2
-        return (0.0, s2, process.sigma) if sde else (0.0, 0.5 * s2, 0.0)
-    return (1.0, 2.0, np.sqrt(2.0)) if sde else (1.0, 1.0, 0.0)
+def posterior_mean_of(target: Target):
+    """The posterior mean ⟨y⟩(x̃, s²) of ``target`` as a function of (x̃ (P, d), s²) (SCIENCE.md §1):
+    the fused numba loop for tiny discrete targets, the kernel for the others."""
+    if target.is_discrete and target.data.n <= TINY_N and target.d <= TINY_D:
+        data = target.data
+        u, centre, log_w = np.ascontiguousarray(data.centred), data.centre, data.log_weights
+        return lambda x_tilde, s2: _tiny_mean(np.ascontiguousarray(x_tilde, dtype=float), u, centre, log_w, float(s2))
+    return lambda x_tilde, s2: target.posterior(x_tilde, s2, full_cov=False).mean
 
 
 def reverse_times(t_min: float, t_max: float, steps: int) -> np.ndarray:
@@ -70,50 +84,76 @@ class Trajectories:
 
 def reverse_trajectories(target: Target, process: Process, x0, times, sde: bool = True,
                          rng: np.random.Generator | None = None, record_every: int = 1,
-                         projection=None, track_nearest: int = 0, progress=None) -> Trajectories:
-    """Integrate particles ``x0`` (P, d) backwards along ``times`` (decreasing).
+                         projection=None, track_nearest: int = 0, progress=None,
+                         sampler: str = "euler", mean=None) -> Trajectories:
+    """Integrate particles ``x0`` (P, d) backwards along ``times`` (decreasing) with ``sampler``.
 
     ``projection``: (origin (d,), axes (k, d)) applied to recorded frames, so memory is
     O(F·P·k), not O(F·P·d).  ``track_nearest``: record μ* for the first that many particles.
-    Tiny discrete targets run one fused numba loop; the others call the posterior kernel once
-    per step (BLAS + numpy).  ``progress(i, n)`` is called every recorded frame.
+    ``mean(x̃, s²)``: the posterior mean that drives the score (default: the target's; guidance
+    passes its guided mean).  ``progress(i, n)`` is called every recorded frame.
     """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     rng = np.random.default_rng() if rng is None else rng
+    mean = posterior_mean_of(target) if mean is None else mean
     times = np.asarray(times, float)
     x = np.array(x0, dtype=float)
     p, d = x.shape
-    c_x, c_s, c_n = scheme(process, sde)
     origin, axes = (np.zeros(d), np.eye(d)) if projection is None else projection
     record = np.unique(np.r_[np.arange(0, times.size, max(1, record_every)), times.size - 1])
     frames = np.empty((record.size, p, axes.shape[0]), np.float32)
     tracked = min(int(track_nearest), p) if target.is_discrete else 0
     nearest = np.empty((record.size, tracked), np.int32) if tracked else None
     weight = np.empty((record.size, tracked), np.float32) if tracked else None
-    a_all, b2_all, s2_all = process.a(times), process.b2(times), process.s2(times)
-    tiny = target.is_discrete and target.data.n <= TINY_N and d <= TINY_D
-    noise_scale = c_n if sde else 0.0
-    data = target.data
+    coef = dict(a=process.a(times), b2=process.b2(times), s2=process.s2(times), f=process.dlog_a(times),
+                g2=process.g2(times), c=1.0 if sde else 0.5)
+    step = _STEPS[sampler]
     for r, k in enumerate(record):
         frames[r] = (x - origin) @ axes.T
         if nearest is not None:
-            nearest[r], weight[r] = nearest_and_weight(target, x[:tracked], float(a_all[k]), float(s2_all[k]))
+            nearest[r], weight[r] = nearest_and_weight(target, x[:tracked], float(coef["a"][k]), float(coef["s2"][k]))
         if progress is not None:
             progress(r + 1, record.size)
         if r + 1 == record.size:
             break
-        stop = record[r + 1]                      # integrate steps k … stop − 1
-        dt = times[k:stop] - times[k + 1:stop + 1]
-        noise = rng.standard_normal((stop - k, p, d)) if noise_scale else np.zeros((stop - k, 1, d))
-        if tiny:
-            x = _tiny_steps(x, np.ascontiguousarray(data.centred), data.centre, data.log_weights,
-                            a_all[k:stop], b2_all[k:stop], s2_all[k:stop], dt, c_x, c_s, noise_scale, noise)
-        else:
-            for j in range(stop - k):
-                a, b2 = a_all[k + j], b2_all[k + j]
-                mean = target.posterior(x / a, s2_all[k + j], full_cov=False).mean
-                score = (a * mean - x) / b2
-                x = x + (c_x * x + c_s * score) * dt[j] + noise_scale * np.sqrt(dt[j]) * noise[j]
+        for j in range(k, record[r + 1]):
+            noise = rng.standard_normal((p, d)) if sde else None
+            x = step(x, j, times[j] - times[j + 1], mean, coef, noise)
     return Trajectories(times[record], frames, x, nearest, weight)
+
+
+def _drift(x, m, k, coef):
+    """Reverse drift D = −f·x + c·g²·(a·m − x)/b² at grid index k (module docstring)."""
+    return -coef["f"][k] * x + coef["c"] * coef["g2"][k] * (coef["a"][k] * m - x) / coef["b2"][k]
+
+
+def _euler(x, k, dt, mean, coef, noise):
+    drift = _drift(x, mean(x / coef["a"][k], coef["s2"][k]), k, coef)
+    x_next = x + drift * dt
+    return x_next if noise is None else x_next + np.sqrt(coef["g2"][k] * dt) * noise
+
+
+def _heun(x, k, dt, mean, coef, noise):
+    kick = 0.0 if noise is None else np.sqrt(coef["g2"][k] * dt) * noise
+    first = _drift(x, mean(x / coef["a"][k], coef["s2"][k]), k, coef)
+    guess = x + first * dt + kick
+    second = _drift(guess, mean(guess / coef["a"][k + 1], coef["s2"][k + 1]), k + 1, coef)
+    return x + 0.5 * (first + second) * dt + kick
+
+
+def _ddim(x, k, dt, mean, coef, noise):
+    a, a_next = coef["a"][k], coef["a"][k + 1]
+    b2, b2_next = coef["b2"][k], coef["b2"][k + 1]
+    m = mean(x / a, coef["s2"][k])
+    eps = (x - a * m) / np.sqrt(b2)
+    if noise is None:
+        return a_next * m + np.sqrt(b2_next) * eps
+    var = max(b2_next * (b2 - (a / a_next) ** 2 * b2_next) / b2, 0.0)
+    return a_next * m + np.sqrt(b2_next - var) * eps + np.sqrt(var) * noise
+
+
+_STEPS = {"euler": _euler, "heun": _heun, "ddim": _ddim}
 
 
 def nearest_index(target: Target, x, a: float) -> np.ndarray:
@@ -144,36 +184,33 @@ def nearest_and_weight(target: Target, x, a: float, s2: float | None = None):
 
 
 @numba.njit(cache=True)
-def _tiny_steps(x, u, centre, log_w, a, b2, s2, dt, c_x, c_s, c_n, noise):
-    """Fused reverse steps for tiny discrete targets (N, d ≤ 8): posterior mean per particle
-    with a max-shifted softmax, then the Euler–Maruyama update."""
-    p, d = x.shape
+def _tiny_mean(x_tilde, u, centre, log_w, s2):
+    """Posterior mean ⟨y⟩ = centre + Σ_j w_j u_j at each row of x̃ (SCIENCE.md §1) for tiny discrete
+    targets (N, d ≤ 8): one max-shifted softmax per particle, no temporaries."""
+    p, d = x_tilde.shape
     n = u.shape[0]
-    out = x.copy()
+    out = np.empty((p, d))
     logits = np.empty(n)
-    for k in range(dt.size):
-        for i in range(p):
-            top = -np.inf
-            for j in range(n):
-                dot = 0.0
-                sq = 0.0
-                for m in range(d):
-                    dot += (out[i, m] / a[k] - centre[m]) * u[j, m]
-                    sq += u[j, m] * u[j, m]
-                logits[j] = log_w[j] + (dot - 0.5 * sq) / s2[k]
-                top = max(top, logits[j])
-            z = 0.0
-            for j in range(n):
-                logits[j] = np.exp(logits[j] - top)
-                z += logits[j]
-            root = np.sqrt(dt[k])
+    sq = np.empty(n)
+    for j in range(n):
+        sq[j] = 0.0
+        for m in range(d):
+            sq[j] += u[j, m] * u[j, m]
+    for i in range(p):
+        top = -np.inf
+        for j in range(n):
+            dot = 0.0
             for m in range(d):
-                mean = centre[m]
-                for j in range(n):
-                    mean += logits[j] / z * u[j, m]
-                score = (a[k] * mean - out[i, m]) / b2[k]
-                step = (c_x * out[i, m] + c_s * score) * dt[k]
-                if c_n != 0.0:
-                    step += c_n * root * noise[k, i, m]
-                out[i, m] += step
+                dot += (x_tilde[i, m] - centre[m]) * u[j, m]
+            logits[j] = log_w[j] + (dot - 0.5 * sq[j]) / s2
+            top = max(top, logits[j])
+        z = 0.0
+        for j in range(n):
+            logits[j] = np.exp(logits[j] - top)
+            z += logits[j]
+        for m in range(d):
+            mean = centre[m]
+            for j in range(n):
+                mean += logits[j] / z * u[j, m]
+            out[i, m] = mean
     return out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 #: Time range of the sliders (the lab never evaluates at t = 0: the score diverges there).
 T_MIN, T_MAX = 1e-3, 1e2
+#: Latest time of flow matching, t < 1 (a = 1 − t vanishes at 1): s² = t²/(1 − t)² ≈ 10⁶ there.
+FM_T_MAX = 0.999
 #: Dimension, sample count and their product (N·d ≤ 1e7: 160 MB of data).
 D_MAX, N_MAX, ND_MAX = 1_000, 100_000, 10_000_000
 #: Query points per request and the work P·N·d of one kernel call (~2 s at d = 100).

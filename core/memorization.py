@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, special
 
-from core.processes import Process
+from core.processes import VP, Process
 from core.targets import Target
 
 BETA_C = 2.0 * np.sqrt(np.log(2.0))
@@ -90,9 +90,11 @@ def condensation_time(nu: float, x_norm: float, sigma: float) -> float:
 # ---------------------------------------------------------------- collapse (seed 003)
 @dataclass(frozen=True)
 class ExcessEntropy:
-    """f^e(t) = s_sep(t) − s^e(t) by Monte Carlo (per variable), with standard errors."""
+    """f^e(t) = s_sep(t) − s^e(t) by Monte Carlo (per variable), with standard errors, at the times
+    ``times`` whose effective noise variances are ``s2``."""
 
     times: np.ndarray
+    s2: np.ndarray
     f: np.ndarray
     f_se: np.ndarray
     alpha: float
@@ -117,26 +119,32 @@ def excess_entropy(target: Target, process: Process, times, samples: int, rng: n
         f[i], se[i] = per.mean(), per.std(ddof=1) / np.sqrt(samples)
         if progress is not None:
             progress(i + 1, len(times))
-    return ExcessEntropy(np.asarray(times, float), f, se, alpha)
+    times = np.asarray(times, float)
+    return ExcessEntropy(times, process.s2(times), f, se, alpha)
 
 
-def mixture_excess_entropy(times, n: int, d: int, var_c: float) -> np.ndarray:
-    """Large-d theory for the Gaussian mixture under VP: f(t) = α + ½ log(Δ_t/Γ_t),
-    Γ_t = Δ_t + σ_c² e^{−2t} (its zero is eq. 10)."""
-    t = np.asarray(times, float)
-    delta = -np.expm1(-2 * t)
-    return np.log(n) / d + 0.5 * np.log(delta / (delta + var_c * np.exp(-2 * t)))
+def mixture_excess_entropy(times, n: int, d: int, var_c: float, process: Process = VP) -> np.ndarray:
+    """Large-d theory for the Gaussian mixture (seed 003): f(t) = α + ½ log(Δ_t/Γ_t), Γ_t = Δ_t + σ_c² e^{−2t}
+    under VP, i.e. f = α + ½ log(s²/(s² + σ_c²)) in the effective noise s² of any process (x̃ = x/a
+    shifts s_sep and s^e alike); its zero is eq. 10."""
+    s2 = process.s2(np.asarray(times, float))
+    return np.log(n) / d + 0.5 * np.log(s2 / (s2 + var_c))
 
 
-def collapse_from_excess(ex: ExcessEntropy, lo: float = 0.2, hi: float = 0.6) -> float | None:
-    """t_C estimated from f^e: a straight line through f^e/α against log t, fitted where
-    lo ≤ f^e/α ≤ hi (just above the collapse), extrapolated to f^e = 0.  At finite d the
-    crossover is rounded and this lands 8–15% below eq. 10 for n = 20,000, d = 20–40."""
+def collapse_from_excess(ex: ExcessEntropy, process: Process, lo: float = 0.2, hi: float = 0.6) -> float | None:
+    """t_C estimated from f^e where lo ≤ f^e/α ≤ hi (just above the collapse), extrapolated to f^e = 0
+    in the variables that make the mixture law a straight line: q = e^{2(α − f)} − 1 equals σ_c²/s²
+    on it, so a line q = A/s² + B is fitted and solved for f = 0, q = e^{2α} − 1.  Exact on the law's
+    curve (a line in log t, used before, landed ~7% low there: the curve is concave in log t)."""
     if ex.alpha <= 0:                       # one data point: nothing to collapse onto but itself
         return None
     ratio = ex.f / ex.alpha
     sel = (ratio >= lo) & (ratio <= hi)
     if sel.sum() < 2:
         return None
-    slope, intercept = np.polyfit(np.log(ex.times[sel]), ratio[sel], 1)
-    return float(np.exp(-intercept / slope)) if slope > 0 else None
+    q = np.expm1(2.0 * (ex.alpha - ex.f[sel]))
+    slope, intercept = np.polyfit(1.0 / ex.s2[sel], q, 1)
+    gap = np.expm1(2.0 * ex.alpha) - intercept
+    if slope <= 0 or gap <= 0:
+        return None
+    return float(process.time_of_s2(slope / gap))

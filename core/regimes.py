@@ -10,7 +10,7 @@ import numpy as np
 from scipy import integrate
 
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
-from core.processes import Process
+from core.processes import VP, Process
 from core.targets import Target
 
 
@@ -20,9 +20,10 @@ def speciation_time(target: Target, process: Process) -> float:
     return float(process.time_of_s2(target.top_eigenvalue))
 
 
-def mixture_collapse_time(n: int, d: int, var_c: float) -> float:
-    """Seed 003 eq. 10 (VP): t_C = ½ log(1 + σ_c² / (n^{2/d} − 1))."""
-    return float(0.5 * np.log1p(var_c / np.expm1(2.0 * np.log(n) / d)))
+def mixture_collapse_time(n: int, d: int, var_c: float, process: Process = VP) -> float:
+    """Seed 003 eq. 10: t_C = ½ log(1 + σ_c² / (n^{2/d} − 1)) under VP, i.e. s²(t_C) = σ_c²/(n^{2/d} − 1)
+    for any process (the criterion lives in x̃ = x/a, see ``mixture_excess_entropy``)."""
+    return float(process.time_of_s2(var_c / np.expm1(2.0 * np.log(n) / d)))
 
 
 def phi_closed_form(t, m_norm: float, var_c: float) -> np.ndarray:

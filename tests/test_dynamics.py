@@ -9,13 +9,13 @@ from core.streams import stream
 from core.targets import make_target
 
 
-@pytest.mark.parametrize("process", [Process("VE", 1.0), Process("VP")], ids=["VE", "VP"])
+@pytest.mark.parametrize("process", [Process("VE", 1.0), Process("VP"), Process("FM")], ids=["VE", "VP", "FM"])
 @pytest.mark.parametrize("sde", [True, False], ids=["SDE", "ODE"])
 def test_gaussian_target_end_distribution(process, sde):
     # N(0, h²I) in d = 3: the reverse process must end at N(0, a²h² + b²) at t_min.
     h, d, p = 1.5, 3, 4000
     target = make_target("subspace", d=d, r=h, dd=d)
-    t_max = 30.0 if process.kind == "VE" else 6.0
+    t_max = float(process.time_of_s2(900.0)) if process.kind != "VP" else 6.0
     times = reverse_times(1e-3, t_max, 400)
     rng = np.random.default_rng(1)
     x0 = initial_particles(process, t_max, target, p, rng)
@@ -26,6 +26,67 @@ def test_gaussian_target_end_distribution(process, sde):
     se_var = var * np.sqrt(2 / p)
     # Euler on 400 geometric steps adds a bias of about 1%: allow it beside 4 standard errors.
     assert np.all(np.abs(end.var(0) - var) < 4 * se_var + 0.015 * var)
+
+
+def _ode_variance_error(process, sampler, steps, h=2.0):
+    """Relative error of the variance the probability-flow ODE gives a Gaussian N(0, h²) in d = 1.
+    The ODE is linear there (x_end = c·x_start), so one particle gives c and the error is exact:
+    c²·Var(x_{t_max})/Var(x_{t_min}) − 1, no Monte Carlo."""
+    target = make_target("subspace", d=1, r=h, dd=1)
+    t_max = float(process.time_of_s2(25.0 * h * h))
+    times = reverse_times(1e-3, t_max, steps)
+    var = lambda t: float(process.a(t)) ** 2 * h * h + float(process.b2(t))  # noqa: E731
+    c = reverse_trajectories(target, process, np.ones((1, 1)), times, sde=False, sampler=sampler).final[0, 0]
+    return c * c * var(t_max) / var(1e-3) - 1.0
+
+
+@pytest.mark.parametrize("process", [Process("VE"), Process("VP"), Process("FM")], ids=["VE", "VP", "FM"])
+def test_heun_is_second_order_and_beats_euler(process):
+    # Euler is off by 1-4 % at the particles page's 200 steps; Heun's error is under 0.3 % (issue 19)
+    # and falls ~4× per doubling of the steps (second order), Euler's ~2× (first order).
+    euler, heun = (_ode_variance_error(process, s, 200) for s in ("euler", "heun"))
+    assert abs(heun) < 3e-3 < abs(euler)
+    assert abs(_ode_variance_error(process, "heun", 100) / heun) > 3.0
+    assert 1.6 < abs(_ode_variance_error(process, "euler", 100) / euler) < 2.4
+
+
+def test_flow_matching_ode_carries_normal_to_normal():
+    # y ~ N(0, 1): x_t ~ N(0, (1 − t)² + t²), so the rectified-flow ODE maps N(0, 1) at t → 1 to
+    # N(0, 1) at t → 0 (issue 19).  Heun on 200 steps: within 0.1 %.
+    assert abs(_ode_variance_error(Process("FM"), "heun", 200, h=1.0)) < 1e-3
+
+
+def test_ddim_is_euler_for_flow_matching():
+    # For a = 1 − t, b = t the exponential integrator's step a'm + (b'/b)(x − am) equals Euler's on the
+    # velocity (x − m)/t: both give (t'/t)x + (1 − t'/t)m.
+    fm = Process("FM")
+    assert _ode_variance_error(fm, "ddim", 50) == pytest.approx(_ode_variance_error(fm, "euler", 50), rel=1e-12)
+
+
+@pytest.mark.parametrize("process", [Process("VE"), Process("VP"), Process("FM")], ids=["VE", "VP", "FM"])
+def test_exponential_integrator_is_exact_for_one_point(process):
+    # With a constant posterior mean (one data point y) DDIM's ODE step is the exact flow, x_end =
+    # a_end·y + (b_end/b_start)(x_start − a_start·y), and its SDE step (ancestral) the exact law
+    # N(a·y, b²) at every step, whatever the step size (7 steps here).
+    y = np.array([0.7, -0.2])
+    target, one_point = make_target("subspace", d=2, r=1.0, dd=2), (lambda x, s2: np.broadcast_to(y, x.shape))
+    t_min, t_max = 0.05, (0.9 if process.kind == "FM" else 3.0)
+    times = reverse_times(t_min, t_max, 7)
+    a0, b0, a1, b1 = process.a(t_max), np.sqrt(process.b2(t_max)), process.a(t_min), np.sqrt(process.b2(t_min))
+    x0 = a0 * y + b0 * np.random.default_rng(0).standard_normal((20_000, 2))
+    ode = reverse_trajectories(target, process, x0, times, sde=False, sampler="ddim", mean=one_point).final
+    np.testing.assert_allclose(ode, a1 * y + (b1 / b0) * (x0 - a0 * y), rtol=1e-10, atol=1e-12)
+    sde = reverse_trajectories(target, process, x0, times, sde=True, sampler="ddim", mean=one_point,
+                               rng=np.random.default_rng(1), record_every=100).final
+    se = b1 / np.sqrt(len(x0))
+    assert np.all(np.abs(sde.mean(0) - a1 * y) < 4 * se)
+    assert np.all(np.abs(sde.var(0) / b1**2 - 1) < 4 * np.sqrt(2 / len(x0)))
+
+
+def test_unknown_sampler_is_refused():
+    target = make_target("subspace", d=1, r=1.0, dd=1)
+    with pytest.raises(ValueError, match="sampler"):
+        reverse_trajectories(target, Process("VE"), np.zeros((1, 1)), [1.0, 0.5], sampler="rk4")
 
 
 def test_ode_is_deterministic():

@@ -6,13 +6,14 @@ from core.entropy import entropy_profile, fisher_spectrum, gaussian_subspace_rat
 from core.processes import Process
 from core.targets import make_target
 
-PROCS = [Process("VE", 1.0), Process("VE", 2.0), Process("VP")]
+PROCS = [Process("VE", 1.0), Process("VE", 2.0), Process("VP"), Process("FM")]
+IDS = ["VE1", "VE2", "VP", "FM"]
 
 
-@pytest.mark.parametrize("proc", PROCS, ids=["VE1", "VE2", "VP"])
+@pytest.mark.parametrize("proc", PROCS, ids=IDS)
 def test_gaussian_subspace_against_closed_form(proc):
     target = make_target("subspace", d=5, r=1.3, dd=2)
-    times = np.geomspace(0.01, 3.0, 8)
+    times = proc.time_of_s2(np.geomspace(0.01, 30.0, 8))
     prof = entropy_profile(target, proc, times, 3000, np.random.default_rng(0))
     exact = gaussian_subspace_rate(proc, times, 1.3, 2)
     # tr C is constant for a Gaussian, so eq. 17 has no Monte Carlo error at all ...
@@ -35,7 +36,17 @@ def test_standard_normal_is_stationary_under_vp(d):
     np.testing.assert_allclose(prof.rate, d / Process("VP").s2(times), rtol=1e-10)
 
 
-@pytest.mark.parametrize("proc", PROCS[:2] + [PROCS[2]], ids=["VE1", "VE2", "VP"])
+def test_standard_normal_under_flow_matching():
+    # y ~ N(0, I): x_t = (1 − t)y + tz ~ N(0, v I), v = (1 − t)² + t², so Ḣ(x_t) = D v'/(2v) = D(2t − 1)/v:
+    # the marginal rate needs the log a term of SCIENCE.md §9 (−D/(1 − t) under FM).
+    d, times = 3, np.array([0.05, 0.3, 0.5, 0.7, 0.95])
+    prof = entropy_profile(make_target("subspace", d=d, r=1.0, dd=d), Process("FM"), times, 500,
+                           np.random.default_rng(3))
+    np.testing.assert_allclose(prof.marginal, d * (2 * times - 1) / ((1 - times) ** 2 + times**2), rtol=1e-9,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("proc", PROCS, ids=IDS)
 def test_two_deltas_quadrature_against_monte_carlo(proc):
     target = make_target("two_deltas", d=1)
     times = proc.time_of_s2(np.array([0.1, 0.3, 0.7, 1.5, 4.0]))
@@ -49,6 +60,13 @@ def test_total_information_is_the_data_entropy():
     # ∫₀^∞ Ḣ(y|x_t) dt = H(y|x_∞) − H(y|x_0) = H(y) = log 2 for two equal deltas.
     times = np.geomspace(1e-5, 1e4, 600)
     assert np.trapezoid(two_deltas_rate(Process("VE"), times), times) == pytest.approx(np.log(2), rel=2e-3)
+
+
+def test_total_information_under_flow_matching():
+    # The same identity over flow matching's t ∈ (0, 1): ∫₀¹ Ḣ(y|x_t) dt = log 2 (x_1 = z knows nothing).
+    proc = Process("FM")
+    times = proc.time_of_s2(np.geomspace(1e-5, 1e8, 800))
+    assert np.trapezoid(two_deltas_rate(proc, times), times) == pytest.approx(np.log(2), rel=2e-3)
 
 
 @pytest.mark.parametrize("key", ["gaussian_points", "circle", "mixture", "hypersphere"])

@@ -6,7 +6,7 @@ from core.processes import Process, time_grid
 from core.score import free_energy, posterior_at, score, score_jacobian
 from core.targets import SPECS, make_target
 
-PROCESSES = [Process("VE", 1.0), Process("VE", 0.5), Process("VP")]
+PROCESSES = [Process("VE", 1.0), Process("VE", 0.5), Process("VP"), Process("FM")]
 
 
 def log_density(target, process, x, t):
@@ -20,13 +20,25 @@ def log_density(target, process, x, t):
 
 def test_process_coefficients():
     t = np.array([0.01, 0.3, 2.0])
-    ve, vp = Process("VE", 2.0), Process("VP")
+    ve, vp, fm = Process("VE", 2.0), Process("VP"), Process("FM")
     np.testing.assert_allclose(ve.s2(t), 4 * t)
-    np.testing.assert_allclose(vp.s2(t), vp.b2(t) / vp.a(t) ** 2)
-    for proc in (ve, vp):
-        h = 1e-6
-        np.testing.assert_allclose(proc.nu2(t), (proc.s2(t + h) - proc.s2(t - h)) / (2 * h), rtol=1e-6)
-        np.testing.assert_allclose(proc.time_of_s2(proc.s2(t)), t)
+    for proc in (vp, fm):
+        np.testing.assert_allclose(proc.s2(t[:2]), proc.b2(t[:2]) / proc.a(t[:2]) ** 2)
+    np.testing.assert_allclose(fm.a(t[:2]) + np.sqrt(fm.b2(t[:2])), 1.0)          # x_t = (1 − t)y + tz
+    h = 1e-6
+    for proc in (ve, vp, fm):
+        t_in = t[t < proc.t_max]
+        np.testing.assert_allclose(proc.nu2(t_in), (proc.s2(t_in + h) - proc.s2(t_in - h)) / (2 * h), rtol=1e-6)
+        np.testing.assert_allclose(proc.time_of_s2(proc.s2(t_in)), t_in)
+        log_a = lambda u, proc=proc: np.log(proc.a(u))  # noqa: E731
+        np.testing.assert_allclose(proc.dlog_a(t_in), (log_a(t_in + h) - log_a(t_in - h)) / (2 * h), atol=1e-8)
+        # g² = d(b²)/dt − 2(d log a/dt)·b²: the forward SDE with these marginals (SCIENCE.md §9)
+        db2 = (proc.b2(t_in + h) - proc.b2(t_in - h)) / (2 * h)
+        np.testing.assert_allclose(proc.g2(t_in), db2 - 2 * proc.dlog_a(t_in) * proc.b2(t_in), rtol=1e-6)
+    # flow matching's critical time a²Λ = b²: t_c = √Λ/(1 + √Λ), ½ for two deltas ±1 (Λ = 1)
+    assert fm.time_of_s2(1.0) == pytest.approx(0.5)
+    assert fm.time_of_s2(9.0) == pytest.approx(0.75)
+    assert fm.t_max < 1 and ve.t_max == vp.t_max
     grid = time_grid(1e-3, 10, 50)
     assert grid[0] == pytest.approx(1e-3) and grid[-1] == pytest.approx(10)
     assert np.allclose(np.diff(np.log(grid)), np.log(1e4) / 49)

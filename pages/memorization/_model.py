@@ -120,7 +120,7 @@ def _compute(state, progress=None) -> MemorizationResult:
         samples = int(np.clip(MC_PAIRS / n, 32, 400))
         ex = excess_entropy(target, process, times, samples, rng,
                             progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
-        out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex))
+        out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex, process))
         if spec_of(state).two_clusters and state["process"] == "VP":      # finite n: a dataset
             out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
     return MemorizationResult(**out)
