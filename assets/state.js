@@ -56,6 +56,12 @@
     return [clamped, null];
   }
 
+  /* The process's last time (state.py parse_state): flow matching lives in 0 < t < 1.  [t, notice or null]. */
+  function clampTime(schema, process, t) {
+    const tMax = schema.t_max[process];
+    return t > tMax ? [tMax, `Flow matching runs over 0 < t < 1: t set to ${tMax}.`] : [t, null];
+  }
+
   function defaultState(schema, target) {
     const state = {};
     for (const [name, spec] of Object.entries(schema.fields)) state[name] = spec[1];
@@ -81,6 +87,9 @@
       state[name] = value;
       note(n);
     }
+    const [t, tn] = clampTime(schema, state.process, state.t);
+    state.t = t;
+    note(tn);
     const spec = schema.specs[target];
     if (spec.fixed_d !== null && state.d !== spec.fixed_d) {
       if ("d" in raw) notices.push(`${spec.name} lives in d = ${spec.fixed_d}.`);
@@ -209,7 +218,9 @@
           const animated = !live && !typed && !!(window.DTL_particles && window.DTL_particles.playing);
           const dragged = live || animated;
           const raw = typed ? typedT : timeFromSlider(live ? dragLogT : logT);
-          const [t, n] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
+          const [t0, n0] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
+          const [t, n1] = clampTime(schema, base.process, t0);
+          const n = n0 || n1;
           // the slider echoes a value it is given as a drag_value (6 digits): not a move
           if (live && Number(time) > 0 && Math.abs(Math.log(t / Number(time))) < 1e-5) {
             return [NO(), NO(), NO(), NO(), ...none, NO(), NO(), NO(), NO()];
@@ -228,8 +239,17 @@
         }
         const [state, notices] = parseState(schema, raw, base);
         const t = state.t;
-        return [stateQuery(schema, state, t), NO(), NO(), state.target, ...names.map((k) => state[k]),
-                withoutTime(state), NO(), NO(), notice(notices)];
+        const moved = t !== Number(time);          // a process change may bring t into its range
+        return [stateQuery(schema, state, t), moved ? Math.log10(t) : NO(), moved ? t : NO(), state.target,
+                ...names.map((k) => state[k]), withoutTime(state), moved ? t : NO(), moved ? t : NO(), notice(notices)];
+      },
+      /* The time slider and box span the process's times (flow matching: 0 < t < 1). */
+      timeRange: function (state, schema) {
+        const tMax = schema.t_max[state && state.process in schema.t_max ? state.process : "VE"];
+        const high = Math.log10(tMax), marks = {};
+        for (let k = Math.ceil(Math.log10(schema.fields.t[2])); k <= Math.floor(high); k++) marks[k] = String(10 ** k);
+        if (high < 0) { marks[Math.log10(0.5)] = "0.5"; marks[high] = String(tMax); }
+        return [high, marks, tMax];
       },
       /* Navigation links keep the state (and the current time). */
       links: function (search, time, schema) {
@@ -246,7 +266,7 @@
         const own = page ? page.own : false;
         const target = state && schema.specs[state.target] ? state.target : "circle";
         const spec = schema.specs[target];
-        const process = state && state.process === "VP" ? "VP" : "VE";
+        const process = state && state.process in schema.t_max ? state.process : "VE";
         const styles = outputs.map((o) => {
           const name = o.id && o.id.name;
           let visible = wanted.includes(name) && (own || !schema.shape_fields.includes(name) || spec.uses.includes(name));

@@ -55,9 +55,10 @@ def control_panel() -> html.Div:
                       max=limits.T_MAX, step="any", debounce=True, className="ctl-number"),
         ], className="ctl-time"), "diffusion time (log scale); type a value in the box"),
         "process": _row("process", "Process", dcc.RadioItems(
-            id=ids.CONTROL["process"], options=[{"label": " VE", "value": "VE"},
-                                                {"label": " VP", "value": "VP"}],
-            value=state["process"], inline=True)),
+            id=ids.CONTROL["process"], options=[{"label": " VE", "value": "VE"}, {"label": " VP", "value": "VP"},
+                                                {"label": " FM", "value": "FM"}],
+            value=state["process"], inline=True),
+            "VE: Brownian (σ²t); VP: Ornstein–Uhlenbeck; FM: flow matching's x_t = (1 − t)y + tz"),
         "sigma": _row("sigma", "σ (VE)", _number("sigma", "any")),
         "d": _row("d", "Dimension d", _number("d", 1)),
         "n": _row("n", "Samples n (K)", _number("n", 1)),
@@ -114,6 +115,9 @@ clientside_callback(ClientsideFunction("lab", "controls"),
                     Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
                     Output("target-note", "children"),
                     Input(ids.URL, "pathname"), Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
+clientside_callback(ClientsideFunction("lab", "timeRange"),
+                    Output(ids.LOG_T, "max"), Output(ids.LOG_T, "marks"), Output(ids.T_INPUT, "max"),
+                    Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
 clientside_callback(ClientsideFunction("lab", "links"),
                     Output({"type": ids.NAV_LINK, "path": ALL, "where": ALL}, "href"),
                     Input(ids.URL, "search"), Input(ids.TIME, "data"), State(ids.SCHEMA, "data"))

@@ -107,6 +107,10 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
         value, note = _coerce(name, raw.get(name), fallback[name])
         state[name] = value
         notices += [note] if note else []
+    t_max = process_of(state).t_max
+    if state["t"] > t_max:
+        notices.append(f"Flow matching runs over 0 < t < 1: t set to {t_max:g}.")
+        state["t"] = t_max
     spec = SPECS[target]
     if spec.fixed_d is not None and state["d"] != spec.fixed_d:
         if "d" in raw:
@@ -175,7 +179,7 @@ def browser_schema() -> dict:
               for name, (kind, default, low, high, label) in FIELDS.items()}
     return {"fields": fields, "specs": specs, "shape_fields": list(SHAPE_FIELDS), "page_fields": list(PAGE_FIELDS),
             "nd_max": limits.ND_MAX, "max_query_chars": MAX_QUERY_CHARS, "max_fields": MAX_QUERY_FIELDS,
-            "circle_max": CIRCLE_MAX}
+            "circle_max": CIRCLE_MAX, "t_max": {kind: Process(kind).t_max for kind in PROCESS_KINDS}}
 
 
 def parse_query(search: str | None) -> tuple[dict, list[str]]:

@@ -26,13 +26,16 @@ def mixture_collapse_time(n: int, d: int, var_c: float, process: Process = VP) -
     return float(process.time_of_s2(var_c / np.expm1(2.0 * np.log(n) / d)))
 
 
-def phi_closed_form(t, m_norm: float, var_c: float) -> np.ndarray:
+def phi_closed_form(t, m_norm: float, var_c: float, process: Process = VP) -> np.ndarray:
     """Cloning probability for the two-Gaussian mixture ±m (seed 003 eq. 6, VP):
 
     φ(t) = ½∫dy [G₊² + G₋²]/(G₊ + G₋),  G± = N(y; ±|m|e^{−t}, Γ_t),  Γ_t = Δ_t + σ_c²e^{−2t}.
+
+    φ = E[Σ_c P(c|x_t)²] depends on x_t only through x̃ = x/a, so on t only through s²: another
+    process's time t is evaluated at the VP time with the same s².
     """
     out = []
-    for tt in np.atleast_1d(t):
+    for tt in np.atleast_1d(VP.time_of_s2(process.s2(np.asarray(t, float)))):
         mean = m_norm * np.exp(-tt)
         gamma = -np.expm1(-2 * tt) + var_c * np.exp(-2 * tt)
         sd = np.sqrt(gamma)

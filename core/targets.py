@@ -106,6 +106,9 @@ class TargetSpec:
         Its points are images of this shape.
     user_points : bool
         Its points come from the user (drawn or uploaded), to be validated when a state is read.
+    classes : callable or None
+        ``classes(target)`` → [(name, class target), …]: the target split into classes (each a normalized
+        target of its own), for classifier-free guidance (SCIENCE.md §9).
     """
 
     key: str
@@ -124,6 +127,7 @@ class TargetSpec:
     labelled: bool = False
     image_shape: tuple | None = None
     user_points: bool = False
+    classes: Callable | None = None
 
     def symmetric_at(self, params) -> bool:
         """Whether the transition is a symmetric pitchfork for ``params`` (a mapping with its parameters)."""
@@ -231,6 +235,54 @@ def _digits(n, seed, cls, **_):
     return digits_points(cls, n, seed)[0], None
 
 
+def _split(target, labels, names):
+    """Discrete classes: the points with each label, their weights renormalized."""
+    data = target.data
+    return [(name, _discrete(target.key, f"{target.name}, class {name}", target.params + (("class", k),),
+                             data.points[labels == k], data.weights[labels == k]))
+            for k, name in enumerate(names)]
+
+
+def _two_delta_classes(target):
+    return _split(target, np.array([0, 1]), ("+r", "−r"))
+
+
+def _arc_classes(target):
+    """Upper arc (angles in [0, π): k < K/2) and lower arc."""
+    n = target.data.n
+    return _split(target, (np.arange(n) >= (n + 1) // 2).astype(int), ("upper arc", "lower arc"))
+
+
+def _side_classes(target):
+    """Samples of the two-cluster mixture by side of the plane x·m = 0 (the cluster they were drawn from,
+    but for the rare overlap)."""
+    m = _mixture_centres(target.d, 1.0)[0]
+    return _split(target, (target.data.points @ m < 0).astype(int), ("+m", "−m"))
+
+
+def _digit_classes(target):
+    from core.datasets import digits_points
+    params = dict(target.params)
+    labels = digits_points(params["cls"], int(params["n"]), int(params["seed"]))[1]
+    digits = sorted(set(params["cls"]))
+    return _split(target, np.searchsorted(np.array([int(c) for c in digits]), labels), tuple(digits))
+
+
+def _component_classes(target):
+    """The mixture law's two components N(±m, σ_c²I), each a one-component mixture."""
+    params = dict(target.params)
+    d, sc = int(params["d"]), float(params["sc"])
+    out = []
+    for k, name in enumerate(("+m", "−m")):
+        centre = target.display_points[k:k + 1]
+        post = (lambda x, s2, full, centre=centre:
+                analytic.gaussian_mixture_posterior(x, s2, centre, np.ones(1), sc**2, full))
+        sampler = (lambda size, rng, centre=centre: centre[0] + sc * rng.standard_normal((size, d)))
+        out.append((name, Target(target.key, f"{target.name}, class {name}", target.params + (("class", k),), d,
+                                 None, sc**2 * np.eye(d), centre, post, sampler)))
+    return out
+
+
 def _points_target(make_points):
     def build(key, name, params, **kw):
         points, weights = make_points(**kw)
@@ -242,10 +294,10 @@ SPECS = {s.key: s for s in (
     TargetSpec("two_deltas", "Two deltas ±r", ("d", "r", "pw"),
                dict(d=1, n=2, r=1.0, pw=0.5), _points_target(_two_deltas), True,
                note="y = ±r·e₁ with weights (π₊, 1 − π₊)", axial=True, symmetric=_equal_weights,
-               exact_rate="two_deltas"),
+               exact_rate="two_deltas", classes=_two_delta_classes),
     TargetSpec("circle", "K deltas on a circle", ("n", "r"),
                dict(d=2, n=4, r=1.0), _points_target(_circle), True, fixed_d=2,
-               note="K = n points at angles 2πk/K; K = 4 is Ambrogioni 2023's Fig. 3"),
+               note="K = n points at angles 2πk/K; K = 4 is Ambrogioni 2023's Fig. 3", classes=_arc_classes),
     TargetSpec("gaussian_points", "Random dataset (Gaussian)", ("d", "n", "seed", "r"),
                dict(d=2, n=50, r=1.0), _points_target(_gaussian_points), True,
                note="n points drawn from N(0, r²I)"),
@@ -255,18 +307,18 @@ SPECS = {s.key: s for s in (
     TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
                dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
                note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (Biroli et al. 2024)",
-               two_clusters=True),
+               two_clusters=True, classes=_side_classes),
     TargetSpec("custom", "Your points (drawn or uploaded)", ("pts",), dict(pts=DEFAULT_PTS),
                _points_target(_custom), True, note="the points drawn or uploaded on the Data page", user_points=True),
     TargetSpec("digits", "Handwritten digits (8×8)", ("n", "seed", "cls"), dict(d=64, n=360, cls="01"),
                _points_target(_digits), True, fixed_d=64,
                note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (Biroli et al. 2024 §5)",
-               labelled=True, image_shape=(8, 8)),
+               labelled=True, image_shape=(8, 8), classes=_digit_classes),
     TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
                dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
                note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (Biroli et al. 2024)", axial=True,
                symmetric=_always,
-               two_clusters=True),
+               two_clusters=True, classes=_component_classes),
     TargetSpec("hypersphere", "Uniform hypersphere", ("d", "r"),
                dict(d=3, r=1.0), _hypersphere_law, False,
                note="uniform on S^{d−1} of radius r: von Mises–Fisher posterior", axial=True, symmetric=_always,

@@ -89,4 +89,6 @@ def _caption(view, state):
         parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")
     if state["process"] == "VP":
         parts.append("VP: paths are drawn in the process's coordinates x = e^{−t} x̃. ")
+    elif state["process"] == "FM":
+        parts.append("FM: paths are drawn in the process's coordinates x = (1 − t) x̃; t_c = √Λ/(1 + √Λ). ")
     return parts

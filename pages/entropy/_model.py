@@ -33,7 +33,7 @@ def _time_grid(target, process):
     lam = max(target.top_eigenvalue, 1e-12)
     lo = float(process.time_of_s2(1e-3 * lam))
     hi = float(process.time_of_s2(1e2 * max(lam, float(np.max(np.sum(target.display_points**2, 1))))))
-    return np.geomspace(max(lo, limits.T_MIN / 10), min(hi, limits.T_MAX), TIMES)
+    return np.geomspace(max(lo, limits.T_MIN / 10), min(hi, process.t_max), TIMES)
 
 
 @dataclass(frozen=True)

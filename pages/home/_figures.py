@@ -46,7 +46,7 @@ def _entropy():
 
 
 def _memorization():
-    return phase_figure({**default_state("mixture_samples"), "n": 200, "d": 2, "sc": 0.3}, 0.55, 0.3)
+    return phase_figure({**default_state("mixture_samples"), "process": "VP", "n": 200, "d": 2, "sc": 0.3}, 0.55, 0.3)
 
 
 def _ising():

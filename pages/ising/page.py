@@ -34,7 +34,7 @@ $\propto \varphi(y)\,e^{\beta(t)\,\tilde x\cdot y}$ with $\beta(t) = 1/\sigma^2 
 (eq. 18). **t scales the susceptibility to the field; T decides the target's phase.** The generative
 branching is the self-consistency $h = m(h, t)$: the symmetric point splits at
 $\sigma^2 t_c = \Lambda = \mathrm{Var}_\varphi(M)/d$, which is $1/(1 - J/T)$ above $T = J$ and grows like $d\,m_0^2$
-below it. The process is VE ($s^2 = \sigma^2 t$); the VP switch does not apply here.""",
+below it. The process is VE ($s^2 = \sigma^2 t$); the VP and FM switches do not apply here.""",
                      mathjax=True, className="explain"),
         html.Div(id="ising-caption", className="caption"),
         html.Div([dcc.Graph(id="ising-target", className="half"), dcc.Graph(id="ising-response", className="half")],

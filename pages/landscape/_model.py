@@ -212,7 +212,8 @@ def hopfield_view(key: tuple) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class StripResult:
-    """F̃ at the times t_c × STRIP_FACTORS on one grid (``panels``, one per time) along ``axis``."""
+    """F̃ at the times where s² = s²_c × STRIP_FACTORS (VE: t_c × STRIP_FACTORS) on one grid (``panels``, one
+    per time) along ``axis``."""
 
     times: np.ndarray
     panels: list
@@ -222,11 +223,13 @@ class StripResult:
 
 @memoize()
 def strip_view(key: tuple) -> StripResult:
-    """F̃ at times t_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key)."""
+    """F̃ at noise s²_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key): VE's t_c × (¼ … 4),
+    and inside flow matching's t < 1."""
     state = dict(key)
     target, process = target_of(state), process_of(state)
     t_c = critical_time(state)
-    times = np.clip(t_c * np.array(STRIP_FACTORS), limits.T_MIN, limits.T_MAX)
+    s2_c = critical_s2(target)
+    times = np.clip(process.time_of_s2(s2_c * np.array(STRIP_FACTORS)), limits.T_MIN, process.t_max)
     grid = view_grid(target, GRID_PAIRS / 4, (30, 90) if target.d > 1 else (60, 120))
     shape = (-1,) if target.d == 1 else (len(grid.axis), len(grid.axis))
     panels = [landscape(target, float(process.s2(t)), grid.points).free_energy.reshape(shape)
@@ -324,7 +327,7 @@ def stack_view(key: tuple) -> StackResult | None:
     side = stack_side(n, target.d)
     if side == 0:
         return None
-    times = np.geomspace(limits.T_MIN, limits.T_MAX, STACK_FRAMES)
+    times = np.geomspace(limits.T_MIN, process.t_max, STACK_FRAMES)
     grid = view_grid(target, side**2 * n, (side, side)) if target.d > 1 else None
     if target.d == 1:
         full = view_grid(target, 0, (0, 100))

@@ -113,6 +113,9 @@ def _caption(state, v, hopfield, hopfield_gap):
         parts.append(v.fixed_note.capitalize() + ". ")
     if state["process"] == "VP":
         parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
+    elif state["process"] == "FM":
+        parts.append("FM (flow matching, x_t = (1 − t)y + tz): F̃ is shown as a function of x̃ = x/(1 − t) at "
+                     "s² = t²/(1 − t)²; t_c = √Λ/(1 + √Λ). ")
     if ticked(hopfield, "on") and hopfield_gap is None:
         parts.append("The Hopfield overlay needs data points of equal norm (on a sphere). ")
     elif hopfield_gap is not None:

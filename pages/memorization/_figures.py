@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT
+from components.state import process_of
 from components.timemoves import constant, movable, now_line
 from core import limits
 from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
@@ -71,7 +72,7 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
                                marker=dict(size=6, color="#1f77b4")))
     if view.t_c_theory is not None:
         fine = np.geomspace(t[0], t[-1], 200)
-        theory = mixture_excess_entropy(fine, view.n, view.d, state["sc"] ** 2) / view.alpha
+        theory = mixture_excess_entropy(fine, view.n, view.d, state["sc"] ** 2, process_of(state)) / view.alpha
         fig.add_trace(go.Scatter(x=fine, y=theory, mode="lines", name="mixture theory α + ½log(Δ/Γ)",
                                  line=dict(color="#d62728", width=2)))
         fig.add_vline(x=view.t_c_theory, line=dict(color="#d62728", dash="dash"))
@@ -88,14 +89,15 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
 
 
 def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
-    """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture under VP (``t_s``: its VP
-    speciation time; the current point is drawn when the state's process is VP):
-    speciation t_s = ½ log(1 + Λ), collapse t_C(α) = ½ log(1 + σ_c²/(e^{2α} − 1)); t on the slider's
-    whole range (log scale), so the current point is always on the figure."""
+    """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture, in the state's process's
+    times (``t_s``: its speciation time, s²(t_s) = Λ; VP: ½ log(1 + Λ)): collapse where s²(t_C) = σ_c²/(e^{2α} − 1)
+    (eq. 10; VP: t_C = ½ log(1 + σ_c²/(e^{2α} − 1))); t on the slider's whole range (log scale), so the current
+    point is always on the figure."""
+    process = process_of(state)
     alpha = np.geomspace(1e-3, 3, 200)
     var_c = max(state["sc"] ** 2, 1e-6)
-    t_c = np.maximum(0.5 * np.log1p(var_c / np.expm1(2 * alpha)), limits.T_MIN)
-    low, top = limits.T_MIN, limits.T_MAX
+    t_c = np.maximum(process.time_of_s2(var_c / np.expm1(2 * alpha)), limits.T_MIN)
+    low, top = limits.T_MIN, process.t_max
     fig = go.Figure([
         go.Scatter(x=alpha, y=np.full_like(alpha, top), fill=None, mode="lines", line=dict(width=0), showlegend=False),
         go.Scatter(x=alpha, y=np.full_like(alpha, t_s), fill="tonexty", fillcolor="rgba(200,200,200,0.5)",
@@ -105,15 +107,11 @@ def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
         go.Scatter(x=alpha, y=np.full_like(alpha, low), fill="tonexty", fillcolor="rgba(214,39,40,0.25)",
                    mode="lines", line=dict(width=0), showlegend=False),
     ])
-    title = "Phase diagram (two-cluster mixture, VP times)"
-    movers = []
-    if state["process"] == "VP":               # a VE time is not a point of this diagram
-        here = np.log(max(state["n"], 1)) / state["d"]
-        fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
-                                 marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
-        movers.append(constant([len(fig.data) - 1], "y"))
-    else:
-        title += ": switch the process to VP to place the current t"
+    title = f"Phase diagram (two-cluster mixture, {process.kind} times)"
+    here = np.log(max(state["n"], 1)) / state["d"]
+    fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
+                             marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
+    movers = [constant([len(fig.data) - 1], "y")]
     for label, y in (("I", np.sqrt(t_s * top)), ("III", np.sqrt(low * min(float(t_c[0]), t_s)))):
         fig.add_annotation(x=np.log10(alpha[10]), y=np.log10(y), text=label, showarrow=False, font=dict(size=20))
     movable(fig, t_now, *movers)

@@ -17,7 +17,6 @@ from core.memorization import (
     rem_beta_c,
     rem_participation,
 )
-from core.processes import Process
 from core.regimes import mixture_collapse_time, speciation_time
 from core.streams import stream
 
@@ -39,8 +38,6 @@ class MemorizationResult:
         Time grid (log-spaced over the process's range for this target).
     t_s : float
         Speciation time, a²Λ = b² (SCIENCE.md §3, §5), under the state's process.
-    t_s_vp : float
-        The same under VP, ½ log(1 + Λ): the phase diagram's axis (Biroli et al. 2024 is VP).
     discrete : bool
         Whether the target is a finite dataset: the participation and collapse panels need one.
     d : int
@@ -60,12 +57,11 @@ class MemorizationResult:
     t_c_measured : float or None
         Collapse time from the zero of f^e.
     t_c_theory : float or None
-        Seed 003 eq. 10 (the two-cluster mixture under VP only).
+        Seed 003 eq. 10 for the two-cluster mixture (s²(t_C) = σ_c²/(n^{2/d} − 1), any process).
     """
 
     times: np.ndarray
     t_s: float
-    t_s_vp: float
     discrete: bool
     d: int
     rem: list
@@ -88,11 +84,11 @@ def _compute(state, progress=None) -> MemorizationResult:
     rng = stream(state["seed"], "memorization")
     steps = TIMES + len(REM_SIZES) + TIMES
     report = (lambda i: progress(i, steps)) if progress else (lambda i: None)
-    out = dict(t_s=speciation_time(target, process), t_s_vp=speciation_time(target, Process("VP")),
+    out = dict(t_s=speciation_time(target, process),
                discrete=target.is_discrete, d=target.d)
     lam = max(target.top_eigenvalue, 1e-12)
     lo = max(float(process.time_of_s2(1e-4 * lam)), limits.T_MIN / 10)
-    hi = min(float(process.time_of_s2(1e2 * lam)), limits.T_MAX)
+    hi = min(float(process.time_of_s2(1e2 * lam)), process.t_max)
     times = np.geomspace(lo, hi, TIMES)
     out["times"] = times
     if target.is_discrete:
@@ -121,8 +117,8 @@ def _compute(state, progress=None) -> MemorizationResult:
         ex = excess_entropy(target, process, times, samples, rng,
                             progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
         out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex, process))
-        if spec_of(state).two_clusters and state["process"] == "VP":      # finite n: a dataset
-            out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2)
+        if spec_of(state).two_clusters:      # finite n: a dataset; eq. 10 holds in s² for any process
+            out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2, process)
     return MemorizationResult(**out)
 
 

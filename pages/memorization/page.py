@@ -4,7 +4,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import state_from_store
+from components.state import process_of, state_from_store
 from components.timemoves import drawn_once, wire_time_moves
 from core.memorization import condensation_time
 from pages.memorization._figures import collapse_figure, participation_figure, phase_figure, rem_figure
@@ -50,7 +50,8 @@ def render_memorization(_ready, data, time):
         wait = empty_figure("computing…", 380)
         return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."
     t = state["t"]
-    t_cond = condensation_time(state["r"], 1.0, state["sigma"])
+    # eq. 47 gives σ²t_cond, the noise s² at which β̃ = β_c: the time of that s² under any process
+    t_cond = float(process_of(state).time_of_s2(condensation_time(state["r"], 1.0, 1.0)))
     part = participation_figure(view, t, t_cond) if view.discrete else empty_figure(
         "the participation ratio needs a finite dataset (a discrete target)", 380)
     collapse = (collapse_figure(view, t, state) if view.discrete and view.alpha > 0 else
@@ -62,4 +63,4 @@ def render_memorization(_ready, data, time):
         caption.append(f"Eq. 10: t_C = {view.t_c_theory:.3g}. ")
     if view.discrete:
         caption.append(f"α = log n / d = {view.alpha:.3g}. ")
-    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view.t_s_vp, t), caption
+    return part, rem_figure(view, BETA_GRID), collapse, phase_figure(state, view.t_s, t), caption

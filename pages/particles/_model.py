@@ -53,10 +53,11 @@ def run_params(particles, dynamics, seed_offset) -> dict:
 
 
 def time_range(target, process) -> tuple[float, float]:
-    """t_min = 10⁻³ and a t_max at which the noise swamps the data (s² ≥ 25 × spread)."""
+    """t_min = 10⁻³ and a t_max at which the noise swamps the data (s² ≥ 25 × spread), at least
+    t = 1 (flow matching: where s² ≥ 1) and at most the process's last time."""
     spread = max(target.top_eigenvalue, float(np.max(np.sum(target.display_points**2, axis=1))))
     t_max = float(process.time_of_s2(25.0 * spread))
-    return limits.T_MIN, float(np.clip(t_max, 1.0, limits.T_MAX))
+    return limits.T_MIN, float(np.clip(t_max, min(1.0, float(process.time_of_s2(1.0))), process.t_max))
 
 
 def classes_are_points(target, spec) -> bool:
@@ -125,13 +126,14 @@ class Regimes:
 
 
 def regime_times(target, state, process, nearest=None, weight=None, times=None) -> Regimes:
-    """t_s (a²Λ = b²) and t_C: Biroli et al. 2024 eq. 10 for the mixture under VP, and the median collapse
-    time measured on the trajectories (Biroli et al. 2024 Fig. 5, with the posterior-weight condition)."""
+    """t_s (a²Λ = b²) and t_C: Biroli et al. 2024 eq. 10 for the mixture (in s², for any process), and the
+    median collapse time measured on the trajectories (Biroli et al. 2024 Fig. 5, with the posterior-weight
+    condition)."""
     t_c_theory = None
     spec = spec_of(state)
-    if spec.two_clusters and state["process"] == "VP":
+    if spec.two_clusters:
         n = state["n"] if spec.discrete else np.inf
-        t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2) if np.isfinite(n) else 0.0
+        t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2, process) if np.isfinite(n) else 0.0
     point_classes = classes_are_points(target, spec)
     if nearest is None:
         return Regimes(speciation_time(target, process), t_c_theory, point_classes=point_classes)
@@ -317,9 +319,9 @@ def cloning(state: dict, progress=None) -> CloningResult:
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
                                 t_max, t_min, CLONE_STEPS, stream(state["seed"], "cloning"), progress=progress)
     theory_t = theory = None
-    if spec_of(state).two_clusters and state["process"] == "VP":
+    if spec_of(state).two_clusters:
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
-        theory = phi_closed_form(theory_t, np.sqrt(target.d) * state["r"], state["sc"] ** 2)
+        theory = phi_closed_form(theory_t, np.sqrt(target.d) * state["r"], state["sc"] ** 2, process)
     return CloningResult(result.times, result.phi, result.phi_se, result.phi_c, result.phi_c_se, t_s, theory_t, theory)
 
 

@@ -1,0 +1,80 @@
+"""Classifier-free guidance through the lab's one posterior kernel (SCIENCE.md §9).
+
+The guided score toward class c with strength w is
+
+    s_w = (1 + w)∇log p_t(x|c) − w∇log p_t(x) = (a·m_w − x)/b²,   m_w = (1 + w)⟨y⟩_c − w⟨y⟩,
+
+so a guided model is a target whose "posterior" has mean m_w, log-partition (1 + w)log Z_c − w log Z
+and covariance C_w = (1 + w)C_c − wC (not a covariance: it may be indefinite).  Everything the lab
+computes from a posterior then holds for the guided model as written: the guided free energy
+F̃_w = ½|x̃|² − s²[(1 + w)log Z_c − w log Z], its fixed points x̃ = m_w and their Hessian I − C_w/s²,
+the branching diagram and the reverse dynamics.  w = 0 is the class-conditional model; w = −1 the
+unconditional one; −1 < w < 0 interpolates (guidance scale γ = 1 + w < 1).
+
+Where guidance acts like the probe field h of §3 (an imperfect pitchfork, one branch continuous and the
+other born by a fold) is −1 < w < 0.  For w ≥ 0 and classes that are single points or single Gaussians
+(two deltas, the mixture law) the guided drift along the class axis is monotone — m − m_w(m) has slope
+1 − (1 + w)k + w·∂⟨y⟩/∂x̃ ≥ 1 − k > 0 with k = ∂⟨y⟩_c/∂x̃ < 1 — so there is one fixed point at every t:
+guidance removes the other class's well instead of tilting it.  (SCIENCE.md §9 states the fold for
+guidance in general; it holds for w < 0 only.)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.posterior import PosteriorStats
+from core.targets import SPECS, Target
+
+#: Guidance strengths the lab offers: w = −1 (unconditional) to 20 (pinned to the class mean).
+W_MIN, W_MAX = -1.0, 20.0
+
+
+def class_names(target: Target) -> list[str]:
+    """Names of the target's classes, in order ([] for a target without classes)."""
+    split = SPECS[target.key].classes
+    return [name for name, _ in split(target)] if split else []
+
+
+def class_target(target: Target, c: int) -> Target:
+    """Class ``c`` of the target as a normalized target of its own (its points, weights renormalized)."""
+    split = SPECS[target.key].classes
+    if split is None:
+        raise ValueError(f"{target.name} has no classes")
+    classes = split(target)
+    if not 0 <= c < len(classes):
+        raise ValueError(f"class {c} out of range: {len(classes)} classes")
+    return classes[c][1]
+
+
+def guided_posterior(target: Target, cls: Target, w: float):
+    """The guided posterior (x̃, s², full_cov) → PosteriorStats with mean m_w, log Z_w = (1 + w)log Z_c − w log Z
+    and covariance C_w = (1 + w)C_c − wC (trace likewise); participation is not defined (None)."""
+    def posterior(x_tilde, s2, full_cov=False):
+        full = target.posterior(x_tilde, s2, full_cov=full_cov)
+        own = cls.posterior(x_tilde, s2, full_cov=full_cov)
+        cov = None if own.cov is None else (1 + w) * own.cov - w * full.cov
+        return PosteriorStats((1 + w) * own.log_z - w * full.log_z, (1 + w) * own.mean - w * full.mean,
+                              (1 + w) * own.trace_cov - w * full.trace_cov, None, cov)
+    return posterior
+
+
+def guided_target(target: Target, c: int, w: float) -> Target:
+    """The model guided toward class ``c`` with strength ``w`` ∈ [−1, 20], as a (continuous) target: its posterior is
+    ``guided_posterior``, its covariance and display points are the target's (the same principal axes), and
+    its samples are class c's (what the guided sampler aims at for w = 0)."""
+    if not (np.isfinite(w) and W_MIN <= w <= W_MAX):
+        raise ValueError(f"guidance strength must be in [{W_MIN:g}, {W_MAX:g}], got {w!r}")
+    cls = class_target(target, c)
+    return Target(target.key, f"{target.name}, guided to class {class_names(target)[c]} (w = {w:g})",
+                  target.params + (("guided", (c, float(w))),), target.d, None, target.covariance,
+                  target.display_points, guided_posterior(target, cls, float(w)), cls.sample)
+
+
+def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float) -> np.ndarray:
+    """Closed-form guided score of the two-cluster mixture ±m toward +m (SCIENCE.md §9), Γ = a²σ_c² + b²:
+    s_w(x) = [a·m((1 + w) − w·tanh(a·m·x/Γ)) − x]/Γ, written for m along any direction."""
+    x = np.atleast_2d(np.asarray(x, float))
+    centre = np.asarray(centre, float)
+    gamma = a * a * var_c + b2
+    tanh = np.tanh(a * (x @ centre) / gamma)
+    return (a * centre[None, :] * ((1 + w) - w * tanh)[:, None] - x) / gamma

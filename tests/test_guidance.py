@@ -1,0 +1,136 @@
+"""Classifier-free guidance against SCIENCE.md §9's identities and closed forms."""
+import numpy as np
+import pytest
+from scipy import special
+
+from core.bifurcation import axis_roots, symmetry_axis
+from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.guidance import class_names, class_target, guided_target, mixture_guided_score
+from core.landscape import landscape
+from core.processes import Process
+from core.score import free_energy, score
+from core.targets import SPECS, make_target
+
+CLASSED = ["two_deltas", "circle", "mixture_samples", "digits", "mixture"]
+
+
+@pytest.mark.parametrize("key", CLASSED)
+def test_classes_partition_the_target(key):
+    target = make_target(key, d=3, n=40, seed=2)
+    names = class_names(target)
+    assert len(names) >= 2
+    if target.is_discrete:      # every point in exactly one class, each class normalized
+        parts = [class_target(target, c).data for c in range(len(names))]
+        assert sum(p.n for p in parts) == target.data.n
+        assert all(p.weights.sum() == pytest.approx(1.0) for p in parts)
+    with pytest.raises(ValueError):
+        class_target(target, len(names))
+    assert SPECS["gaussian_points"].classes is None
+
+
+@pytest.mark.parametrize("key", CLASSED)
+@pytest.mark.parametrize("w", [0.0, 1.5])
+def test_guided_mean_is_minus_the_gradient_of_the_guided_free_energy(key, w):
+    # F̃_w = ½|x̃|² − s²[(1 + w) log Z_c − w log Z] has gradient x̃ − m_w (SCIENCE.md §9), and the guided score
+    # is (1 + w)·score(x|c) − w·score(x).
+    target = make_target(key, d=3, n=40, seed=2)
+    guided, cls, proc, t = guided_target(target, 0, w), class_target(target, 0), Process("VP"), 0.4
+    x = np.random.default_rng(1).standard_normal((5, target.d))
+    a, s2 = float(proc.a(t)), float(proc.s2(t))
+    mean = guided.posterior(x / a, s2).mean
+    h = 1e-5
+    for k in range(target.d):
+        e = np.zeros(target.d)
+        e[k] = h
+        grad = (free_energy(guided, proc, x + e, t) - free_energy(guided, proc, x - e, t)) / (2 * h) * a
+        np.testing.assert_allclose(grad, x[:, k] / a - mean[:, k], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(score(guided, proc, x, t),
+                               (1 + w) * score(cls, proc, x, t) - w * score(target, proc, x, t), rtol=1e-10)
+
+
+@pytest.mark.parametrize("w", [0.0, 0.5, 2.0, 6.0])
+def test_guided_mixture_score_closed_form(w):
+    # two-cluster mixture ±m guided to +m: s_w = [a·m((1 + w) − w·tanh(a·m·x/Γ)) − x]/Γ, Γ = a²σ_c² + b².
+    target, proc, t = make_target("mixture", d=4, r=0.8, sc=0.5), Process("VP"), 0.3
+    x = np.random.default_rng(3).standard_normal((7, 4))
+    a, b2 = float(proc.a(t)), float(proc.b2(t))
+    exact = mixture_guided_score(x, a, b2, target.display_points[0], 0.25, w)
+    np.testing.assert_allclose(score(guided_target(target, 0, w), proc, x, t), exact, rtol=1e-10, atol=1e-12)
+
+
+def _two_delta_roots(w, temperature):
+    """Roots of m = (1 + w) − w·tanh(m/T) by a fine grid and bisection (SCIENCE.md §9), independent of the kernel."""
+    m = np.linspace(-3 * (1 + 2 * abs(w)), 3 * (1 + 2 * abs(w)), 100_001)
+    g = m - (1 + w) + w * np.tanh(m / temperature)
+    return m[np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:]))]
+
+
+@pytest.mark.parametrize("w", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("temperature", [0.2, 0.6, 1.5])
+def test_two_delta_guided_fixed_points(w, temperature):
+    target = make_target("two_deltas", d=1)
+    guided = guided_target(target, 0, w)
+    roots = axis_roots(guided, [temperature], symmetry_axis(guided), half_width=3 * (1 + 2 * w))[0]
+    expected = _two_delta_roots(w, temperature)
+    assert roots.size == expected.size
+    np.testing.assert_allclose(roots, expected, atol=3 * (1 + 2 * w) * 6 / 100_000)
+
+
+def test_weak_guidance_makes_the_pitchfork_imperfect():
+    # −1 < w < 0 (guidance scale 1 + w < 1) acts like the probe field h: m = (1 + w) + |w|·tanh(m/T) has one
+    # root above a fold temperature and three below, the fold falling from T = 1 (w = −1, the pitchfork of
+    # the unconditional model) as w → 0 (step 0.005 in T).
+    def fold_temperature(w):
+        temps = np.linspace(0.02, 1.2, 237)
+        counts = np.array([_two_delta_roots(w, T).size for T in temps])
+        return temps[np.flatnonzero(counts == 3)].max()
+    folds = [fold_temperature(w) for w in (-0.99, -0.9, -0.7)]
+    assert 1.0 > folds[0] > folds[1] > folds[2] > 0.02
+    assert folds[0] > 0.9         # a field h = 0.01: the fold sits ~ (3/2)h^{2/3} below T = 1
+
+
+@pytest.mark.parametrize("w", [0.0, 0.5, 4.0])
+def test_guidance_removes_the_other_well(w):
+    # w ≥ 0 with single-point classes: m − m_w(m) is monotone, one fixed point at every temperature.
+    assert all(_two_delta_roots(w, T).size == 1 for T in (0.05, 0.3, 1.0, 3.0))
+
+
+def test_guided_landscape_has_its_minimum_at_the_guided_fixed_point():
+    target = make_target("two_deltas", d=1)
+    guided, s2 = guided_target(target, 0, 1.0), 1.5
+    grid = np.linspace(-4, 4, 8001)[:, None]
+    f = landscape(guided, s2, grid).free_energy
+    root = _two_delta_roots(1.0, s2)
+    assert root.size == 1 and grid[np.argmin(f), 0] == pytest.approx(root[0], abs=2e-3)
+
+
+def test_guided_particles_land_in_the_class_and_shrink():
+    # The guided SDE on the two-cluster mixture (law): w = 0 samples class +m, N(m, σ_c²I) — on the + side with
+    # probability Φ(|m|/σ_c), variance σ_c² (Heun, 300 steps); w > 0 keeps every particle on the + side, pushes
+    # them away from the other class and shrinks the spread along m only (measured: 0.25 → 0.21 at w = 3).
+    target, proc = make_target("mixture", d=2, r=1.0, sc=0.5), Process("VP")
+    m_hat = np.ones(2) / np.sqrt(2)
+    times = reverse_times(1e-3, 5.0, 300)
+    out = {}
+    for w in (0.0, 3.0):
+        guided = guided_target(target, 0, w)
+        x0 = initial_particles(proc, 5.0, target, 4000, np.random.default_rng(0))
+        end = reverse_trajectories(guided, proc, x0, times, rng=np.random.default_rng(1), sampler="heun",
+                                   record_every=1000).final
+        along, across = end @ m_hat, end @ np.array([1, -1]) / np.sqrt(2)
+        out[w] = (np.mean(along > 0), along.var(), across.var())
+    p_plus = special.ndtr(np.sqrt(2) / 0.5)
+    assert abs(out[0.0][0] - p_plus) < 4 * np.sqrt(p_plus * (1 - p_plus) / 4000)
+    assert out[0.0][1] == pytest.approx(0.25, rel=0.1)
+    assert out[3.0][0] == 1.0
+    assert out[3.0][1] < 0.9 * out[0.0][1]
+    assert out[3.0][2] == pytest.approx(out[0.0][2], rel=0.1) and out[3.0][2] == pytest.approx(0.25, rel=0.1)
+
+
+def test_bad_guidance_is_refused():
+    target = make_target("two_deltas", d=1)
+    for w in (-1.5, np.nan, 1e3):
+        with pytest.raises(ValueError):
+            guided_target(target, 0, w)
+    with pytest.raises(ValueError):
+        class_target(make_target("gaussian_points", d=2, n=10), 0)
