@@ -62,6 +62,11 @@
     return t > tMax ? [tMax, `Flow matching runs over 0 < t < 1: t set to ${tMax}.`] : [t, null];
   }
 
+  /* The classes guidance can aim at (state.py class_count): the digit classes chosen, or the target's own. */
+  function classNames(spec, state) {
+    return spec.classes === "cls" ? state.cls.split("") : spec.classes;
+  }
+
   function defaultState(schema, target) {
     const state = {};
     for (const [name, spec] of Object.entries(schema.fields)) state[name] = spec[1];
@@ -87,9 +92,9 @@
       state[name] = value;
       note(n);
     }
-    const [t, tn] = clampTime(schema, state.process, state.t);
-    state.t = t;
-    note(tn);
+    const [tClamped, tNote] = clampTime(schema, state.process, state.t);
+    state.t = tClamped;
+    note(tNote);
     const spec = schema.specs[target];
     if (spec.fixed_d !== null && state.d !== spec.fixed_d) {
       if ("d" in raw) notices.push(`${spec.name} lives in d = ${spec.fixed_d}.`);
@@ -119,6 +124,10 @@
     if (spec.uses.includes("dd") && state.dd > state.d) {
       notices.push(`D_data cannot exceed d: set to ${state.d}.`);
       state.dd = state.d;
+    }
+    if (state.gc !== "none" && Number(state.gc) >= classNames(spec, state).length) {
+      notices.push(`${spec.name} has no class ${state.gc} to guide toward: guidance off.`);
+      state.gc = "none";
     }
     return [state, notices];
   }
@@ -243,12 +252,18 @@
         return [stateQuery(schema, state, t), moved ? Math.log10(t) : NO(), moved ? t : NO(), state.target,
                 ...names.map((k) => state[k]), withoutTime(state), moved ? t : NO(), moved ? t : NO(), notice(notices)];
       },
+      /* The guided-class menu lists the target's classes. */
+      classOptions: function (state, schema) {
+        const target = state && schema.specs[state.target] ? state.target : "circle";
+        const names = classNames(schema.specs[target], Object.assign(defaultState(schema, target), state || {}));
+        return [{ label: "none (unguided)", value: "none" }].concat(names.map((n, i) => ({ label: `class ${n}`, value: String(i) })));
+      },
       /* The time slider and box span the process's times (flow matching: 0 < t < 1). */
       timeRange: function (state, schema) {
         const tMax = schema.t_max[state && state.process in schema.t_max ? state.process : "VE"];
         const high = Math.log10(tMax), marks = {};
         for (let k = Math.ceil(Math.log10(schema.fields.t[2])); k <= Math.floor(high); k++) marks[k] = String(10 ** k);
-        if (high < 0) { marks[Math.log10(0.5)] = "0.5"; marks[high] = String(tMax); }
+        if (high < 0) marks[high] = String(tMax);      // flow matching ends just below t = 1
         return [high, marks, tMax];
       },
       /* Navigation links keep the state (and the current time). */
@@ -267,10 +282,12 @@
         const target = state && schema.specs[state.target] ? state.target : "circle";
         const spec = schema.specs[target];
         const process = state && state.process in schema.t_max ? state.process : "VE";
+        const guidable = !!state && classNames(spec, Object.assign(defaultState(schema, target), state)).length > 0;
         const styles = outputs.map((o) => {
           const name = o.id && o.id.name;
           let visible = wanted.includes(name) && (own || !schema.shape_fields.includes(name) || spec.uses.includes(name));
           visible = visible && (own || name !== "sigma" || process === "VE");
+          visible = visible && (name !== "gc" || guidable) && (name !== "gw" || (guidable && state.gc !== "none"));
           return visible ? null : { display: "none" };
         });
         return [styles, wanted.length ? null : { display: "none" }, own ? null : spec.note];

@@ -23,7 +23,7 @@ LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
 #: State fields edited by one control each (t has two: the log slider and the typed box).
 EDITABLE = ("process", "sigma") + SHAPE_FIELDS + PAGE_FIELDS
-_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h",
+_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h", "gc", "gw",
           "spins", "J", "temp", "K", "w")
 
 
@@ -78,6 +78,12 @@ def control_panel() -> html.Div:
         "temp": _row("temp", "Ising T", _number("temp", "any"), "temperature of the target; T_c = J"),
         "K": _row("K", "Replicas K", _number("K", 1), "sites of the generative bath"),
         "w": _row("w", "Bath coupling w", _number("w", "any"), "all-to-all coupling w/K; T_c = w"),
+        "gc": _row("gc", "Guide to", dcc.Dropdown(id=ids.CONTROL["gc"], options=[{"label": "none (unguided)",
+                                                                                   "value": "none"}],
+                                                  value="none", clearable=False, searchable=False),
+                   "classifier-free guidance toward a class (SCIENCE.md §9)"),
+        "gw": _row("gw", "Guidance w", _number("gw", 0.5),
+                   "s_w = (1 + w)·score(x|c) − w·score(x): −1 unconditional, 0 the class, > 0 guided"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],
                      html.P(id="target-note", className="target-note")],
@@ -115,6 +121,8 @@ clientside_callback(ClientsideFunction("lab", "controls"),
                     Output({"type": ids.CONTROL_ROW, "name": ALL}, "style"), Output(ids.PANEL, "style"),
                     Output("target-note", "children"),
                     Input(ids.URL, "pathname"), Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
+clientside_callback(ClientsideFunction("lab", "classOptions"), Output(ids.CONTROL["gc"], "options"),
+                    Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
 clientside_callback(ClientsideFunction("lab", "timeRange"),
                     Output(ids.LOG_T, "max"), Output(ids.LOG_T, "marks"), Output(ids.T_INPUT, "max"),
                     Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))

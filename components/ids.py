@@ -16,7 +16,7 @@ T_INPUT = "ctl-t"
 #: State field → id of the control that edits it (t has two: the log slider and LOG_T).
 CONTROL = {name: f"ctl-{name}" for name in
            ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
-            "spins", "J", "temp", "K", "w", "pts", "cls")}
+            "spins", "J", "temp", "K", "w", "pts", "cls", "gc", "gw")}
 
 #: The shell (components/layout.py): Mantine's provider, the AppShell, the phone's burger, the figures' theme.
 THEME = "lab-theme"

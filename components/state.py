@@ -10,6 +10,9 @@ import re
 from urllib.parse import parse_qs, urlencode
 
 from core import limits
+from core.guidance import W_MAX as GUIDANCE_W_MAX
+from core.guidance import W_MIN as GUIDANCE_W_MIN
+from core.guidance import class_names, guided_target
 from core.processes import PROCESS_KINDS, Process
 from core.targets import DEFAULT_PTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
@@ -43,9 +46,11 @@ FIELDS = {
     "temp": ("float", 1.5, limits.TEMP_MIN, limits.TEMP_MAX, "Ising temperature T"),
     "K": ("int", 100, limits.K_MIN, limits.K_MAX, "replicas K"),
     "w": ("float", 1.0, limits.W_MIN, limits.W_MAX, "bath coupling w"),
+    "gc": ("text", "none", r"none|[0-9]", 4, "guided class"),
+    "gw": ("float", 1.0, GUIDANCE_W_MIN, GUIDANCE_W_MAX, "guidance strength w"),
 }
 #: Fields that are not target shape parameters and not shown by every page.
-PAGE_FIELDS = ("h", "spins", "J", "temp", "K", "w")
+PAGE_FIELDS = ("h", "spins", "J", "temp", "K", "w", "gc", "gw")
 #: Shape parameters a target may use (the others keep their value but are ignored).
 SHAPE_FIELDS = ("d", "n", "seed", "r", "pw", "sc", "dd", "pts", "cls")
 
@@ -141,7 +146,18 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
     if "dd" in spec.uses and state["dd"] > state["d"]:
         notices.append(f"D_data cannot exceed d: set to {state['d']}.")
         state["dd"] = state["d"]
+    if state["gc"] != "none" and int(state["gc"]) >= class_count(spec, state):
+        notices.append(f"{spec.name} has no class {state['gc']} to guide toward: guidance off.")
+        state["gc"] = "none"
     return state, notices
+
+
+def class_count(spec: TargetSpec, state: dict) -> int:
+    """Number of classes guidance can aim at: the digit classes chosen, two for the other targets with classes,
+    none without."""
+    if spec.classes is None:
+        return 0
+    return len(state["cls"]) if "cls" in spec.uses else 2
 
 
 def time_free_key(state: dict, *_controls) -> tuple:
@@ -173,7 +189,10 @@ def browser_schema() -> dict:
     with their ranges, each target's parameters, defaults and fixed dimension, and the caps.  The server
     validates again every state it computes from; the two are tested against each other."""
     specs = {key: {"name": spec.name, "fixed_d": spec.fixed_d, "uses": list(spec.uses), "note": spec.note,
-                   "defaults": {k: v for k, v in target_defaults(key).items() if k in FIELDS}}
+                   "defaults": {k: v for k, v in target_defaults(key).items() if k in FIELDS},
+                   # names of the classes guidance aims at; "cls": the digit classes the state chose
+                   "classes": [] if spec.classes is None else "cls" if "cls" in spec.uses
+                   else class_names(make_target(key))}
              for key, spec in SPECS.items()}
     fields = {name: [kind, default, list(low) if isinstance(low, tuple) else low, high, label]
               for name, (kind, default, low, high, label) in FIELDS.items()}
@@ -217,6 +236,20 @@ def spec_of(state: dict) -> TargetSpec:
 def target_of(state: dict) -> Target:
     """Build the state's target (cached in core.targets)."""
     return make_target(state["target"], **{k: state[k] for k in SHAPE_FIELDS})
+
+
+def model_of(state: dict) -> Target:
+    """The model the views integrate: the target, or the target guided toward class ``gc`` with strength ``gw``
+    (core.guidance; SCIENCE.md §9)."""
+    target = target_of(state)
+    return target if state["gc"] == "none" else guided_target(target, int(state["gc"]), state["gw"])
+
+
+def guidance_label(state: dict) -> str | None:
+    """'guided to class +r, w = 2' for a guided state, else None."""
+    if state["gc"] == "none":
+        return None
+    return f"guided to class {class_names(target_of(state))[int(state['gc'])]}, w = {state['gw']:g}"
 
 
 def process_of(state: dict) -> Process:

@@ -93,11 +93,12 @@ def axis_roots(target, s2_values, axis, h: float = 0.0, half_width: float | None
 
     Sign changes on a grid bracket every root (roots closer than the grid step can be
     missed); vectorized bisection over all brackets of all times refines them.  W defaults to
-    1.5 × the largest |y·e| (every fixed point is a posterior mean, inside the support).
+    1.5 × the largest |y·e| × the target's reach (every fixed point is a posterior mean, inside the
+    support; a guided mean reaches 1 + 2|w| times as far).
     """
     s2_values = np.atleast_1d(np.asarray(s2_values, float))
     if half_width is None:
-        half_width = 1.5 * float(np.abs(target.display_points @ axis).max()) + 1e-9
+        half_width = 1.5 * target.reach * float(np.abs(target.display_points @ axis).max()) + 1e-9
     m = np.linspace(-half_width, half_width, grid)
     mm, ss = np.meshgrid(m, s2_values)                   # (T, M)
     g = mm - _axis_mean(target, ss, mm, axis, h)
@@ -329,8 +330,11 @@ def _hessian_min(target, x, s2, h_vec):
 
 
 def fixed_point_paths(target: Target, s2_values, times, h: float = 0.0, merge_tol: float = 1e-6,
-                      refine: int = 7, progress=None) -> FixedPointPaths:
+                      refine: int = 7, progress=None, model: Target | None = None) -> FixedPointPaths:
     """Follow the stable fixed point of every data point from small to large t.
+
+    ``model``: the posterior whose fixed points are followed, if not the target's own (a guided model,
+    core.guidance, whose paths start at its class's points: pass the class as ``target``).
 
     At each time, a shifted Newton minimization of F̃ continues each distinct path from its
     previous position: it returns the same local minimum while it exists, and after a fold
@@ -351,6 +355,7 @@ def fixed_point_paths(target: Target, s2_values, times, h: float = 0.0, merge_to
     scale = float(np.sqrt(np.trace(target.covariance)) + 1e-12)
     tol = merge_tol * scale
     rep = np.arange(k)                    # cluster representative of each path
+    target = target if model is None else model
     x = _newton(target, y, s2_values[0], h_vec)[0]
     paths = np.empty((k, times.size, d))
     merges, members = [], {j: (j,) for j in range(k)}

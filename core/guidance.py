@@ -67,7 +67,7 @@ def guided_target(target: Target, c: int, w: float) -> Target:
     cls = class_target(target, c)
     return Target(target.key, f"{target.name}, guided to class {class_names(target)[c]} (w = {w:g})",
                   target.params + (("guided", (c, float(w))),), target.d, None, target.covariance,
-                  target.display_points, guided_posterior(target, cls, float(w)), cls.sample)
+                  target.display_points, guided_posterior(target, cls, float(w)), cls.sample, reach=1.0 + 2.0 * abs(w))
 
 
 def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float) -> np.ndarray:

@@ -38,6 +38,9 @@ class Target:
         Covariance of φ (exact), whose top eigenvalue Λ sets the first instability (§3).
     display_points : (M, d) array
         Points to draw: the data, the mixture centres, or a few samples of a continuous law.
+    reach : float
+        Every posterior mean lies within ``reach`` × the extent of the display points from the origin:
+        1 for a target (a mean is inside the support's hull); 1 + 2|w| for a guided model (core.guidance).
     """
 
     key: str
@@ -49,6 +52,7 @@ class Target:
     display_points: np.ndarray
     _posterior: Callable | None = None
     _sampler: Callable | None = None
+    reach: float = 1.0
 
     @property
     def is_discrete(self) -> bool:

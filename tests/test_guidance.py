@@ -8,6 +8,7 @@ from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.guidance import class_names, class_target, guided_target, mixture_guided_score
 from core.landscape import landscape
 from core.processes import Process
+from core.sampling import class_share, guidance_sweep, sampling_error
 from core.score import free_energy, score
 from core.targets import SPECS, make_target
 
@@ -70,7 +71,7 @@ def _two_delta_roots(w, temperature):
 def test_two_delta_guided_fixed_points(w, temperature):
     target = make_target("two_deltas", d=1)
     guided = guided_target(target, 0, w)
-    roots = axis_roots(guided, [temperature], symmetry_axis(guided), half_width=3 * (1 + 2 * w))[0]
+    roots = axis_roots(guided, [temperature], symmetry_axis(guided))[0]
     expected = _two_delta_roots(w, temperature)
     assert roots.size == expected.size
     np.testing.assert_allclose(roots, expected, atol=3 * (1 + 2 * w) * 6 / 100_000)
@@ -134,3 +135,32 @@ def test_bad_guidance_is_refused():
             guided_target(target, 0, w)
     with pytest.raises(ValueError):
         class_target(make_target("gaussian_points", d=2, n=10), 0)
+
+
+def test_sampling_error_panel_measures_known_answers():
+    # Gaussian under the ODE: the flow is linear, so the control variate leaves no Monte Carlo error and
+    # Heun's error falls below Euler's; two weighted deltas: the first class's share is its weight π₊.
+    gauss, proc = make_target("subspace", d=2, r=2.0, dd=2), Process("VE")
+    res = sampling_error(gauss, proc, ("euler", "heun"), [20, 200], False, 500, 1e-3, 100.0,
+                         lambda k: np.random.default_rng(k))
+    np.testing.assert_allclose(res.moment_se, 0.0, atol=1e-12)
+    assert abs(res.moment[1, 1]) < 3e-3 < abs(res.moment[0, 1]) and abs(res.moment[0, 1]) < abs(res.moment[0, 0])
+    assert res.fraction is None
+    deltas = make_target("two_deltas", d=1, pw=0.3)
+    assert class_share(deltas) == pytest.approx(0.3)
+    res = sampling_error(deltas, proc, ("heun",), [200], True, 4000, 1e-3, 25.0, lambda k: np.random.default_rng(k))
+    assert abs(res.fraction[0, 0]) < 4 * res.fraction_se[0, 0]
+    assert abs(res.moment[0, 0]) < 4 * res.moment_se[0, 0] + 1e-3
+
+
+def test_guidance_sweep_reads_the_limits():
+    # w = −1 is the unconditional model (half the mixture on each side), w = 0 the class (on its side with
+    # probability Φ(|m|/σ_c)), w > 0 all of it; the spread is the class's own at w = 0.
+    target, proc = make_target("mixture", d=2, r=0.5, sc=0.5), Process("VP")
+    sweep = guidance_sweep(target, proc, 0, [-1.0, 0.0, 4.0], "heun", 200, 3000, 1e-3, 5.0,
+                           lambda k: np.random.default_rng(k))
+    p_side = special.ndtr(np.sqrt(2) * 0.5 / 0.5)
+    assert abs(sweep.fraction[0] - 0.5) < 4 * sweep.fraction_se[0]
+    assert abs(sweep.fraction[1] - p_side) < 4 * sweep.fraction_se[1]
+    assert sweep.fraction[2] > 0.999
+    assert sweep.spread[2] < sweep.spread[1]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, spec_of, target_of
+from components.state import model_of, process_of, spec_of, target_of
 from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
@@ -17,6 +17,7 @@ from core.bifurcation import (
     susceptibility,
     symmetry_axis,
 )
+from core.guidance import class_target
 from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
 
 TIMES = 150
@@ -50,9 +51,9 @@ def _s2_range(target, mode):
 
 
 def symmetric_pitchfork(state: dict) -> bool:
-    """True when the axial target's transition is critical: no field, equal weights, and a
+    """True when the axial target's transition is critical: no field, no guidance, equal weights, and a
     target that breaks a symmetry (a Gaussian does not)."""
-    return spec_of(state).symmetric_at(state) and state["h"] == 0
+    return spec_of(state).symmetric_at(state) and state["h"] == 0 and state["gc"] == "none"
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class BifurcationResult:
 
 def _compute(state: dict, progress=None) -> BifurcationResult:
     """Fixed-point paths over the time range, their stability, the tree and the exponents."""
-    target, process = target_of(state), process_of(state)
+    target, model, process = target_of(state), model_of(state), process_of(state)
     mode = mode_of({**state, "t": 1.0})
     s2_c = critical_s2(target)
     out = dict(mode=mode, d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
@@ -167,15 +168,15 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
     times = process.time_of_s2(s2)
     out.update(times=times, s2=s2)
     if mode == "axis":
-        diagram = axis_diagram(target, s2, times, h=state["h"])
+        diagram = axis_diagram(model, s2, times, h=state["h"])
         axis = symmetry_axis(target)
         a_rows = process.a(diagram.time)
         out.update(diagram=AxisDiagram(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
                                        branch=diagram.branch, curvature=diagram.curvature))
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
-        out["t_meas"] = _axial_branching_time(target, process, s2, stable_count, axis, state["h"])
+        out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state["h"])
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
-        chi = susceptibility(target, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
+        chi = susceptibility(model, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
                              h=state["h"], axis=axis)
         out.update(chi_times=diagram.time[top], chi_values=chi[top])
         if symmetric_pitchfork(state):
@@ -185,8 +186,11 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
             out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
         if not spec_of(state).transition:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
+        elif state["gc"] != "none" and out["t_meas"] is None:
+            out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"
         return BifurcationResult(**out)
-    paths = fixed_point_paths(target, s2, times, h=state["h"], progress=progress)
+    starts = target if state["gc"] == "none" else class_target(target, int(state["gc"]))   # guided: its class's points
+    paths = fixed_point_paths(starts, s2, times, h=state["h"], progress=progress, model=model)
     plane = principal_plane(target) if target.d >= 2 else None
     a = process.a(times)[None, :, None]
     proj = (paths.paths - (plane.origin if plane else 0)) @ (plane.axes.T if plane else np.eye(1))

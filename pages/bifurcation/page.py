@@ -4,7 +4,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import state_from_store
+from components.state import guidance_label, state_from_store
 from components.timemoves import drawn_once, wire_time_moves
 from pages.bifurcation._figures import (
     dendrogram_figure,
@@ -16,7 +16,8 @@ from pages.bifurcation._figures import (
 from pages.bifurcation._model import JOB, mode_of
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
-                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h",
+                             "gc", "gw"))
 
 
 def layout(**_query):
@@ -84,6 +85,10 @@ def _caption(view, state):
              f"t = {view.t_pred:.4g}. "]
     if view.t_meas:
         parts.append(f"First branching found: t = {view.t_meas:.4g}. ")
+    guided = guidance_label(state)
+    if guided:
+        parts.append(f"Fixed points of the guided model ({guided}; SCIENCE.md §9): the prediction a²Λ = b² is "
+                     "the unguided model's. ")
     if view.mode == "paths":
         kinds = [m[3] for m in view.merges]
         parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")

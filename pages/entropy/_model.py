@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, spec_of, target_of
+from components.state import model_of, process_of, spec_of, target_of
 from core import limits
 from core.entropy import (
     EntropyProfile,
@@ -89,17 +89,21 @@ EXACT_RATES = {
 
 def _compute(state, progress=None) -> EntropyResult:
     """Monte Carlo profile, exact overlays where they exist, and the fixed-point paths."""
-    target, process = target_of(state), process_of(state)
+    target, model, process = target_of(state), model_of(state), process_of(state)
+    guided = model is not target
     times = _time_grid(target, process)
-    n_eff = (target.data.n if target.is_discrete else 1) * max(1.0, target.d / 10)
+    n_eff = (target.data.n if target.is_discrete else 1) * max(1.0, target.d / 10) * (2 if guided else 1)
     samples = int(np.clip(PAIRS_PER_TIME / n_eff, 200, SAMPLES))
-    prof = entropy_profile(target, process, times, samples, stream(state["seed"], "entropy"), progress)
+    # guided (SCIENCE.md §9): eq. 17 with the guided C_w = (1 + w)C_c − wC over x_t ~ p_t(·|c); w = 0 is the
+    # class's own rate
+    prof = entropy_profile(model, process, times, samples, stream(state["seed"], "entropy"), progress)
     out = dict(vars(prof), d=target.d, samples=samples, exact=None, exact_name=None)
     spec = spec_of(state)
-    if spec.exact_rate and (spec.exact_rate != "two_deltas" or spec.symmetric_at(state)):
+    closed = not guided and spec.exact_rate and (spec.exact_rate != "two_deltas" or spec.symmetric_at(state))
+    if closed:
         rate, name = EXACT_RATES[spec.exact_rate]
         out.update(exact=rate(process, times, state, target), exact_name=name)
-    elif target.is_discrete and target.data.n == 1:
+    elif not guided and target.is_discrete and target.data.n == 1:
         out.update(exact=np.zeros(times.size), exact_name="single delta: Ḣ = 0")
     if out["exact"] is not None and not np.isfinite(out["exact"]).all():
         # the vMF quadrature loses precision at large d and small s²: draw only where it is finite
@@ -107,10 +111,10 @@ def _compute(state, progress=None) -> EntropyResult:
         if not np.isfinite(out["exact"]).any():
             out.update(exact=None, exact_name=None)
     if target.d <= LYAPUNOV_MAX_D:
-        lyap_t, lyap, lyap_x = lyapunov_along_trajectory(target, process, times[::-1],
+        lyap_t, lyap, lyap_x = lyapunov_along_trajectory(model, process, times[::-1],
                                                          stream(state["seed"], "lyapunov"))
         a = process.a(lyap_t)[:, None]
-        fixed = [fixed_point_spectrum(target, process, t, x) for t, x in zip(lyap_t, lyap_x / a, strict=True)]
+        fixed = [fixed_point_spectrum(model, process, t, x) for t, x in zip(lyap_t, lyap_x / a, strict=True)]
         out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x,
                    lyap_fixed=np.array([f if f is not None else np.full(target.d, np.nan) for f in fixed]))
     fisher = fisher_along(target, process, times[::FISHER_STRIDE], state["seed"])

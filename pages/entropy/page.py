@@ -11,7 +11,8 @@ from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_fi
 from pages.entropy._model import JOB
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
-                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd",
+                             "gc", "gw"))
 
 
 def layout(**_query):

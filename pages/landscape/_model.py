@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.cache import memoize
-from components.state import process_of, target_of
+from components.state import model_of, process_of, target_of
 from core import limits
 from core.landscape import (
     FIXED_POINT_MAX_D,
@@ -155,7 +155,7 @@ class LandscapeResult:
 def landscape_view(key: tuple) -> LandscapeResult:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = dict(key)
-    target, process = target_of(state), process_of(state)
+    target, model, process = target_of(state), model_of(state), process_of(state)
     t = state["t"]
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
     n = target.data.n if target.is_discrete else 64
@@ -163,21 +163,21 @@ def landscape_view(key: tuple) -> LandscapeResult:
                fixed_note="", lam=target.top_eigenvalue)
     grid = view_grid(target, GRID_PAIRS, (40, 200))
     if target.d == 1:
-        fp = fixed_points(target, s2, np.vstack([grid.points[::20], target.display_points]))
-        lan = landscape(target, s2, np.vstack([grid.points, fp.points]))   # one shift for both
+        fp = fixed_points(model, s2, np.vstack([grid.points[::20], target.display_points]))
+        lan = landscape(model, s2, np.vstack([grid.points, fp.points]))   # one shift for both
         k = len(grid.axis)
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])
         out["pattern_gap"] = pattern_gap(target, fp)
         return LandscapeResult(**out)
-    lan = landscape(target, s2, grid.points)
+    lan = landscape(model, s2, grid.points)
     plane, axis = grid.plane, grid.axis
     size = len(axis)
     coarse = np.linspace(axis[0], axis[-1], ARROWS + 2)[1:-1]
     cu, cv = np.meshgrid(coarse, coarse)
     tails = np.column_stack([cu.ravel(), cv.ravel()])
-    drift = landscape(target, s2, plane.embed(tails)).drift @ plane.axes.T
+    drift = landscape(model, s2, plane.embed(tails)).drift @ plane.axes.T
     out.update(u=axis, v=axis, f=lan.free_energy.reshape(size, size), tails=tails, drift=drift,
                cell=float(coarse[1] - coarse[0]), data_uv=plane.project(target.display_points),
                plane_origin=plane.origin, plane_axes=plane.axes)
@@ -185,7 +185,7 @@ def landscape_view(key: tuple) -> LandscapeResult:
     if target.d <= FIXED_POINT_MAX_D and n_seeds >= MIN_SEEDS:
         grid_seeds = plane.embed(tails[:: max(1, len(tails) // 60)])
         seeds = np.vstack([grid_seeds, target.display_points])[:n_seeds]
-        fp = fixed_points(target, s2, seeds, max_iter=30)
+        fp = fixed_points(model, s2, seeds, max_iter=30)
         out.update(fixed_uv=plane.project(fp.points), kinds=fp.kind, fixed_full=fp.points,
                    pattern_gap=pattern_gap(target, fp))
         if target.d > 2:
@@ -226,13 +226,13 @@ def strip_view(key: tuple) -> StripResult:
     """F̃ at noise s²_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key): VE's t_c × (¼ … 4),
     and inside flow matching's t < 1."""
     state = dict(key)
-    target, process = target_of(state), process_of(state)
+    target, model, process = target_of(state), model_of(state), process_of(state)
     t_c = critical_time(state)
     s2_c = critical_s2(target)
     times = np.clip(process.time_of_s2(s2_c * np.array(STRIP_FACTORS)), limits.T_MIN, process.t_max)
     grid = view_grid(target, GRID_PAIRS / 4, (30, 90) if target.d > 1 else (60, 120))
     shape = (-1,) if target.d == 1 else (len(grid.axis), len(grid.axis))
-    panels = [landscape(target, float(process.s2(t)), grid.points).free_energy.reshape(shape)
+    panels = [landscape(model, float(process.s2(t)), grid.points).free_energy.reshape(shape)
               for t in times]
     return StripResult(times=times, panels=panels, axis=grid.axis, t_c=t_c)
 
@@ -322,7 +322,7 @@ def stack_side(n: int, d: int) -> int:
 def stack_view(key: tuple) -> StackResult | None:
     """The landscape at STACK_FRAMES times on a coarse copy of the view's grid (the time is not in the key)."""
     state = dict(key)
-    target, process = target_of(state), process_of(state)
+    target, model, process = target_of(state), model_of(state), process_of(state)
     n = target.data.n if target.is_discrete else 64
     side = stack_side(n, target.d)
     if side == 0:
@@ -334,7 +334,7 @@ def stack_view(key: tuple) -> StackResult | None:
         grid = ViewGrid(full.axis, full.points, None)
     frames, scores = [], []
     for t in times:
-        lan = landscape(target, float(process.s2(t)), grid.points)
+        lan = landscape(model, float(process.s2(t)), grid.points)
         frames.append(lan.free_energy if target.d == 1 else lan.free_energy.reshape(side, side))
         scores.append(float(process.a(t)) / float(process.b2(t)) * lan.drift[:, 0])
     low, high, levels = quantized(np.array(frames))

@@ -6,7 +6,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from components import ids
 from components.cache import memo_local, memo_render
 from components.plotting import empty_figure
-from components.state import state_from_store, ticked
+from components.state import guidance_label, state_from_store, ticked
 from components.timemoves import packed
 from pages.landscape._figures import (
     arrow_segments,
@@ -19,7 +19,7 @@ from pages.landscape._model import hopfield_view, landscape_view, probe_view, st
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
-                                      "pw", "sc", "dd"))
+                                      "pw", "sc", "dd", "gc", "gw"))
 
 
 def layout(**_query):
@@ -103,6 +103,10 @@ def _caption(state, v, hopfield, hopfield_gap):
     phase = "below t_c: broken symmetry" if v.t < v.t_c else "above t_c: one well"
     counts = {k: int(np.sum(v.kinds == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
     parts = [f"Λ = {v.lam:.4g}, t_c = {v.t_c:.4g} ({phase}). "]
+    guided = guidance_label(state)
+    if guided:
+        parts.append(f"Classifier-free guidance, {guided}: F̃_w = ½|x̃|² − s²[(1 + w) log Z_c − w log Z], "
+                     "whose minima are the guided sampler's fixed points (t_c is the unguided model's). ")
     if v.fixed_searched:         # otherwise fixed_note says why none are shown: none found ≠ none searched
         parts.append(f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
                      f"{counts['maximum']} maxima. ")

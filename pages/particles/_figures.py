@@ -7,8 +7,12 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
+from components.state import target_of
 from components.timemoves import axis_of, movable, now_line, title, title_text
 from core import limits
+from core.dynamics import SAMPLER_NAMES
+from core.guidance import class_names
+from core.sampling import GuidanceSweep, SamplingError
 from pages.particles._model import CloningResult, ParticleRun
 
 CLASS_COLORS = qualitative.Set1
@@ -140,4 +144,54 @@ def cloning_figure(result: CloningResult) -> go.Figure:
                       legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(type="log", title_text="cloning time t")
     fig.update_yaxes(title_text="probability", range=[0, 1.05])
+    return fig
+
+
+SAMPLER_COLORS = {"euler": "#1f77b4", "heun": "#d62728", "ddim": "#2ca02c"}
+
+
+def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
+    """|relative error| of E|x|² (and of the first class's share) against steps, log–log, one line per sampler,
+    with 2-SE bands drawn as error bars; a first-order (∝ 1/steps) and a second-order guide."""
+    panels = 2 if result.fraction is not None else 1
+    fig = make_subplots(rows=1, cols=panels, horizontal_spacing=0.12,
+                        subplot_titles=["E|x|² at t_min", "first class's share"][:panels])
+    steps = np.asarray(result.steps, float)
+    rows = [(result.moment, result.moment_se)] + ([(result.fraction, result.fraction_se)] if panels == 2 else [])
+    for col, (err, se) in enumerate(rows, start=1):
+        for i, sampler in enumerate(result.samplers):
+            fig.add_trace(go.Scatter(x=steps, y=np.maximum(np.abs(err[i]), 1e-6), mode="lines+markers",
+                                     name=SAMPLER_NAMES[sampler], legendgroup=sampler, showlegend=col == 1,
+                                     error_y=dict(array=2 * se[i], thickness=1),
+                                     line=dict(color=SAMPLER_COLORS[sampler], width=2)), 1, col)
+    top = float(np.max(np.abs(result.moment[:, 0]))) or 1e-3
+    for order, dash in ((1, "dot"), (2, "dash")):
+        fig.add_trace(go.Scatter(x=steps, y=top * (steps[0] / steps) ** order, mode="lines",
+                                 name=f"∝ steps^−{order}", line=dict(color="#888", dash=dash, width=1)), 1, 1)
+    fig.update_xaxes(type="log", title_text="steps")
+    fig.update_yaxes(type="log", title_text="|relative error|", row=1, col=1)
+    fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.25),
+                      title=f"Sampling error ({state['process']}, {'SDE' if result.sde else 'ODE'}, "
+                            f"{result.particles:,} particles; bars: 2 s.e.)")
+    return fig
+
+
+def guidance_figure(sweep: GuidanceSweep, state: dict) -> go.Figure:
+    """Fraction of samples in class c and their spread (over the class's own) against w."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=["fraction in the class", "spread tr Cov / the class's (shift: dotted)"])
+    w = sweep.w
+    fig.add_trace(go.Scatter(x=w, y=sweep.fraction, mode="lines+markers", name="fraction in class",
+                             error_y=dict(array=2 * sweep.fraction_se), line=dict(color="#1f77b4", width=2)), 1, 1)
+    fig.add_trace(go.Scatter(x=w, y=sweep.spread, mode="lines+markers", name="spread",
+                             line=dict(color="#d62728", width=2)), 1, 2)
+    fig.add_trace(go.Scatter(x=w, y=sweep.shift, mode="lines+markers", name="mean shift / class radius",
+                             line=dict(color="#2ca02c", width=2, dash="dot")), 1, 2)
+    for col in (1, 2):
+        fig.add_vline(x=0, line=dict(color="#999", dash="dash"), row=1, col=col)
+    fig.update_xaxes(title_text="guidance w (−1: unconditional, 0: the class)")
+    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
+    fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.25),
+                      title=f"Guided toward class {class_names(target_of(state))[sweep.cls]} ({state['process']}, "
+                            f"{sweep.particles:,} particles)")
     return fig

@@ -10,17 +10,20 @@ from scipy.cluster.vq import kmeans2
 
 from components.cache import cached
 from components.jobs import TimeFreeJob
-from components.state import process_of, spec_of, target_of, time_free_key
+from components.state import model_of, process_of, spec_of, target_of, time_free_key
 from core import limits
 from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
-from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.dynamics import SAMPLERS, initial_particles, posterior_mean_of, reverse_times, reverse_trajectories
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
+from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, sampling_error
 from core.streams import stream
 from pages import bifurcation
 
 STEPS = 200
+#: Step counts offered for a run (the sampler control beside them: core.dynamics.SAMPLERS).
+STEP_CHOICES = (20, 50, 100, 200, 500)
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
 FRAME_BUDGET = 400_000
 PARTICLE_CHOICES = (500, 2_000, 5_000, 20_000)
@@ -38,18 +41,24 @@ POINT_CLASSES_MAX = 10
 SHOWN_IMAGES = 12
 
 
-def run_params(particles, dynamics, seed_offset) -> dict:
-    """Page-local run settings, validated: particle count, SDE/ODE, seed offset."""
+def _nearest_choice(raw, choices, default):
     try:
-        p = int(particles)
-    except (TypeError, ValueError):
-        p = 2_000
-    p = min(PARTICLE_CHOICES, key=lambda c: abs(c - p))
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        value = default
+    value = value if np.isfinite(value) else default
+    return min(choices, key=lambda c: abs(c - value))
+
+
+def run_params(particles, dynamics, seed_offset, sampler=None, steps=None) -> dict:
+    """Page-local run settings, validated: particle count, SDE/ODE, seed offset, sampler and steps."""
     try:
         offset = int(seed_offset or 0) % 10_000
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         offset = 0
-    return {"particles": p, "sde": dynamics != "ode", "offset": offset}
+    return {"particles": _nearest_choice(particles, PARTICLE_CHOICES, 2_000), "sde": dynamics != "ode",
+            "offset": offset, "sampler": sampler if sampler in SAMPLERS else "euler",
+            "steps": _nearest_choice(steps, STEP_CHOICES, STEPS)}
 
 
 def time_range(target, process) -> tuple[float, float]:
@@ -179,6 +188,10 @@ class ParticleRun:
         Particles run, and asked for (the run is capped by size).
     d : int
         Dimension of the target (d = 1: the second plotted coordinate is a fixed jitter, not an axis).
+    sampler : str
+        The integrator (core.dynamics.SAMPLERS).
+    steps : int
+        Its number of steps from t_max to t_min.
     """
 
     times: np.ndarray
@@ -198,6 +211,8 @@ class ParticleRun:
     particles: int
     requested: int
     d: int
+    sampler: str = "euler"
+    steps: int = STEPS
 
 
 def encode(array, dtype) -> str:
@@ -205,31 +220,33 @@ def encode(array, dtype) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
 
 
-def run_key(state: dict, particles, dynamics, seed_offset) -> tuple:
+def run_key(state: dict, *controls) -> tuple:
     """What a run depends on: the state without t and the validated run settings."""
-    return (time_free_key(state), tuple(sorted(run_params(particles, dynamics, seed_offset).items())))
+    return (time_free_key(state), tuple(sorted(run_params(*controls).items())))
 
 
-def run_summary(state: dict, particles, dynamics, seed_offset) -> ParticleRun:
+def run_summary(state: dict, *controls) -> ParticleRun:
     """The run without its frames: what the side panels redraw on every time move (the frames,
     ~3 MB, were unpickled from the cache on each move before)."""
-    return cached("particles-summary", run_key(state, particles, dynamics, seed_offset),
-                  lambda: replace(JOB.result(state, particles, dynamics, seed_offset), frames_b64=""))
+    return cached("particles-summary", run_key(state, *controls),
+                  lambda: replace(JOB.result(state, *controls), frames_b64=""))
 
 
-def _run(state, particles, dynamics, seed_offset, progress=None):
-    return _simulate(state, run_params(particles, dynamics, seed_offset), progress)
+def _run(state, *controls, progress=None):
+    return _simulate(state, run_params(*controls), progress)
 
 
 def _simulate(state, params, progress):
-    target, process = target_of(state), process_of(state)
-    n_data = target.data.n if target.is_discrete else 2
-    p = int(min(params["particles"], max(50, WORK_MAX // (n_data * STEPS)),
-                max(50, DIM_WORK_MAX // (target.d * STEPS))))
+    target, model, process = target_of(state), model_of(state), process_of(state)
+    steps = params["steps"]
+    evals = 2 if params["sampler"] == "heun" else 1          # posterior evaluations per step
+    n_data = (target.data.n if target.is_discrete else 2) * (2 if model is not target else 1)
+    p = int(min(params["particles"], max(50, WORK_MAX // (n_data * steps * evals)),
+                max(50, DIM_WORK_MAX // (target.d * steps))))
     t_min, t_max = time_range(target, process)
-    times = reverse_times(t_min, t_max, STEPS)
-    frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, STEPS + 1))
-    every = max(1, int(round(STEPS / (frames_wanted - 1))))
+    times = reverse_times(t_min, t_max, steps)
+    frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, steps + 1))
+    every = max(1, int(round(steps / (frames_wanted - 1))))
     rng = stream(state["seed"], "particles", params["offset"])
     if target.d >= 2:
         axes = principal_plane(target).axes
@@ -238,7 +255,8 @@ def _simulate(state, params, progress):
     x0 = initial_particles(process, t_max, target, p, rng)
     traj = reverse_trajectories(target, process, x0, times, sde=params["sde"], rng=rng, record_every=every,
                                 projection=(np.zeros(target.d), axes),
-                                track_nearest=TRACKED if target.is_discrete else 0, progress=progress)
+                                track_nearest=TRACKED if target.is_discrete else 0, progress=progress,
+                                sampler=params["sampler"], mean=posterior_mean_of(model))
     frames = traj.frames
     if target.d == 1:  # a line: spread the particles vertically by a fixed jitter
         jitter = np.random.default_rng(1).uniform(-1, 1, p).astype(np.float32)
@@ -264,7 +282,8 @@ def _simulate(state, params, progress):
     return ParticleRun(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
                        labels=labels, data_uv=data_uv, scales=scales, spans=spans, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
-                       sde=params["sde"], particles=p, requested=params["particles"], d=target.d)
+                       sde=params["sde"], particles=p, requested=params["particles"], d=target.d,
+                       sampler=params["sampler"], steps=steps)
 
 
 def _fixed_paths_overlay(state, target):
@@ -329,4 +348,42 @@ def cloning(state: dict, progress=None) -> CloningResult:
 #: page's run controls (particle count, SDE/ODE, the "new run" button's count as a seed offset).
 JOB = TimeFreeJob("particles", _run, key=run_key, status=lambda i, n: f"frame {i} of {n}",
                   controls=(("particles-count", "value"), ("particles-dynamics", "value"),
-                            ("particles-rerun", "n_clicks")))
+                            ("particles-rerun", "n_clicks"), ("particles-sampler", "value"),
+                            ("particles-steps", "value")))
+
+
+#: The sampling-error panel: step counts, and the work particles × data points × Σ steps × evaluations.
+ERROR_STEPS = (10, 20, 50, 100, 200, 500)
+ERROR_WORK_MAX = 4e8
+
+
+def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError:
+    """Errors of the generated law for the three samplers against ERROR_STEPS (core.sampling): E|x|², exact
+    for every target, and the first class's share where the target has classes."""
+    target, process = target_of(state), process_of(state)
+    n_data = target.data.n if target.is_discrete else 8          # the mixture law's kernel costs ~8 points
+    work = n_data * max(target.d, 1) * sum(ERROR_STEPS) * 4
+    particles = int(np.clip(ERROR_WORK_MAX // work, 200, 8_000))
+    t_min, t_max = time_range(target, process)
+    return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
+                          lambda k: stream(state["seed"], "sampling", k), progress=progress)
+
+
+#: The guidance sweep's strengths (−1: unconditional; 0: the class) and its run size.
+SWEEP_W = (-1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+SWEEP_STEPS = 200
+
+
+def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
+    """The guided reverse SDE at each of SWEEP_W toward the state's class (class 0 when unguided), Heun steps:
+    the fraction of samples in the class, their spread and shift (core.sampling.guidance_sweep)."""
+    target, process = target_of(state), process_of(state)
+    if spec_of(state).classes is None:
+        return None
+    n_data = 2 * (target.data.n if target.is_discrete else 8)
+    particles = int(np.clip(ERROR_WORK_MAX // (n_data * max(target.d, 1) * SWEEP_STEPS * 2 * len(SWEEP_W)),
+                            200, 4_000))
+    t_min, t_max = time_range(target, process)
+    cls = 0 if state["gc"] == "none" else int(state["gc"])
+    return guidance_sweep(target, process, cls, SWEEP_W, "heun", SWEEP_STEPS, particles, t_min, t_max,
+                          lambda k: stream(state["seed"], "guidance", k), progress=progress)

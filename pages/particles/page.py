@@ -5,19 +5,38 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import spec_of, state_from_store
+from components.state import guidance_label, spec_of, state_from_store
 from components.timemoves import wire_time_moves
-from pages.particles._figures import cloning_figure, collapse_figure, fan_figure, particles_figure, regime_title
-from pages.particles._model import JOB, PARTICLE_CHOICES, cloning, run_params, run_summary
+from core.dynamics import SAMPLER_NAMES, SAMPLERS
+from pages.particles._figures import (
+    cloning_figure,
+    collapse_figure,
+    fan_figure,
+    guidance_figure,
+    particles_figure,
+    regime_title,
+    sampling_figure,
+)
+from pages.particles._model import (
+    JOB,
+    PARTICLE_CHOICES,
+    STEP_CHOICES,
+    cloning,
+    guidance_effects,
+    run_params,
+    run_summary,
+    sampling_errors,
+)
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
-                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd"))
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd",
+                             "gc", "gw"))
 
 
 
-def layout(particles=None, dynamics=None, **_query):
-    """``?particles=5000&dynamics=ode`` in the link preset the run settings (validated)."""
-    preset = run_params(particles if particles is not None else 2_000, dynamics, 0)
+def layout(particles=None, dynamics=None, sampler=None, steps=None, **_query):
+    """``?particles=5000&dynamics=ode&sampler=heun&steps=50`` in the link preset the run settings (validated)."""
+    preset = run_params(particles if particles is not None else 2_000, dynamics, 0, sampler, steps)
     return html.Div([
         html.H1("Reverse diffusion: speciation and collapse"),
         dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
@@ -35,6 +54,12 @@ animates in the browser.""", mathjax=True, className="explain"),
             dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
                                                               {"label": " ODE (probability flow)", "value": "ode"}],
                            value="sde" if preset["sde"] else "ode", inline=True),
+            html.Label("Sampler"),
+            dcc.Dropdown(id="particles-sampler", options=[{"label": SAMPLER_NAMES[k], "value": k} for k in SAMPLERS],
+                         value=preset["sampler"], clearable=False, searchable=False, style={"width": "13rem"}),
+            html.Label("Steps"),
+            dcc.Dropdown(id="particles-steps", options=[{"label": str(k), "value": k} for k in STEP_CHOICES],
+                         value=preset["steps"], clearable=False, searchable=False, style={"width": "6rem"}),
             html.Button("New run (new seed)", id="particles-rerun", n_clicks=0),
             html.Button("▶ Play", id="particles-play", n_clicks=0),
             html.Button("❚❚ Pause", id="particles-pause", n_clicks=0),
@@ -57,6 +82,25 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.Div([html.Button("Run cloning experiment", id="cloning-run", n_clicks=0),
                   html.Progress(id="cloning-progress", value="0", max="1")], className="options"),
         dcc.Graph(id="cloning-graph", figure=empty_figure("press “Run cloning experiment”", 380)),
+        html.H2("Sampling error against steps"),
+        html.P("Euler–Maruyama is first order; Heun's predictor–corrector is second order for the probability-flow "
+               "ODE; the exponential integrator (DDIM; ancestral sampling for the SDE) is exact while the posterior "
+               "mean stays put over a step, so it is exact for one data point (for flow matching its ODE step is "
+               "Euler's). Measured against answers known exactly: E|x|² = a²E|y|² + d·b² at t_min for every "
+               "target, and the first class's share (its weight) where the target has classes. One start and "
+               "one noise per step count are shared by the three samplers.", className="explain"),
+        html.Div([html.Button("Measure sampling error", id="sampling-run", n_clicks=0),
+                  html.Progress(id="sampling-progress", value="0", max="1")], className="options"),
+        dcc.Graph(id="sampling-graph", figure=empty_figure("press “Measure sampling error”", 380)),
+        html.H2("Classifier-free guidance"),
+        html.P("The guided score s_w = (1 + w)·∇log p_t(x|c) − w·∇log p_t(x) drives the reverse SDE (Heun, 200 "
+               "steps) from one shared start, for w from −1 (unconditional) through 0 (the class itself) to 8. "
+               "Measured: the fraction of samples that end in class c, and their spread tr Cov over the class's "
+               "own (the guided sampler's output is not p(x|c)^{1+w}/p(x)^w: it is measured, not assumed). The "
+               "class is the one chosen under Guide to (the first class when unguided).", className="explain"),
+        html.Div([html.Button("Run guidance sweep", id="guidance-run", n_clicks=0),
+                  html.Progress(id="guidance-progress", value="0", max="1")], className="options"),
+        dcc.Graph(id="guidance-graph", figure=empty_figure("press “Run guidance sweep” (targets with classes)", 380)),
         *JOB.stores("particles-job"),
         dcc.Store(id="particles-run"),
         html.Div(id="particles-sink", style={"display": "none"}),
@@ -69,11 +113,11 @@ JOB.wire("particles-job")
 
 @callback(Output("particles-run", "data"), Output("particles-graph", "figure"), Input("particles-job-ready", "data"),
           State(ids.STATE, "data"), *[State(cid, prop) for cid, prop in JOB.controls], prevent_initial_call=True)
-def send_run(_ready, data, count, dynamics, rerun):
+def send_run(_ready, data, *controls):
     """Send the finished run to the browser once (the animation then runs there)."""
-    run = JOB.stored(state_from_store(data), count, dynamics, rerun)
+    run = JOB.stored(state_from_store(data), *controls)
     if run is None:                       # expired between the job and this request: compute it again
-        run = JOB.result(state_from_store(data), count, dynamics, rerun)
+        run = JOB.result(state_from_store(data), *controls)
     first = _first_frame(run)
     payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
                "scales": run.scales.tolist(), "spans": run.spans.tolist(), "data": run.data_uv.tolist(),
@@ -91,16 +135,15 @@ def _first_frame(run):
 @callback(Output("particles-fan", "figure"), Output("particles-collapse", "figure"),
           Output("particles-caption", "children"), Output("particles-images", "figure"),
           Output("particles-images", "style"), Input("particles-run", "data"), State(ids.STATE, "data"),
-          State(ids.TIME, "data"), State("particles-count", "value"), State("particles-dynamics", "value"),
-          State("particles-rerun", "n_clicks"))
-def render_side(payload, data, time, count, dynamics, rerun):
+          State(ids.TIME, "data"), *[State(cid, prop) for cid, prop in JOB.controls])
+def render_side(payload, data, time, *controls):
     """Density fan, collapse panel and caption of the run (time moves then happen in the browser)."""
     hidden = {"display": "none"}
     if not payload:
         wait = empty_figure("computing…")
         return wait, wait, "Running the particles (see the progress bar).", wait, hidden
     state = state_from_store(data, time)
-    run = run_summary(state, count, dynamics, rerun)
+    run = run_summary(state, *controls)
     t = state["t"]
     collapse = (collapse_figure(run, t) if run.nearest is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
@@ -143,9 +186,36 @@ def _caption(run, state):
     if run.particles < run.requested:
         parts.append(f"Particles cut from {run.requested:,} to {run.particles:,} to keep particles × data "
                      f"points × steps ≤ 4·10⁸ and particles × d × steps ≤ 2·10⁷. ")
+    guided = guidance_label(state)
+    if guided:
+        parts.append(f"Classifier-free guidance: {guided} (s_w = (1 + w)∇log p_t(x|c) − w∇log p_t(x)). ")
     parts.append(f"{run.particles:,} particles, {len(run.times)} frames, "
-                 f"{'SDE' if run.sde else 'probability-flow ODE'}, {state['process']}.")
+                 f"{'SDE' if run.sde else 'probability-flow ODE'} by {SAMPLER_NAMES[run.sampler]} in "
+                 f"{run.steps} steps, {state['process']}.")
     return parts
+
+
+@callback(Output("sampling-graph", "figure"), Input("sampling-run", "n_clicks"), State(ids.STATE, "data"),
+          State("particles-dynamics", "value"), background=True, prevent_initial_call=True,
+          progress=[Output("sampling-progress", "value"), Output("sampling-progress", "max")])
+def run_sampling_error(set_progress, _n, data, dynamics):
+    """Sampling error of the three samplers against steps (background job, on demand)."""
+    state = state_from_store(data)
+    return sampling_figure(sampling_errors(state, dynamics != "ode",
+                                           progress=lambda i, n: set_progress((str(i), str(n)))), state)
+
+
+@callback(Output("guidance-graph", "figure"), Input("guidance-run", "n_clicks"), State(ids.STATE, "data"),
+          background=True, prevent_initial_call=True,
+          progress=[Output("guidance-progress", "value"), Output("guidance-progress", "max")])
+def run_guidance_sweep(set_progress, _n, data):
+    """Class fraction and spread of guided samples against w (background job, on demand)."""
+    state = state_from_store(data)
+    sweep = guidance_effects(state, progress=lambda i, n: set_progress((str(i), str(n))))
+    if sweep is None:
+        return empty_figure(f"{spec_of(state).name} has no classes to guide toward: pick two deltas, the "
+                            "circle, the two-cluster mixture or digits", 380)
+    return guidance_figure(sweep, state)
 
 
 @callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),

@@ -1,0 +1,149 @@
+"""How well a sampler generates, measured against answers known exactly (SCIENCE.md §4, §9).
+
+``second_moment_error``: every target's law at t_min is known through its second moment,
+E|x_t|² = a²·E|y|² + d·b², so the relative error of the generated E|x|² measures a sampler's
+discretization bias for any target.  The start's own sampling noise is divided out: the error is
+(mean |x_end|² / mean |x_start|²)·(E|x_{t_max}|² / E|x_{t_min}|²) − 1, exact for a linear flow (a
+Gaussian target under the ODE) and a control variate otherwise.
+
+``guidance_sweep``: what classifier-free guidance does to the generated law, measured (the guided
+sampler's output is not p(x|c)^{1+w}/p(x)^w in general): the fraction of samples in the class and
+their spread against the class's own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.guidance import class_names, class_target, guided_target
+from core.processes import Process
+from core.targets import Target
+
+
+def second_moment(target: Target, process: Process, t: float) -> float:
+    """E|x_t|² = a²·E|y|² + d·b² (x_t = a·y + b·z); E|y|² = tr Cov for the lab's laws, all centred."""
+    if target.is_discrete:
+        ey2 = float(target.data.weights @ np.sum(target.data.points**2, axis=1))
+    else:
+        ey2 = float(np.trace(target.covariance))
+    return float(process.a(t)) ** 2 * ey2 + target.d * float(process.b2(t))
+
+
+@dataclass(frozen=True)
+class SamplingError:
+    """Errors of the generated law for each sampler (rows) and step count (columns), with their Monte Carlo
+    standard errors: ``moment``, the relative error of E|x|²; ``fraction``, that of the first class's share
+    (targets with classes: the answer is its weight), else None."""
+
+    samplers: tuple
+    steps: np.ndarray
+    moment: np.ndarray
+    moment_se: np.ndarray
+    fraction: np.ndarray | None
+    fraction_se: np.ndarray | None
+    particles: int
+    sde: bool
+
+
+def sampling_error(target: Target, process: Process, samplers, steps, sde: bool, particles: int,
+                   t_min: float, t_max: float, rng_of, progress=None) -> SamplingError:
+    """The relative errors of E|x_{t_min}|² and of the first class's share for each sampler and number of
+    steps, from one start x_{t_max} shared by all (common random numbers: ``rng_of(0)`` draws the start and
+    ``rng_of(1 + j)`` the noise at the j-th step count, the same for every sampler).
+
+    E|x_end|² is estimated with the start's |x|² as a control variate (its mean is known):
+    mean(A) − β(mean(B) − E B), β = cov(A, B)/var(B) — noise-free for a linear flow (the Gaussian under
+    the ODE: A ∝ B) and for a flow onto points of one norm (A constant)."""
+    steps = np.asarray(steps, int)
+    start = initial_particles(process, t_max, target, particles, rng_of(0))
+    b = np.sum(start**2, axis=1)
+    b_exact, a_exact = second_moment(target, process, t_max), second_moment(target, process, t_min)
+    names = class_names(target)
+    share = class_share(target) if names else None
+    shape = (len(samplers), steps.size)
+    moment, moment_se = np.empty(shape), np.empty(shape)
+    fraction, fraction_se = (np.empty(shape), np.empty(shape)) if names else (None, None)
+    done = 0
+    for i, sampler in enumerate(samplers):
+        for j, n in enumerate(steps):
+            end = reverse_trajectories(target, process, start, reverse_times(t_min, t_max, int(n)), sde=sde,
+                                       rng=rng_of(1 + j), record_every=10**9, sampler=sampler).final
+            a = np.sum(end**2, axis=1)
+            cov = np.cov(a, b)
+            beta = cov[0, 1] / cov[1, 1] if cov[1, 1] > 0 else 0.0
+            resid = a - beta * (b - b_exact)
+            moment[i, j] = resid.mean() / a_exact - 1.0
+            moment_se[i, j] = resid.std(ddof=1) / (np.sqrt(particles) * a_exact)
+            if names:
+                p = float(np.mean(class_of(target, end / float(process.a(t_min))) == 0))
+                fraction[i, j] = p / share - 1.0
+                fraction_se[i, j] = np.sqrt(max(p * (1 - p), 1.0 / particles) / particles) / share
+            done += 1
+            if progress is not None:
+                progress(done, len(samplers) * steps.size)
+    return SamplingError(tuple(samplers), steps, moment, moment_se, fraction, fraction_se, particles, sde)
+
+
+def class_of(target: Target, x_tilde) -> np.ndarray:
+    """The class of each row: that of the nearest point among the classes' display points (the data
+    points of a discrete target; the two centres of the mixture law)."""
+    classes = [class_target(target, c) for c in range(len(class_names(target)))]
+    points = np.vstack([c.display_points for c in classes])
+    labels = np.concatenate([np.full(len(c.display_points), k) for k, c in enumerate(classes)])
+    x = np.asarray(x_tilde, float)
+    dist = np.sum(x**2, 1)[:, None] - 2 * x @ points.T + np.sum(points**2, 1)[None]
+    return labels[np.argmin(dist, axis=1)]
+
+
+def class_share(target: Target) -> float:
+    """The weight of the first class: Σ π_j over its points (the mixture law: ½, its sides being symmetric)."""
+    if target.is_discrete:
+        return float(target.data.weights @ (class_of(target, target.data.points) == 0))
+    return 1.0 / len(class_names(target))
+
+
+@dataclass(frozen=True)
+class GuidanceSweep:
+    """Generated samples against the guidance strength w for class ``cls``.
+
+    ``fraction``: the fraction ending in the class (standard error ``fraction_se``); ``spread``: the
+    variance tr Cov of those samples over the class's own tr Cov (1: the class as it is; < 1: guidance
+    shrinks it); ``shift``: the distance of their mean from the class's mean, over the class's RMS radius."""
+
+    w: np.ndarray
+    cls: int
+    fraction: np.ndarray
+    fraction_se: np.ndarray
+    spread: np.ndarray
+    shift: np.ndarray
+    particles: int
+
+
+def guidance_sweep(target: Target, process: Process, cls: int, ws, sampler: str, steps: int, particles: int,
+                   t_min: float, t_max: float, rng_of, progress=None) -> GuidanceSweep:
+    """Run the guided reverse SDE at each w (w = −1: unconditional) from one shared start and measure the
+    class fraction, spread and shift of the samples at t_min (``rng_of(0)``: the start; ``rng_of(1 + k)``: the
+    noise of the k-th w)."""
+    ws = np.asarray(ws, float)
+    own = class_target(target, cls)
+    own_mean = own.data.weights @ own.data.points if own.is_discrete else own.display_points[0]
+    own_var = float(np.trace(own.covariance))
+    radius = np.sqrt(own_var) if own_var > 0 else 1.0
+    start = initial_particles(process, t_max, target, particles, rng_of(0))
+    times = reverse_times(t_min, t_max, steps)
+    a_end = float(process.a(t_min))
+    fraction, fraction_se, spread, shift = (np.empty(ws.size) for _ in range(4))
+    for k, w in enumerate(ws):
+        end = reverse_trajectories(guided_target(target, cls, w), process, start, times, rng=rng_of(1 + k),
+                                   record_every=10**9, sampler=sampler).final / a_end
+        inside = class_of(target, end) == cls
+        fraction[k] = inside.mean()
+        fraction_se[k] = np.sqrt(max(fraction[k] * (1 - fraction[k]), 1.0 / particles) / particles)
+        chosen = end[inside] if inside.sum() >= 2 else end
+        spread[k] = float(np.trace(np.atleast_2d(np.cov(chosen.T)))) / own_var if own_var > 0 else np.nan
+        shift[k] = float(np.linalg.norm(chosen.mean(0) - own_mean)) / radius
+        if progress is not None:
+            progress(k + 1, ws.size)
+    return GuidanceSweep(ws, cls, fraction, fraction_se, spread, shift, particles)
