@@ -82,7 +82,7 @@ def control_panel() -> html.Div:
                                                                                    "value": "none"}],
                                                   value="none", clearable=False, searchable=False),
                    "classifier-free guidance toward a class (SCIENCE.md §9)"),
-        "gw": _row("gw", "Guidance w", _number("gw", 0.5),
+        "gw": _row("gw", "Guidance w", _number("gw", "any"),
                    "s_w = (1 + w)·score(x|c) − w·score(x): −1 unconditional, 0 the class, > 0 guided"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],

@@ -151,8 +151,8 @@ SAMPLER_COLORS = {"euler": "#1f77b4", "heun": "#d62728", "ddim": "#2ca02c"}
 
 
 def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
-    """|relative error| of E|x|² (and of the first class's share) against steps, log–log, one line per sampler,
-    with 2-SE bands drawn as error bars; a first-order (∝ 1/steps) and a second-order guide."""
+    """|relative error| of E|x|² against steps, log–log, and the signed relative error of the first class's share
+    (linear), one line per sampler with 2-SE error bars; a first-order (∝ 1/steps) and a second-order guide."""
     panels = 2 if result.fraction is not None else 1
     fig = make_subplots(rows=1, cols=panels, horizontal_spacing=0.12,
                         subplot_titles=["E|x|² at t_min", "first class's share"][:panels])
@@ -160,7 +160,8 @@ def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
     rows = [(result.moment, result.moment_se)] + ([(result.fraction, result.fraction_se)] if panels == 2 else [])
     for col, (err, se) in enumerate(rows, start=1):
         for i, sampler in enumerate(result.samplers):
-            fig.add_trace(go.Scatter(x=steps, y=np.maximum(np.abs(err[i]), 1e-6), mode="lines+markers",
+            fig.add_trace(go.Scatter(x=steps, y=np.maximum(np.abs(err[i]), 1e-6) if col == 1 else err[i],
+                                     mode="lines+markers",
                                      name=SAMPLER_NAMES[sampler], legendgroup=sampler, showlegend=col == 1,
                                      error_y=dict(array=2 * se[i], thickness=1),
                                      line=dict(color=SAMPLER_COLORS[sampler], width=2)), 1, col)
@@ -168,8 +169,10 @@ def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
     for order, dash in ((1, "dot"), (2, "dash")):
         fig.add_trace(go.Scatter(x=steps, y=top * (steps[0] / steps) ** order, mode="lines",
                                  name=f"∝ steps^−{order}", line=dict(color="#888", dash=dash, width=1)), 1, 1)
-    fig.update_xaxes(type="log", title_text="steps")
+    fig.update_xaxes(type="log", title_text="steps", tickvals=steps, ticktext=[f"{k:g}" for k in steps])
     fig.update_yaxes(type="log", title_text="|relative error|", row=1, col=1)
+    if panels == 2:
+        fig.update_yaxes(title_text="relative error", zeroline=True, row=1, col=2)
     fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.25),
                       title=f"Sampling error ({state['process']}, {'SDE' if result.sde else 'ODE'}, "
                             f"{result.particles:,} particles; bars: 2 s.e.)")

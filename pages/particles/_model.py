@@ -352,9 +352,10 @@ JOB = TimeFreeJob("particles", _run, key=run_key, status=lambda i, n: f"frame {i
                             ("particles-steps", "value")))
 
 
-#: The sampling-error panel: step counts, and the work particles × data points × Σ steps × evaluations.
+#: The sampling-error panel: step counts, and the work particles × data points × Σ steps × evaluations
+#: (~20 s at 7 ns per pair, a background job with its progress bar).
 ERROR_STEPS = (10, 20, 50, 100, 200, 500)
-ERROR_WORK_MAX = 4e8
+ERROR_WORK_MAX = 3e9
 
 
 def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError:
@@ -362,7 +363,7 @@ def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError:
     for every target, and the first class's share where the target has classes."""
     target, process = target_of(state), process_of(state)
     n_data = target.data.n if target.is_discrete else 8          # the mixture law's kernel costs ~8 points
-    work = n_data * max(target.d, 1) * sum(ERROR_STEPS) * 4
+    work = n_data * max(1.0, target.d / 100) * sum(ERROR_STEPS) * 4     # 3 samplers, Heun twice
     particles = int(np.clip(ERROR_WORK_MAX // work, 200, 8_000))
     t_min, t_max = time_range(target, process)
     return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
@@ -380,8 +381,8 @@ def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
     target, process = target_of(state), process_of(state)
     if spec_of(state).classes is None:
         return None
-    n_data = 2 * (target.data.n if target.is_discrete else 8)
-    particles = int(np.clip(ERROR_WORK_MAX // (n_data * max(target.d, 1) * SWEEP_STEPS * 2 * len(SWEEP_W)),
+    n_data = 2 * (target.data.n if target.is_discrete else 8)       # the class's kernel and the target's
+    particles = int(np.clip(ERROR_WORK_MAX // (n_data * max(1.0, target.d / 100) * SWEEP_STEPS * 2 * len(SWEEP_W)),
                             200, 4_000))
     t_min, t_max = time_range(target, process)
     cls = 0 if state["gc"] == "none" else int(state["gc"])
