@@ -24,7 +24,8 @@ rate $\dot H(y|x_t) = \tfrac12 \nu^2\, \mathbb E[\operatorname{tr} \mathrm{Var}(
 $\tfrac12\nu^2\,\Delta\mathrm{div}$, the data-dependent divergence of the score (eq. 37), and peaks where the
 fixed-point paths branch — the decisions (Ambrogioni 2025 Fig. 1). Here $s^2 = b^2/a^2$ and
 $\nu^2 = ds^2/dt$, so VE, VP and flow matching (FM) share one formula; the marginal rate is
-$\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t) + D\,\tfrac{d\log a}{dt}$ (the last term, $-D$ under VP and $-D/(1-t)$ under FM, turns the rate of $\tilde x = x/a$ into that of $x_t$).""",
+$\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t) + D\,\tfrac{d\log a}{dt}$ (the last term, $-D$ under VP and
+$-D/(1-t)$ under FM, turns the rate of $\tilde x = x/a$ into that of $x_t$).""",
                      mathjax=True, className="explain"),
         html.Div([dcc.Checklist(id="entropy-axis", options=[{"label": " entropic time axis", "value": "entropic"}],
                                 value=[], inline=True)], className="options"),
