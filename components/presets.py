@@ -58,6 +58,18 @@ PRESETS = (
            "peaks later in generation, at t ≈ 0.30 (per unit log t at t ≈ 0.66): with a single pair of points "
            "the choice between them is made gradually as the two wells deepen, over the decade of t after the "
            "branching. Seed 004 §5, Fig. 1."),
+    Preset("fm-pitchfork", "/bifurcation", "target=two_deltas&process=FM&r=1&pw=0.5&t=0.45",
+           "Flow matching: the same pitchfork at t_c = ½",
+           "Two deltas at ±1 under flow matching's linear interpolant x_t = (1 − t)y + tz: in x̃ = x/(1 − t) the "
+           "noise is s² = t²/(1 − t)², so the pitchfork of s² = Λ = 1 falls at t_c = √Λ/(1 + √Λ) = ½, and the "
+           "rectified-flow ODE is the probability-flow ODE of this process (Particles: ODE). SCIENCE.md §9."),
+    Preset("cfg-branching", "/bifurcation", "target=circle&process=VE&sigma=1&n=6&r=1&gc=0&gw=1&t=0.1",
+           "Guidance removes wells and moves the decisions",
+           "Six deltas on a circle guided toward the upper arc (three points) with w = 1: the unguided cascade "
+           "of pitchforks from t_c = 0.5 is gone; only the class's own points keep fixed-point paths, and their "
+           "decision comes by folds at t ≈ 0.21 (0.23 at w = 0, 0.18 at w = 4: guidance delays it). Try w = −1 "
+           "(the unconditional model) and −0.9, where two deltas show guidance acting as a field: an imperfect "
+           "pitchfork. SCIENCE.md §9."),
 )
 BY_KEY = {p.key: p for p in PRESETS}
 

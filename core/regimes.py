@@ -83,9 +83,10 @@ class CloningResult:
 
 
 def cloning_experiment(target: Target, process: Process, clone_times, classify, pairs: int, t_max: float,
-                       t_min: float, steps: int, rng: np.random.Generator, progress=None) -> CloningResult:
+                       t_min: float, steps: int, rng: np.random.Generator, progress=None,
+                       sampler: str = "euler") -> CloningResult:
     """Run ``pairs`` backward trajectories from t_max to each clone time t, copy each, run both
-    copies on to t_min with independent noise (SDE), and count agreements of ``classify``
+    copies on to t_min with independent noise (SDE, by ``sampler``), and count agreements of ``classify``
     (final positions → class labels) and, for discrete targets, of the nearest data point."""
     grid = reverse_times(t_min, t_max, steps)
     phi, phi_c = [], []
@@ -93,9 +94,10 @@ def cloning_experiment(target: Target, process: Process, clone_times, classify, 
         first = grid[grid > t_clone]
         x = initial_particles(process, t_max, target, pairs, rng)
         if first.size > 1:
-            x = reverse_trajectories(target, process, x, np.r_[first, t_clone], rng=rng, record_every=10**9).final
+            x = reverse_trajectories(target, process, x, np.r_[first, t_clone], rng=rng, record_every=10**9,
+                                     sampler=sampler).final
         rest = np.r_[t_clone, grid[grid < t_clone]]
-        ends = [reverse_trajectories(target, process, x, rest, rng=rng, record_every=10**9).final
+        ends = [reverse_trajectories(target, process, x, rest, rng=rng, record_every=10**9, sampler=sampler).final
                 for _ in range(2)]
         phi.append(np.mean(classify(ends[0]) == classify(ends[1])))
         if target.is_discrete:

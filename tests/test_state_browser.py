@@ -3,6 +3,7 @@ moves that cost no request (issue 18), in a real headless Chromium."""
 import json
 import time
 
+import numpy as np
 import plotly.io
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -26,6 +27,9 @@ LINKS = [
     "?process=XX&spins=1e9&K=1&w=0", "?pts=not-points&target=custom", "?t=0.5&t=0.7", "?t=&d=",
     "?" + "&".join(f"k{i}=1" for i in range(70)), "?target=sphere_points&" + "x" * 5000,
     "?target=hypersphere&d=3&r=2&process=VP&t=0.01", "?h=9&J=-1&temp=0&spins=16",
+    "?process=FM&t=5", "?process=FM&t=0.9995", "?process=FM&t=0.5", "?target=mixture&gc=0&gw=25&process=FM&t=50",
+    "?target=two_deltas&gc=1&gw=3", "?target=digits&cls=017&gc=2&gw=-5", "?target=digits&gc=5",
+    "?target=gaussian_points&gc=0", "?gc=abc&gw=nan", "?target=circle&gc=1&gw=-1",
 ]
 
 
@@ -218,3 +222,40 @@ def test_time_box_steps_by_a_tenth_of_a_decade(duo):
     assert step("increment") == pytest.approx(10 ** -0.42, rel=1e-3)     # 0.3 · 10^0.1, on the grid
     assert step("decrement") == pytest.approx(10 ** -0.52, rel=1e-3)
     assert step("decrement") == pytest.approx(10 ** -0.62, rel=1e-3)
+
+
+def test_flow_matching_brings_the_time_into_its_range(duo):
+    """Switching to FM at t = 5 sets t to 0.999 (with a notice), the slider ends there, and VE gives back its range."""
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=5")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 5", timeout=TIMEOUT)
+    duo.find_element("#ctl-process input[value='FM']").click()
+    duo.wait_for_contains_text("#state-notice", "Flow matching runs over 0 < t < 1", timeout=TIMEOUT)
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.999", timeout=TIMEOUT)
+    handle = duo.find_element("#ctl-logt [role='slider']")
+    assert float(handle.get_attribute("aria-valuemax")) == pytest.approx(np.log10(0.999))
+    assert "process=FM" in duo.driver.current_url and "t=0.999" in duo.driver.current_url
+    duo.find_element("#ctl-process input[value='VE']").click()
+    end = time.monotonic() + TIMEOUT
+    while float(handle.get_attribute("aria-valuemax")) < 1.9 and time.monotonic() < end:
+        time.sleep(0.1)
+    assert float(handle.get_attribute("aria-valuemax")) == pytest.approx(2.0)
+
+
+def test_guidance_controls_follow_the_target(duo):
+    """Guide to lists the target's classes and shows only for targets with classes; w shows once a class is chosen."""
+    duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
+    duo.wait_for_element("#ctl-gc", timeout=TIMEOUT)
+    settle(duo)
+
+    def shown(name):
+        return duo.driver.execute_script("const e = document.getElementById(arguments[0]); "
+                                         "return !!e && e.closest('.ctl-row').style.display !== 'none'", name)
+    assert shown("ctl-gc") and not shown("ctl-gw")
+    duo.select_dcc_dropdown("#ctl-gc", "class −r")
+    duo.wait_for_contains_text("#landscape-caption", "guided to class −r, w = 1", timeout=TIMEOUT)
+    assert shown("ctl-gw") and "gc=1" in duo.driver.current_url
+    duo.select_dcc_dropdown("#ctl-target", "Random dataset (Gaussian)")
+    end = time.monotonic() + TIMEOUT
+    while shown("ctl-gc") and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not shown("ctl-gc") and not shown("ctl-gw") and "gc=" not in duo.driver.current_url

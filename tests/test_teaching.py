@@ -23,7 +23,8 @@ def test_every_preset_is_a_valid_state_with_a_caption():
         state, more = parse_state(raw)
         assert not notices and not more, (preset.key, notices, more)
         assert preset_of("?" + preset.href.split("?", 1)[1]) is preset
-        assert "Seed 00" in preset.caption and "Fig." in preset.caption
+        # a paper's figure cites it; the lab's own (beyond the papers) cite the formula sheet
+        assert ("Seed 00" in preset.caption and "Fig." in preset.caption) or "SCIENCE.md §9" in preset.caption
     assert preset_of("?preset=nope") is None and preset_of(None) is None
 
 
@@ -41,6 +42,8 @@ FEATURES = {
     "s003-fig2": ("#particles-caption", "Speciation"),
     "s003-fig3": ("#mem-caption", "Eq. 10: t_C"),
     "s004-fig1": ("#entropy-caption", "First branching of the fixed-point paths: t = 1"),
+    "fm-pitchfork": ("#bif-caption", "First branching found: t = 0.5"),
+    "cfg-branching": ("#bif-caption", "First branching found: t = 0.2056"),
 }
 
 

@@ -26,25 +26,39 @@ The pages cite these papers by author and year.
    $\dot H(y|x_t) = \tfrac12\nu^2\,\mathbb E[\operatorname{tr}\mathrm{Var}(y|x_t)]/s^4$ (eq. 17), divergence of the
    score (eq. 37), Fisher information (eq. 41), Fig. 1.
 
+Beyond the papers (SCIENCE.md §9), through the same kernel:
+
+4. **Flow matching** — the linear interpolant $x_t = (1-t)\,y + t\,z$, $0 < t < 1$ (rectified flow): $a = 1 - t$,
+   $b = t$, $s^2 = t^2/(1-t)^2$, critical time $t_c = \sqrt\Lambda/(1+\sqrt\Lambda)$. A third process on every page.
+5. **Samplers** — Euler–Maruyama, Heun's second-order predictor–corrector (Karras et al. 2022, Alg. 1) and the
+   exponential integrator (DDIM, Song et al. 2021; ancestral sampling for the SDE), with their error against steps
+   measured on the Particles page.
+6. **Classifier-free guidance** (Ho & Salimans 2022) — $s_w = (1+w)\nabla\log p_t(x|c) - w\nabla\log p_t(x)$, whose
+   free energy is $\tilde F_w = \tfrac12|\tilde x|^2 - s^2[(1+w)\log Z_c - w\log Z]$: its landscape, fixed points,
+   branching diagram, entropy rate and samples. Found here: guidance acts as a field (an imperfect pitchfork) only for
+   $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
+   monotone, so guidance removes the other class's well instead of tilting it (SCIENCE.md §9 says otherwise).
+
 The formula sheet with the conventions and the errata the lab follows is `SCIENCE.md` beside the repository.
 
 ## What each page implements
 
 | page | sections |
 |---|---|
-| Landscape | Ambrogioni 2023 §5–7 (F̃, score, fixed points, Hopfield energy), SCIENCE.md §1–3 |
-| Bifurcation | Ambrogioni 2023 §6, Ambrogioni 2025 §5; SCIENCE.md §2–3 |
-| Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; SCIENCE.md §4–5 |
-| Entropy | Ambrogioni 2025; SCIENCE.md §7 |
+| Landscape | Ambrogioni 2023 §5–7 (F̃, score, fixed points, Hopfield energy), SCIENCE.md §1–3; guided F̃_w, §9 |
+| Bifurcation | Ambrogioni 2023 §6, Ambrogioni 2025 §5; SCIENCE.md §2–3; guided paths, §9 |
+| Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; SCIENCE.md §4–5; samplers and guidance, §9 |
+| Entropy | Ambrogioni 2025; SCIENCE.md §7; the flow-matching marginal rate and the guided rate, §9 |
 | Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; SCIENCE.md §5–6 |
 | Ising | Ambrogioni 2023 §4.4, §8; SCIENCE.md §3.6, §8 |
 
 ## Conventions
 
-One posterior kernel in $(\tilde x, s^2)$ with $\tilde x = x/a(t)$, $s^2 = b(t)^2/a(t)^2$ serves both the
-variance-exploding process ($a = 1$, $b^2 = \sigma^2 t$) and the variance-preserving one ($a = e^{-t}$,
-$b^2 = 1 - e^{-2t}$). Boltzmann weights
-$w_j \propto \pi_j\exp\big((\tilde x\cdot y_j - \tfrac12|y_j|^2)/s^2\big)$ are computed in log space.
+One posterior kernel in $(\tilde x, s^2)$ with $\tilde x = x/a(t)$, $s^2 = b(t)^2/a(t)^2$ serves the
+variance-exploding process ($a = 1$, $b^2 = \sigma^2 t$), the variance-preserving one ($a = e^{-t}$,
+$b^2 = 1 - e^{-2t}$) and flow matching ($a = 1 - t$, $b = t$). Quantities that depend on $t$ only through $s^2$
+(the speciation and collapse times, the cloning probability $\varphi$) are the same curve in $s^2$ for all three.
+Boltzmann weights $w_j \propto \pi_j\exp\big((\tilde x\cdot y_j - \tfrac12|y_j|^2)/s^2\big)$ are computed in log space.
 """
 
 
@@ -52,7 +66,7 @@ def layout(**_query):
     return html.Div([
         html.H1("About the Diffusion Thermodynamics Lab"),
         dcc.Markdown(REFERENCES, mathjax=True, className="explain"),
-        html.H2("Presets: the papers' figures"),
+        html.H2("Presets: the papers' figures, and flow matching and guidance"),
         html.Ul([html.Li([dcc.Link(p.title, href=p.href), html.Br(), html.Span(p.caption)]) for p in PRESETS],
                 className="explain"),
     ])

@@ -329,14 +329,16 @@ class CloningResult:
     theory: np.ndarray | None = None
 
 
-def cloning(state: dict, progress=None) -> CloningResult:
-    """The cloning experiment over eight clone times around t_s, classes by ``end_labels``."""
+def cloning(state: dict, sampler: str = "euler", progress=None) -> CloningResult:
+    """The cloning experiment over eight clone times around t_s, classes by ``end_labels``, integrated by
+    ``sampler`` (validated; Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: README)."""
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)
     t_s = speciation_time(target, process)
     clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
-                                t_max, t_min, CLONE_STEPS, stream(state["seed"], "cloning"), progress=progress)
+                                t_max, t_min, CLONE_STEPS, stream(state["seed"], "cloning"), progress=progress,
+                                sampler=run_params(None, "sde", 0, sampler)["sampler"])
     theory_t = theory = None
     if spec_of(state).two_clusters:
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)

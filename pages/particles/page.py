@@ -219,11 +219,12 @@ def run_guidance_sweep(set_progress, _n, data):
 
 
 @callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True,
+          State("particles-sampler", "value"), background=True, prevent_initial_call=True,
           progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
-def run_cloning(set_progress, _n, data):
-    """The cloning experiment over eight clone times around t_s (background job, on demand)."""
-    return cloning_figure(cloning(state_from_store(data), progress=lambda i, n: set_progress((str(i), str(n)))))
+def run_cloning(set_progress, _n, data, sampler):
+    """The cloning experiment over eight clone times around t_s with the page's sampler (background job, on demand)."""
+    return cloning_figure(cloning(state_from_store(data), sampler,
+                                  progress=lambda i, n: set_progress((str(i), str(n)))))
 
 
 clientside_callback(ClientsideFunction("particles", "load"), Output("particles-status", "children"),
