@@ -164,3 +164,16 @@ def test_guidance_sweep_reads_the_limits():
     assert abs(sweep.fraction[1] - p_side) < 4 * sweep.fraction_se[1]
     assert sweep.fraction[2] > 0.999
     assert sweep.spread[2] < sweep.spread[1]
+
+
+def test_guided_entropy_rate_at_w0_is_the_class_rate():
+    # w = 0 is the class-conditional model: eq. 17 with C_0 = C_c over x_t ~ p_t(·|c) is the class's own rate —
+    # for the circle's upper arc of K = 4 (the points (1, 0) and (0, 1)), two deltas ±√2/2 about their mean.
+    from core.entropy import entropy_profile, two_deltas_rate
+    target, proc = make_target("circle", n=4), Process("VE")
+    times = np.array([0.05, 0.2, 0.5, 1.0, 3.0])
+    guided = entropy_profile(guided_target(target, 0, 0.0), proc, times, 4000, np.random.default_rng(7))
+    own = entropy_profile(class_target(target, 0), proc, times, 4000, np.random.default_rng(7))
+    np.testing.assert_allclose(guided.rate, own.rate, rtol=1e-9)
+    exact = two_deltas_rate(proc, times, np.sqrt(2) / 2)
+    assert np.all(np.abs(guided.rate - exact) < 4 * guided.rate_se + 1e-9)

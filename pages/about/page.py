@@ -33,8 +33,9 @@ Beyond the papers (SCIENCE.md §9), through the same kernel:
 5. **Samplers** — Euler–Maruyama, Heun's second-order predictor–corrector (Karras et al. 2022, Alg. 1) and the
    exponential integrator (DDIM, Song et al. 2021; ancestral sampling for the SDE), with their error against steps
    measured on the Particles page.
-6. **Classifier-free guidance** (Ho & Salimans 2022) — $s_w = (1+w)\nabla\log p_t(x|c) - w\nabla\log p_t(x)$, whose
-   free energy is $\tilde F_w = \tfrac12|\tilde x|^2 - s^2[(1+w)\log Z_c - w\log Z]$: its landscape, fixed points,
+6. **Classifier-free guidance** (Ho & Salimans 2022) — the score $s_w = (1+w)\nabla\log p_t(x|c)$
+   $- \, w\nabla\log p_t(x)$, whose free energy is $\tilde F_w = \tfrac12|\tilde x|^2 - s^2 L_w$ with
+   $L_w = (1+w)\log Z_c - w\log Z$: its landscape, fixed points,
    branching diagram, entropy rate and samples. Found here: guidance acts as a field (an imperfect pitchfork) only for
    $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
    monotone, so guidance removes the other class's well instead of tilting it (SCIENCE.md §9 says otherwise).

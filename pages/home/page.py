@@ -17,7 +17,8 @@ VIEWS = [
      "diverges at the branching and the critical exponents are mean-field (Ambrogioni 2023 §6, Ambrogioni 2025 §5)."),
     ("/particles", "Reverse diffusion",
      "A cloud of particles runs the reverse process in your browser: it splits into classes at the "
-     "speciation time and collapses onto training points at the collapse time (Biroli et al. 2024)."),
+     "speciation time and collapses onto training points at the collapse time (Biroli et al. 2024). Flow "
+     "matching, Heun and DDIM samplers, and classifier-free guidance run through the same thermodynamics."),
     ("/entropy", "Information dynamics",
      "The conditional entropy rate — the divergence of the score — peaks where the fixed-point paths "
      "branch: generation's decisions, on one time axis (Ambrogioni 2025)."),
@@ -46,7 +47,8 @@ def layout(**_query):
         html.P("Generative diffusion models are statistical-mechanics systems: as the noise is "
                "removed, their free energy breaks symmetry, their fixed points bifurcate and their "
                "samples condense onto data. This lab computes those quantities live, from the "
-               "closed forms of four papers, for targets you choose. Pick a view, move the sliders, "
+               "closed forms of four papers, for targets you choose — under the VE, VP and flow-matching "
+               "processes, with or without classifier-free guidance. Pick a view, move the sliders, "
                "and every number you see is checked against theory in the test suite.",
                className="lead"),
         html.Div(cards, className="cards"),

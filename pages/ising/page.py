@@ -90,6 +90,9 @@ def render_ising_now(data, time):
                    if spins <= ENUM_MAX else
                    f"d = {spins} > {ENUM_MAX}: 2^d states are too many to enumerate; the page uses the Curie–Weiss "
                    "reduction on the total magnetization, which is exact for these couplings.")
+    if state["process"] == "FM":
+        caption.append(" This page is VE (T = σ²t), but the lab's process is flow matching, which keeps t < 1: switch "
+                       "the process to VE on another page for t up to 100.")
     return response_figure(now.family, now.curves, t, now.now, now.fixed_h), caption
 
 
