@@ -34,6 +34,30 @@ dash.register_page(__name__, path="/particles", name="Particles", title="Reverse
 
 
 
+CLONING_TEXT = ("Copies of one backward trajectory made at time t run on with independent noise; φ(t) is the "
+                "probability that both end in the same class (φ_C: on the same training point). For the Gaussian "
+                "mixture, eq. 6 of Biroli et al. 2024 gives φ in closed form (in s², for any process).")
+SAMPLING_TEXT = ("Euler–Maruyama is first order; Heun's predictor–corrector is second order for the probability-flow "
+                 "ODE; the exponential integrator (DDIM; ancestral sampling for the SDE) is exact while the posterior "
+                 "mean stays put over a step, so it is exact for one data point (for flow matching its ODE step is "
+                 "Euler's). Measured against answers known exactly: E|x|² = a²E|y|² + d·b² at t_min for every "
+                 "target, and the first class's share (its weight) where the target has classes. One start and "
+                 "one noise per step count are shared by the three samplers.")
+GUIDANCE_TEXT = ("The guided score s_w = (1 + w)·∇log p_t(x|c) − w·∇log p_t(x) drives the reverse SDE (Heun, 200 "
+                 "steps) from one shared start, for w from −1 (unconditional) through 0 (the class itself) to 8. "
+                 "Measured: the fraction of samples that end in class c, and their spread tr Cov over the class's "
+                 "own (the guided sampler's output is not p(x|c)^{1+w}/p(x)^w: it is measured, not assumed). The "
+                 "class is the one chosen under Guide to (the first class when unguided).")
+
+
+def _experiment(prefix, heading, text, button, placeholder=None):
+    """An on-demand experiment: heading, explanation, its button and progress bar, and its figure."""
+    return [html.H2(heading), html.P(text, className="explain"),
+            html.Div([html.Button(button, id=f"{prefix}-run", n_clicks=0),
+                      html.Progress(id=f"{prefix}-progress", value="0", max="1")], className="options"),
+            dcc.Graph(id=f"{prefix}-graph", figure=empty_figure(placeholder or f"press “{button}”", 380))]
+
+
 def layout(particles=None, dynamics=None, sampler=None, steps=None, **_query):
     """``?particles=5000&dynamics=ode&sampler=heun&steps=50`` in the link preset the run settings (validated)."""
     preset = run_params(particles if particles is not None else 2_000, dynamics, 0, sampler, steps)
@@ -75,32 +99,10 @@ animates in the browser.""", mathjax=True, className="explain"),
                   dcc.Graph(id="particles-fan", className="half")], className="row"),
         dcc.Graph(id="particles-collapse"),
         dcc.Graph(id="particles-images", style={"display": "none"}, config={"displayModeBar": False}),
-        html.H2("Cloning experiment"),
-        html.P("Copies of one backward trajectory made at time t run on with independent noise; φ(t) is the "
-               "probability that both end in the same class (φ_C: on the same training point). For the Gaussian "
-               "mixture under VP, eq. 6 of Biroli et al. 2024 gives φ in closed form.", className="explain"),
-        html.Div([html.Button("Run cloning experiment", id="cloning-run", n_clicks=0),
-                  html.Progress(id="cloning-progress", value="0", max="1")], className="options"),
-        dcc.Graph(id="cloning-graph", figure=empty_figure("press “Run cloning experiment”", 380)),
-        html.H2("Sampling error against steps"),
-        html.P("Euler–Maruyama is first order; Heun's predictor–corrector is second order for the probability-flow "
-               "ODE; the exponential integrator (DDIM; ancestral sampling for the SDE) is exact while the posterior "
-               "mean stays put over a step, so it is exact for one data point (for flow matching its ODE step is "
-               "Euler's). Measured against answers known exactly: E|x|² = a²E|y|² + d·b² at t_min for every "
-               "target, and the first class's share (its weight) where the target has classes. One start and "
-               "one noise per step count are shared by the three samplers.", className="explain"),
-        html.Div([html.Button("Measure sampling error", id="sampling-run", n_clicks=0),
-                  html.Progress(id="sampling-progress", value="0", max="1")], className="options"),
-        dcc.Graph(id="sampling-graph", figure=empty_figure("press “Measure sampling error”", 380)),
-        html.H2("Classifier-free guidance"),
-        html.P("The guided score s_w = (1 + w)·∇log p_t(x|c) − w·∇log p_t(x) drives the reverse SDE (Heun, 200 "
-               "steps) from one shared start, for w from −1 (unconditional) through 0 (the class itself) to 8. "
-               "Measured: the fraction of samples that end in class c, and their spread tr Cov over the class's "
-               "own (the guided sampler's output is not p(x|c)^{1+w}/p(x)^w: it is measured, not assumed). The "
-               "class is the one chosen under Guide to (the first class when unguided).", className="explain"),
-        html.Div([html.Button("Run guidance sweep", id="guidance-run", n_clicks=0),
-                  html.Progress(id="guidance-progress", value="0", max="1")], className="options"),
-        dcc.Graph(id="guidance-graph", figure=empty_figure("press “Run guidance sweep” (targets with classes)", 380)),
+        *_experiment("cloning", "Cloning experiment", CLONING_TEXT, "Run cloning experiment"),
+        *_experiment("sampling", "Sampling error against steps", SAMPLING_TEXT, "Measure sampling error"),
+        *_experiment("guidance", "Classifier-free guidance", GUIDANCE_TEXT, "Run guidance sweep",
+                     "press “Run guidance sweep” (targets with classes)"),
         *JOB.stores("particles-job"),
         dcc.Store(id="particles-run"),
         html.Div(id="particles-sink", style={"display": "none"}),
