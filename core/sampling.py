@@ -1,10 +1,9 @@
 """How well a sampler generates, measured against answers known exactly (SCIENCE.md §4, §9).
 
-``second_moment_error``: every target's law at t_min is known through its second moment,
+``sampling_error``: every target's law at t_min is known through its second moment,
 E|x_t|² = a²·E|y|² + d·b², so the relative error of the generated E|x|² measures a sampler's
-discretization bias for any target.  The start's own sampling noise is divided out: the error is
-(mean |x_end|² / mean |x_start|²)·(E|x_{t_max}|² / E|x_{t_min}|²) − 1, exact for a linear flow (a
-Gaussian target under the ODE) and a control variate otherwise.
+discretization bias for any target (the start's |x|², whose mean is known, is a control variate);
+where the target has classes, so does the share of its first class (its weight).
 
 ``guidance_sweep``: what classifier-free guidance does to the generated law, measured (the guided
 sampler's output is not p(x|c)^{1+w}/p(x)^w in general): the fraction of samples in the class and
@@ -93,8 +92,10 @@ def class_of(target: Target, x_tilde) -> np.ndarray:
     points = np.vstack([c.display_points for c in classes])
     labels = np.concatenate([np.full(len(c.display_points), k) for k, c in enumerate(classes)])
     x = np.asarray(x_tilde, float)
-    dist = np.sum(x**2, 1)[:, None] - 2 * x @ points.T + np.sum(points**2, 1)[None]
-    return labels[np.argmin(dist, axis=1)]
+    sq = np.sum(points**2, 1)[None]
+    rows = max(1, (1 << 20) // len(points))          # blocks of ~1M distances (8 MB), never P × N at once
+    return np.concatenate([labels[np.argmin(sq - 2 * x[k:k + rows] @ points.T, axis=1)]
+                           for k in range(0, len(x), rows)]) if len(x) else labels[:0]
 
 
 def class_share(target: Target) -> float:

@@ -169,3 +169,22 @@ def test_papers_are_cited_by_author_and_year_not_by_seed_number(app_context):
               " ".join(particles.render_side(payload, state, state["t"], 500, "sde", 0)[2])]
     assert not [text for text in shown if "seed 00" in text]
     assert "arxiv.org/abs/2402.18491" in shown[[p["path"] for p in page_registry.values()].index("/about")]
+
+
+def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
+    """The sampling-error and guidance panels: a hand-made request with junk settings runs validated, a target
+    without classes and a dataset past the budget get a message instead of a minutes-long job."""
+    from pages.particles import page as particles
+    from pages.particles._model import run_params
+    assert run_params("1e99", "ode", "x", "rk4", "nan") == {"particles": 20_000, "sde": False, "offset": 0,
+                                                            "sampler": "euler", "steps": 200}
+    quiet = lambda *_: None  # noqa: E731
+    big = {**default_state("mixture_samples"), "n": 20_000, "d": 2}
+    for fig in (particles.run_sampling_error(quiet, 1, big, "sde"), particles.run_guidance_sweep(quiet, 1, big)):
+        assert "too large for this panel" in fig.layout.annotations[0].text
+    plain = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
+    assert "no classes" in plain.layout.annotations[0].text
+    small = {**default_state("two_deltas"), "pw": 0.3, "t": 0.5}
+    fig = particles.run_sampling_error(quiet, 1, small, "ode")
+    assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
+    _finite_figure(fig)

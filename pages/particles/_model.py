@@ -46,7 +46,7 @@ def _nearest_choice(raw, choices, default):
         value = float(raw)
     except (TypeError, ValueError, OverflowError):
         value = default
-    value = value if np.isfinite(value) else default
+    value = float(np.clip(value, choices[0], choices[-1])) if not np.isnan(value) else default
     return min(choices, key=lambda c: abs(c - value))
 
 
@@ -354,38 +354,58 @@ JOB = TimeFreeJob("particles", _run, key=run_key, status=lambda i, n: f"frame {i
                             ("particles-steps", "value")))
 
 
-#: The sampling-error panel: step counts, and the work particles × data points × Σ steps × evaluations
-#: (~20 s at 7 ns per pair, a background job with its progress bar).
+#: The sampling-error panel and the guidance sweep: step counts, the work particles × data points × steps ×
+#: evaluations (~20 s at 7 ns per pair, a background job with its progress bar), and the fewest particles
+#: worth measuring with (a larger dataset is refused with a notice).
 ERROR_STEPS = (10, 20, 50, 100, 200, 500)
 ERROR_WORK_MAX = 3e9
+EXPERIMENT_MIN_PARTICLES = 100
 
 
-def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError:
-    """Errors of the generated law for the three samplers against ERROR_STEPS (core.sampling): E|x|², exact
-    for every target, and the first class's share where the target has classes."""
-    target, process = target_of(state), process_of(state)
+def _experiment_particles(target, per_particle: float, most: int) -> int | None:
+    """Particles an experiment can afford (≤ ``most``), or None when not even EXPERIMENT_MIN_PARTICLES fit."""
     n_data = target.data.n if target.is_discrete else 8          # the mixture law's kernel costs ~8 points
-    work = n_data * max(1.0, target.d / 100) * sum(ERROR_STEPS) * 4     # 3 samplers, Heun twice
-    particles = int(np.clip(ERROR_WORK_MAX // work, 200, 8_000))
+    particles = int(ERROR_WORK_MAX // (per_particle * n_data * max(1.0, target.d / 100)))
+    return min(particles, most) if particles >= EXPERIMENT_MIN_PARTICLES else None
+
+
+def experiment_limit(per_particle: float) -> int:
+    """The largest dataset (d ≤ 100) an experiment of this cost per particle and data point runs on."""
+    return int(ERROR_WORK_MAX // (per_particle * EXPERIMENT_MIN_PARTICLES))
+
+
+#: Work per particle and data point: the sampling panel (3 samplers, Heun twice, all step counts) and the sweep.
+SAMPLING_WORK = sum(ERROR_STEPS) * 4
+
+
+def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError | None:
+    """Errors of the generated law for the three samplers against ERROR_STEPS (core.sampling): E|x|², exact
+    for every target, and the first class's share where the target has classes.  None if the dataset is too
+    large for the budget."""
+    target, process = target_of(state), process_of(state)
+    particles = _experiment_particles(target, SAMPLING_WORK, 8_000)
+    if particles is None:
+        return None
     t_min, t_max = time_range(target, process)
     return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
                           lambda k: stream(state["seed"], "sampling", k), progress=progress)
 
 
-#: The guidance sweep's strengths (−1: unconditional; 0: the class) and its run size.
+#: The guidance sweep's strengths (−1: unconditional; 0: the class), its steps, and its work per particle and
+#: data point (the class's kernel and the target's, Heun twice, every w).
 SWEEP_W = (-1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 SWEEP_STEPS = 200
+SWEEP_WORK = 2 * SWEEP_STEPS * 2 * len(SWEEP_W)
 
 
 def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
     """The guided reverse SDE at each of SWEEP_W toward the state's class (class 0 when unguided), Heun steps:
-    the fraction of samples in the class, their spread and shift (core.sampling.guidance_sweep)."""
+    the fraction of samples in the class, their spread and shift (core.sampling.guidance_sweep).  None for a
+    target without classes or too large for the budget."""
     target, process = target_of(state), process_of(state)
-    if spec_of(state).classes is None:
+    particles = _experiment_particles(target, SWEEP_WORK, 4_000)
+    if spec_of(state).classes is None or particles is None:
         return None
-    n_data = 2 * (target.data.n if target.is_discrete else 8)       # the class's kernel and the target's
-    particles = int(np.clip(ERROR_WORK_MAX // (n_data * max(1.0, target.d / 100) * SWEEP_STEPS * 2 * len(SWEEP_W)),
-                            200, 4_000))
     t_min, t_max = time_range(target, process)
     cls = 0 if state["gc"] == "none" else int(state["gc"])
     return guidance_sweep(target, process, cls, SWEEP_W, "heun", SWEEP_STEPS, particles, t_min, t_max,

@@ -20,8 +20,11 @@ from pages.particles._figures import (
 from pages.particles._model import (
     JOB,
     PARTICLE_CHOICES,
+    SAMPLING_WORK,
     STEP_CHOICES,
+    SWEEP_WORK,
     cloning,
+    experiment_limit,
     guidance_effects,
     run_params,
     run_summary,
@@ -203,8 +206,11 @@ def _caption(run, state):
 def run_sampling_error(set_progress, _n, data, dynamics):
     """Sampling error of the three samplers against steps (background job, on demand)."""
     state = state_from_store(data)
-    return sampling_figure(sampling_errors(state, dynamics != "ode",
-                                           progress=lambda i, n: set_progress((str(i), str(n)))), state)
+    result = sampling_errors(state, dynamics != "ode", progress=lambda i, n: set_progress((str(i), str(n))))
+    if result is None:
+        return empty_figure(f"too large for this panel: it runs on datasets of up to "
+                            f"{experiment_limit(SAMPLING_WORK):,} points (d ≤ 100)", 380)
+    return sampling_figure(result, state)
 
 
 @callback(Output("guidance-graph", "figure"), Input("guidance-run", "n_clicks"), State(ids.STATE, "data"),
@@ -214,9 +220,12 @@ def run_guidance_sweep(set_progress, _n, data):
     """Class fraction and spread of guided samples against w (background job, on demand)."""
     state = state_from_store(data)
     sweep = guidance_effects(state, progress=lambda i, n: set_progress((str(i), str(n))))
-    if sweep is None:
+    if sweep is None and spec_of(state).classes is None:
         return empty_figure(f"{spec_of(state).name} has no classes to guide toward: pick two deltas, the "
                             "circle, the two-cluster mixture or digits", 380)
+    if sweep is None:
+        return empty_figure(f"too large for this panel: it runs on datasets of up to "
+                            f"{experiment_limit(SWEEP_WORK):,} points (d ≤ 100)", 380)
     return guidance_figure(sweep, state)
 
 
