@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 from core import limits
 from core.guidance import W_MAX as GUIDANCE_W_MAX
 from core.guidance import W_MIN as GUIDANCE_W_MIN
-from core.guidance import class_names, guided_target
+from core.guidance import class_names, guided_target, populated_classes
 from core.processes import PROCESS_KINDS, Process
 from core.targets import DEFAULT_PTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
@@ -148,6 +148,11 @@ def parse_state(raw: dict | None, base: dict | None = None) -> tuple[dict, list[
         state["dd"] = state["d"]
     if state["gc"] != "none" and int(state["gc"]) >= class_count(spec, state):
         notices.append(f"{spec.name} has no class {state['gc']} to guide toward: guidance off.")
+        state["gc"] = "none"
+    if state["gc"] != "none" and int(state["gc"]) not in populated_classes(target_of(state)):
+        # the browser cannot tell (it does not draw the dataset): the server's notice says so
+        notices.append(f"This dataset has no points of class {class_names(target_of(state))[int(state['gc'])]}: "
+                       "guidance off.")
         state["gc"] = "none"
     return state, notices
 

@@ -43,7 +43,16 @@ def class_target(target: Target, c: int) -> Target:
     classes = split(target)
     if not 0 <= c < len(classes):
         raise ValueError(f"class {c} out of range: {len(classes)} classes")
-    return classes[c][1]
+    name, own = classes[c]
+    if own is None:
+        raise ValueError(f"class {name} has no points in this dataset")
+    return own
+
+
+def populated_classes(target: Target) -> list[int]:
+    """Indices of the classes that have points in this dataset (all of them for a law)."""
+    split = SPECS[target.key].classes
+    return [] if split is None else [k for k, (_, own) in enumerate(split(target)) if own is not None]
 
 
 def guided_posterior(target: Target, cls: Target, w: float):

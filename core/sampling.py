@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
-from core.guidance import class_names, class_target, guided_target
+from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.processes import Process
 from core.targets import Target
 
@@ -59,11 +59,11 @@ def sampling_error(target: Target, process: Process, samplers, steps, sde: bool,
     start = initial_particles(process, t_max, target, particles, rng_of(0))
     b = np.sum(start**2, axis=1)
     b_exact, a_exact = second_moment(target, process, t_max), second_moment(target, process, t_min)
-    names = class_names(target)
-    share = class_share(target) if names else None
+    share = class_share(target) if populated_classes(target) else 0.0
+    shared = share > 0                 # a first class with points: its share is measured too
     shape = (len(samplers), steps.size)
     moment, moment_se = np.empty(shape), np.empty(shape)
-    fraction, fraction_se = (np.empty(shape), np.empty(shape)) if names else (None, None)
+    fraction, fraction_se = (np.empty(shape), np.empty(shape)) if shared else (None, None)
     done = 0
     for i, sampler in enumerate(samplers):
         for j, n in enumerate(steps):
@@ -75,7 +75,7 @@ def sampling_error(target: Target, process: Process, samplers, steps, sde: bool,
             resid = a - beta * (b - b_exact)
             moment[i, j] = resid.mean() / a_exact - 1.0
             moment_se[i, j] = resid.std(ddof=1) / (np.sqrt(particles) * a_exact)
-            if names:
+            if shared:
                 p = float(np.mean(class_of(target, end / float(process.a(t_min))) == 0))
                 fraction[i, j] = p / share - 1.0
                 fraction_se[i, j] = np.sqrt(max(p * (1 - p), 1.0 / particles) / particles) / share
@@ -88,9 +88,9 @@ def sampling_error(target: Target, process: Process, samplers, steps, sde: bool,
 def class_of(target: Target, x_tilde) -> np.ndarray:
     """The class of each row: that of the nearest point among the classes' display points (the data
     points of a discrete target; the two centres of the mixture law)."""
-    classes = [class_target(target, c) for c in range(len(class_names(target)))]
-    points = np.vstack([c.display_points for c in classes])
-    labels = np.concatenate([np.full(len(c.display_points), k) for k, c in enumerate(classes)])
+    classes = {c: class_target(target, c) for c in populated_classes(target)}
+    points = np.vstack([own.display_points for own in classes.values()])
+    labels = np.concatenate([np.full(len(own.display_points), k) for k, own in classes.items()])
     x = np.asarray(x_tilde, float)
     sq = np.sum(points**2, 1)[None]
     rows = max(1, (1 << 20) // len(points))          # blocks of ~1M distances (8 MB), never P × N at once

@@ -111,8 +111,9 @@ class TargetSpec:
     user_points : bool
         Its points come from the user (drawn or uploaded), to be validated when a state is read.
     classes : callable or None
-        ``classes(target)`` → [(name, class target), …]: the target split into classes (each a normalized
-        target of its own), for classifier-free guidance (SCIENCE.md §9).
+        ``classes(target)`` → [(name, class target or None), …]: the target split into classes (each a
+        normalized target of its own; None where the dataset has no point of it), for classifier-free
+        guidance (SCIENCE.md §9).
     """
 
     key: str
@@ -240,10 +241,11 @@ def _digits(n, seed, cls, **_):
 
 
 def _split(target, labels, names):
-    """Discrete classes: the points with each label, their weights renormalized."""
+    """Discrete classes: the points with each label, their weights renormalized (None for a class this
+    dataset happens to have no points of, e.g. two digits drawn from one class)."""
     data = target.data
     return [(name, _discrete(target.key, f"{target.name}, class {name}", target.params + (("class", k),),
-                             data.points[labels == k], data.weights[labels == k]))
+                             data.points[labels == k], data.weights[labels == k]) if np.any(labels == k) else None)
             for k, name in enumerate(names)]
 
 

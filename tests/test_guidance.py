@@ -5,7 +5,7 @@ from scipy import special
 
 from core.bifurcation import axis_roots, symmetry_axis
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
-from core.guidance import class_names, class_target, guided_target, mixture_guided_score
+from core.guidance import class_names, class_target, guided_target, mixture_guided_score, populated_classes
 from core.landscape import landscape
 from core.processes import Process
 from core.sampling import class_share, guidance_sweep, sampling_error
@@ -177,3 +177,17 @@ def test_guided_entropy_rate_at_w0_is_the_class_rate():
     np.testing.assert_allclose(guided.rate, own.rate, rtol=1e-9)
     exact = two_deltas_rate(proc, times, np.sqrt(2) / 2)
     assert np.all(np.abs(guided.rate - exact) < 4 * guided.rate_se + 1e-9)
+
+
+def test_a_class_without_points_is_named_and_refused():
+    # n = 1 sample of the two-cluster mixture has one side only: the other class cannot be guided toward,
+    # and the server says so (the browser does not draw the dataset).
+    from components.state import parse_state
+    target = make_target("mixture_samples", n=1, d=2, seed=0)
+    names = class_names(target)
+    empty = [c for c in range(2) if c not in populated_classes(target)]
+    assert len(empty) == 1
+    with pytest.raises(ValueError, match="no points"):
+        class_target(target, empty[0])
+    state, notices = parse_state({"target": "mixture_samples", "n": "1", "d": "2", "gc": str(empty[0])})
+    assert state["gc"] == "none" and notices == [f"This dataset has no points of class {names[empty[0]]}: guidance off."]

@@ -15,6 +15,7 @@ from core import limits
 from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
 from core.dynamics import SAMPLERS, initial_particles, posterior_mean_of, reverse_times, reverse_trajectories
+from core.guidance import populated_classes
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
 from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, sampling_error
@@ -407,6 +408,6 @@ def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
     if spec_of(state).classes is None or particles is None:
         return None
     t_min, t_max = time_range(target, process)
-    cls = 0 if state["gc"] == "none" else int(state["gc"])
+    cls = populated_classes(target)[0] if state["gc"] == "none" else int(state["gc"])
     return guidance_sweep(target, process, cls, SWEEP_W, "heun", SWEEP_STEPS, particles, t_min, t_max,
                           lambda k: stream(state["seed"], "guidance", k), progress=progress)
