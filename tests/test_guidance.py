@@ -190,4 +190,5 @@ def test_a_class_without_points_is_named_and_refused():
     with pytest.raises(ValueError, match="no points"):
         class_target(target, empty[0])
     state, notices = parse_state({"target": "mixture_samples", "n": "1", "d": "2", "gc": str(empty[0])})
-    assert state["gc"] == "none" and notices == [f"This dataset has no points of class {names[empty[0]]}: guidance off."]
+    assert state["gc"] == "none"
+    assert notices == [f"This dataset has no points of class {names[empty[0]]}: guidance off."]
