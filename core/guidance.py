@@ -20,6 +20,8 @@ guidance in general; it holds for w < 0 only.)
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from core.posterior import PosteriorStats
@@ -29,18 +31,23 @@ from core.targets import SPECS, Target
 W_MIN, W_MAX = -1.0, 20.0
 
 
+@functools.lru_cache(maxsize=2)   # keyed by identity (core.targets keeps each target); a split copies its data
+def _classes(target: Target) -> tuple:
+    """The target's spec split into (name, class target or None) pairs; () without classes."""
+    split = SPECS[target.key].classes
+    return tuple(split(target)) if split else ()
+
+
 def class_names(target: Target) -> list[str]:
     """Names of the target's classes, in order ([] for a target without classes)."""
-    split = SPECS[target.key].classes
-    return [name for name, _ in split(target)] if split else []
+    return [name for name, _ in _classes(target)]
 
 
 def class_target(target: Target, c: int) -> Target:
     """Class ``c`` of the target as a normalized target of its own (its points, weights renormalized)."""
-    split = SPECS[target.key].classes
-    if split is None:
+    if SPECS[target.key].classes is None:
         raise ValueError(f"{target.name} has no classes")
-    classes = split(target)
+    classes = _classes(target)
     if not 0 <= c < len(classes):
         raise ValueError(f"class {c} out of range: {len(classes)} classes")
     name, own = classes[c]
@@ -51,8 +58,7 @@ def class_target(target: Target, c: int) -> Target:
 
 def populated_classes(target: Target) -> list[int]:
     """Indices of the classes that have points in this dataset (all of them for a law)."""
-    split = SPECS[target.key].classes
-    return [] if split is None else [k for k, (_, own) in enumerate(split(target)) if own is not None]
+    return [k for k, (_, own) in enumerate(_classes(target)) if own is not None]
 
 
 def guided_posterior(target: Target, cls: Target, w: float):
