@@ -82,7 +82,10 @@ def control_panel() -> html.Div:
                                                                                    "value": "none"}],
                                                   value="none", clearable=False, searchable=False),
                    "classifier-free guidance toward a class (SCIENCE.md §9)"),
-        "gw": _row("gw", "Guidance w", _number("gw", "any"),
+        "gw": _row("gw", "Guidance w", dcc.Slider(
+            id=ids.CONTROL["gw"], min=FIELDS["gw"][2], max=FIELDS["gw"][3], step=0.1, value=FIELDS["gw"][1],
+            marks={k: f"{k:g}".replace("-", "−") for k in (-1, 0, 2, 4, 6, 8, 10)}, updatemode="mouseup",
+            tooltip={"always_visible": False, "placement": "bottom"}),
                    "s_w = (1 + w)·score(x|c) − w·score(x): −1 unconditional, 0 the class, > 0 guided"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],

@@ -27,8 +27,8 @@ import numpy as np
 from core.posterior import PosteriorStats
 from core.targets import SPECS, Target
 
-#: Guidance strengths the lab offers: w = −1 (unconditional) to 20 (pinned to the class mean).
-W_MIN, W_MAX = -1.0, 20.0
+#: Guidance strengths the lab offers: w = −1 (unconditional) to 10 (near the class mean already).
+W_MIN, W_MAX = -1.0, 10.0
 
 
 @functools.lru_cache(maxsize=2)   # keyed by identity (core.targets keeps each target); a split copies its data
@@ -74,7 +74,7 @@ def guided_posterior(target: Target, cls: Target, w: float):
 
 
 def guided_target(target: Target, c: int, w: float) -> Target:
-    """The model guided toward class ``c`` with strength ``w`` ∈ [−1, 20], as a (continuous) target: its posterior is
+    """The model guided toward class ``c`` with strength ``w`` ∈ [−1, 10], as a (continuous) target: its posterior is
     ``guided_posterior``, its covariance and display points are the target's (the same principal axes), and
     its samples are class c's (what the guided sampler aims at for w = 0)."""
     if not (np.isfinite(w) and W_MIN <= w <= W_MAX):
