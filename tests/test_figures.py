@@ -36,7 +36,7 @@ def test_landscape_1d_and_strip():
                                       data_x=[1.0, -1.0], hopfield=x**2, probe=0.5, probe_mean=0.2)
     assert {t.name for t in fig.data} >= {"F̃", "score", "Hopfield energy E (eq. 40)", "probe x̃"}
     strip = figures.small_multiples_figure([0.5, 1.0, 2.0], [x**2] * 3, x, 1.0)
-    assert len(strip.data) == 3 and "≈ t_c" in strip.layout.annotations[1].text
+    assert len(strip.data) == 3 and strip.layout.annotations[1].text == "t_c = 1"
 
 
 def test_weights_are_sorted():

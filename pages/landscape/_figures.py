@@ -105,8 +105,9 @@ def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
     """A strip of F̃ heatmaps (1-D: curves) at several times on one shared color scale."""
     k = len(times)
     fig = make_subplots(rows=1, cols=k, horizontal_spacing=0.02,
-                        subplot_titles=[f"t = {t:.3g}" + (" ≈ t_c" if t_c > 0 and abs(np.log(t / t_c)) < 1e-6 else "")
+                        subplot_titles=[("t_c = " if t_c > 0 and abs(np.log(t / t_c)) < 1e-6 else "t = ") + f"{t:.3g}"
                                         for t in times])
+    fig.update_annotations(font_size=12)          # five titles side by side fit a phone
     one_d = panels[0].ndim == 1
     zmax = float(max(np.percentile(p, 90) for p in panels)) or 1.0
     for i, panel in enumerate(panels):
