@@ -5,7 +5,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import state_from_store, ticked
+from components.state import guidance_label, state_from_store, ticked
 from components.timemoves import drawn_once, wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB
@@ -66,6 +66,11 @@ def render_profile(_ready, data, axis, time):
         caption.append(f"First branching of the fixed-point paths: t = {view.decisions.t_meas:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view.cumulative[-1]:.3g} nats. "
                    f"Monte Carlo: {len(view.times)} times × {view.samples:,} samples.")
+    guided = guidance_label(state)
+    if guided:
+        caption.append(f" Classifier-free guidance, {guided}: eq. 17 with the guided C_w = (1 + w)C_c − wC over "
+                       "x_t drawn from the class (w = 0: the class's own rate). The score-norm estimator (eq. 15) rests on "
+                       "Tweedie's identity, which a guided score does not satisfy: the two part where w ≠ 0.")
     fisher = (fisher_figure(view, t) if view.fisher is not None
               else empty_figure("d too large for full covariances"))
     lyapunov = (lyapunov_figure(view, t) if view.lyap is not None
