@@ -69,8 +69,8 @@ def render_profile(_ready, data, axis, time):
     guided = guidance_label(state)
     if guided:
         caption.append(f" Classifier-free guidance, {guided}: eq. 17 with the guided C_w = (1 + w)C_c − wC over "
-                       "x_t drawn from the class (w = 0: the class's own rate). The score-norm estimator (eq. 15) rests on "
-                       "Tweedie's identity, which a guided score does not satisfy: the two part where w ≠ 0.")
+                       "x_t drawn from the class (w = 0: the class's own rate). The score-norm estimator (eq. 15) "
+                       "rests on Tweedie's identity, which a guided score does not satisfy: the two part where w ≠ 0.")
     fisher = (fisher_figure(view, t) if view.fisher is not None
               else empty_figure("d too large for full covariances"))
     lyapunov = (lyapunov_figure(view, t) if view.lyap is not None
