@@ -94,6 +94,7 @@ def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
     (eq. 10; VP: t_C = ½ log(1 + σ_c²/(e^{2α} − 1))); t on the slider's whole range (log scale), so the current
     point is always on the figure."""
     process = process_of(state)
+    t_s = max(t_s, limits.T_MIN)              # Λ = 0 (one point) has t_s = 0: drawn at the axis's bottom
     alpha = np.geomspace(1e-3, 3, 200)
     var_c = max(state["sc"] ** 2, 1e-6)
     t_c = np.maximum(process.time_of_s2(var_c / np.expm1(2 * alpha)), limits.T_MIN)

@@ -88,7 +88,8 @@ def _compute(state, progress=None) -> MemorizationResult:
                discrete=target.is_discrete, d=target.d)
     lam = max(target.top_eigenvalue, 1e-12)
     lo = max(float(process.time_of_s2(1e-4 * lam)), limits.T_MIN / 10)
-    hi = min(float(process.time_of_s2(1e2 * lam)), process.t_max)
+    # a decade at least (Λ ≈ 0, one point, put the upper end below the lower one)
+    hi = min(max(float(process.time_of_s2(1e2 * lam)), 10 * lo), process.t_max)
     times = np.geomspace(lo, hi, TIMES)
     out["times"] = times
     if target.is_discrete:
