@@ -9,7 +9,8 @@ from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_state
 from core.targets import SPECS
 from tests.figures import is_figure, trace_arrays
 
-pytestmark = pytest.mark.sweep
+# a RuntimeWarning (log of 0, sqrt of a negative step) is how NaN starts: it fails the sweep
+pytestmark = [pytest.mark.sweep, pytest.mark.filterwarnings("error::RuntimeWarning")]
 
 
 def finite_figure(fig):
@@ -111,8 +112,11 @@ def test_every_control_at_its_ends_gives_finite_figures(app_context, path, targe
     if path in JOB_PAGES:
         fields = [f for f in fields if f in ("t",) + JOB_FIELDS.get(target, ())]
     base = default_state(target)
-    for field in fields:
-        for value in _ends(field):
-            state, _ = parse_state({**base, field: value})
-            for fig in RENDER[path](state):
-                finite_figure(fig)
+    states = [parse_state({**base, field: value})[0] for field in fields for value in _ends(field)]
+    if "gc" in page.get("controls", ()) and SPECS[target].classes is not None:
+        # guided toward the first class at both ends of w, and under flow matching near t → 1
+        states += [parse_state({**base, "gc": "0", "gw": w, **extra})[0]
+                   for w in FIELDS["gw"][2:4] for extra in ({}, {"process": "FM", "t": 0.999})]
+    for state in states:
+        for fig in RENDER[path](state):
+            finite_figure(fig)
