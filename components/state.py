@@ -9,10 +9,12 @@ import math
 import re
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
+
 from core import limits
 from core.guidance import W_MAX as GUIDANCE_W_MAX
 from core.guidance import W_MIN as GUIDANCE_W_MIN
-from core.guidance import class_names, guided_target, populated_classes
+from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.processes import PROCESS_KINDS, Process
 from core.targets import DEFAULT_PTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
@@ -248,6 +250,17 @@ def model_of(state: dict) -> Target:
     (core.guidance; SCIENCE.md §9)."""
     target = target_of(state)
     return target if state["gc"] == "none" else guided_target(target, int(state["gc"]), state["gw"])
+
+
+def guided_class_law(state: dict) -> tuple | None:
+    """(centre, σ_c²) of the guided class where SCIENCE.md §9's two-class closed forms hold — a symmetric
+    two-class target (two equal deltas: σ_c² = 0; the mixture law) guided toward one class — else None."""
+    spec = spec_of(state)
+    if state["gc"] == "none" or spec.classes is None or not spec.symmetric_at(state):
+        return None
+    target = target_of(state)
+    own = class_target(target, int(state["gc"]))
+    return own.display_points[0], float(np.trace(own.covariance)) / target.d
 
 
 def guidance_label(state: dict) -> str | None:

@@ -93,3 +93,27 @@ def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float)
     gamma = a * a * var_c + b2
     tanh = np.tanh(a * (x @ centre) / gamma)
     return (a * centre[None, :] * ((1 + w) - w * tanh)[:, None] - x) / gamma
+
+
+def mixture_guided_roots(m_norm: float, var_c: float, s2_values, w: float, grid: int = 2001) -> list[np.ndarray]:
+    """Fixed points along m̂ of the two-cluster mixture ±m (variance σ_c², σ_c = 0: two deltas) guided toward +m
+    (SCIENCE.md §9): in x̃ = x/a, with M = |m|, the roots u of
+
+        u = M·((1 + w) − w·tanh(M·u/(σ_c² + s²))),
+
+    one array per s² (bracketed on a grid over [−(1 + 2|w|)M, (1 + 2|w|)M] and bisected to 1e-12 M)."""
+    s2_values = np.atleast_1d(np.asarray(s2_values, float))
+    half = 1.5 * (1 + 2 * abs(w)) * m_norm + 1e-12
+    u = np.linspace(-half, half, grid)
+    out = []
+    for s2 in s2_values:
+        gap = lambda v, s2=s2: v - m_norm * ((1 + w) - w * np.tanh(m_norm * v / (var_c + s2)))  # noqa: E731
+        g = gap(u)
+        k = np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)
+        lo, hi, g_lo = u[k], u[k + 1], g[k]
+        while lo.size and np.max(hi - lo) > 1e-12 * half:
+            mid = 0.5 * (lo + hi)
+            left = np.sign(gap(mid)) == np.sign(g_lo)
+            lo, g_lo, hi = np.where(left, mid, lo), np.where(left, gap(mid), g_lo), np.where(left, hi, mid)
+        out.append(np.sort(np.concatenate([u[g == 0], 0.5 * (lo + hi)])))
+    return out

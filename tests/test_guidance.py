@@ -192,3 +192,29 @@ def test_a_class_without_points_is_named_and_refused():
     state, notices = parse_state({"target": "mixture_samples", "n": "1", "d": "2", "gc": str(empty[0])})
     assert state["gc"] == "none"
     assert notices == [f"This dataset has no points of class {names[empty[0]]}: guidance off."]
+
+
+@pytest.mark.parametrize("query", [dict(target="two_deltas", gc="0", gw="-0.9"),
+                                   dict(target="two_deltas", gc="1", gw="2", process="VP"),
+                                   dict(target="mixture", d="3", r="0.8", sc="0.5", gc="0", gw="-0.7", process="FM"),
+                                   dict(target="mixture", d="2", gc="1", gw="3")])
+def test_bifurcation_page_draws_the_closed_form_on_the_kernel_diagram(query):
+    # The page's overlay (SCIENCE.md §9's scalar equation) and its diagram (the kernel's roots on the axis) find
+    # the same roots at every time — imperfect pitchforks for w < 0 included.
+    from components.state import parse_state
+    from pages.bifurcation._model import _compute
+    view = _compute(parse_state(query)[0])
+    times, x = view.closed
+    for t in np.unique(view.diagram.time):
+        np.testing.assert_allclose(np.sort(x[times == t]), np.sort(view.diagram.x[view.diagram.time == t]),
+                                   atol=1e-9)
+
+
+@pytest.mark.parametrize("query", [dict(target="two_deltas", gc="0", gw="2", t="0.5"),
+                                   dict(target="mixture", d="1", sc="0.4", gc="1", gw="-0.5", process="FM", t="0.3")])
+def test_landscape_draws_the_closed_form_guided_score_on_the_kernel_one(query):
+    from components.state import parse_state
+    from pages.landscape._model import landscape_view, state_key
+    view = landscape_view(state_key(parse_state(query)[0]))
+    np.testing.assert_allclose(view.score_closed, view.score, rtol=1e-9, atol=1e-9 * np.abs(view.score).max())
+    assert landscape_view(state_key(parse_state({**query, "gc": "none"})[0])).score_closed is None

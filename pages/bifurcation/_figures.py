@@ -25,6 +25,11 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
             fig.add_trace(go.Scatter(x=f32(x), y=f32(y), mode="lines", name=name,
                                      line=dict(width=3 if dash == "solid" else 2, dash=dash,
                                                color="#1f77b4" if dash == "solid" else "#d62728")))
+        if view.closed is not None:
+            every = max(1, len(view.closed[0]) // 60)        # a marker every few times: the lines stay visible
+            fig.add_trace(go.Scatter(x=f32(view.closed[0][::every]), y=f32(view.closed[1][::every]), mode="markers",
+                                     name="closed form (SCIENCE.md §9)",
+                                     marker=dict(symbol="circle-open", size=8, color="#ff7f0e", line=dict(width=2))))
     else:
         colors = group_colors(view, t_now)
         for j in range(view.paths.shape[0]):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import model_of, process_of, spec_of, target_of
+from components.state import guided_class_law, model_of, process_of, spec_of, target_of
 from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
@@ -17,7 +17,7 @@ from core.bifurcation import (
     susceptibility,
     symmetry_axis,
 )
-from core.guidance import class_target
+from core.guidance import class_target, mixture_guided_roots
 from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
 
 TIMES = 150
@@ -125,6 +125,9 @@ class BifurcationResult:
         Unstable fixed points met on the way, projected like the paths.
     data_proj : (N, k) array or None
         The data points projected on the principal plane.
+    closed : tuple of two (R,) arrays or None
+        (time, x) of SCIENCE.md §9's closed-form guided roots, for a symmetric two-class axial target
+        (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
     """
 
     mode: str
@@ -146,6 +149,7 @@ class BifurcationResult:
     linkage: np.ndarray | None = None
     unstable: list | None = None
     data_proj: np.ndarray | None = None
+    closed: tuple | None = None
 
 
 def _compute(state: dict, progress=None) -> BifurcationResult:
@@ -173,6 +177,9 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
         a_rows = process.a(diagram.time)
         out.update(diagram=AxisDiagram(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
                                        branch=diagram.branch, curvature=diagram.curvature))
+        law = guided_class_law(state)
+        if law is not None:
+            out["closed"] = _closed_guided_roots(target, *law, state["gw"], s2, times, process)
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
         out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state["h"])
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
@@ -209,6 +216,17 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
     else:
         out["kind"] = "first-order (folds: the generic case without symmetry)"
     return BifurcationResult(**out)
+
+
+def _closed_guided_roots(target, centre, var_c, w, s2, times, process):
+    """SCIENCE.md §9's roots u = M((1 + w) − w tanh(Mu/(σ_c² + s²))) for the guided class of a symmetric
+    two-class target (M: its centre's distance from the origin along the axis, σ_c²: its variance per
+    dimension, 0 for a delta), in the process's coordinates x = a·u (class −: mirrored)."""
+    along = float(centre @ symmetry_axis(target))
+    roots = mixture_guided_roots(abs(along), var_c, s2, w)
+    a = process.a(times)
+    return (np.repeat(times, [r.size for r in roots]),
+            np.concatenate([a_k * np.sign(along) * r for a_k, r in zip(a, roots, strict=True)]))
 
 
 def _axial_branching_time(target, process, s2, stable_count, axis, h):

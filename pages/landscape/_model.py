@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.cache import memoize
-from components.state import model_of, process_of, target_of
+from components.state import guided_class_law, model_of, process_of, target_of
 from core import limits
+from core.guidance import mixture_guided_score
 from core.landscape import (
     FIXED_POINT_MAX_D,
     Plane,
@@ -108,6 +109,8 @@ class LandscapeResult:
         does not mean none exist.
     pattern_gap : float or None
         Largest distance from a stable fixed point to its nearest data point.
+    score_closed : array or None
+        d = 1, guided symmetric two-class target: SCIENCE.md §9's closed-form guided score on the line.
     f : array
         F̃ on the line (d = 1) or on the (u, v) grid.
     kinds : array of str
@@ -132,6 +135,7 @@ class LandscapeResult:
     f: np.ndarray
     kinds: np.ndarray
     pattern_gap: float | None = None
+    score_closed: np.ndarray | None = None
     fixed_searched: bool = True
     x: np.ndarray | None = None
     score: np.ndarray | None = None
@@ -166,6 +170,9 @@ def landscape_view(key: tuple) -> LandscapeResult:
         fp = fixed_points(model, s2, np.vstack([grid.points[::20], target.display_points]))
         lan = landscape(model, s2, np.vstack([grid.points, fp.points]))   # one shift for both
         k = len(grid.axis)
+        law = guided_class_law(state)
+        if law is not None:          # SCIENCE.md §9's guided score in closed form, an independent check
+            out["score_closed"] = mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state["gw"])[:, 0]
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])

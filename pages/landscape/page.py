@@ -73,7 +73,7 @@ def render_landscape(data, time, view, hopfield, probe):
         fig = landscape_1d_figure(v.x, v.f, v.score, v.fixed_x, v.fixed_f,
                                   v.fixed_score, v.kinds, title, v.data_x, energy,
                                   probe=None if uv is None else float(uv[0]),
-                                  probe_mean=None if uv is None else float(probe_mean[0]))
+                                  probe_mean=None if uv is None else float(probe_mean[0]), score_closed=v.score_closed)
     else:
         arrows = arrow_segments(v.tails, v.drift, 0.8 * v.cell)
         labels = ("x̃₁", "x̃₂") if v.d == 2 else ("principal axis 1", "principal axis 2")
