@@ -18,7 +18,7 @@ import numpy as np
 from scipy import integrate, special, stats
 
 from core.analytic import bessel_ratio
-from core.dynamics import reverse_trajectories
+from core.dynamics import initial_particles, reverse_trajectories
 from core.processes import Process
 from core.targets import Target
 
@@ -45,14 +45,19 @@ class EntropyProfile:
 
 
 def entropy_profile(target: Target, process: Process, times, samples: int, rng: np.random.Generator,
-                    progress=None) -> EntropyProfile:
-    """Ḣ(y|x_t) and its companions at each time by Monte Carlo over x̃ = y + s z, y ~ φ."""
+                    progress=None, positions=None) -> EntropyProfile:
+    """Ḣ(y|x_t) and its companions at each time by Monte Carlo over x̃ = y + s z, y ~ φ — or over
+    ``positions`` (T, P, d), the x̃ of particles at each time (``flow_marginals``: a guided model's own law)."""
     times = np.asarray(times, float)
     d = target.d
     rate, rate_se, score_rate, score_se = (np.empty(times.size) for _ in range(4))
     for i, t in enumerate(times):
         s2, nu2 = float(process.s2(t)), float(process.nu2(t))
-        x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
+        if positions is None:
+            x = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
+        else:
+            x = np.asarray(positions[i], float)
+            samples = len(x)
         st = target.posterior(x, s2, full_cov=False)
         per_var = 0.5 * nu2 * st.trace_cov / s2**2                                    # eq. 17
         per_score = 0.5 * nu2 * (d / s2 - np.einsum("ij,ij->i", st.mean - x, st.mean - x) / s2**2)  # eq. 15
@@ -65,6 +70,20 @@ def entropy_profile(target: Target, process: Process, times, samples: int, rng: 
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(times))])
     marginal = 0.5 * d * nu2 / s2 - rate + d * process.dlog_a(times)           # Ḣ(x_t), §9
     return EntropyProfile(times, rate, rate_se, score_rate, score_se, 2 * rate / nu2, -d / s2, marginal, cumulative)
+
+
+def flow_marginals(model: Target, start: Target, process: Process, times, particles: int, rng: np.random.Generator,
+                   substeps: int = 8) -> np.ndarray:
+    """x̃ = x/a at each of ``times`` (increasing) of particles run down the probability-flow ODE of ``model``
+    (Heun, ``substeps`` per interval) from the forward law of ``start`` at the last time: the marginals of the
+    generative flow itself.  For a guided model these are the law its sampler produces, which is not the
+    forward law of any target; by Liouville, −E[div of the flow's drift] over them is its entropy rate
+    (SCIENCE.md §9).  Returns (T, P, d) float32."""
+    times = np.asarray(times, float)
+    fine = np.geomspace(times[-1], times[0], substeps * (times.size - 1) + 1)
+    x0 = initial_particles(process, times[-1], start, particles, rng)
+    run = reverse_trajectories(model, process, x0, fine, sde=False, record_every=substeps, sampler="heun")
+    return (run.frames / process.a(run.times)[:, None, None])[::-1].astype(np.float32)
 
 
 def two_deltas_rate(process: Process, times, r: float = 1.0) -> np.ndarray:

@@ -218,3 +218,18 @@ def test_landscape_draws_the_closed_form_guided_score_on_the_kernel_one(query):
     view = landscape_view(state_key(parse_state(query)[0]))
     np.testing.assert_allclose(view.score_closed, view.score, rtol=1e-9, atol=1e-9 * np.abs(view.score).max())
     assert landscape_view(state_key(parse_state({**query, "gc": "none"})[0])).score_closed is None
+
+
+def test_guided_flow_marginals_at_w0_give_the_class_rate():
+    # The entropy page averages a guided model over its own probability-flow particles; at w = 0 the flow's law is
+    # the class's, so eq. 17 over them is the class's rate (two deltas ±√2/2 here): within Monte Carlo error and
+    # the flow's Heun error.
+    from core.entropy import entropy_profile, flow_marginals, two_deltas_rate
+    target, proc = make_target("circle", n=4), Process("VE")
+    guided = guided_target(target, 0, 0.0)
+    times = np.geomspace(0.02, 20.0, 25)
+    flow = flow_marginals(guided, target, proc, times, 3000, np.random.default_rng(3))
+    assert flow.shape == (25, 3000, 2) and flow.dtype == np.float32
+    prof = entropy_profile(guided, proc, times, 0, np.random.default_rng(4), positions=flow)
+    exact = two_deltas_rate(proc, times, np.sqrt(2) / 2)
+    assert np.all(np.abs(prof.rate - exact) < 4 * prof.rate_se + 0.02 * exact.max())

@@ -68,9 +68,11 @@ def render_profile(_ready, data, axis, time):
                    f"Monte Carlo: {len(view.times)} times × {view.samples:,} samples.")
     guided = guidance_label(state)
     if guided:
-        caption.append(f" Classifier-free guidance, {guided}: eq. 17 with the guided C_w = (1 + w)C_c − wC over "
-                       "x_t drawn from the class (w = 0: the class's own rate). The score-norm estimator (eq. 15) "
-                       "rests on Tweedie's identity, which a guided score does not satisfy: the two part where w ≠ 0.")
+        caption.append(f" Classifier-free guidance, {guided}: eq. 17 with the guided C_w = (1 + w)C_c − wC, averaged "
+                       "over the guided probability-flow's own particles (Heun), so that Ḣ(x_t) is the entropy rate of "
+                       "the law the guided sampler produces (w = 0: the class's rate). Where w > 0, C_w is not a "
+                       "covariance and the 'conditional' rate can dip below 0; the score-norm estimator (eq. 15) rests "
+                       "on Tweedie's identity, which a guided score does not satisfy, so the two part.")
     fisher = (fisher_figure(view, t) if view.fisher is not None
               else empty_figure("d too large for full covariances"))
     lyapunov = (lyapunov_figure(view, t) if view.lyap is not None
