@@ -68,7 +68,8 @@ def layout(particles=None, dynamics=None, sampler=None, steps=None, **_query):
         html.H1("Reverse diffusion: speciation and collapse"),
         dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
 exact score $\nabla\log p_t(x) = (a\langle y\rangle - x)/b^2$ (VE: $x \leftarrow x + \sigma^2\,\text{score}\,dt +
-\sigma\sqrt{dt}\,\xi$; VP: Biroli et al. 2024 eq. 3). Each is colored by where it ends: the cloud splits into classes
+\sigma\sqrt{dt}\,\xi$; VP: Biroli et al. 2024 eq. 3; FM: the ODE is the rectified-flow sampler
+$dx = (x - \langle y\rangle)/t\,dt$). Each is colored by where it ends: the cloud splits into classes
 at the
 speciation time $t_s$ ($a^2\Lambda = b^2$, i.e. $t_s \approx \tfrac12\log\Lambda$ for VP) and, for a finite dataset,
 falls onto training points at the collapse time $t_C$ (Biroli et al. 2024 eq. 10). The slider scrubs; Play (or the space
@@ -77,22 +78,22 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.Div([
             html.Label("Particles"),
             dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
-                         value=preset["particles"], clearable=False, style={"width": "8rem"}),
+                         value=preset["particles"], clearable=False, style={"width": "8em"}),
             dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
                                                               {"label": " ODE (probability flow)", "value": "ode"}],
                            value="sde" if preset["sde"] else "ode", inline=True),
             html.Label("Sampler"),
             dcc.Dropdown(id="particles-sampler", options=[{"label": SAMPLER_NAMES[k], "value": k} for k in SAMPLERS],
-                         value=preset["sampler"], clearable=False, searchable=False, style={"width": "13rem"}),
+                         value=preset["sampler"], clearable=False, searchable=False, style={"width": "15.5em"}),
             html.Label("Steps"),
             dcc.Dropdown(id="particles-steps", options=[{"label": str(k), "value": k} for k in STEP_CHOICES],
-                         value=preset["steps"], clearable=False, searchable=False, style={"width": "6rem"}),
+                         value=preset["steps"], clearable=False, searchable=False, style={"width": "6.5em"}),
             html.Button("New run (new seed)", id="particles-rerun", n_clicks=0),
             html.Button("▶ Play", id="particles-play", n_clicks=0),
             html.Button("❚❚ Pause", id="particles-pause", n_clicks=0),
             html.Label("Speed"),
             dcc.Dropdown(id="particles-speed", options=[{"label": f"{s}×", "value": s} for s in (0.25, 0.5, 1, 2, 4)],
-                         value=1, clearable=False, style={"width": "7rem"}),
+                         value=1, clearable=False, style={"width": "7em"}),
         ], className="options"),
         JOB.progress_bar("particles-job"),
         html.Div([html.Span(id="particles-clock", className="clock"), html.Span(id="particles-status")],
