@@ -1,0 +1,78 @@
+"""The trained score model of core.training against closed forms (issue 20; Bonnaire et al. 2025)."""
+import numpy as np
+import pytest
+
+from core.training import Features, copy_fraction, feature_moments, train_score
+
+
+def _noisy_samples(points, a, b, draws, rng):
+    y = np.repeat(points, draws, axis=0)
+    eta = rng.standard_normal(y.shape)
+    return a * y + b * eta, eta
+
+
+def test_closed_form_flow_is_gradient_descent_and_ends_at_least_squares():
+    # A tiny problem: the ridge solution A* solves the normal equations of the sampled loss, and explicit
+    # gradient steps on the same quadratic loss follow A(τ) = A*(I − e^{−τ(U+λ)}).
+    rng = np.random.default_rng(0)
+    d, p, n, a, b, ridge = 3, 7, 5, 0.8, 0.6, 1e-2
+    feats = Features.random(p, d, rng)
+    points = rng.standard_normal((n, d))
+    moments = feature_moments(feats, points, a, b, 40, np.random.default_rng(1))
+    model = train_score(feats, moments, b, ridge)
+    x, eta = _noisy_samples(points, a, b, 40, np.random.default_rng(1))   # the very draws of the moments
+    phi = feats(x)
+    # least squares of b·A φ + η with ridge b²λ|A|²: A = −(ΦᵀH/N)ᵀ (ΦᵀΦ/N + λ)⁻¹ / b
+    direct = -np.linalg.solve(phi.T @ phi / len(x) + ridge * np.eye(p), phi.T @ eta / len(x)).T / b
+    np.testing.assert_allclose(model.weights(np.inf), direct, rtol=1e-9, atol=1e-12)
+    # gradient flow dA/dτ = −(A(U+λ) + Vᵀ/b) by small explicit steps
+    weights, step = np.zeros((d, p)), 1e-3
+    for _ in range(int(2.0 / step)):
+        weights -= step * (weights @ (moments.u + ridge * np.eye(p)) + moments.v.T / b)
+    np.testing.assert_allclose(weights, model.weights(2.0), rtol=2e-3, atol=1e-6)
+    assert model.loss(moments, np.inf) < model.loss(moments, 2.0) < model.loss(moments, 0.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("a,b", [(1.0, 0.5), (0.6, 0.8)])
+def test_linear_model_recovers_the_gaussian_score(a, b):
+    # φ(x) = x on y ~ N(0, h²I): the trained model is the exact score −x/(a²h² + b²) (to Monte Carlo error).
+    h, d = 1.5, 2
+    points = h * np.random.default_rng(2).standard_normal((20_000, d))
+    model = train_score(Features.linear(), feature_moments(Features.linear(), points, a, b, 4,
+                                                           np.random.default_rng(3)), b, ridge=0.0)
+    np.testing.assert_allclose(model.weights(np.inf), -np.eye(d) / (a * a * h * h + b * b), atol=0.025)   # ~5 s.e.
+
+
+def test_a_wide_model_trained_long_memorizes():
+    # d = 10, n = 5 points of N(0, I), noise b = 0.5, p = 800 features: early in training the model is nearer
+    # the population score −x/(a² + b²) than the empirical one (it generalizes); trained long it approaches the
+    # exact score of the n points (it memorizes: 21% relative error, against 186% to the population's),
+    # monotonically in τ.  (U and V from n·draws = 5,000 noisy samples ≫ p: the loss is the expected one.)
+    d, n, a, b = 10, 5, 1.0, 0.5
+    points = np.random.default_rng(4).standard_normal((n, d))
+    feats = Features.random(800, d, np.random.default_rng(5))
+    model = train_score(feats, feature_moments(feats, points, a, b, 1000, np.random.default_rng(6)), b)
+    x, _ = _noisy_samples(points, a, b, 50, np.random.default_rng(7))
+    logits = -np.sum((x[:, None, :] - a * points[None]) ** 2, axis=2) / (2 * b * b)
+    w = np.exp(logits - logits.max(1, keepdims=True))
+    w /= w.sum(1, keepdims=True)
+    empirical = (a * w @ points - x) / b**2                  # the exact score of the n points (SCIENCE.md §1)
+    population = -x / (a * a + b * b)
+
+    def rel(s, ref):
+        return np.sqrt(np.mean(np.sum((s - ref) ** 2, 1)) / np.mean(np.sum(ref**2, 1)))
+    to_empirical = [rel(model.score(x, tau), empirical) for tau in (0.03, 0.1, 1.0, 10.0, 1e2, np.inf)]
+    assert np.all(np.diff(to_empirical) < 0)
+    assert rel(model.score(x, 0.03), population) < to_empirical[0]
+    assert to_empirical[-1] < 0.3 < 1.5 < rel(model.score(x, np.inf), population)
+
+
+def test_copy_detector():
+    rng = np.random.default_rng(8)
+    points = rng.standard_normal((200, 5))
+    copies = points[:50] + 1e-3 * rng.standard_normal((50, 5))
+    fresh = rng.standard_normal((500, 5))
+    assert copy_fraction(copies, points)[0] == 1.0
+    assert copy_fraction(fresh, points)[0] < 0.05
+    frac, flags = copy_fraction(np.vstack([copies, fresh]), points)
+    assert flags[:50].all() and frac == pytest.approx(np.mean(flags))
