@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.processes import Process
+
 #: Ridge of the paper's training loss (λ = 10⁻³ in its random-features runs).
 RIDGE = 1e-3
 #: Rows of features formed at a time when accumulating U and V (rows × p doubles ≈ 16 MB at p = 512).
@@ -113,6 +115,40 @@ def train_score(features: Features, moments: Moments, b: float, ridge: float = R
     eig, basis = np.linalg.eigh(moments.u + ridge * np.eye(moments.u.shape[0]))
     star = -(moments.v.T @ basis) / (eig[None, :] * b)            # A*·basis = −Vᵀ Q diag(1/(μ+λ)) / b
     return TrainedScore(features, eig, basis, star, float(b))
+
+
+@dataclass(frozen=True)
+class ScoreOverTimes:
+    """Trained scores on a grid of diffusion times (increasing), one model per time, sharing one first layer."""
+
+    process: Process
+    times: np.ndarray
+    scores: tuple
+
+    def mean(self, tau: float):
+        """The posterior mean the reverse process needs (core.dynamics ``mean``), from the model trained for τ at
+        the grid time nearest in log s²: ⟨y⟩ = (x + b²·s(x))/a with x = a·x̃ (SCIENCE.md §1: s = (a⟨y⟩ − x)/b²)."""
+        log_s2 = np.log(self.process.s2(self.times))
+        weights = [score.weights(tau) for score in self.scores]
+
+        def posterior_mean(x_tilde, s2):
+            k = int(np.argmin(np.abs(log_s2 - np.log(s2))))
+            a, b2 = float(self.process.a(self.times[k])), float(self.process.b2(self.times[k]))
+            x = a * np.asarray(x_tilde, float)
+            return (x + b2 * self.scores[k].features(x) @ weights[k].T) / a
+        return posterior_mean
+
+
+def train_over_times(features: Features, points, process: Process, times, draws: int, rng: np.random.Generator,
+                     ridge: float = RIDGE) -> ScoreOverTimes:
+    """One model per diffusion time in ``times``, each trained (in closed form) on ``draws`` noisy copies of every
+    point at that time's a and b."""
+    times = np.sort(np.asarray(times, float))
+    scores = []
+    for t in times:
+        a, b = float(process.a(t)), float(np.sqrt(process.b2(t)))
+        scores.append(train_score(features, feature_moments(features, points, a, b, draws, rng), b, ridge))
+    return ScoreOverTimes(process, times, tuple(scores))
 
 
 def copy_fraction(samples, points, ratio: float = 1.0 / 3.0) -> tuple[float, np.ndarray]:
