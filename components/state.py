@@ -5,6 +5,7 @@ request) into a valid state plus the notices that say what was clamped or replac
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from urllib.parse import parse_qs, urlencode
@@ -191,6 +192,7 @@ def state_from_store(data, t=None) -> dict:
     return parse_state(raw)[0]
 
 
+@functools.cache
 def browser_schema() -> dict:
     """What the browser needs to validate a state as ``parse_state`` does (assets/state.js): the fields
     with their ranges, each target's parameters, defaults and fixed dimension, and the caps.  The server

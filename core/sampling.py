@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.dynamics import initial_particles, nearest_rows, reverse_times, reverse_trajectories
 from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.processes import Process
 from core.targets import Target
@@ -91,11 +91,7 @@ def class_of(target: Target, x_tilde) -> np.ndarray:
     classes = {c: class_target(target, c) for c in populated_classes(target)}
     points = np.vstack([own.display_points for own in classes.values()])
     labels = np.concatenate([np.full(len(own.display_points), k) for k, own in classes.items()])
-    x = np.asarray(x_tilde, float)
-    sq = np.sum(points**2, 1)[None]
-    rows = max(1, (1 << 20) // len(points))          # blocks of ~1M distances (8 MB), never P × N at once
-    return np.concatenate([labels[np.argmin(sq - 2 * x[k:k + rows] @ points.T, axis=1)]
-                           for k in range(0, len(x), rows)]) if len(x) else labels[:0]
+    return labels[nearest_rows(x_tilde, points)[0][:, 0]]
 
 
 def class_share(target: Target) -> float:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.dynamics import nearest_rows
 from core.processes import Process
 
 #: Ridge of the paper's training loss (λ = 10⁻³ in its random-features runs).
@@ -155,15 +156,8 @@ def copy_fraction(samples, points, ratio: float = 1.0 / 3.0) -> tuple[float, np.
     """Fraction of ``samples`` that copy a training point, and the flag per sample: a sample is a copy when
     its distance to the nearest training point is below ``ratio`` × its distance to the second nearest
     (the criterion of Bonnaire et al. 2025, after Yoon et al. 2023: ratio 1/3)."""
-    x = np.asarray(samples, float)
-    y = np.asarray(points, float)
-    sq = np.sum(y**2, axis=1)[None]
-    rows = max(1, (1 << 20) // max(len(y), 1))
-    flags = []
-    for start in range(0, len(x), rows):
-        block = x[start:start + rows]
-        dist2 = np.maximum(np.sum(block**2, 1)[:, None] - 2 * block @ y.T + sq, 0.0)
-        two = np.sqrt(np.partition(dist2, 1, axis=1)[:, :2])
-        flags.append(two[:, 0] < ratio * two[:, 1])
-    flags = np.concatenate(flags) if flags else np.zeros(0, bool)
-    return float(flags.mean()) if flags.size else 0.0, flags
+    if len(samples) == 0:
+        return 0.0, np.zeros(0, bool)
+    two = nearest_rows(samples, points, 2)[1]
+    flags = two[:, 0] < ratio * two[:, 1]
+    return float(flags.mean()), flags
