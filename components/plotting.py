@@ -78,6 +78,10 @@ def time_lines(fig, t_now, predicted=None, measured=None, rows=(None,)):
         now_line(fig, t_now, **kw)
 
 
+#: The name of an image sheet's heatmap, whose NaN cells are the gaps between images (deliberate).
+IMAGE_SHEET = "image sheet"
+
+
 def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
     """8×8 images in a grid (one heatmap, one-pixel gaps), each labelled with its class."""
     rows = int(np.ceil(len(images) / columns))
@@ -86,7 +90,7 @@ def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
         r, c = divmod(k, columns)
         sheet[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.asarray(img).reshape(8, 8)
     fig = go.Figure(go.Heatmap(z=f32(sheet), colorscale="Greys", zmin=0, zmax=1, showscale=False,
-                               hoverinfo="skip"))
+                               hoverinfo="skip", name=IMAGE_SHEET))
     for k, lab in enumerate(labels):
         r, c = divmod(k, columns)
         fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))

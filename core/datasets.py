@@ -147,8 +147,20 @@ def digits_points(classes: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarr
     bunch = load_digits()
     wanted = np.isin(bunch.target, [int(c) for c in classes])
     x, y = bunch.data[wanted] / 16.0, bunch.target[wanted]
-    pick = np.sort(np.random.default_rng(seed).permutation(len(x))[: min(n, len(x))])
+    pick = np.sort(_digit_order(len(x), seed)[: min(n, len(x))])
     return x[pick], y[pick]
+
+
+def held_out_digits(classes: str, n: int, seed: int) -> np.ndarray:
+    """The images of ``classes`` that ``digits_points(classes, n, seed)`` leaves out (a test set), (m, 64)."""
+    from sklearn.datasets import load_digits
+    bunch = load_digits()
+    x = bunch.data[np.isin(bunch.target, [int(c) for c in classes])] / 16.0
+    return x[np.sort(_digit_order(len(x), seed)[min(n, len(x)):])]
+
+
+def _digit_order(count: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).permutation(count)
 
 
 def top_eigenvalue(points) -> float:

@@ -114,6 +114,9 @@ class TargetSpec:
         ``classes(target)`` → [(name, class target or None), …]: the target split into classes (each a
         normalized target of its own; None where the dataset has no point of it), for classifier-free
         guidance (SCIENCE.md §9).
+    population : callable or None
+        ``population(target)`` → the law its points were drawn from (a Target), or a second sample of it
+        (digits: the images of the same classes not in the set); None where the points are the whole law.
     """
 
     key: str
@@ -133,6 +136,7 @@ class TargetSpec:
     image_shape: tuple | None = None
     user_points: bool = False
     classes: Callable | None = None
+    population: Callable | None = None
 
     def symmetric_at(self, params) -> bool:
         """Whether the transition is a symmetric pitchfork for ``params`` (a mapping with its parameters)."""
@@ -289,6 +293,25 @@ def _component_classes(target):
     return out
 
 
+def _law(key, extra):
+    """The population of a sampled dataset: the law ``key`` with the dataset's own parameters."""
+    def population(target):
+        params = dict(target.params)
+        return make_target(key, **{k: params[k] for k in ("d", "r", "sc") if k in params}, **extra(params))
+    return population
+
+
+def _held_out_digits(target):
+    """The digits of the same classes that are not in the set: a second sample of the population (None if
+    the set holds them all)."""
+    from core.datasets import held_out_digits
+    params = dict(target.params)
+    points = held_out_digits(params["cls"], int(params["n"]), int(params["seed"]))
+    if len(points) == 0:
+        return None
+    return _discrete(target.key, f"{target.name}, held out", target.params + (("held_out", 1),), points)
+
+
 def _points_target(make_points):
     def build(key, name, params, **kw):
         points, weights = make_points(**kw)
@@ -306,20 +329,20 @@ SPECS = {s.key: s for s in (
                note="K = n points at angles 2πk/K; K = 4 is Ambrogioni 2023's Fig. 3", classes=_arc_classes),
     TargetSpec("gaussian_points", "Random dataset (Gaussian)", ("d", "n", "seed", "r"),
                dict(d=2, n=50, r=1.0), _points_target(_gaussian_points), True,
-               note="n points drawn from N(0, r²I)"),
+               note="n points drawn from N(0, r²I)", population=_law("subspace", lambda p: dict(dd=p["d"]))),
     TargetSpec("sphere_points", "Random dataset (on a sphere)", ("d", "n", "seed", "r"),
                dict(d=10, n=50, r=1.0), _points_target(_sphere_points), True,
-               note="n points uniform on the sphere of radius r"),
+               note="n points uniform on the sphere of radius r", population=_law("hypersphere", lambda p: {})),
     TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
                dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
                note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (Biroli et al. 2024)",
-               two_clusters=True, classes=_side_classes),
+               two_clusters=True, classes=_side_classes, population=_law("mixture", lambda p: {})),
     TargetSpec("custom", "Your points (drawn or uploaded)", ("pts",), dict(pts=DEFAULT_PTS),
                _points_target(_custom), True, note="the points drawn or uploaded on the Data page", user_points=True),
     TargetSpec("digits", "Handwritten digits (8×8)", ("n", "seed", "cls"), dict(d=64, n=360, cls="01"),
                _points_target(_digits), True, fixed_d=64,
                note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (Biroli et al. 2024 §5)",
-               labelled=True, image_shape=(8, 8), classes=_digit_classes),
+               labelled=True, image_shape=(8, 8), classes=_digit_classes, population=_held_out_digits),
     TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
                dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
                note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (Biroli et al. 2024)", axial=True,

@@ -7,7 +7,7 @@ At one diffusion time t (x = a·y + b·η), the random-features model of the pap
 
 on the denoising loss L(A) = E ||b·s_A(a y + b η) + η||²/d + b²λ||A||²/d over training points y and
 noise η.  L is quadratic in A: with U = E[φφᵀ] (p×p) and V = E[φηᵀ] (p×d) it is
-(b² tr(AUAᵀ) + 2b tr(AV) + d)/d + b²λ|A|²/d, and gradient flow from A = 0, in a training time τ
+(b² tr(AUAᵀ) + 2b tr(AV) + E|η|²)/d + b²λ|A|²/d, and gradient flow from A = 0, in a training time τ
 scaled so that dA/dτ = −(d/2b²)∇L (the paper's learning rate ∝ d/Δ_t), is
 
     A(τ) = A*·(I − e^{−τ(U + λ)}),   A* = −Vᵀ(U + λ)⁻¹/b,
@@ -48,37 +48,44 @@ class Features:
     def linear(cls) -> Features:
         return cls(None)
 
-    def __call__(self, x) -> np.ndarray:
-        """φ at the rows of ``x`` (P, d) → (P, p)."""
-        x = np.asarray(x, float)
+    def __call__(self, x, dtype=np.float64) -> np.ndarray:
+        """φ at the rows of ``x`` (P, d) → (P, p), computed in ``dtype`` (float32 for the training moments:
+        3× faster, U off by ~1e-7)."""
+        x = np.asarray(x, dtype)
         if self.weights is None:
             return x
-        return np.tanh(x @ self.weights.T / np.sqrt(x.shape[1]))
+        return np.tanh(x @ (self.weights.T / np.sqrt(x.shape[1])).astype(dtype))
 
 
 @dataclass(frozen=True)
 class Moments:
-    """U = E[φφᵀ] and V = E[φηᵀ] over x = a y + b η (y from a set of points, η fresh Gaussian draws)."""
+    """U = E[φφᵀ], V = E[φηᵀ] and E|η|² over x = a y + b η (y from a set of points, η fresh Gaussian draws)."""
 
     u: np.ndarray
     v: np.ndarray
+    noise: float
 
 
 def feature_moments(features: Features, points, a: float, b: float, draws: int,
-                    rng: np.random.Generator) -> Moments:
-    """U and V by Monte Carlo: ``draws`` noises per point, accumulated in blocks of FEATURE_ROWS rows (memory
-    O(rows · p), never O(n · draws · p))."""
+                    rng: np.random.Generator, weights=None) -> Moments:
+    """U and V by Monte Carlo: ``draws`` noises per point, each point counted with its weight (``weights``,
+    normalized; equal by default), accumulated in blocks of FEATURE_ROWS rows (memory O(rows · p), never
+    O(n · draws · p))."""
     points = np.asarray(points, float)
     n, d = points.shape
+    share = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, float) / np.sum(weights)
     rows = np.repeat(np.arange(n), draws)
-    u = v = None
+    u = v = noise = 0.0
     for start in range(0, rows.size, FEATURE_ROWS):
-        y = points[rows[start:start + FEATURE_ROWS]]
+        block = rows[start:start + FEATURE_ROWS]
+        y = points[block]
         eta = rng.standard_normal(y.shape)
-        phi = features(a * y + b * eta)
-        u = phi.T @ phi if u is None else u + phi.T @ phi
-        v = phi.T @ eta if v is None else v + phi.T @ eta
-    return Moments(u / rows.size, v / rows.size)
+        phi = features(a * y + b * eta, np.float32)
+        weighted = phi * (share[block] / draws).astype(np.float32)[:, None]
+        u = u + (weighted.T @ phi).astype(np.float64)           # each block in float32, the sum in float64
+        v = v + (weighted.T @ eta.astype(np.float32)).astype(np.float64)
+        noise += float(np.sum(share[block] / draws * np.sum(eta * eta, axis=1)))
+    return Moments(u, v, noise)
 
 
 @dataclass(frozen=True)
@@ -104,11 +111,12 @@ class TrainedScore:
         return self.features(x) @ self.weights(tau).T
 
     def loss(self, moments: Moments, tau: float) -> float:
-        """The denoising loss E||b s + η||²/d without the ridge, under ``moments`` (train or test)."""
+        """The denoising loss E||b s + η||²/d without the ridge, over the draws of ``moments`` (train or test):
+        (b² tr(AUAᵀ) + 2b tr(AV) + E|η|²)/d, a mean of squares (≥ 0 but for rounding, clipped there)."""
         a_w = self.weights(tau)
-        d = a_w.shape[0]
         b = self.b
-        return float((b * b * np.sum((a_w @ moments.u) * a_w) + 2 * b * np.sum(a_w * moments.v.T) + d) / d)
+        value = b * b * np.sum((a_w @ moments.u) * a_w) + 2 * b * np.sum(a_w * moments.v.T) + moments.noise
+        return max(float(value) / a_w.shape[0], 0.0)
 
 
 def train_score(features: Features, moments: Moments, b: float, ridge: float = RIDGE) -> TrainedScore:
@@ -150,6 +158,28 @@ def train_over_times(features: Features, points, process: Process, times, draws:
         a, b = float(process.a(t)), float(np.sqrt(process.b2(t)))
         scores.append(train_score(features, feature_moments(features, points, a, b, draws, rng), b, ridge))
     return ScoreOverTimes(process, times, tuple(scores))
+
+
+def generalization_times(taus, test_loss, rise: float = 0.02) -> tuple[float, float]:
+    """τ_gen and τ_mem from a test-loss curve over training times ``taus`` (increasing): τ_gen where the test
+    loss is least (the model is nearest the population score), τ_mem the first τ after it where the loss has
+    risen ``rise`` (relative) above that minimum — the model has started to fit its training points rather
+    than the law (Bonnaire et al. 2025 §3: τ_gen independent of n, τ_mem ∝ n).  NaN for τ_mem if it never
+    rises that far."""
+    taus, test_loss = np.asarray(taus, float), np.asarray(test_loss, float)
+    k = int(np.argmin(test_loss))
+    above = np.nonzero(test_loss[k:] > (1.0 + rise) * test_loss[k])[0]
+    return float(taus[k]), float(taus[k + above[0]]) if above.size else float("nan")
+
+
+def energy_distance(x, y) -> float:
+    """Energy distance 2E|X − Y| − E|X − X'| − E|Y − Y'| between two samples (Székely & Rizzo 2013): zero
+    only for equal laws; the V-statistic, so two samples of one law give a small positive value."""
+    def mean_distance(u, v):
+        d2 = np.sum(u**2, 1)[:, None] - 2 * u @ v.T + np.sum(v**2, 1)[None, :]
+        return float(np.sqrt(np.maximum(d2, 0.0)).mean())
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return 2 * mean_distance(x, y) - mean_distance(x, x) - mean_distance(y, y)
 
 
 def copy_fraction(samples, points, ratio: float = 1.0 / 3.0) -> tuple[float, np.ndarray]:

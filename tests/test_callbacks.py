@@ -105,6 +105,38 @@ def test_particles_caption_says_a_law_does_not_collapse(app_context):
     assert "No collapse" in caption and "t_C = 0" not in caption
 
 
+@pytest.mark.parametrize("raw", [{"target": "gaussian_points", "d": "3", "n": "24", "process": "VP", "t": "0.05"},
+                                 {"target": "two_deltas", "d": "1", "t": "0.001"}])
+def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw):
+    from components.state import parse_state
+    from pages.training import page as training
+    from pages.training._model import JOB as TRAINING
+    state, _ = parse_state(raw)
+    result = TRAINING.result(state, 256)
+    assert result.refused is None and result.width == 256 and result.sizes[-1] == result.points.shape[0]
+    loss, copies, split, caption = training.render_curves(None, state, state["t"], 256)
+    for fig in (loss, copies, split, *training.render_model(None, state, state["t"], 3, 256)):
+        _finite_figure(fig)
+    assert "τ_gen" in caption and "p = 256" in caption
+    assert np.all((result.copies >= 0) & (result.copies <= 1)) and result.copies_exact >= result.copies[-1, 0]
+    # gradient flow lowers the training loss plus its ridge term at every τ (the ridge part is ≤ 10⁻³ here), and
+    # the model is better than the zero score (loss E|η|²/d = 1) on fresh inputs at its best τ
+    assert np.all(np.diff(result.train_loss, axis=2) < 1e-3)
+    assert np.all(result.test_loss.min(axis=2) < 1.0)
+
+
+@pytest.mark.parametrize("raw,words", [({"target": "mixture", "d": "4"}, "dataset"),
+                                       ({"target": "gaussian_points", "d": "100", "n": "50"}, "capped"),
+                                       ({"target": "gaussian_points", "n": "1"}, "n ≥ 2")])
+def test_training_page_refuses_what_it_cannot_train(app_context, raw, words):
+    from components.state import parse_state
+    from pages.training import page as training
+    state, _ = parse_state(raw)
+    from pages.training._model import JOB as TRAINING
+    assert words in TRAINING.result(state, "junk").refused
+    assert words in training.render_curves(None, state, state["t"], "junk")[3]
+
+
 def test_home_has_a_card_and_thumbnail_for_every_view(app_context):
     from dash import page_registry
 

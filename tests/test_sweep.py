@@ -1,10 +1,12 @@
 """No NaN reaches a figure: every control of every page at the ends of its range (t at its minimum
 and maximum, d and n at their caps, …) for every target, through the page's own callbacks.
-NaN is allowed only where a scatter line uses it as a break (checked by ``finite_figure``)."""
+NaN is allowed only where a scatter line uses it as a break, and between the images of an image sheet
+(checked by ``finite_figure``)."""
 import numpy as np
 import pytest
 from dash import page_registry
 
+from components.plotting import IMAGE_SHEET
 from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_state
 from core.targets import SPECS
 from tests.figures import is_figure, trace_arrays
@@ -19,7 +21,7 @@ def finite_figure(fig):
         return
     for kind, name, attr, a in trace_arrays(fig):
         assert not np.isinf(a).any(), (kind, name, attr)
-        if kind not in ("scatter", "scattergl"):
+        if kind not in ("scatter", "scattergl") and name != IMAGE_SHEET:
             assert np.isfinite(a).all(), (kind, name, attr)
         else:
             assert np.isfinite(a).any(), (name, attr)
@@ -73,8 +75,17 @@ def _render_ising(state):
     return figs
 
 
+def _render_training(state):
+    from pages.training import page as training
+    from pages.training._model import JOB as TRAINING
+    TRAINING.result(state, 256)
+    return [*training.render_curves(None, state, state["t"], 256)[:3],
+            *training.render_model(None, state, state["t"], 6, 256)]
+
+
 RENDER = {"/landscape": _render_landscape, "/bifurcation": _render_bifurcation, "/entropy": _render_entropy,
-          "/memorization": _render_memorization, "/particles": _render_particles, "/ising": _render_ising}
+          "/memorization": _render_memorization, "/particles": _render_particles, "/ising": _render_ising,
+          "/training": _render_training}
 
 
 def _ends(name):
@@ -92,7 +103,7 @@ def _ends(name):
 #: Pages whose figures come from a background job: every target crosses the whole time range; the
 #: other controls are swept to their ends on the targets that use them (each end is a new job,
 #: some of ten seconds), d and n to their caps on a dataset, both processes on three targets.
-JOB_PAGES = ("/bifurcation", "/entropy", "/memorization", "/particles")
+JOB_PAGES = ("/bifurcation", "/entropy", "/memorization", "/particles", "/training")
 JOB_FIELDS = {"gaussian_points": ("process", "sigma", "d", "n", "r"), "two_deltas": ("process", "pw", "h"),
               "mixture_samples": ("process", "sc"), "subspace": ("dd",), "hypersphere": ("d",), "digits": ("cls",)}
 

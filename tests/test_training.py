@@ -24,13 +24,18 @@ def test_closed_form_flow_is_gradient_descent_and_ends_at_least_squares():
     phi = feats(x)
     # least squares of b·A φ + η with ridge b²λ|A|²: A = −(ΦᵀH/N)ᵀ (ΦᵀΦ/N + λ)⁻¹ / b
     direct = -np.linalg.solve(phi.T @ phi / len(x) + ridge * np.eye(p), phi.T @ eta / len(x)).T / b
-    np.testing.assert_allclose(model.weights(np.inf), direct, rtol=1e-9, atol=1e-12)
+    # the moments are summed from float32 features (relative error ~1e-7, amplified at most 1/λ = 100×)
+    np.testing.assert_allclose(model.weights(np.inf), direct, rtol=1e-4, atol=1e-6)
     # gradient flow dA/dτ = −(A(U+λ) + Vᵀ/b) by small explicit steps
     weights, step = np.zeros((d, p)), 1e-3
     for _ in range(int(2.0 / step)):
         weights -= step * (weights @ (moments.u + ridge * np.eye(p)) + moments.v.T / b)
     np.testing.assert_allclose(weights, model.weights(2.0), rtol=2e-3, atol=1e-6)
-    assert model.loss(moments, np.inf) < model.loss(moments, 2.0) < model.loss(moments, 0.0) == pytest.approx(1.0)
+    # the loss is the mean of |b·s + η|²/d over these very draws: the zero score (τ = 0) leaves their E|η|²/d
+    assert model.loss(moments, 0.0) == pytest.approx(np.mean(np.sum(eta**2, axis=1)) / d, rel=1e-6)
+    residual = b * phi @ model.weights(2.0).T + eta
+    assert model.loss(moments, 2.0) == pytest.approx(np.mean(np.sum(residual**2, axis=1)) / d, rel=1e-4)
+    assert model.loss(moments, np.inf) < model.loss(moments, 2.0) < model.loss(moments, 0.0)
 
 
 @pytest.mark.parametrize("a,b", [(1.0, 0.5), (0.6, 0.8)])
@@ -112,3 +117,26 @@ def test_training_longer_generates_more_copies():
                                    record_every=10**9).final / float(process.a(1e-2))
         return copy_fraction(end, target.data.points)[0]
     assert copies(3.0) < 0.05 < 0.1 < copies(np.inf)
+
+
+def test_memorization_comes_later_for_more_points_and_generalization_does_not_move_much():
+    # Bonnaire et al. 2025: τ_gen is independent of n, τ_mem grows with n.  d = 4, p = 512, VP t = 0.05, nested
+    # sets of n = 8 … 64 points of N(0, I), test inputs fresh from the law, three seeds: τ_mem rises at every
+    # doubling and by more than 10× over the eightfold n (measured 42×, 75×, 56×: exponent ~2 at this small d),
+    # τ_gen by less than 5× (measured 1.8×, 4.2×, 2.3×) and by a tenth of τ_mem's factor at most.
+    from core.processes import Process
+    from core.training import generalization_times
+    vp, taus, t, d = Process("VP"), np.logspace(-2, 5, 57), 0.05, 4
+    a, b = float(vp.a(t)), float(np.sqrt(vp.b2(t)))
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        feats = Features.random(512, d, rng)
+        test = feature_moments(feats, rng.standard_normal((8192, d)), a, b, 1, rng)
+        points = rng.standard_normal((64, d))
+        times = []
+        for n in (8, 16, 32, 64):
+            model = train_score(feats, feature_moments(feats, points[:n], a, b, 8192 // n, rng), b)
+            times.append(generalization_times(taus, [model.loss(test, tau) for tau in taus]))
+        gen, mem = np.array(times).T
+        assert np.all(np.diff(mem) > 0) and mem[-1] / mem[0] > 10, (seed, mem)
+        assert gen.max() / gen.min() < min(5, 0.1 * mem[-1] / mem[0]), (seed, gen, mem)

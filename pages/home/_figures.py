@@ -11,6 +11,7 @@ from core.datasets import digits_points
 from core.entropy import two_deltas_rate
 from core.processes import Process
 from core.regimes import phi_closed_form
+from core.training import Features, feature_moments, train_score
 from pages import bifurcation
 from pages.landscape import landscape_2d_figure, landscape_view, state_key
 from pages.memorization import phase_figure
@@ -58,6 +59,22 @@ def _ising():
     return fig
 
 
+def _training():
+    """Train (dashed) and test loss of a small random-features model against training time (d = 4, n = 16)."""
+    rng = np.random.default_rng(0)
+    features = Features.random(256, 4, rng)
+    points = rng.standard_normal((16, 4))
+    a, b = 0.97, 0.25
+    train = feature_moments(features, points, a, b, 256, rng)
+    test = feature_moments(features, rng.standard_normal((4096, 4)), a, b, 1, rng)
+    model, taus = train_score(features, train, b), np.geomspace(0.01, 1e4, 60)
+    fig = go.Figure(go.Scatter(x=taus, y=[model.loss(test, tau) for tau in taus], line=dict(width=3)))
+    fig.add_trace(go.Scatter(x=taus, y=[model.loss(train, tau) for tau in taus], line=dict(width=2, dash="dash")))
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig
+
+
 def _data():
     images, labels = digits_points("0123456789", 20, 0)
     return digit_sheet_figure(images, labels, columns=10)
@@ -65,7 +82,7 @@ def _data():
 
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
               "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising,
-              "/data": _data}
+              "/training": _training, "/data": _data}
 
 
 def thumbnail(path: str) -> go.Figure:

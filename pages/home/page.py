@@ -30,6 +30,10 @@ VIEWS = [
      "A target that is itself a magnet: the Ising temperature sets its phase, the diffusion time only its "
      "response to the field; and K coupled replicas whose K → ∞ limit is the diffusion's mean-field equation "
      "(Ambrogioni 2023 §4.4, §8)."),
+    ("/training", "Training a score model",
+     "A score model trained live on n points generalizes first (at a training time τ_gen independent of n) and "
+     "memorizes later (τ_mem growing with n); its fixed points, free energy and critical time are read off the "
+     "trained denoiser (Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 §8)."),
     ("/data", "Your own data",
      "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
      "their Λ, their speciation time, their landscape, their memorization."),

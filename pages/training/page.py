@@ -1,0 +1,134 @@
+"""Training: a score model trained live, generalizing early and memorizing late (Bonnaire, Urfin, Biroli & Mézard
+2025), and its thermodynamics read off the trained denoiser (Ambrogioni, seed 002 §8)."""
+import dash
+import numpy as np
+from dash import Input, Output, State, callback, dcc, html
+
+from components import ids
+from components.cache import memo_local
+from components.plotting import empty_figure
+from components.state import spec_of, state_from_store
+from components.timemoves import nearest_index
+from pages.training._figures import (
+    copies_figure,
+    field_figure,
+    line_figure,
+    loss_figure,
+    samples_figure,
+    split_figure,
+    tau_label,
+    tau_mem_slope,
+)
+from pages.training._model import JOB, SAMPLE_TAUS, WIDTH, WIDTHS, TrainingResult
+
+dash.register_page(__name__, path="/training", name="Training", title="Training a score model", order=8,
+                   controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc"))
+
+TAU_DEFAULT = 2
+
+INTRO = r"""Every other page uses the exact score, and the exact score of $n$ points memorizes them. Here a
+model is **trained** on the target's $n$ points by denoising score matching, as in Bonnaire, Urfin, Biroli & Mézard
+(NeurIPS 2025): the random-features model $s_A(x) = A\,\tanh(Wx/\sqrt d)$ with a fixed Gaussian first layer
+$W\in\mathbb R^{p\times d}$ and a trained readout $A$ (ridge $\lambda = 10^{-3}$), one per diffusion time of a grid. Its
+loss is quadratic in $A$, so gradient descent has a closed form, $A(\tau) = A^*(I - e^{-\tau(U+\lambda)})$ with
+$U = \mathbb E[\phi\phi^\top]$: every training time $\tau$ is one evaluation. The directions of $U$ that only the
+training points span are learned last — the model first learns the law (**generalization**, at $\tau_{gen}$
+independent of $n$), and only later its $n$ points (**memorization**, at $\tau_{mem}$ growing with $n$). The width $p$
+is the paper's: $p \gg d$ (ψ_p = p/d large) so that, trained long enough, the model can memorize."""
+
+THERMO = r"""The trained denoiser $m(\tilde x) = \tilde x + (b^2/a)\,A\,\phi(a\tilde x)$ has its own thermodynamics
+(seed 002 §8): its fixed points solve the self-consistency equation $\tilde x = m(\tilde x)$ (eq. 29, here by
+Levenberg–Marquardt from the training points), a fixed point is a minimum of $\tilde F$ when every eigenvalue of
+$\partial m/\partial\tilde x$ is below 1, and $\tilde F$ along a line is the integral of the field
+$\tilde x - m(\tilde x)$.
+Seed 002 warns that these points lie where the model was hardly trained: the noisy inputs $\tilde x = y + s\eta$
+sit on shells of radius $\approx s\sqrt d$ around the points, so no training input comes near a point itself —
+pale on the heat maps, grey on the line: no training point's shell reaches there (|x̃ − y|²/s² outside the
+central 98 % of χ²_d for every point y)."""
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Does a trained model memorize?"),
+        dcc.Markdown(INTRO, mathjax=True, className="explain"),
+        html.Div([
+            html.Label("Width p"),
+            dcc.Dropdown(id="training-width", options=[{"label": f"{p:,}", "value": p} for p in WIDTHS], value=WIDTH,
+                         clearable=False, searchable=False, style={"width": "7em"}),
+            html.Label("Samples and fields at training time τ"),
+            html.Div(dcc.Slider(id="training-tau", min=0, max=len(SAMPLE_TAUS) - 1, step=1, value=TAU_DEFAULT,
+                                marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}),
+                     style={"minWidth": "16em", "flex": "1"}),
+        ], className="options"),
+        JOB.progress_bar("training", cancel=True),
+        html.Div(id="training-caption", className="caption"),
+        dcc.Graph(id="training-loss", figure=empty_figure("training…", 400)),
+        dcc.Graph(id="training-copies", figure=empty_figure("training…", 400)),
+        html.H2("Samples side by side"),
+        dcc.Graph(id="training-samples", figure=empty_figure("training…", 380)),
+        html.H2("Thermodynamics of the trained model"),
+        dcc.Markdown(THERMO, mathjax=True, className="explain"),
+        dcc.Graph(id="training-field", figure=empty_figure("training…", 420)),
+        html.Div([dcc.Graph(id="training-line", className="half"), dcc.Graph(id="training-split", className="half")],
+                 className="row"),
+        *JOB.stores("training"),
+    ])
+
+
+JOB.wire("training", cancel=True)
+
+
+def _result(data, time, width) -> tuple[dict, TrainingResult | None]:
+    state = state_from_store(data, time)
+    return state, JOB.stored(state, width)
+
+
+@callback(Output("training-loss", "figure"), Output("training-copies", "figure"), Output("training-split", "figure"),
+          Output("training-caption", "children"),
+          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
+          State("training-width", "value"))
+@memo_local()
+def render_curves(_ready, data, time, width):
+    """Losses, copies and distances against τ, and the critical time against τ (the curves at the grid time
+    nearest t)."""
+    state, result = _result(data, time, width)
+    if result is None or result.refused:
+        message = result.refused if result else "Training (see the progress bar)."
+        wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
+        return wait, wait, wait, message
+    g = nearest_index(result.times, state["t"])
+    return (loss_figure(result, g), copies_figure(result), split_figure(result, state["t"]),
+            _caption(result, g))
+
+
+def _caption(result: TrainingResult, g: int) -> str:
+    n = result.sizes[-1]
+    slope = tau_mem_slope(result, g)
+    parts = [f"p = {result.width:,} features, n = {', '.join(str(m) for m in result.sizes)} (nested subsets), "
+             f"{len(result.times)} diffusion times from {result.times[0]:.2g} to {result.times[-1]:.2g}; "
+             f"test inputs from {result.population}. At t = {result.times[g]:.3g} (the grid time nearest t): "
+             f"τ_gen = {result.tau_gen[-1, g]:.2g} for n = {n}"]
+    mem = result.tau_mem[-1, g]
+    parts.append(f", τ_mem = {mem:.2g}" if np.isfinite(mem) else ", the test loss never rises 2 % (no τ_mem)")
+    if slope is not None:
+        parts.append(f"; τ_mem ∝ n^{slope:.2f} across n")
+    parts.append(f". Copies after full training: {result.copies[-1, -1]:.0%} (exact empirical score "
+                 f"{result.copies_exact:.0%}, population draws {result.copies_law:.0%}).")
+    return "".join(parts)
+
+
+@callback(Output("training-samples", "figure"), Output("training-field", "figure"), Output("training-line", "figure"),
+          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
+          Input("training-tau", "value"), State("training-width", "value"))
+@memo_local()
+def render_model(_ready, data, time, tau_index, width):
+    """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
+    state, result = _result(data, time, width)
+    if result is None or result.refused:
+        wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
+        return wait, wait, wait
+    k = int(tau_index) if isinstance(tau_index, int) and 0 <= tau_index < len(SAMPLE_TAUS) else TAU_DEFAULT
+    g = nearest_index(result.times, state["t"])
+    field = (field_figure(result, g, k) if result.plane is not None else
+             empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
+    return samples_figure(result, k, spec_of(state).image_shape), field, line_figure(result, g, k)
