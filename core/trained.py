@@ -64,19 +64,19 @@ def self_consistent_points(model: TrainedDenoiser, starts, tol: float = 1e-9, ma
     g = x - model.mean(x)
     for _ in range(max_iter):
         norm = np.linalg.norm(g, axis=1)
-        if np.all(norm < tol):
+        rows = np.flatnonzero((norm >= tol * (1 + np.linalg.norm(x, axis=1))) & (damping < 1e12))
+        if rows.size == 0:                         # every row converged, or stalled with no step that helps
             break
-        jac = eye - model.jacobian(x)                                          # ∇g
+        jac = eye - model.jacobian(x[rows])                                    # ∇g
         jt = np.transpose(jac, (0, 2, 1))
         normal = jt @ jac
         scale = 1.0 + np.trace(normal, axis1=1, axis2=2) / d                  # damping relative to JᵀJ's size
-        lhs = normal + (damping * scale)[:, None, None] * eye
-        step = -np.linalg.solve(lhs, (jt @ g[:, :, None]))[:, :, 0]
-        trial = x + step
+        lhs = normal + (damping[rows] * scale)[:, None, None] * eye
+        trial = x[rows] - np.linalg.solve(lhs, (jt @ g[rows, :, None]))[:, :, 0]
         g_trial = trial - model.mean(trial)
-        better = np.linalg.norm(g_trial, axis=1) < norm
-        x[better], g[better] = trial[better], g_trial[better]
-        damping = np.clip(np.where(better, damping / 3, damping * 4), 1e-12, 1e12)
+        better = np.linalg.norm(g_trial, axis=1) < norm[rows]
+        x[rows[better]], g[rows[better]] = trial[better], g_trial[better]
+        damping[rows] = np.clip(np.where(better, damping[rows] / 3, damping[rows] * 4), 1e-12, 1e12)
     done = np.linalg.norm(g, axis=1) < max(tol, 1e-6) * (1 + np.linalg.norm(x, axis=1))
     x = x[done]
     if len(x) == 0:

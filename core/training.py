@@ -85,7 +85,7 @@ def feature_moments(features: Features, points, a: float, b: float, draws: int,
         u = u + (weighted.T @ phi).astype(np.float64)           # each block in float32, the sum in float64
         v = v + (weighted.T @ eta.astype(np.float32)).astype(np.float64)
         noise += float(np.sum(share[block] / draws * np.sum(eta * eta, axis=1)))
-    return Moments(u, v, noise)
+    return Moments(0.5 * (u + u.T), v, noise)                     # symmetric again after float32 block sums
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class TrainedScore:
     basis: np.ndarray
     target: np.ndarray
     b: float
+    ridge: float = RIDGE
 
     def weights(self, tau: float) -> np.ndarray:
         """A(τ) = A*(I − e^{−τ(U+λ)}) (d, p); τ = ∞ gives the ridge solution A*."""
@@ -111,19 +112,30 @@ class TrainedScore:
         return self.features(x) @ self.weights(tau).T
 
     def loss(self, moments: Moments, tau: float) -> float:
-        """The denoising loss E||b s + η||²/d without the ridge, over the draws of ``moments`` (train or test):
-        (b² tr(AUAᵀ) + 2b tr(AV) + E|η|²)/d, a mean of squares (≥ 0 but for rounding, clipped there)."""
-        a_w = self.weights(tau)
-        b = self.b
-        value = b * b * np.sum((a_w @ moments.u) * a_w) + 2 * b * np.sum(a_w * moments.v.T) + moments.noise
-        return max(float(value) / a_w.shape[0], 0.0)
+        """The denoising loss E||b s + η||²/d without the ridge at one training time (``loss_curve``)."""
+        return float(self.loss_curve(moments, [tau])[0])
+
+    def loss_curve(self, moments: Moments, taus, trained_on: bool = False) -> np.ndarray:
+        """The denoising loss E||b s + η||²/d without the ridge, over the draws of ``moments`` (train or test), at
+        each training time: (b² tr(AUAᵀ) + 2b tr(AV) + E|η|²)/d, a mean of squares (≥ 0 but for rounding, clipped
+        there).  In U's eigenbasis A(τ) = T·diag(g(τ))·Qᵀ, so with K = (QᵀUQ) ∘ (TᵀT) and c_k = T_{:k}·(QᵀV)_{k:}
+        it is (b²·gᵀKg + 2b·c·g + E|η|²)/d: p² per τ, not d·p².  ``trained_on``: these are the moments the model
+        was trained on, whose QᵀUQ is diag(eig − λ) (no p³ rotation)."""
+        grown = np.array([-np.expm1(-tau * self.eig) if np.isfinite(tau) else np.ones_like(self.eig)
+                          for tau in np.atleast_1d(taus)])
+        rotated_u = np.diag(self.eig - self.ridge) if trained_on else self.basis.T @ moments.u @ self.basis
+        kernel = rotated_u * (self.target.T @ self.target)
+        linear = np.sum(self.target * (self.basis.T @ moments.v).T, axis=0)
+        b, d = self.b, self.target.shape[0]
+        value = b * b * np.sum((grown @ kernel) * grown, axis=1) + 2 * b * grown @ linear + moments.noise
+        return np.maximum(value / d, 0.0)
 
 
 def train_score(features: Features, moments: Moments, b: float, ridge: float = RIDGE) -> TrainedScore:
     """The closed-form gradient flow of the denoising loss at noise scale b (module docstring)."""
     eig, basis = np.linalg.eigh(moments.u + ridge * np.eye(moments.u.shape[0]))
     star = -(moments.v.T @ basis) / (eig[None, :] * b)            # A*·basis = −Vᵀ Q diag(1/(μ+λ)) / b
-    return TrainedScore(features, eig, basis, star, float(b))
+    return TrainedScore(features, eig, basis, star, float(b), ridge)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ def test_every_preset_is_a_valid_state_with_a_caption():
         state, more = parse_state(raw)
         assert not notices and not more, (preset.key, notices, more)
         assert preset_of("?" + preset.href.split("?", 1)[1]) is preset
-        # a paper's figure cites it; the lab's own (beyond the papers) cite the formula sheet
-        assert ("Seed 00" in preset.caption and "Fig." in preset.caption) or "SCIENCE.md §9" in preset.caption
+        # a paper's figure cites it; the lab's own (beyond the papers) cite the formula sheet or the paper they follow
+        assert (("Seed 00" in preset.caption and "Fig." in preset.caption) or "SCIENCE.md §9" in preset.caption
+                or "Bonnaire, Urfin, Biroli & Mézard 2025" in preset.caption)
     assert preset_of("?preset=nope") is None and preset_of(None) is None
 
 
@@ -44,6 +45,7 @@ FEATURES = {
     "s004-fig1": ("#entropy-caption", "First branching of the fixed-point paths: t = 1"),
     "fm-pitchfork": ("#bif-caption", "First branching found: t = 0.5"),
     "cfg-branching": ("#bif-caption", "First branching found: t = 0.2056"),
+    "training-memorizes": ("#training-caption", "τ_mem = 0.24"),
 }
 
 

@@ -136,7 +136,18 @@ def test_memorization_comes_later_for_more_points_and_generalization_does_not_mo
         times = []
         for n in (8, 16, 32, 64):
             model = train_score(feats, feature_moments(feats, points[:n], a, b, 8192 // n, rng), b)
-            times.append(generalization_times(taus, [model.loss(test, tau) for tau in taus]))
+            times.append(generalization_times(taus, model.loss_curve(test, taus)))
         gen, mem = np.array(times).T
         assert np.all(np.diff(mem) > 0) and mem[-1] / mem[0] > 10, (seed, mem)
         assert gen.max() / gen.min() < min(5, 0.1 * mem[-1] / mem[0]), (seed, gen, mem)
+
+
+def test_the_training_loss_curve_needs_no_rotation():
+    # On the moments it was trained on, QᵀUQ = diag(eig − λ): the shortcut equals the general path.
+    rng = np.random.default_rng(8)
+    feats = Features.random(40, 3, rng)
+    moments = feature_moments(feats, rng.standard_normal((6, 3)), 0.9, 0.4, 50, rng)
+    model = train_score(feats, moments, 0.4)
+    taus = np.r_[0.0, np.logspace(-2, 3, 11), np.inf]
+    np.testing.assert_allclose(model.loss_curve(moments, taus, trained_on=True), model.loss_curve(moments, taus),
+                               rtol=1e-9, atol=1e-12)

@@ -40,6 +40,14 @@ Beyond the papers (SCIENCE.md §9), through the same kernel:
    $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
    monotone, so guidance removes the other class's well instead of tilting it (SCIENCE.md §9 says otherwise).
 
+7. **T. Bonnaire, R. Urfin, G. Biroli, M. Mézard (2025)**, *Why diffusion models don't memorize: the role of implicit
+   dynamical regularization in training*, NeurIPS 2025, [arXiv:2505.17638](https://arxiv.org/abs/2505.17638). The
+   random-features score model $s_A(x) = A\tanh(Wx/\sqrt d)$ trained by denoising score matching (ridge
+   $\lambda = 10^{-3}$), generalization at a training time $\tau_{gen}$ independent of $n$ and memorization at
+   $\tau_{mem}$ growing with $n$; copies told by the nearest/second-nearest distance ratio 1/3. On the Training page
+   gradient flow is solved in closed form, $A(\tau) = A^*(I - e^{-\tau(U+\lambda)})$, and the trained denoiser's
+   self-consistency equation, stability and poorly trained region follow the short version of Ambrogioni 2023 (§8).
+
 The formula sheet with the conventions and the errata the lab follows is `SCIENCE.md` beside the repository.
 
 ## What each page implements
@@ -52,6 +60,7 @@ The formula sheet with the conventions and the errata the lab follows is `SCIENC
 | Entropy | Ambrogioni 2025; SCIENCE.md §7; the flow-matching marginal rate and the guided rate, §9 |
 | Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; SCIENCE.md §5–6 |
 | Ising | Ambrogioni 2023 §4.4, §8; SCIENCE.md §3.6, §8 |
+| Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; SCIENCE.md §1–3 |
 
 ## Conventions
 
@@ -67,7 +76,7 @@ def layout(**_query):
     return html.Div([
         html.H1("About the Diffusion Thermodynamics Lab"),
         dcc.Markdown(REFERENCES, mathjax=True, className="explain"),
-        html.H2("Presets: the papers' figures, and flow matching and guidance"),
+        html.H2("Presets: the papers' figures, flow matching, guidance and training"),
         html.Ul([html.Li([dcc.Link(p.title, href=p.href), html.Br(), html.Span(p.caption)]) for p in PRESETS],
                 className="explain"),
     ])

@@ -68,8 +68,8 @@ def _training():
     train = feature_moments(features, points, a, b, 256, rng)
     test = feature_moments(features, rng.standard_normal((4096, 4)), a, b, 1, rng)
     model, taus = train_score(features, train, b), np.geomspace(0.01, 1e4, 60)
-    fig = go.Figure(go.Scatter(x=taus, y=[model.loss(test, tau) for tau in taus], line=dict(width=3)))
-    fig.add_trace(go.Scatter(x=taus, y=[model.loss(train, tau) for tau in taus], line=dict(width=2, dash="dash")))
+    fig = go.Figure(go.Scatter(x=taus, y=model.loss_curve(test, taus), line=dict(width=3)))
+    fig.add_trace(go.Scatter(x=taus, y=model.loss_curve(train, taus), line=dict(width=2, dash="dash")))
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")
     return fig

@@ -17,8 +17,22 @@ VEIL, CLEAR = "rgba(255,255,255,0.6)", "rgba(255,255,255,0)"
 TAU_INFINITY = 1e6
 
 
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def tau_label(tau: float) -> str:
-    return "∞" if not np.isfinite(tau) else f"{tau:g}"
+    """A training time as a short label: 0.1, 1, 10, 10², …, ∞."""
+    if not np.isfinite(tau):
+        return "∞"
+    return f"{tau:g}" if tau <= 10 else "10" + str(round(np.log10(tau))).translate(SUPERSCRIPTS)
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Ticks at 1, 2, 5 × 10^k between lo and hi, labelled in full (a log axis's own labels read "2", "5")."""
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    steps = (1, 2, 5) if np.log10(hi / lo) < 2.5 else (1,)
+    values = [m * 10.0**k for k in decades for m in steps if lo <= m * 10.0**k <= hi]
+    return dict(tickvals=values, ticktext=[f"{v:g}" for v in values])
 
 
 def _sample_axis():
@@ -47,9 +61,10 @@ def loss_figure(result: TrainingResult, g: int) -> go.Figure:
         color = _size_color(result, i)
         fig.add_trace(go.Scatter(x=TAUS, y=f32(result.test_loss[i, g]), mode="lines", name=f"n = {n}: test",
                                  line=dict(color=color, width=2.5), legendgroup=str(n)), 1, 1)
-        fig.add_trace(go.Scatter(x=TAUS, y=f32(result.train_loss[i, g]), mode="lines", name=f"n = {n}: train",
-                                 line=dict(color=color, width=1.5, dash="dash"), legendgroup=str(n),
-                                 showlegend=False), 1, 1)
+        last = i == len(result.sizes) - 1
+        fig.add_trace(go.Scatter(x=TAUS, y=f32(result.train_loss[i, g]), mode="lines",
+                                 name="dashed: train" if last else f"n = {n}: train",
+                                 line=dict(color=color, width=1.5, dash="dash"), showlegend=last), 1, 1)
         for tau, symbol in ((result.tau_gen[i, g], "circle"), (result.tau_mem[i, g], "x")):
             if np.isfinite(tau):
                 y = float(np.interp(np.log(tau), np.log(TAUS), result.test_loss[i, g]))
@@ -67,13 +82,16 @@ def loss_figure(result: TrainingResult, g: int) -> go.Figure:
         n_ref, tau_ref = result.sizes[ok][-1], result.tau_mem[ok, g][-1]
         fig.add_trace(go.Scatter(x=result.sizes, y=f32(tau_ref * result.sizes / n_ref), mode="lines", name="∝ n",
                                  line=dict(color="#999", dash="dot")), 1, 2)
-    low = float(min(np.nanmin(result.test_loss[:, g]), np.nanmin(result.train_loss[:, g])))
-    high = float(np.nanmax(result.test_loss[:, g, 0]))            # the untrained model's loss, 1
-    fig.update_yaxes(range=np.log10([low * 0.9, high * 1.5]), type="log", dtick="D2", title_text="loss",
-                     row=1, col=1)
+    low = max(float(min(np.nanmin(result.test_loss[:, g]), np.nanmin(result.train_loss[:, g]))), 1e-6) * 0.9
+    start = float(np.nanmax(result.test_loss[:, g, 0]))             # nearly the untrained model's loss, 1
+    high = min(float(np.nanmax(result.test_loss[:, g])), 10 * start) * 1.1
+    fig.update_yaxes(range=np.log10([low, high]), type="log", title_text="loss", row=1, col=1,
+                     **log_ticks(low, high))
     fig.update_xaxes(type="log", title_text="training time τ", row=1, col=1)
     fig.update_xaxes(type="log", title_text="training points n", tickvals=list(result.sizes), row=1, col=2)
-    fig.update_yaxes(type="log", dtick="D2", title_text="τ", row=1, col=2)
+    taus = np.r_[result.tau_gen[:, g], result.tau_mem[:, g]]
+    taus = taus[np.isfinite(taus)]
+    fig.update_yaxes(type="log", title_text="τ", row=1, col=2, **log_ticks(taus.min() * 0.8, taus.max() * 1.25))
     fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.2))
     return fig
 
@@ -99,37 +117,41 @@ def copies_figure(result: TrainingResult) -> go.Figure:
     ticks = dict(tickvals=list(x), ticktext=[tau_label(t) for t in SAMPLE_TAUS])
     fig.update_xaxes(type="log", title_text="training time τ", **ticks)
     fig.update_yaxes(title_text="fraction", range=[-0.03, 1.03], row=1, col=1)
-    fig.update_yaxes(type="log", dtick="D2", title_text="energy distance", row=1, col=2)
+    spread = np.r_[result.distance.ravel(), result.distance_exact, result.distance_floor]
+    fig.update_yaxes(type="log", title_text="energy distance", row=1, col=2,
+                     **log_ticks(max(spread.min(), 1e-9) * 0.8, spread.max() * 1.25))
     fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.22))
     return fig
 
 
-def samples_figure(result: TrainingResult, k: int, image_shape=None) -> go.Figure:
-    """Samples of the model trained for SAMPLE_TAUS[k], of the exact empirical score and of the population,
-    side by side in the principal plane (copies of a training point in red); images for an image target."""
+def samples_figures(result: TrainingResult, k: int, image_shape=None) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """Samples of the model trained for SAMPLE_TAUS[k], of the exact empirical score and of the population, each
+    in the principal plane on common axes (copies of a training point in red), or as images for an image target."""
     tau = tau_label(SAMPLE_TAUS[k])
     sets = (result.samples[k], result.exact, result.law)
-    names = (f"trained model, τ = {tau}", "exact empirical score", "population")
+    names = (f"model at τ = {tau}", "exact score", "population")
     if image_shape is not None:
-        images = [img for s in sets for img in s[:12]]
-        labels = [name.split(",")[0] if j == 0 else "" for name in ("model", "exact", "population") for j in range(12)]
-        return digit_sheet_figure(images, labels, columns=12,
-                                  title=f"rows: trained model (τ = {tau}), exact empirical score, population")
-    fig = make_subplots(rows=1, cols=3, subplot_titles=names, horizontal_spacing=0.05, shared_xaxes=True,
-                        shared_yaxes=True)
+        return tuple(digit_sheet_figure(s[:16], [""] * len(s[:16]), columns=8, title=name)
+                     for s, name in zip(sets, names, strict=True))
     pts = _project(result, result.points)
-    for col, s in enumerate(sets, start=1):
+    clouds = [_project(result, s) for s in sets]
+    every = np.vstack([pts, *clouds])
+    lo, hi = np.percentile(every, 1, axis=0), np.percentile(every, 99, axis=0)
+    pad = 0.15 * np.maximum(hi - lo, 1e-3)
+    figs = []
+    for s, uv, name in zip(sets, clouds, names, strict=True):
         flags = copy_fraction(s, result.points)[1]
-        uv = _project(result, s)
-        fig.add_trace(go.Scatter(x=f32(pts[:, 0]), y=f32(pts[:, 1]), mode="markers", name="training points",
-                                 marker=dict(symbol="x", size=8, color="#111"), showlegend=col == 1), 1, col)
+        fig = go.Figure(go.Scatter(x=f32(pts[:, 0]), y=f32(pts[:, 1]), mode="markers", name="training points",
+                                   marker=dict(symbol="x", size=8, color="#111")))
         for mask, color, label in ((~flags, "#1f77b4", "new sample"), (flags, EXACT, "copy of a training point")):
             fig.add_trace(go.Scatter(x=f32(uv[mask, 0]), y=f32(uv[mask, 1]), mode="markers", name=label,
-                                     marker=dict(size=5, color=color, opacity=0.7), showlegend=col == 1), 1, col)
-    fig.update_xaxes(title_text="u (first principal axis)")
-    fig.update_yaxes(title_text="v", row=1, col=1)
-    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25))
-    return fig
+                                     marker=dict(size=5, color=color, opacity=0.7)))
+        fig.update_xaxes(title_text="u (first principal axis)", range=[lo[0] - pad[0], hi[0] + pad[0]])
+        fig.update_yaxes(title_text="v", range=[lo[1] - pad[1], hi[1] + pad[1]])
+        fig.update_layout(**BASE_LAYOUT, height=360, title=f"{name}: {flags.mean():.0%} copies",
+                          legend=dict(orientation="h", y=-0.25))
+        figs.append(fig)
+    return tuple(figs)
 
 
 def _project(result: TrainingResult, x) -> np.ndarray:
@@ -202,9 +224,6 @@ def split_figure(result: TrainingResult, t_now: float) -> go.Figure:
     if ok.any():
         fig.add_trace(go.Scatter(x=x[ok], y=f32(result.t_split_model[ok]), mode="lines+markers",
                                  name="trained model", line=dict(color="#1f77b4", width=3), marker=dict(size=9)))
-    if not ok.all():
-        fig.add_annotation(text="τ without a marker: the model has one minimum at the earliest time",
-                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.02, font=dict(size=11))
     for value, name, color, dash in ((result.t_split_exact, "exact empirical", EXACT, "dash"),
                                      (result.t_split_law, "population", LAW, "dot"),
                                      (result.t_s, "a²Λ = b² (data)", "#555", "dashdot")):
@@ -214,8 +233,8 @@ def split_figure(result: TrainingResult, t_now: float) -> go.Figure:
     fig.add_hline(y=t_now, line=dict(color="#888", width=1))
     fig.update_xaxes(type="log", title_text="training time τ", tickvals=list(x),
                      ticktext=[tau_label(t) for t in SAMPLE_TAUS])
-    fig.update_yaxes(type="log", dtick="D2", title_text="critical time",
-                     range=np.log10([result.times[0], result.times[-1]]))
-    fig.update_layout(**BASE_LAYOUT, height=380, title="critical time from the fixed points",
-                      legend=dict(orientation="h", y=-0.25))
+    fig.update_yaxes(type="log", title_text="critical time", range=np.log10([result.times[0], result.times[-1]]),
+                     **log_ticks(result.times[0], result.times[-1]))
+    fig.update_layout(**BASE_LAYOUT, height=380, legend=dict(orientation="h", y=-0.25),
+                      title="critical time from the fixed points")
     return fig

@@ -212,8 +212,8 @@ def _compute(state, width=WIDTH, progress=None) -> TrainingResult:
             moments = feature_moments(features, points[subset], float(a), float(b), max(4, -(-ROWS // m)), rng,
                                       weights[subset])
             score = train_score(features, moments, float(b))
-            train_loss[i, g] = [score.loss(moments, tau) for tau in TAUS]
-            test_loss[i, g] = [score.loss(test[g], tau) for tau in TAUS]
+            train_loss[i, g] = score.loss_curve(moments, TAUS, trained_on=True)
+            test_loss[i, g] = score.loss_curve(test[g], TAUS)
             tau_gen[i, g], tau_mem[i, g] = generalization_times(TAUS, test_loss[i, g])
             scores.append(score)
             report(i * (TIMES + 1) + g + 1)

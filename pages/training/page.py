@@ -1,5 +1,5 @@
 """Training: a score model trained live, generalizing early and memorizing late (Bonnaire, Urfin, Biroli & Mézard
-2025), and its thermodynamics read off the trained denoiser (Ambrogioni, seed 002 §8)."""
+2025), and its thermodynamics read off the trained denoiser (Ambrogioni 2023, short version §8)."""
 import dash
 import numpy as np
 from dash import Input, Output, State, callback, dcc, html
@@ -14,7 +14,7 @@ from pages.training._figures import (
     field_figure,
     line_figure,
     loss_figure,
-    samples_figure,
+    samples_figures,
     split_figure,
     tau_label,
     tau_mem_slope,
@@ -37,11 +37,12 @@ independent of $n$), and only later its $n$ points (**memorization**, at $\tau_{
 is the paper's: $p \gg d$ (ψ_p = p/d large) so that, trained long enough, the model can memorize."""
 
 THERMO = r"""The trained denoiser $m(\tilde x) = \tilde x + (b^2/a)\,A\,\phi(a\tilde x)$ has its own thermodynamics
-(seed 002 §8): its fixed points solve the self-consistency equation $\tilde x = m(\tilde x)$ (eq. 29, here by
-Levenberg–Marquardt from the training points), a fixed point is a minimum of $\tilde F$ when every eigenvalue of
+(Ambrogioni 2023, short version §8): its fixed points solve the self-consistency equation
+$\tilde x = m(\tilde x)$ (eq. 29, here by Levenberg–Marquardt from the training points), a fixed point is a
+minimum of $\tilde F$ when every eigenvalue of
 $\partial m/\partial\tilde x$ is below 1, and $\tilde F$ along a line is the integral of the field
 $\tilde x - m(\tilde x)$.
-Seed 002 warns that these points lie where the model was hardly trained: the noisy inputs $\tilde x = y + s\eta$
+The paper warns that these points lie where the model was hardly trained: the noisy inputs $\tilde x = y + s\eta$
 sit on shells of radius $\approx s\sqrt d$ around the points, so no training input comes near a point itself —
 pale on the heat maps, grey on the line: no training point's shell reaches there (|x̃ − y|²/s² outside the
 central 98 % of χ²_d for every point y)."""
@@ -57,7 +58,8 @@ def layout(**_query):
                          clearable=False, searchable=False, style={"width": "7em"}),
             html.Label("Samples and fields at training time τ"),
             html.Div(dcc.Slider(id="training-tau", min=0, max=len(SAMPLE_TAUS) - 1, step=1, value=TAU_DEFAULT,
-                                marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}),
+                                marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}, allow_direct_input=False,
+                                updatemode="mouseup"),
                      style={"minWidth": "16em", "flex": "1"}),
         ], className="options"),
         JOB.progress_bar("training", cancel=True),
@@ -65,7 +67,8 @@ def layout(**_query):
         dcc.Graph(id="training-loss", figure=empty_figure("training…", 400)),
         dcc.Graph(id="training-copies", figure=empty_figure("training…", 400)),
         html.H2("Samples side by side"),
-        dcc.Graph(id="training-samples", figure=empty_figure("training…", 380)),
+        html.Div([dcc.Graph(id=f"training-samples-{k}", className="third", figure=empty_figure("training…", 360))
+                  for k in range(3)], className="row"),
         html.H2("Thermodynamics of the trained model"),
         dcc.Markdown(THERMO, mathjax=True, className="explain"),
         dcc.Graph(id="training-field", figure=empty_figure("training…", 420)),
@@ -114,10 +117,15 @@ def _caption(result: TrainingResult, g: int) -> str:
         parts.append(f"; τ_mem ∝ n^{slope:.2f} across n")
     parts.append(f". Copies after full training: {result.copies[-1, -1]:.0%} (exact empirical score "
                  f"{result.copies_exact:.0%}, population draws {result.copies_law:.0%}).")
+    if not np.all(np.isfinite(result.t_split_model)):
+        parts.append(" Critical time: a τ without a marker has one minimum even at the earliest time.")
+    if result.t_split_law is None:
+        parts.append(" The population has one minimum at every time (no split).")
     return "".join(parts)
 
 
-@callback(Output("training-samples", "figure"), Output("training-field", "figure"), Output("training-line", "figure"),
+@callback(*[Output(f"training-samples-{k}", "figure") for k in range(3)], Output("training-field", "figure"),
+          Output("training-line", "figure"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
           Input("training-tau", "value"), State("training-width", "value"))
 @memo_local()
@@ -126,9 +134,9 @@ def render_model(_ready, data, time, tau_index, width):
     state, result = _result(data, time, width)
     if result is None or result.refused:
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
-        return wait, wait, wait
+        return wait, wait, wait, wait, wait
     k = int(tau_index) if isinstance(tau_index, int) and 0 <= tau_index < len(SAMPLE_TAUS) else TAU_DEFAULT
     g = nearest_index(result.times, state["t"])
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
-    return samples_figure(result, k, spec_of(state).image_shape), field, line_figure(result, g, k)
+    return (*samples_figures(result, k, spec_of(state).image_shape), field, line_figure(result, g, k))
