@@ -34,7 +34,10 @@ loss is quadratic in $A$, so gradient descent has a closed form, $A(\tau) = A^*(
 $U = \mathbb E[\phi\phi^\top]$: every training time $\tau$ is one evaluation. The directions of $U$ that only the
 training points span are learned last — the model first learns the law (**generalization**, at $\tau_{gen}$
 independent of $n$), and only later its $n$ points (**memorization**, at $\tau_{mem}$ growing with $n$). The width $p$
-is the paper's: $p \gg d$ (ψ_p = p/d large) so that, trained long enough, the model can memorize."""
+is the paper's: $p \gg d$ ($\psi_p = p/d$ large) so that, trained long enough, the model can memorize. $\tau$ is
+learning rate × full-batch steps, the rate scaled by $d/2b^2$ as the paper's is by $d/\Delta_t$. The test loss uses
+fresh inputs from the population; $\tau_{mem}$ is where it has risen 2 % above its minimum. A generated sample is a
+copy when its nearest training point is closer than a third of the second nearest (the paper's criterion)."""
 
 THERMO = r"""The trained denoiser $m(\tilde x) = \tilde x + (b^2/a)\,A\,\phi(a\tilde x)$ has its own thermodynamics
 (Ambrogioni 2023, short version §8): its fixed points solve the self-consistency equation
@@ -45,7 +48,7 @@ $\tilde x - m(\tilde x)$.
 The paper warns that these points lie where the model was hardly trained: the noisy inputs $\tilde x = y + s\eta$
 sit on shells of radius $\approx s\sqrt d$ around the points, so no training input comes near a point itself —
 pale on the heat maps, grey on the line: no training point's shell reaches there (|x̃ − y|²/s² outside the
-central 98 % of χ²_d for every point y)."""
+central 98 % of $\chi^2_d$ for every point $y$)."""
 
 
 def layout(**_query):
