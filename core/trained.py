@@ -81,14 +81,18 @@ def self_consistent_points(model: TrainedDenoiser, starts, tol: float = 1e-9, ma
     x = x[done]
     if len(x) == 0:
         return np.zeros((0, d)), np.zeros(0, bool)
-    scale = 1e-5 * (1.0 + float(np.ptp(np.atleast_2d(starts), axis=0).max()))
-    roots = []
-    for row in x:
-        if all(np.linalg.norm(row - r) > scale for r in roots):
-            roots.append(row)
-    roots = np.array(roots)
+    roots = distinct_rows(x, 1e-5 * (1.0 + float(np.ptp(np.atleast_2d(starts), axis=0).max())))
     stable = np.array([np.max(np.linalg.eigvals(j).real) < 1.0 for j in model.jacobian(roots)])
     return roots, stable
+
+
+def distinct_rows(x, scale: float) -> np.ndarray:
+    """The rows of x with those closer than ``scale`` to an earlier one dropped (roots found from several starts)."""
+    kept = []
+    for row in np.atleast_2d(x):
+        if all(np.linalg.norm(row - k) > scale for k in kept):
+            kept.append(row)
+    return np.array(kept).reshape(len(kept), np.shape(x)[-1])
 
 
 def line_free_energy(mean, origin, axis, u) -> np.ndarray:

@@ -9,7 +9,8 @@ from components.plotting import BASE_LAYOUT, digit_sheet_figure, f32
 from core.training import copy_fraction
 from pages.training._model import SAMPLE_TAUS, TAUS, TrainingResult
 
-SIZE_COLORS = ("#9ecae1", "#4292c6", "#2171b5", "#08306b")
+#: One color per training-set size, smallest first: ordered, and mid-luminance so each reads on light and dark.
+SIZE_COLORS = ("#4dc3ff", "#3d85f0", "#7d5ce6", "#c2479b")
 EXACT, LAW = "#d62728", "#2ca02c"
 #: The veil over the poorly trained region of the heat maps.
 VEIL, CLEAR = "rgba(255,255,255,0.6)", "rgba(255,255,255,0)"

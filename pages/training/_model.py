@@ -15,7 +15,14 @@ from core.processes import Process
 from core.regimes import speciation_time
 from core.streams import stream
 from core.targets import Target
-from core.trained import TrainedDenoiser, line_free_energy, poorly_trained, self_consistent_points, split_time
+from core.trained import (
+    TrainedDenoiser,
+    distinct_rows,
+    line_free_energy,
+    poorly_trained,
+    self_consistent_points,
+    split_time,
+)
 from core.training import (
     Features,
     ScoreOverTimes,
@@ -250,12 +257,7 @@ def _frame(target: Target):
 def _minima_count(model, starts, s2) -> int:
     """Distinct minima of F̃ of an exact posterior reached from ``starts`` (core.newton, minimize=True)."""
     x, residual = solve_fixed_points(model, starts, s2, minimize=True)
-    x = x[residual < 1e-6]
-    distinct = []
-    for row in x:
-        if all(np.linalg.norm(row - r) > 1e-4 for r in distinct):
-            distinct.append(row)
-    return len(distinct)
+    return len(distinct_rows(x[residual < 1e-6], 1e-4))
 
 
 def _thermodynamics(target: Target, law: Target, process: Process, over: ScoreOverTimes, report) -> dict:
