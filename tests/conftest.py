@@ -23,6 +23,23 @@ def pytest_setup_options():
     return options
 
 
+@pytest.fixture(autouse=True, scope="session")
+def bounded_server_stop():
+    """dash.testing stops its threaded server by raising SystemExit in every thread it started, then joins the
+    server thread with no timeout: once in CI a thread stayed blocked and the run hung for 15 minutes in a
+    teardown. Join for 10 s at most; a thread still alive is a daemon and dies with the run."""
+    from dash.testing.application_runners import ThreadedRunner
+
+    def stop(self):
+        self.thread.kill()
+        self.thread.join(timeout=10)
+        self._app, self.started = None, False
+
+    original, ThreadedRunner.stop = ThreadedRunner.stop, stop
+    yield
+    ThreadedRunner.stop = original
+
+
 @pytest.fixture(scope="session")
 def lab():
     import app as lab_app
