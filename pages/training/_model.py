@@ -92,8 +92,9 @@ class TrainingResult:
         F̃ along the first axis.
     roots : tuple (G) of tuples (K) of (R, 3) arrays
         Self-consistent points of the model: plane coordinates u, v and 1 for a minimum, 0 otherwise.
-    t_split_model : (K,) array (NaN: none); ``t_split_exact``, ``t_split_law``, ``t_s``, ``t_s_law``
-        The critical time each implies (fixed points on the grid), and a²Λ = b² for the data and the law.
+    t_split_model : (K,) array (NaN: none); ``t_split_exact``, ``t_split_law`` (None: none); ``t_s``
+        The critical time the model (at each of SAMPLE_TAUS), the exact empirical score and the population imply
+        (their minima on the grid, core.trained.split_time), and a²Λ = b² for the data.
     """
 
     refused: str | None = None
@@ -131,7 +132,6 @@ class TrainingResult:
     t_split_exact: float | None = None
     t_split_law: float | None = None
     t_s: float = 0.0
-    t_s_law: float = 0.0
 
 
 def training_refusal(state: dict) -> str | None:
@@ -239,8 +239,7 @@ def _compute(state, width=WIDTH, progress=None) -> TrainingResult:
         copies_exact=copy_fraction(exact, points)[0], distance_exact=energy_distance(exact, drawn),
         copies_law=copy_fraction(drawn, points)[0], distance_floor=floor, samples=samples,
         exact=exact.astype(np.float32), law=drawn.astype(np.float32),
-        points=points.astype(np.float32), t_s=speciation_time(target, process), t_s_law=speciation_time(law, process),
-        **thermo)
+        points=points.astype(np.float32), t_s=speciation_time(target, process), **thermo)
 
 
 def _frame(target: Target):
