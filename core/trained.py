@@ -1,6 +1,7 @@
 """The thermodynamics of a trained score model (seed 002 §8; issue 20).
 
 A model s_A(x) = A·φ(Wx/√d) trained at a diffusion time with x = a·x̃ has the denoiser
+(core.training.TrainedDenoiser)
 
     m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a W x̃/√d)        (SCIENCE.md §1: s = (a⟨y⟩ − x)/b²)
 
@@ -14,37 +15,10 @@ visited; ``poorly_trained`` marks it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.stats import chi2
 
-from core.training import Features
-
-
-@dataclass(frozen=True)
-class TrainedDenoiser:
-    """m(x̃) of a trained model at one diffusion time: features, readout A (d, p), a and b² of that time."""
-
-    features: Features
-    readout: np.ndarray
-    a: float
-    b2: float
-
-    def mean(self, x_tilde) -> np.ndarray:
-        """m(x̃) = x̃ + (b²/a)·A·φ(a x̃) at the rows of x̃ (P, d)."""
-        x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
-        return x_tilde + (self.b2 / self.a) * self.features(self.a * x_tilde) @ self.readout.T
-
-    def jacobian(self, x_tilde) -> np.ndarray:
-        """∂m/∂x̃ = I + b²·A·diag(φ'(z))·W/√d at the rows of x̃ → (P, d, d) (linear features: I + b²A)."""
-        x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
-        p_rows, d = x_tilde.shape
-        w = self.features.weights
-        if w is None:
-            return np.broadcast_to(np.eye(d) + self.b2 * self.readout, (p_rows, d, d)).copy()
-        slope = 1.0 - self.features(self.a * x_tilde) ** 2                    # tanh' at z = a W x̃/√d
-        return np.eye(d) + self.b2 * (self.readout[None, :, :] * slope[:, None, :]) @ (w / np.sqrt(d))
+from core.training import TrainedDenoiser
 
 
 def self_consistent_points(model: TrainedDenoiser, starts, tol: float = 1e-9, max_iter: int = 80):

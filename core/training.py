@@ -102,10 +102,13 @@ class TrainedScore:
     b: float
     ridge: float = RIDGE
 
+    def grown(self, tau: float) -> np.ndarray:
+        """1 − e^{−τ(μ+λ)} per eigendirection: how much of A* each has learned by τ (all of it at τ = ∞)."""
+        return -np.expm1(-tau * self.eig) if np.isfinite(tau) else np.ones_like(self.eig)
+
     def weights(self, tau: float) -> np.ndarray:
         """A(τ) = A*(I − e^{−τ(U+λ)}) (d, p); τ = ∞ gives the ridge solution A*."""
-        grown = -np.expm1(-tau * self.eig) if np.isfinite(tau) else np.ones_like(self.eig)
-        return (self.target * grown[None, :]) @ self.basis.T
+        return (self.target * self.grown(tau)[None, :]) @ self.basis.T
 
     def score(self, x, tau: float) -> np.ndarray:
         """s_A(τ)(x) at the rows of x."""
@@ -121,8 +124,7 @@ class TrainedScore:
         there).  In U's eigenbasis A(τ) = T·diag(g(τ))·Qᵀ, so with K = (QᵀUQ) ∘ (TᵀT) and c_k = T_{:k}·(QᵀV)_{k:}
         it is (b²·gᵀKg + 2b·c·g + E|η|²)/d: p² per τ, not d·p².  ``trained_on``: these are the moments the model
         was trained on, whose QᵀUQ is diag(eig − λ) (no p³ rotation)."""
-        grown = np.array([-np.expm1(-tau * self.eig) if np.isfinite(tau) else np.ones_like(self.eig)
-                          for tau in np.atleast_1d(taus)])
+        grown = np.array([self.grown(tau) for tau in np.atleast_1d(taus)])
         rotated_u = np.diag(self.eig - self.ridge) if trained_on else self.basis.T @ moments.u @ self.basis
         kernel = rotated_u * (self.target.T @ self.target)
         linear = np.sum(self.target * (self.basis.T @ moments.v).T, axis=0)
@@ -139,6 +141,32 @@ def train_score(features: Features, moments: Moments, b: float, ridge: float = R
 
 
 @dataclass(frozen=True)
+class TrainedDenoiser:
+    """m(x̃) of a trained model at one diffusion time: features, readout A (d, p), a and b² of that time."""
+
+    features: Features
+    readout: np.ndarray
+    a: float
+    b2: float
+
+    def mean(self, x_tilde) -> np.ndarray:
+        """m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a x̃) at the rows of x̃ (P, d) (SCIENCE.md §1:
+        s = (a⟨y⟩ − x)/b², with x = a·x̃)."""
+        x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
+        return x_tilde + (self.b2 / self.a) * self.features(self.a * x_tilde) @ self.readout.T
+
+    def jacobian(self, x_tilde) -> np.ndarray:
+        """∂m/∂x̃ = I + b²·A·diag(φ'(z))·W/√d at the rows of x̃ → (P, d, d) (linear features: I + b²A)."""
+        x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
+        p_rows, d = x_tilde.shape
+        w = self.features.weights
+        if w is None:
+            return np.broadcast_to(np.eye(d) + self.b2 * self.readout, (p_rows, d, d)).copy()
+        slope = 1.0 - self.features(self.a * x_tilde) ** 2                    # tanh' at z = a W x̃/√d
+        return np.eye(d) + self.b2 * (self.readout[None, :, :] * slope[:, None, :]) @ (w / np.sqrt(d))
+
+
+@dataclass(frozen=True)
 class ScoreOverTimes:
     """Trained scores on a grid of diffusion times (increasing), one model per time, sharing one first layer."""
 
@@ -146,18 +174,18 @@ class ScoreOverTimes:
     times: np.ndarray
     scores: tuple
 
-    def mean(self, tau: float):
-        """The posterior mean the reverse process needs (core.dynamics ``mean``), from the model trained for τ at
-        the grid time nearest in log s²: ⟨y⟩ = (x + b²·s(x))/a with x = a·x̃ (SCIENCE.md §1: s = (a⟨y⟩ − x)/b²)."""
-        log_s2 = np.log(self.process.s2(self.times))
-        weights = [score.weights(tau) for score in self.scores]
+    def denoiser(self, k: int, tau: float) -> TrainedDenoiser:
+        """The denoiser of the model at grid time ``times[k]`` trained for τ."""
+        t = self.times[k]
+        return TrainedDenoiser(self.scores[k].features, self.scores[k].weights(tau), float(self.process.a(t)),
+                               float(self.process.b2(t)))
 
-        def posterior_mean(x_tilde, s2):
-            k = int(np.argmin(np.abs(log_s2 - np.log(s2))))
-            a, b2 = float(self.process.a(self.times[k])), float(self.process.b2(self.times[k]))
-            x = a * np.asarray(x_tilde, float)
-            return (x + b2 * self.scores[k].features(x) @ weights[k].T) / a
-        return posterior_mean
+    def mean(self, tau: float):
+        """The posterior mean the reverse process needs (core.dynamics ``mean``): the denoiser of the model trained
+        for τ at the grid time nearest in log s²."""
+        log_s2 = np.log(self.process.s2(self.times))
+        denoisers = [self.denoiser(k, tau) for k in range(len(self.times))]
+        return lambda x_tilde, s2: denoisers[int(np.argmin(np.abs(log_s2 - np.log(s2))))].mean(x_tilde)
 
 
 def train_over_times(features: Features, points, process: Process, times, draws: int, rng: np.random.Generator,

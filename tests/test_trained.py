@@ -6,9 +6,10 @@ from scipy.stats import chi2
 
 from core.processes import Process
 from core.targets import SPECS, make_target
-from core.trained import TrainedDenoiser, line_free_energy, poorly_trained, self_consistent_points, split_time
+from core.trained import line_free_energy, poorly_trained, self_consistent_points, split_time
 from core.training import (
     Features,
+    TrainedDenoiser,
     energy_distance,
     feature_moments,
     generalization_times,

@@ -6,7 +6,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, digit_sheet_figure, f32
-from core.training import copy_fraction
 from pages.training._model import SAMPLE_TAUS, TAUS, TrainingResult
 
 #: One color per training-set size, smallest first: ordered, and mid-luminance so each reads on light and dark.
@@ -130,6 +129,7 @@ def samples_figures(result: TrainingResult, k: int, image_shape=None) -> tuple[g
     in the principal plane on common axes (copies of a training point in red), or as images for an image target."""
     tau = tau_label(SAMPLE_TAUS[k])
     sets = (result.samples[k], result.exact, result.law)
+    flagged = (result.copied[k], result.exact_copied, result.law_copied)
     names = (f"model at τ = {tau}", "exact score", "population")
     if image_shape is not None:
         return tuple(digit_sheet_figure(s[:16], [""] * len(s[:16]), columns=8, title=name)
@@ -140,8 +140,7 @@ def samples_figures(result: TrainingResult, k: int, image_shape=None) -> tuple[g
     lo, hi = np.percentile(every, 1, axis=0), np.percentile(every, 99, axis=0)
     pad = 0.15 * np.maximum(hi - lo, 1e-3)
     figs = []
-    for s, uv, name in zip(sets, clouds, names, strict=True):
-        flags = copy_fraction(s, result.points)[1]
+    for uv, flags, name in zip(clouds, flagged, names, strict=True):
         fig = go.Figure(go.Scatter(x=f32(pts[:, 0]), y=f32(pts[:, 1]), mode="markers", name="training points",
                                    marker=dict(symbol="x", size=8, color="#111")))
         for mask, color, label in ((~flags, "#1f77b4", "new sample"), (flags, EXACT, "copy of a training point")):
