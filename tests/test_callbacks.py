@@ -226,3 +226,17 @@ def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
     fig = particles.run_sampling_error(quiet, 1, small, "ode")
     assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
     _finite_figure(fig)
+
+
+def test_training_page_finds_the_two_delta_pitchfork_on_its_grid(app_context):
+    # The exact empirical score's split time, counted the page's way (minima from the same starts on its 16-time
+    # grid), brackets SCIENCE.md §3's t_c (s²(t_c) = Λ = r² for two deltas ±r): within one grid step.
+    from components.state import parse_state
+    from core.processes import Process
+    from pages.training._model import JOB as TRAINING
+    state, _ = parse_state({"target": "two_deltas", "d": "1", "r": "1", "t": "0.5"})
+    result = TRAINING.result(state, 256)
+    t_c = float(Process("VE").time_of_s2(1.0))
+    step = result.times[1] / result.times[0]
+    assert t_c / step < result.t_split_exact < t_c * step and result.t_s == pytest.approx(t_c)
+    assert result.t_split_law == result.t_split_exact          # deltas are their own population
