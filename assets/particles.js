@@ -103,7 +103,7 @@
       anim.frame += (now - anim.last) / 1000 * anim.speed * anim.frames / anim.secondsPerRun;
       if (anim.frame >= anim.frames - 1) { anim.frame = anim.frames - 1; anim.playing = false; anim.resumable = false; }
     }
-    anim.last = now;
+    anim.last = anim.playing ? now : null;         // a run that ended keeps no clock: the next Play starts afresh
     render();                                      // the last frame (playing now false) syncs plotly
     follow(now);
     if (anim.playing) window.requestAnimationFrame(tick);
@@ -134,7 +134,10 @@
         // Play runs the reverse process from t_max; after a pause it resumes where it stopped
         if (!anim.resumable || anim.frame >= anim.frames - 1) anim.frame = 0;
         anim.resumable = false;
-        if (!anim.playing) { anim.playing = true; anim.sliderAt = 0; window.requestAnimationFrame(tick); }
+        if (!anim.playing) {
+          anim.playing = true; anim.sliderAt = 0; anim.last = null;   // time counts from this Play's first frame
+          window.requestAnimationFrame(tick);
+        }
         return "playing";
       },
       pause: function (n) {

@@ -196,6 +196,20 @@ def test_particles_play_runs_from_t_max_and_the_slider_follows(duo):
     assert duo.driver.execute_script("return history.length") <= length + 1   # one entry, at the end
     handle = duo.find_element("#ctl-logt [role='slider']")
     assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(-3)
+    # Play again after the run ended on its own: a whole run from t_max once more (it kept the last
+    # frame's clock and jumped to the end, or restarted mid-run, issue 28)
+    duo.driver.execute_script("window.__seen = []; const a = window.DTL_particles;"
+                              "(function rec() { if (a.playing) window.__seen.push(Math.floor(a.frame));"
+                              " if (window.__seen.length < 1e5) requestAnimationFrame(rec); })();")
+    duo.find_element("#particles-play").click()
+    wait_for(lambda: duo.driver.execute_script("return window.DTL_particles.playing"), timeout=5)
+    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=60)
+    seen = duo.driver.execute_script("return window.__seen")
+    frames = duo.driver.execute_script("return window.DTL_particles.frames")
+    assert seen and seen[0] < 40, seen[:5]                                   # from t_max again
+    assert len(set(seen)) > 20, sorted(set(seen))                           # through the run, not a jump
+    assert seen == sorted(seen) and seen[-1] >= 0.9 * frames                 # recorded while playing
+    assert int(clock.get_attribute("data-frame")) == frames - 1
     no_errors(duo)
 
 
