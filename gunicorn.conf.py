@@ -31,6 +31,8 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "30"))
 preload_app = True
 accesslog = "-" if os.environ.get("ACCESS_LOG") == "1" else None
 control_socket_disable = True  # containers: no control socket (DASH-NOTES)
-# A long share link (drawn points, ~4 KB) must reach the app, which reads the first MAX_QUERY_CHARS and
-# says on the page what it ignored; gunicorn's default (4,094 bytes) answered a raw "URI Too Long".
-limit_request_line = 16_384
+# A long share link (drawn points, ~4 KB, or longer by hand) must reach the app, which reads the first
+# MAX_QUERY_CHARS and says on the page what it ignored.  gunicorn caps any positive value at 8,190 bytes
+# (8,300-character links got its raw "URI Too Long"); 0 is its "unlimited", which its parser still bounds
+# at 1 MiB a request line (gunicorn/http/message.py), so memory stays bounded.
+limit_request_line = 0

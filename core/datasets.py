@@ -84,10 +84,16 @@ def parse_npy(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     return validate_points(array)
 
 
+def check_upload_size(nbytes: int) -> None:
+    """Refuse a file over UPLOAD_MAX_BYTES, saying its size and the limit (the browser reports a file it
+    refused to read by its size alone, so the same rule and words serve both)."""
+    if nbytes > UPLOAD_MAX_BYTES:
+        raise DataError(f"the file is {nbytes / 2**20:.1f} MiB; the limit is {UPLOAD_MAX_BYTES // 2**20} MiB")
+
+
 def parse_upload(filename: str, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Dispatch on the file's extension; size checked first.  The name is only used for its suffix."""
-    if len(raw) > UPLOAD_MAX_BYTES:
-        raise DataError(f"the file is {len(raw) / 2**20:.1f} MiB; the limit is {UPLOAD_MAX_BYTES // 2**20} MiB")
+    check_upload_size(len(raw))
     name = (filename or "").lower()
     if name.endswith(".npy"):
         return parse_npy(raw)

@@ -123,6 +123,24 @@ def test_draw_three_points_and_the_landscape_changes(dash_duo, lab):
     assert not severe, severe
 
 
+@pytest.mark.browser
+def test_an_upload_over_the_limit_says_its_size_and_the_limit(dash_duo, lab, tmp_path):
+    """dcc.Upload drops a file over max_size without firing a callback: the page must say why (issue 28)."""
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"1,2\n" * (6 * 2**20 // 4))
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"1,0\n-1,0\n0,1\n")
+    dash_duo.start_server(lab.app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    chooser = dash_duo.wait_for_element("#data-upload input[type=file]", timeout=30)
+    chooser.send_keys(str(big))
+    dash_duo.wait_for_contains_text("#data-upload-message", "big.csv", timeout=30)
+    text = dash_duo.find_element("#data-upload-message").text
+    assert "6.0 MiB" in text and "limit is 5 MiB" in text and "Nothing was changed" in text, text
+    dash_duo.find_element("#data-upload input[type=file]").send_keys(str(small))   # a good file still goes
+    dash_duo.wait_for_contains_text("#data-upload-message", "3 uploaded points", timeout=30)
+
+
 def test_digits_on_the_particles_page(app_context):
     """Nearest-class-mean labels (the cloning classifier) and generated images beside their nearest
     training image."""

@@ -21,8 +21,10 @@ def test_health_and_every_page(gunicorn_url):
     assert requests.get(gunicorn_url + "/no-such-page", timeout=10).status_code == 200  # Dash 404 page
     # a share link longer than gunicorn's default request line (4,094 bytes) reaches the app, which
     # reads its first MAX_QUERY_CHARS and says so on the page (not gunicorn's raw "URI Too Long")
-    long = requests.get(gunicorn_url + "/landscape?target=custom&pts=" + "0.5,0.5,1;" * 600, timeout=10)
-    assert long.status_code == 200 and "_dash-config" in long.text
+    # — past gunicorn's 8,190-byte cap for a set limit too (a 9 KB and a 100 KB link, issue 28)
+    for repeat in (600, 900, 10_000):
+        long = requests.get(gunicorn_url + "/landscape?target=custom&pts=" + "0.5,0.5,1;" * repeat, timeout=10)
+        assert long.status_code == 200 and "_dash-config" in long.text, (repeat, long.status_code)
 
 
 @pytest.mark.parametrize("state", [
@@ -54,6 +56,10 @@ def test_pages_and_background_job_in_chromium_under_gunicorn(gunicorn_url, dash_
     dash_duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=30)
     dash_duo.driver.get(gunicorn_url + "/bifurcation?target=circle&r=1.5&t=0.3")
     dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=60)
+    # a 9 KB link opens the page with a notice, not gunicorn's "URI Too Long" (issue 28)
+    dash_duo.driver.get(gunicorn_url + "/landscape?target=custom&pts=" + "0.5,0.5,1;" * 900)
+    dash_duo.wait_for_contains_text("#state-notice", "too long", timeout=30)
+    dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=30)
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
 

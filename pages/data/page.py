@@ -13,6 +13,7 @@ from core.datasets import (
     INLINE_MAX_POINTS,
     UPLOAD_MAX_BYTES,
     DataError,
+    check_upload_size,
     digits_points,
     encode_inline,
     parse_upload,
@@ -56,8 +57,11 @@ by default).""",
         ], className="options"),
         dcc.Graph(id="data-canvas", config={"displayModeBar": False}),
         html.H2("Upload"),
-        dcc.Upload(html.Div(["Drop a .csv or .npy file here, or ", html.A("choose one")]), id="data-upload",
-                   max_size=UPLOAD_MAX_BYTES, className="upload", multiple=False),
+        # the component drops a file over max_size without a word: assets/upload.js reports its size
+        html.Div(dcc.Upload(html.Div(["Drop a .csv or .npy file here, or ", html.A("choose one")]),
+                            id="data-upload", max_size=UPLOAD_MAX_BYTES, className="upload", multiple=False),
+                 **{"data-max-bytes": str(UPLOAD_MAX_BYTES), "data-rejected-store": "data-upload-rejected"}),
+        dcc.Store(id="data-upload-rejected"),
         html.Div(id="data-upload-message", className="caption", role="status"),
         html.Div([html.Button("Download the current target as CSV", id="data-download-button", n_clicks=0)],
                  className="options"),
@@ -162,13 +166,28 @@ def upload(contents, filename, data, t):
                                            f"dimensions (kept as {key})", state)
 
 
+@callback(Output("data-upload-message", "children", allow_duplicate=True), Input("data-upload-rejected", "data"),
+          prevent_initial_call=True)
+def upload_too_large(rejected):
+    """A file the browser would not read (over the size limit): its name, its size and the limit."""
+    if not isinstance(rejected, dict):
+        return no_update
+    size, name = rejected.get("size"), str(rejected.get("name", "the file"))[:120]
+    try:
+        check_upload_size(int(size))
+    except DataError as err:
+        return f"Upload refused ({name}): {err}. Nothing was changed."
+    except (TypeError, ValueError):
+        return no_update
+    return no_update
+
+
 def _decode(contents) -> bytes:
     """The bytes of a dcc.Upload 'data:...;base64,...' string (size checked before decoding)."""
     if not isinstance(contents, str) or "," not in contents:
         raise DataError("the upload did not arrive as a file")
     encoded = contents.split(",", 1)[1]
-    if len(encoded) * 3 // 4 > UPLOAD_MAX_BYTES:
-        raise DataError(f"the file is over the {UPLOAD_MAX_BYTES // 2**20} MiB limit")
+    check_upload_size(len(encoded) * 3 // 4)
     try:
         return base64.b64decode(encoded, validate=True)
     except ValueError:
