@@ -264,7 +264,7 @@
         const high = Math.log10(tMax), marks = {};
         for (let k = Math.ceil(Math.log10(schema.fields.t[2])); k <= Math.floor(high); k++) marks[k] = String(10 ** k);
         if (high < 0) marks[high] = String(tMax);      // flow matching ends just below t = 1
-        return [high, marks, tMax];
+        return [high, marks];
       },
       /* Navigation links keep the state (and the current time). */
       links: function (search, time, schema) {

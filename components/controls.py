@@ -33,9 +33,10 @@ def _row(name, label, control, help_text=""):
 
 
 def _number(name, step):
-    _, default, low, high, _ = FIELDS[name]
-    return dcc.Input(id=ids.CONTROL[name], type="number", value=default, min=low, max=high,
-                     step=step, debounce=True, className="ctl-number")
+    """A number box.  No min/max: the browser sends NaN for a value outside them, which read as 'not a
+    number'; the state's rule clamps it and says to what (issue 28)."""
+    return dcc.Input(id=ids.CONTROL[name], type="number", value=FIELDS[name][1], step=step, debounce=True,
+                     className="ctl-number")
 
 
 def control_panel() -> html.Div:
@@ -51,8 +52,10 @@ def control_panel() -> html.Div:
                        value=math.log10(state["t"]), marks=marks, allow_direct_input=False,
                        updatemode="mouseup",
                        tooltip={"always_visible": False, "transform": "timeOfSlider", "template": "t = {value}"}),
-            dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], min=limits.T_MIN,
-                      max=limits.T_MAX, step="any", debounce=True, className="ctl-number"),
+            # no min/max: the browser would send NaN for 500 or 0 ("not a number"); the state's rule
+            # clamps a typed t and says so (assets/state.js coerce, components/state.py _coerce)
+            dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], step="any", debounce=True,
+                      className="ctl-number"),
         ], className="ctl-time"), "diffusion time (log scale); type a value in the box"),
         "process": _row("process", "Process", dcc.RadioItems(
             id=ids.CONTROL["process"], options=[{"label": " VE", "value": "VE"}, {"label": " VP", "value": "VP"},
@@ -127,7 +130,7 @@ clientside_callback(ClientsideFunction("lab", "controls"),
 clientside_callback(ClientsideFunction("lab", "classOptions"), Output(ids.CONTROL["gc"], "options"),
                     Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
 clientside_callback(ClientsideFunction("lab", "timeRange"),
-                    Output(ids.LOG_T, "max"), Output(ids.LOG_T, "marks"), Output(ids.T_INPUT, "max"),
+                    Output(ids.LOG_T, "max"), Output(ids.LOG_T, "marks"),
                     Input(ids.STATE, "data"), State(ids.SCHEMA, "data"))
 clientside_callback(ClientsideFunction("lab", "links"),
                     Output({"type": ids.NAV_LINK, "path": ALL, "where": ALL}, "href"),

@@ -191,7 +191,7 @@ def test_number_boxes_show_their_whole_value(duo):
     """A slider's t shows in the box to 4 digits, and a 5-digit n fits its box (−/+ sit inside it)."""
     duo.driver.get(duo.server_url + "/memorization?target=mixture_samples&n=20000&d=10&t=0.3")
     duo.wait_for_element("#ctl-n", timeout=TIMEOUT)
-    handle = duo.find_element("#ctl-logt [role='slider']")
+    handle = duo.wait_for_element("#ctl-logt [role='slider']", timeout=TIMEOUT)
     handle.send_keys(Keys.ARROW_RIGHT)
     end = time.monotonic() + TIMEOUT
     while duo.find_element("#ctl-t").get_attribute("value") in ("0.3", "") and time.monotonic() < end:
@@ -201,6 +201,29 @@ def test_number_boxes_show_their_whole_value(duo):
         fits = duo.driver.execute_script("const e = document.querySelector(arguments[0]); "
                                          "return e.scrollWidth <= e.clientWidth", box)
         assert fits, box
+
+
+def test_typed_values_out_of_range_are_clamped_with_their_notice(duo):
+    """500, 0, −3 or 1e9 typed in a box is set to the range's end and said so (the boxes' own min/max made the
+    browser send NaN: "time t is not a number", and 1e9 stayed in the box while the figure kept the old t)."""
+    duo.driver.get(duo.server_url + "/landscape?target=gaussian_points&n=20&t=0.25")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=TIMEOUT)
+    cases = [("#ctl-t", "500", "maximum 100", "100"), ("#ctl-t", "0", "minimum 0.001", "0.001"),
+             ("#ctl-t", "-3", "minimum 0.001", "0.001"), ("#ctl-t", "1e9", "maximum 100", "100"),
+             ("#ctl-d", "5000", "maximum 1000", "1000"), ("#ctl-d", "0", "minimum 1", "1")]
+    for box_id, typed, said, shown in cases:
+        box = duo.find_element(box_id)
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(typed, Keys.ENTER)
+        echoed = "1000000000" if typed == "1e9" else typed
+        duo.wait_for_contains_text("#state-notice", f"= {echoed} is outside", TIMEOUT)
+        notice = duo.find_element("#state-notice").text
+        assert said in notice and "not a number" not in notice
+        end = time.monotonic() + TIMEOUT
+        while duo.find_element(box_id).get_attribute("value") != shown and time.monotonic() < end:
+            time.sleep(0.1)
+        assert duo.find_element(box_id).get_attribute("value") == shown, (typed, box_id)
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 100", timeout=TIMEOUT)   # the figure follows
 
 
 def test_time_box_steps_by_a_tenth_of_a_decade(duo):
