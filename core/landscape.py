@@ -97,8 +97,9 @@ def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: 
     if d > FIXED_POINT_MAX_D:
         raise ValueError(f"fixed points are searched for up to d = {FIXED_POINT_MAX_D}")
     scale = float(np.sqrt(np.trace(target.covariance)) + np.abs(target.display_points).max())
+    accept = 1e3 * tol * (1 + scale)
     x, residual = solve_fixed_points(target, x, s2, tol=tol * (1 + scale), max_iter=max_iter, halvings=8)
-    x = x[residual < 1e3 * tol * (1 + scale)]
+    x = x[residual < accept]
     merge = 1e-4 * scale if merge is None else merge
     keep = []
     for i in range(len(x)):
@@ -107,9 +108,40 @@ def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: 
     x = x[keep]
     if len(x) == 0:
         return FixedPoints(np.zeros((0, d)), np.zeros((0, d)), np.zeros(0, dtype="<U8"))
+    x, flat = _merge_flat_roots(target, x, s2, accept, 0.05 * scale)
     cov = target.posterior(x, s2, full_cov=True).cov
     eigs = np.linalg.eigvalsh(np.eye(d) - cov / s2)
-    return FixedPoints(x, eigs, classify(eigs))
+    kind = classify(eigs)
+    kind[flat] = "marginal"
+    return FixedPoints(x, eigs, kind)
+
+
+def _merge_flat_roots(target: Target, x: np.ndarray, s2: float, accept: float, reach: float):
+    """Roots that |g| cannot tell apart are one degenerate root.  Where ∇g = I − C/s² is singular (at a
+    pitchfork: x̃ − tanh x̃ ≈ x̃³/3 at t_c for two deltas) Newton converges linearly and stops anywhere
+    |g| < accept: seeds from either side end at distinct points ±(3·accept)^⅓.  Two roots closer than
+    ``reach`` with |g| < accept all along the segment between them (checked at ¼, ½, ¾) are merged into
+    their centroid, which is flagged as flat (a zero Hessian eigenvalue within what g resolves).
+    Returns (points, flat mask)."""
+    pairs = [(i, j) for i in range(len(x)) for j in range(i + 1, len(x)) if np.linalg.norm(x[i] - x[j]) < reach]
+    if not pairs:
+        return x, np.zeros(len(x), bool)
+    ii, jj = np.array(pairs).T
+    fractions = np.array([0.25, 0.5, 0.75])
+    between = (x[ii, None, :] * (1 - fractions[:, None]) + x[jj, None, :] * fractions[:, None]).reshape(-1, x.shape[1])
+    g = np.linalg.norm(between - target.posterior(between, s2, full_cov=False).mean, axis=1)
+    flat_pair = (g.reshape(len(pairs), len(fractions)) < accept).all(axis=1)
+    group = np.arange(len(x))                    # union–find over the flat pairs
+    def root(k):
+        while group[k] != k:
+            k = group[k]
+        return k
+    for i, j in zip(ii[flat_pair], jj[flat_pair], strict=True):
+        group[root(i)] = root(j)
+    labels = np.array([root(k) for k in range(len(x))])
+    heads = np.unique(labels)
+    merged = np.array([x[labels == h].mean(axis=0) for h in heads])
+    return merged, np.array([(labels == h).sum() > 1 for h in heads])
 
 
 def classify(hessian_eigs, tol: float = 1e-6) -> np.ndarray:

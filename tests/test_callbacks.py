@@ -94,6 +94,10 @@ def test_landscape_caption_counts_fixed_points_only_when_searched(app_context):
     assert "stable fixed point(s)" not in caption and "not shown for this size" in caption
     small, _ = parse_state({"target": "circle", "t": "0.25"})
     assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small["t"], "map", [], None)[1])
+    for query in ({"target": "two_deltas", "t": "1"}, {"target": "two_deltas", "process": "FM", "t": "0.5"}):
+        at, _ = parse_state(query)           # exactly t_c: one flat point, said so (issue 28)
+        caption = " ".join(landscape.render_landscape(at, at["t"], "map", [], None)[1])
+        assert "at t_c" in caption and "0 stable fixed point(s)" in caption and "1 marginal" in caption, caption
 
 
 def test_particles_caption_says_a_law_does_not_collapse(app_context):

@@ -48,6 +48,20 @@ def test_critical_point_of_four_deltas():
         assert np.allclose(fp.points, 0) and fp.stable[0] == stable
 
 
+@pytest.mark.parametrize("target,s2", [(make_target("two_deltas", d=1), 1.0), (make_target("circle", n=4), 0.5),
+                                       (make_target("two_deltas", d=2), 1.0)])
+def test_at_the_critical_point_one_marginal_fixed_point(target, s2):
+    """At s² = Λ the symmetric point is a triple root (x − tanh x ≈ x³/3): Newton stops anywhere |g| is below
+    its tolerance, ±(3·tol)^⅓ ≈ ±0.002 from either side. That is one flat root, not four stable ones (issue 28);
+    a hair away from s² = Λ the count is the ordinary one."""
+    seeds = np.vstack([np.linspace(-3, 3, 16)[:, None] * np.eye(target.d)[0], target.display_points * 1.1 + 0.01])
+    fp = fixed_points(target, s2, seeds)
+    assert list(fp.kind) == ["marginal"] and np.linalg.norm(fp.points) < 1e-3, (fp.points, fp.kind)
+    assert list(fixed_points(target, 1.02 * s2, seeds).kind) == ["minimum"]
+    below = fixed_points(target, 0.9 * s2, seeds)
+    assert (below.kind == "minimum").sum() == len(target.display_points) and "marginal" not in below.kind
+
+
 @pytest.mark.parametrize("temperature", [0.3, 0.6, 0.9])
 def test_two_deltas_fixed_points_solve_tanh(temperature):
     target = make_target("two_deltas", d=1)

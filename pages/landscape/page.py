@@ -1,4 +1,6 @@
 """Free-energy landscape: F̃(x, t), the score field, fixed points and the Boltzmann weights."""
+import math
+
 import dash
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
@@ -100,7 +102,10 @@ def _probe_ok(probe, v):
 
 
 def _caption(state, v, hopfield, hopfield_gap):
-    phase = "below t_c: broken symmetry" if v.t < v.t_c else "above t_c: one well"
+    if math.isclose(v.t, v.t_c, rel_tol=1e-6):
+        phase = "at t_c: the curvature of F̃ vanishes at the branching point"
+    else:
+        phase = "below t_c: broken symmetry" if v.t < v.t_c else "above t_c: one well"
     counts = {k: int(np.sum(v.kinds == k)) for k in ("minimum", "saddle", "maximum", "marginal")}
     parts = [f"Λ = {v.lam:.4g}, t_c = {v.t_c:.4g} ({phase}). "]
     guided = guidance_label(state)
@@ -109,7 +114,9 @@ def _caption(state, v, hopfield, hopfield_gap):
                      "whose minima are the guided sampler's fixed points (t_c is the unguided model's). ")
     if v.fixed_searched:         # otherwise fixed_note says why none are shown: none found ≠ none searched
         parts.append(f"{counts['minimum']} stable fixed point(s), {counts['saddle']} saddle(s), "
-                     f"{counts['maximum']} maxima. ")
+                     f"{counts['maximum']} maxima"
+                     + (f", {counts['marginal']} marginal (a zero curvature: a branching point). "
+                        if counts["marginal"] else ". "))
     if v.d > 2:
         parts.append("A 2-D slice through the data's mean along its top two principal axes; "
                      "data points are projected onto it. ")
