@@ -244,3 +244,12 @@ def test_training_page_finds_the_two_delta_pitchfork_on_its_grid(app_context):
     step = result.times[1] / result.times[0]
     assert t_c / step < result.t_split_exact < t_c * step and result.t_s == pytest.approx(t_c)
     assert result.t_split_law == result.t_split_exact          # deltas are their own population
+
+
+def test_particles_link_run_settings_are_clamped_with_a_notice(app_context):
+    """particles=1e9&steps=-1 in a link: clamped to a choice, as every other value, with a notice (issue 28)."""
+    from pages.particles import page as particles
+    text = str(particles.layout(particles="1e9", steps="-1", sampler="zz", dynamics="x"))
+    assert "particles = 1e9 is not one of" in text and "using 20,000" in text
+    assert "steps = -1" in text and "using 20." in text and "sampler = 'zz'" in text and "dynamics = 'x'" in text
+    assert "adjusted" not in str(particles.layout(particles="5000", steps="50", sampler="heun", dynamics="ode"))

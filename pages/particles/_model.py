@@ -14,7 +14,14 @@ from components.state import model_of, process_of, spec_of, target_of, time_free
 from core import limits
 from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
-from core.dynamics import SAMPLERS, initial_particles, posterior_mean_of, reverse_times, reverse_trajectories
+from core.dynamics import (
+    SAMPLER_NAMES,
+    SAMPLERS,
+    initial_particles,
+    posterior_mean_of,
+    reverse_times,
+    reverse_trajectories,
+)
 from core.guidance import populated_classes
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
@@ -60,6 +67,31 @@ def run_params(particles, dynamics, seed_offset, sampler=None, steps=None) -> di
     return {"particles": _nearest_choice(particles, PARTICLE_CHOICES, 2_000), "sde": dynamics != "ode",
             "offset": offset, "sampler": sampler if sampler in SAMPLERS else "euler",
             "steps": _nearest_choice(steps, STEP_CHOICES, STEPS)}
+
+
+def run_param_notices(particles, dynamics, sampler, steps) -> list[str]:
+    """What ``run_params`` changed in a link's run settings, one sentence each (none for a value it kept or
+    one the link left out)."""
+    chosen = run_params(particles, dynamics, 0, sampler, steps)
+    notices = []
+    for label, raw, value, choices in (("particles", particles, chosen["particles"], PARTICLE_CHOICES),
+                                       ("steps", steps, chosen["steps"], STEP_CHOICES)):
+        if raw is not None and _number_or_none(raw) != value:
+            notices.append(f"{label} = {str(raw)[:40]} is not one of {', '.join(f'{c:,}' for c in choices)}: "
+                           f"using {value:,}.")
+    if dynamics is not None and dynamics not in ("sde", "ode"):
+        notices.append(f"dynamics = {str(dynamics)[:40]!r} is neither 'sde' nor 'ode': using the SDE.")
+    if sampler is not None and sampler not in SAMPLERS:
+        notices.append(f"sampler = {str(sampler)[:40]!r} is not one of {', '.join(SAMPLERS)}: using "
+                       f"{SAMPLER_NAMES['euler']}.")
+    return notices
+
+
+def _number_or_none(raw):
+    try:
+        return float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def time_range(target, process) -> tuple[float, float]:

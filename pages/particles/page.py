@@ -26,6 +26,7 @@ from pages.particles._model import (
     cloning,
     experiment_limit,
     guidance_effects,
+    run_param_notices,
     run_params,
     run_summary,
     sampling_errors,
@@ -64,8 +65,11 @@ def _experiment(prefix, heading, text, button, placeholder=None):
 def layout(particles=None, dynamics=None, sampler=None, steps=None, **_query):
     """``?particles=5000&dynamics=ode&sampler=heun&steps=50`` in the link preset the run settings (validated)."""
     preset = run_params(particles if particles is not None else 2_000, dynamics, 0, sampler, steps)
+    adjusted = run_param_notices(particles, dynamics, sampler, steps)
     return html.Div([
         html.H1("Reverse diffusion: speciation and collapse"),
+        html.Div([html.Strong("Some run settings were adjusted: "), " ".join(adjusted)] if adjusted else None,
+                 id="particles-notice", className="notice", role="status"),
         dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
 exact score $\nabla\log p_t(x) = (a\langle y\rangle - x)/b^2$ (VE: $x \leftarrow x + \sigma^2\,\text{score}\,dt +
 \sigma\sqrt{dt}\,\xi$; VP: Biroli et al. 2024 eq. 3; FM: the ODE is the rectified-flow sampler
