@@ -80,6 +80,15 @@
     }
   }
 
+  /* Play brings the playback row and the cloud under it on the screen together (the cloud sat 480 px below
+   * the fold on a laptop: most of the 8 s run was over by the time one had scrolled to it). */
+  function onStage() {
+    const bar = document.getElementById("particles-playback"), gd = graphDiv();
+    if (!bar || !gd) return;
+    const top = bar.getBoundingClientRect().top, bottom = gd.getBoundingClientRect().bottom;
+    if (top < 0 || bottom > window.innerHeight) bar.scrollIntoView({ block: "start" });
+  }
+
   function nearestFrame(t) {
     let best = 0;
     for (let f = 1; f < anim.frames; f++) {
@@ -131,6 +140,7 @@
       },
       play: function (n) {
         if (!n || !anim.frames) return window.dash_clientside.no_update;
+        onStage();
         // Play runs the reverse process from t_max; after a pause it resumes where it stopped
         if (!anim.resumable || anim.frame >= anim.frames - 1) anim.frame = 0;
         anim.resumable = false;

@@ -73,16 +73,23 @@
     if (!gd.layout || !gd.data) return;
     const own = gd._dtlOwn || (gd._dtlOwn = {}), base = gd._dtlBase || (gd._dtlBase = {});
     const big = mode.lecture, dark = mode.dark, c = themeColors();
-    const lecture = (mode.theme && mode.theme.lecture) || { font: 22, line: 4, main_height: 0.86 };
+    const want = {};
+    const lecture = (mode.theme && mode.theme.lecture) || { font: 22, line: 4 };
     const themed = { "font.color": c.fg, paper_bgcolor: c.bg, plot_bgcolor: c.bg, "legend.bgcolor": "rgba(0,0,0,0)" };
     for (const ax of axisNames(gd)) {
       themed[ax + ".gridcolor"] = c.grid;
       themed[ax + ".zerolinecolor"] = c.zeroline;
       themed[ax + ".linecolor"] = c.zeroline;
     }
+    const main = big && mainGraph() === gd;
+    // lecture sizes: tick labels and axis titles push the margins out rather than fall off the figure
+    for (const ax of axisNames(gd)) {
+      const key = ax + ".automargin";
+      const b = based(own, base, key, get(gd.layout, key));
+      want[key] = big ? true : b;
+    }
     // lines drawn in ink (the "now" line) turn light on dark
     const inked = (gd.layout.shapes || []).map((_, i) => `shapes[${i}].line.color`);
-    const want = {};
     for (const key of inked) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = dark && INK.includes(b) ? c.ink : b;
@@ -113,7 +120,7 @@
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
-        : key === "height" ? (big && mainGraph() === gd ? Math.round(window.innerHeight * lecture.main_height)
+        : key === "height" ? (main ? stageHeight(gd)
                               : stacked && b ? Math.round(b * STACKED_HEIGHT) : b)
         : dark ? themed[key] : b;
     }
@@ -144,6 +151,32 @@
     }
   }
 
+  /* Lecture mode's main figure reaches from where it starts to the screen's bottom edge (the stage bar, the
+   * caption and any notice above it), so all of it, axes included, is on the screen at once. */
+  const STAGE_GAP = 12, STAGE_MIN = 260;
+  function stageHeight(gd) {
+    const top = gd.getBoundingClientRect().top + window.scrollY;
+    return Math.max(STAGE_MIN, Math.round(window.innerHeight - top - STAGE_GAP));
+  }
+
+  /* The main figure's containers take the whole width in lecture mode (a half-width panel beside an empty
+   * one, a side panel): they are marked, and CSS does the rest (assets/lab.css, .stage-path). */
+  function markStage() {
+    const gd = mode.lecture ? mainGraph() : null;
+    const path = [];
+    for (let el = gd && gd.parentElement; el && !el.classList.contains("page"); el = el.parentElement) path.push(el);
+    let changed = false;
+    for (const el of document.querySelectorAll(".stage-path")) {
+      if (!path.includes(el)) { el.classList.remove("stage-path"); changed = true; }
+    }
+    for (const el of path) if (!el.classList.contains("stage-path")) { el.classList.add("stage-path"); changed = true; }
+    const title = document.querySelector(".page h1");
+    const bar = document.getElementById("stage-title");
+    if (bar && title && bar.textContent !== title.textContent) bar.textContent = title.textContent;
+    if (changed && gd && gd.data && window.Plotly) Plotly.Plots.resize(gd);
+    return gd;
+  }
+
   /* Every figure restyles and refits its title after each of its draws; a figure seen for the first
    * time (it may have drawn before it was hooked) is done once now. */
   function hook(gd) {
@@ -159,8 +192,11 @@
   function apply() {
     document.body.classList.toggle("lecture", mode.lecture);
     document.body.classList.toggle("dark", mode.dark);
+    if (!mode.lecture) document.body.classList.remove("stage-controls");
+    markStage();
     for (const gd of graphs()) { hook(gd); fit(gd); }
   }
+  window.addEventListener("resize", () => { if (mode.lecture) { const gd = markStage(); if (gd) fit(gd); } });
   /* The step of ←/→ outside the slider: mode.theme.key_step_decades of log₁₀ t, on the slider's grid. */
   function stepTime(direction, decades) {
     const handle = document.querySelector("#ctl-logt [role='slider']");
@@ -258,6 +294,10 @@
       pending = false;
       configureCamera();
       for (const gd of graphs()) if (hook(gd)) fit(gd);     // only new figures: the clock ticks 60×/s
+      if (mode.lecture) {                                    // what sits above the stage may have changed
+        const gd = markStage();
+        if (gd && gd.data && gd.layout && Math.abs((gd.layout.height || 0) - stageHeight(gd)) > 2) fit(gd);
+      }
     }, 250);
   }).observe(document.documentElement, { childList: true, subtree: true });
 
@@ -347,6 +387,10 @@
   document.addEventListener("keydown", (ev) => {
     const tag = (ev.target && ev.target.tagName) || "";
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || ev.target.isContentEditable) return;
+    if (ev.key === "Escape" && document.body.classList.contains("stage-controls")) {
+      document.body.classList.remove("stage-controls");
+      return;
+    }
     if (ev.key === "Escape" && mode.lecture) { mode.lecture = false; save(); apply(); return; }
     if (ev.key === " " || ev.code === "Space") {
       const anim = window.DTL_particles;
@@ -358,6 +402,16 @@
       ev.preventDefault();
       stepTime(ev.key === "ArrowRight" ? 1 : -1);
     }
+  });
+
+  /* Lecture mode's bar: its buttons do what the keys and the toolbar do. */
+  document.addEventListener("click", (ev) => {
+    const button = ev.target.closest && ev.target.closest("#stage-bar button");
+    if (!button) return;
+    if (button.id === "stage-earlier" || button.id === "stage-later") stepTime(button.id === "stage-later" ? 1 : -1);
+    else if (button.id === "stage-controls") document.body.classList.toggle("stage-controls");
+    else if (button.id === "stage-theme") document.getElementById("theme-toggle").click();
+    else if (button.id === "stage-exit") document.getElementById("lecture-toggle").click();
   });
 
   /* The time box's −/+ step t by a tenth of a decade (Dash's own steppers add ±1 to the number:
@@ -384,6 +438,10 @@
         save();
         setTimeout(apply, 0);
         return [`${mode.lecture ? "lecture" : "desk"} ${mode.dark ? "dark" : "light"}`, mode.dark ? "dark" : "light"];
+      },
+      stageTime: function (t) {
+        const v = Number(t);
+        return Number.isFinite(v) ? "t = " + String(Number(v.toPrecision(3))) : "";
       },
       copyLink: function () {
         const link = window.location.href;

@@ -15,7 +15,7 @@ from components import ids
 from components.controls import control_panel, page_controls
 from components.presets import preset_menu
 from components.state import browser_schema, default_state, without_time
-from components.teaching import preset_caption_area, toolbar
+from components.teaching import preset_caption_area, stage_bar, toolbar
 from components.theme import FIGURE_THEME, HEADER_HEIGHT, MANTINE_THEME, PANEL_WIDTH, PHONE_BREAKPOINT
 
 
@@ -56,7 +56,7 @@ def app_layout() -> dmc.MantineProvider:
             dmc.AppShellMain([
                 html.Div(id=ids.NOTICE, className="notice", role="status"),
                 html.Div(id=ids.SERVER_NOTICE, className="notice", role="status"),
-                toolbar(), preset_caption_area(), dash.page_container,
+                stage_bar(), toolbar(), preset_caption_area(), dash.page_container,
             ], className="page"),
         ], id=ids.SHELL, header={"height": HEADER_HEIGHT}, padding="md",
             navbar={"width": PANEL_WIDTH, "breakpoint": PHONE_BREAKPOINT, "collapsed": {"mobile": True}}),

@@ -29,6 +29,20 @@ def toolbar() -> html.Div:
     ], id="toolbar", className="toolbar")
 
 
+def stage_bar() -> html.Div:
+    """Lecture mode's bar (shown only there, assets/teaching.js): the page's title, a large t, buttons for what
+    the keys do (←/→ step t), the controls folded away (they open over the page), the theme and the way out."""
+    return html.Div([
+        html.Span(id="stage-title", className="stage-title"),
+        html.Span(id="stage-time", className="stage-time", role="status"),
+        html.Button("◀", id="stage-earlier", title="earlier t (←)", **{"aria-label": "earlier t"}),
+        html.Button("▶", id="stage-later", title="later t (→)", **{"aria-label": "later t"}),
+        html.Button("Controls", id="stage-controls", title="open or fold the control panel"),
+        html.Button("Light / dark", id="stage-theme", title="the other theme"),
+        html.Button("Leave lecture mode", id="stage-exit", title="also Esc"),
+    ], id="stage-bar", className="stage-bar")
+
+
 def preset_caption_area() -> html.Div:
     return html.Div(id="preset-caption", className="preset-caption")
 
@@ -46,6 +60,8 @@ clientside_callback(ClientsideFunction("teaching", "mode"), Output("toolbar", "d
                     Output(ids.THEME, "forceColorScheme"),
                     Input("lecture-toggle", "n_clicks"), Input("theme-toggle", "n_clicks"), Input(ids.URL, "search"),
                     State(ids.FIGURE_THEME, "data"))
+clientside_callback(ClientsideFunction("teaching", "stageTime"), Output("stage-time", "children"),
+                    Input(ids.TIME, "data"))
 clientside_callback(ClientsideFunction("teaching", "copyLink"), Output("toolbar-status", "children"),
                     Input("copy-link", "n_clicks"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("teaching", "exportFigures"), Output("export-png", "data-done"),

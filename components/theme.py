@@ -23,8 +23,8 @@ MANTINE_THEME = {
 FIGURE_THEME = {
     "light": {"fg": "#222222", "bg": "#ffffff", "grid": "#eeeeee", "zeroline": "#444444", "ink": "#111111"},
     "dark": {"fg": "#e8e8e8", "bg": "#111418", "grid": "#2c323a", "zeroline": "#9aa4b1", "ink": "#f2f2f2"},
-    #: lecture mode: font size, least line width, the main figure's share of the viewport's height
-    "lecture": {"font": 22, "line": 4, "main_height": 0.86},
+    #: lecture mode: font size and least line width (the main figure reaches the screen's bottom edge)
+    "lecture": {"font": 22, "line": 4},
     #: the time step of ←/→ outside the slider, in decades of t (5 presses cross a decade)
     "key_step_decades": 0.2,
     #: the time box's −/+ step, in decades of t

@@ -111,6 +111,46 @@ def test_lecture_mode_fills_the_projector_and_crosses_a_decade_in_five_keys(duo)
     assert times == sorted(times)
 
 
+#: The main figure (lecture mode's stage: the page's first figure) and how far each of its parts — the plot, tick
+#: labels, axis titles, legend — lies outside the screen (px; ≤ 0 inside), with the t readout's font size.
+STAGE = """
+const g = [...document.querySelectorAll('.page .js-plotly-plot')].find(g => !g.closest('.card'));
+if (!g || !g.querySelector('.main-svg')) return null;
+const W = innerWidth, H = innerHeight;
+const parts = [g, ...g.querySelectorAll('.xtick text, .ytick text, .g-xtitle, .g-ytitle, .legend')];
+const out = parts.map(e => e.getBoundingClientRect()).filter(r => r.width > 0)
+  .map(r => Math.max(-r.left, -r.top, r.right - W, r.bottom - H));
+const readout = document.getElementById('stage-time');
+return [g.closest('[id]').id, Math.max(...out), parseFloat(getComputedStyle(readout).fontSize), readout.textContent,
+        g.getBoundingClientRect().width / W];
+"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_lecture_stage_holds_the_whole_main_figure_on_a_projector(duo, size):
+    """In lecture mode each page's main figure — axes, ticks, titles and legend — lies wholly on the screen at
+    1,920 × 1,080 and 1,280 × 720, at the full width, under a large t readout (issue 28: the heading, intro and
+    controls pushed the x axis below the fold, and the bifurcation's figure was half-width)."""
+    from bench.screenshots import PAGES
+    screen(duo, size)
+    for page in [p for p in PAGES if p not in ("/", "/about")]:        # the two pages without a main figure
+        duo.driver.get(duo.server_url + page + ("&" if "?" in page else "?") + "lecture=1&theme=dark")
+        duo.wait_for_element(".page .js-plotly-plot", timeout=TIMEOUT)
+        settle(duo)
+        found = []
+
+        def fits(found=found):
+            found[:] = [duo.driver.execute_script(STAGE)]
+            return found[0] is not None and found[0][1] <= 0.5
+        try:
+            wait_for(fits, timeout=TIMEOUT)
+        except AssertionError:
+            raise AssertionError((page, size, found)) from None
+        graph, _, readout_px, readout, share = found[0]
+        assert readout_px >= 32 and readout.startswith("t = "), (page, readout_px, readout)
+        assert share > 0.9, (page, graph, share)                 # the whole width, not a half beside a blank
+
+
 def test_dark_theme_reaches_every_axis_marker_and_control(duo):
     dark = FIGURE_THEME["dark"]
     duo.driver.get(duo.server_url + "/bifurcation?target=circle&theme=dark")
@@ -140,3 +180,18 @@ def test_dark_theme_reaches_every_axis_marker_and_control(duo):
     return (g.layout.shapes || []).map(s => s.line && s.line.color);
     """
     assert "#111" not in duo.driver.execute_script(now_line)
+
+
+@pytest.mark.parametrize("size,mobile", [((1440, 900), False), (PHONE, True)])
+def test_play_brings_the_cloud_on_screen_with_it(duo, size, mobile):
+    """Play and the particle cloud are on the screen together once Play is pressed, on a laptop and a phone
+    (issue 28: the cloud was 480 px below Play on a laptop, 500 px on a phone)."""
+    screen(duo, size, mobile)
+    duo.driver.get(duo.server_url + "/particles?target=circle&t=0.5")
+    duo.wait_for_contains_text("#particles-status", "loaded", timeout=60)
+    duo.find_element("#particles-play").click()
+    both = """const p = document.getElementById('particles-play').getBoundingClientRect(),
+                      g = document.querySelector('#particles-graph .js-plotly-plot').getBoundingClientRect(),
+                      header = document.querySelector('.mantine-AppShell-header').getBoundingClientRect().bottom;
+              return p.top >= header - 1 && g.bottom <= innerHeight + 1 && g.top > p.top;"""
+    wait_for(lambda: duo.driver.execute_script(both), timeout=TIMEOUT)

@@ -45,7 +45,7 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
         movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
                       legend=dict(orientation="h", y=-0.2))
-    fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  black: now)")
+    fig.update_xaxes(type="log", title_text="t  (dashed: a²Λ = b²;  dotted red: branching found;  solid: now)")
     fig.update_yaxes(title_text="x*·e₁ (process coordinates)")
     return fig
 

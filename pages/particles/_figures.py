@@ -35,7 +35,8 @@ def particles_figure(run: ParticleRun, first_frame: np.ndarray) -> go.Figure:
                      hoverinfo="skip"),
         go.Scatter(x=f32(a0 * run.data_uv[:, 0]), y=f32(a0 * run.data_uv[:, 1]), mode="markers",
                    name="data points" if np.all(run.scales == 1) else "data points × a(t)",
-                   marker=dict(symbol="triangle-up", size=8, color="black", line=dict(color="white", width=1))),
+                   # open, in ink (light on the dark theme): the particles under a data point stay seen
+                   marker=dict(symbol="triangle-up-open", size=7, color="#111", opacity=0.7, line=dict(width=1))),
     ])
     fig.update_layout(**BASE_LAYOUT, height=560, title="Reverse diffusion (colored by where each particle ends)",
                       legend=dict(orientation="h", y=-0.08))
@@ -76,7 +77,7 @@ def regime_title(run: ParticleRun) -> dict:
         labels = ["III (collapsed onto training points)", "II (classes formed, not collapsed)", noise]
     else:
         breaks, labels = [reg.t_s], ["II–III (this run collapsed by t_s)", noise]
-    return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, black: now)", breaks, labels)
+    return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, solid: now)", breaks, labels)
 
 
 def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:
