@@ -9,6 +9,20 @@ from plotly.subplots import make_subplots
 
 from components.timemoves import now_line
 
+
+def relative_luminance(hex_color: str) -> float:
+    """WCAG relative luminance of '#rrggbb' (0 black … 1 white)."""
+    channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def on_both_themes(colors, low: float = 0.09, high: float = 0.6) -> list:
+    """The colors that read on white and on the dark theme's near-black (their luminance between ``low`` and
+    ``high``): Dark24's '#222A2A' drew a path invisible in the dark."""
+    return [c for c in colors if low <= relative_luminance(c) <= high]
+
+
 KIND_STYLE = {
     "minimum": dict(symbol="circle", color="#111", line=dict(color="white", width=1.5)),
     "saddle": dict(symbol="diamond-open", color="#d62728", line=dict(width=2)),

@@ -21,7 +21,7 @@ import numpy as np
 
 from core.landscape import FIXED_POINT_MAX_D
 from core.newton import solve_fixed_points
-from core.targets import Target
+from core.targets import Target, subset_target
 
 #: A merge is a pitchfork when the two paths are closer than this (× the data scale) just
 #: before it; at a fold the gap stays finite.  Bisection leaves the paths ~√(δt) apart.
@@ -327,6 +327,27 @@ def _minimize(target, x, s2, h_vec):
 def _hessian_min(target, x, s2, h_vec):
     cov = target.posterior(x + h_vec, s2, full_cov=True).cov
     return np.linalg.eigvalsh(np.eye(x.shape[1]) - cov / s2)[:, 0]
+
+
+def distinct_minima_starts(target: Target, model: Target, s2: float, h: float = 0.0) -> tuple[Target, np.ndarray]:
+    """The data points whose minimum of the model's F̃ at s² (the earliest time) is their own: one point per
+    distinct minimum, the one nearest it.  For a guided model this is where its paths start — every point
+    at w = −1 (the unconditional model), the class's points for w ≥ 0 (the other points' descent ends on
+    them), and what the model keeps in between; starting from the class alone drew 3 of six deltas' paths
+    at w = −1 (issue 28).  Returns the starts as a target and their indices among the target's points."""
+    y = target.data.points
+    h_vec = h * symmetry_axis(target)
+    ends = _minimize(model, y, s2, h_vec)
+    residual = np.linalg.norm(ends - model.posterior(ends + h_vec, s2).mean, axis=1)
+    scale = float(np.sqrt(np.trace(target.covariance)) + 1e-12)
+    # a minimum: a fixed point (not a halt on a flat stretch of F̃) with a positive-definite Hessian
+    minimum = (residual < 1e-6 * scale) & (_hessian_min(model, ends, s2, h_vec) > 0)
+    keep = []
+    for j in np.argsort(np.linalg.norm(ends - y, axis=1), kind="stable"):
+        if minimum[j] and all(np.linalg.norm(ends[j] - ends[k]) > 1e-4 * scale for k in keep):
+            keep.append(j)
+    keep = np.sort(keep)
+    return (target if len(keep) == len(y) else subset_target(target, keep)), keep
 
 
 def fixed_point_paths(target: Target, s2_values, times, h: float = 0.0, merge_tol: float = 1e-6,

@@ -244,6 +244,14 @@ def _digits(n, seed, cls, **_):
     return digits_points(cls, n, seed)[0], None
 
 
+def subset_target(target: Target, keep, name: str | None = None) -> Target:
+    """The discrete target made of the points ``keep`` (a mask or indices) of ``target``, weights renormalized."""
+    data = target.data
+    keep = np.arange(data.n)[keep]
+    return _discrete(target.key, name or f"{target.name}, {len(keep)} of its points",
+                     target.params + (("points", tuple(int(k) for k in keep)),), data.points[keep], data.weights[keep])
+
+
 def _split(target, labels, names):
     """Discrete classes: the points with each label, their weights renormalized (None for a class this
     dataset happens to have no points of, e.g. two digits drawn from one class)."""

@@ -210,6 +210,26 @@ def test_bifurcation_page_draws_the_closed_form_on_the_kernel_diagram(query):
                                    atol=1e-9)
 
 
+@pytest.mark.parametrize("query", [dict(target="circle", n="6"),
+                                   dict(target="mixture_samples", d="3", n="9", sc="0.4")])
+def test_guided_bifurcation_at_w_minus_one_is_the_unguided_one(query):
+    # w = −1 is the unconditional model: the same paths from every point, the same merges, the same tree
+    # (issue 28: the paths started from the class's points only, 3 of six deltas' 6 and 2 of 5 merges).
+    from components.state import parse_state, target_of
+    from pages.bifurcation._model import _compute
+    plain = _compute(parse_state({**query, "gc": "none"})[0])
+    guided = _compute(parse_state({**query, "gc": "0", "gw": "-1"})[0])
+    np.testing.assert_array_equal(guided.leaf_points, np.arange(len(plain.paths)))
+    np.testing.assert_allclose(guided.paths, plain.paths, atol=1e-6)
+    assert [m[1:] for m in guided.merges] == [m[1:] for m in plain.merges]
+    np.testing.assert_allclose([m[0] for m in guided.merges], [m[0] for m in plain.merges], rtol=1e-6)
+    # w ≥ 0 starts from the class's points alone: the other points' descent ends on them
+    own = _compute(parse_state({**query, "gc": "0", "gw": "1"})[0])
+    target = target_of(parse_state(query)[0])
+    starts = target.data.points[own.leaf_points]
+    assert all(np.min(np.linalg.norm(class_target(target, 0).data.points - p, axis=1)) < 1e-12 for p in starts)
+
+
 @pytest.mark.parametrize("query", [dict(target="two_deltas", gc="0", gw="2", t="0.5"),
                                    dict(target="mixture", d="1", sc="0.4", gc="1", gw="-0.5", process="FM", t="0.3")])
 def test_landscape_draws_the_closed_form_guided_score_on_the_kernel_one(query):

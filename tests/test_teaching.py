@@ -145,14 +145,25 @@ def test_lecture_mode_theme_and_keyboard(duo):
     wait_for(lambda: duo.driver.execute_script(font) == 22)
     assert "lecture" in duo.driver.find_element(By.TAG_NAME, "body").get_attribute("class")
     assert not duo.find_element(".control-panel").is_displayed()
-    duo.find_element("#theme-toggle").click()
+    assert not duo.find_element("#toolbar").is_displayed() and duo.find_element("#stage-bar").is_displayed()
+    duo.find_element("#stage-theme").click()                   # the stage bar holds what the toolbar did
     bg = "return document.querySelector('#landscape-graph .js-plotly-plot').layout.paper_bgcolor"
     wait_for(lambda: duo.driver.execute_script(bg) == "#111418")
     # keyboard: → steps the time slider (one step of 0.01 in log10 t)
     duo.find_element("body").send_keys(Keys.ARROW_RIGHT)
     wait_for(lambda: parse_qs(urlparse(duo.driver.current_url).query).get("t", ["0.25"])[-1] != "0.25")
+    t_now = parse_qs(urlparse(duo.driver.current_url).query)["t"][-1]
+    duo.wait_for_text_to_equal("#stage-time", f"t = {float(t_now):.3g}", timeout=TIMEOUT)
+    duo.find_element("#stage-earlier").click()                  # ◀ steps back
+    wait_for(lambda: parse_qs(urlparse(duo.driver.current_url).query)["t"][-1] != t_now)
+    # the controls unfold over the stage and fold again (Esc)
+    duo.find_element("#stage-controls").click()
+    wait_for(lambda: duo.find_element(".control-panel").is_displayed())
+    duo.find_element("body").send_keys(Keys.ESCAPE)
+    wait_for(lambda: not duo.find_element(".control-panel").is_displayed())
+    assert "lecture" in duo.find_element("body").get_attribute("class")      # the first Esc folds, no more
     # leaving lecture mode restores the controls and the figure's font
-    duo.find_element("#lecture-toggle").click()
+    duo.find_element("#stage-exit").click()
     wait_for(lambda: duo.find_element(".control-panel").is_displayed() and duo.driver.execute_script(font) == 13)
     duo.find_element("#copy-link").click()
     duo.wait_for_contains_text("#toolbar-status", "/landscape?", timeout=TIMEOUT)

@@ -7,11 +7,11 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy.cluster.hierarchy import dendrogram
 
-from components.plotting import BASE_LAYOUT, f32, gapped, time_lines
+from components.plotting import BASE_LAYOUT, f32, gapped, on_both_themes, time_lines
 from components.timemoves import links, merging, movable, nearest, nearest_index, now_line, title, title_text
 from pages.bifurcation._model import BifurcationResult, branch_runs, clusters_at
 
-PALETTE = qualitative.Dark24
+PALETTE = on_both_themes(qualitative.Dark24)
 
 
 def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
@@ -109,11 +109,19 @@ def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     now_line(fig, t_now, horizontal=True)
     movable(fig, t_now, links(range(len(heights)), heights, on, off))
     leaves = tree["leaves"]
+    names = np.arange(linkage.shape[0] + 1) if view.leaf_points is None else view.leaf_points
+    together = len(heights) > 1 and max(heights) < 1.01 * min(heights)
+    note = (f"<br>all {len(heights)} merges at t ≈ {max(heights):.3g}: one branching into {len(leaves)}"
+            if together else "")
     fig.update_layout(**BASE_LAYOUT, height=430,
-                      title="Decision tree (green: still undecided at the current t)")
-    fig.update_yaxes(type="log", title_text="branching time τ")
+                      title="Decision tree (green: still undecided at the current t)" + note)
+    # the range runs a third of a decade past the last merge (it sat on the top border) and labels only the
+    # decades when there are two or more (the minor labels 2…9 piled up)
+    low, high = np.log10(bottom), np.log10(max(heights)) + 1 / 3
+    fig.update_yaxes(type="log", title_text="branching time τ", range=[low, high],
+                     dtick=1 if high - low >= 2 else "D2")
     fig.update_xaxes(tickvals=[5 + 10 * i for i in range(len(leaves))],
-                     ticktext=[str(j) for j in leaves], title_text="data point",
+                     ticktext=[str(names[j]) for j in leaves], title_text="data point",
                      showticklabels=len(leaves) <= 40)
     return fig
 

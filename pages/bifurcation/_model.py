@@ -13,11 +13,12 @@ from core.bifurcation import (
     axis_diagram,
     axis_roots,
     critical_exponents,
+    distinct_minima_starts,
     fixed_point_paths,
     susceptibility,
     symmetry_axis,
 )
-from core.guidance import class_target, mixture_guided_roots
+from core.guidance import mixture_guided_roots
 from core.landscape import FIXED_POINT_MAX_D, critical_s2, principal_plane
 
 TIMES = 150
@@ -128,6 +129,9 @@ class BifurcationResult:
     closed : tuple of two (R,) arrays or None
         (time, x) of SCIENCE.md §9's closed-form guided roots, for a symmetric two-class axial target
         (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
+    leaf_points : (N,) int array or None
+        ``mode == "paths"``: the data point each path starts from (a guided model starts from the points
+        whose minimum it keeps: core.bifurcation.distinct_minima_starts).
     """
 
     mode: str
@@ -150,6 +154,7 @@ class BifurcationResult:
     unstable: list | None = None
     data_proj: np.ndarray | None = None
     closed: tuple | None = None
+    leaf_points: np.ndarray | None = None
 
 
 def _compute(state: dict, progress=None) -> BifurcationResult:
@@ -196,8 +201,11 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
         elif state["gc"] != "none" and out["t_meas"] is None:
             out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"
         return BifurcationResult(**out)
-    starts = target if state["gc"] == "none" else class_target(target, int(state["gc"]))   # guided: its class's points
+    # guided: the points whose own minimum the guided model keeps at the earliest time
+    starts, leaf_points = ((target, np.arange(target.data.n)) if state["gc"] == "none"
+                           else distinct_minima_starts(target, model, s2[0], state["h"]))
     paths = fixed_point_paths(starts, s2, times, h=state["h"], progress=progress, model=model)
+    out["leaf_points"] = leaf_points
     plane = principal_plane(target) if target.d >= 2 else None
     a = process.a(times)[None, :, None]
     proj = (paths.paths - (plane.origin if plane else 0)) @ (plane.axes.T if plane else np.eye(1))
