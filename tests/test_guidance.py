@@ -253,3 +253,16 @@ def test_guided_flow_marginals_at_w0_give_the_class_rate():
     prof = entropy_profile(guided, proc, times, 0, np.random.default_rng(4), positions=flow)
     exact = two_deltas_rate(proc, times, np.sqrt(2) / 2)
     assert np.all(np.abs(prof.rate - exact) < 4 * prof.rate_se + 0.02 * exact.max())
+
+
+def test_decision_tree_of_six_deltas_reads():
+    # issue 28: the merges sat on the plot's top border and the minor tick labels piled up
+    from components.state import parse_state
+    from pages.bifurcation._figures import dendrogram_figure
+    from pages.bifurcation._model import _compute
+    view = _compute(parse_state({"target": "circle", "n": "6"})[0])
+    fig = dendrogram_figure(view, 0.3)
+    low, high = fig.layout.yaxis.range
+    top = np.log10(max(m[0] for m in view.merges))
+    assert high >= top + 0.3 and low <= np.log10(view.times[0]) and fig.layout.yaxis.dtick == 1
+    assert "one branching into 6" in fig.layout.title.text
