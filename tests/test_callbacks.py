@@ -253,3 +253,21 @@ def test_particles_link_run_settings_are_clamped_with_a_notice(app_context):
     assert "particles = 1e9 is not one of" in text and "using 20,000" in text
     assert "steps = -1" in text and "using 20." in text and "sampler = 'zz'" in text and "dynamics = 'x'" in text
     assert "adjusted" not in str(particles.layout(particles="5000", steps="50", sampler="heun", dynamics="ode"))
+
+
+def test_three_regimes_preset_reaches_regime_three(app_context):
+    """The preset's collapse time, eq. 10 and measured, lies inside the run's range (it was 1.25e-4 < t_min with
+    n = 1,000: "No measured collapse"), and its caption's numbers are the page's (issue 28)."""
+    from components.presets import BY_KEY
+    from components.state import parse_query, parse_state
+    from pages.particles import page as particles
+    preset = BY_KEY["s003-fig1"]
+    state = parse_state(parse_query(preset.query)[0])[0]
+    _, _, caption, _, _ = particles.render_side({"frames_b64": ""}, state, state["t"], 2_000, "sde", 0, "euler", 200)
+    text = "".join(str(c) for c in caption)
+    t_s = float(text.split("Speciation t_s = ")[1].split(" ")[0])
+    t_c = float(text.split("Collapse t_C = ")[1].split(" ")[0])
+    measured = float(text.split("Measured collapse t̂_C = ")[1].split(" ")[0])
+    assert 1e-3 < t_c < measured < t_s
+    assert f"t_s = ½ log(1 + Λ) ≈ {t_s:.2g}" in preset.caption and f"t_C ≈ {t_c:.2g}" in preset.caption
+    assert f"measures ≈ {measured:.1g}" in preset.caption
