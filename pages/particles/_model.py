@@ -408,7 +408,9 @@ def experiment_limit(per_particle: float) -> int:
 
 
 #: Work per particle and data point: the sampling panel (3 samplers, Heun twice, all step counts) and the sweep.
-SAMPLING_WORK = sum(ERROR_STEPS) * 4
+#: The ODE's step errors are paired with this many Heun steps from the same starts (core.sampling).
+REFERENCE_STEPS = 1_000
+SAMPLING_WORK = sum(ERROR_STEPS) * 4 + 2 * REFERENCE_STEPS
 
 
 def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError | None:
@@ -421,7 +423,8 @@ def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError | No
         return None
     t_min, t_max = time_range(target, process)
     return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
-                          lambda k: stream(state["seed"], "sampling", k), progress=progress)
+                          lambda k: stream(state["seed"], "sampling", k), progress=progress,
+                          reference_steps=REFERENCE_STEPS)
 
 
 #: The guidance sweep's strengths (−1: unconditional; 0: the class), its steps, and its work per particle and
