@@ -8,7 +8,7 @@ prepared arrays are built once per dataset.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -301,11 +301,13 @@ def _component_classes(target):
     return out
 
 
-def _law(key, extra):
-    """The population of a sampled dataset: the law ``key`` with the dataset's own parameters."""
+def _law(key, extra, name):
+    """The population of a sampled dataset: the law ``key`` with the dataset's own parameters, called ``name``
+    (the subspace law with D_data = d is N(0, r²I), not 'a Gaussian on a subspace')."""
     def population(target):
         params = dict(target.params)
-        return make_target(key, **{k: params[k] for k in ("d", "r", "sc") if k in params}, **extra(params))
+        law = make_target(key, **{k: params[k] for k in ("d", "r", "sc") if k in params}, **extra(params))
+        return replace(law, name=name)
     return population
 
 
@@ -337,14 +339,17 @@ SPECS = {s.key: s for s in (
                note="K = n points at angles 2πk/K; K = 4 is Ambrogioni 2023's Fig. 3", classes=_arc_classes),
     TargetSpec("gaussian_points", "Random dataset (Gaussian)", ("d", "n", "seed", "r"),
                dict(d=2, n=50, r=1.0), _points_target(_gaussian_points), True,
-               note="n points drawn from N(0, r²I)", population=_law("subspace", lambda p: dict(dd=p["d"]))),
+               note="n points drawn from N(0, r²I)", population=_law("subspace", lambda p: dict(dd=p["d"]),
+                              "N(0, r²I), the law the points were drawn from")),
     TargetSpec("sphere_points", "Random dataset (on a sphere)", ("d", "n", "seed", "r"),
                dict(d=10, n=50, r=1.0), _points_target(_sphere_points), True,
-               note="n points uniform on the sphere of radius r", population=_law("hypersphere", lambda p: {})),
+               note="n points uniform on the sphere of radius r", population=_law("hypersphere", lambda p: {},
+                              "the uniform law on the sphere the points were drawn from")),
     TargetSpec("mixture_samples", "Two-cluster mixture, n samples", ("d", "n", "seed", "r", "sc"),
                dict(d=2, n=200, r=1.0, sc=0.3), _points_target(_mixture_samples), True,
                note="n samples of ½N(m, σ_c²I) + ½N(−m, σ_c²I), m = μ̃(1, …, 1) (Biroli et al. 2024)",
-               two_clusters=True, classes=_side_classes, population=_law("mixture", lambda p: {})),
+               two_clusters=True, classes=_side_classes, population=_law("mixture", lambda p: {},
+                              "the two-cluster mixture law the points were drawn from")),
     TargetSpec("custom", "Your points (drawn or uploaded)", ("pts",), dict(pts=DEFAULT_PTS),
                _points_target(_custom), True, note="the points drawn or uploaded on the Data page", user_points=True),
     TargetSpec("digits", "Handwritten digits (8×8)", ("n", "seed", "cls"), dict(d=64, n=360, cls="01"),

@@ -140,10 +140,17 @@ class TrainingResult:
 
 def training_refusal(state: dict) -> str | None:
     """Why the page does not train on this state (None: it does)."""
-    target = target_of(state)
+    target, spec = target_of(state), spec_of(state)
     if not target.is_discrete:
         return ("A model is trained on a dataset: choose one drawn from a law (Random dataset, on a sphere, "
                 "Two-cluster mixture with n samples, digits) — the law is the population it should learn.")
+    if spec.population is None:
+        return (f"The points of {spec.name} are its whole law: a model trained on them has nothing to generalize "
+                "to, and its test inputs would be the training points again. Choose a dataset drawn from a law "
+                "(Random dataset, on a sphere, Two-cluster mixture with n samples, digits) — or open the preset.")
+    if spec.population(target) is None:
+        return ("Every image of these classes is in the training set: none is left to test the model on. Take "
+                "fewer images (n).")
     if target.data.n < 2:
         return "A copy is told from a new sample by its two nearest training points: train on n ≥ 2 points."
     if target.d > D_MAX or target.data.n > N_MAX:
@@ -166,12 +173,9 @@ def training_key(state: dict, width=WIDTH) -> tuple:
 
 
 def population_of(state: dict) -> tuple[Target, str]:
-    """The law the training points were drawn from (or a held-out sample of it), and its name; the target
-    itself where its points are its whole law (deltas, drawn points)."""
-    spec, target = spec_of(state), target_of(state)
-    law = spec.population(target) if spec.population is not None else None
-    if law is None:
-        return target, "the training points themselves (this target's points are its whole law)"
+    """The law the training points were drawn from (or a held-out sample of it), and its name (a target whose
+    points are its whole law is refused: ``training_refusal``)."""
+    law = spec_of(state).population(target_of(state))
     return law, law.name
 
 

@@ -7,6 +7,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.cache import memo_local
 from components.plotting import empty_figure
+from components.presets import BY_KEY
 from components.state import spec_of, state_from_store
 from components.timemoves import nearest_index
 from pages.training._figures import (
@@ -99,7 +100,9 @@ def render_curves(_ready, data, time, width):
     nearest t)."""
     state, result = _result(data, time, width)
     if result is None or result.refused:
-        message = result.refused if result else "Training (see the progress bar)."
+        preset = BY_KEY["training-memorizes"]
+        message = ([result.refused, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
+                   if result else "Training (see the progress bar).")
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, message
     g = nearest_index(result.times, state["t"])
