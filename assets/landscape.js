@@ -45,7 +45,7 @@
     landscape: {
       preview: function (t, tset, fig, stack) {
         t = Number(t);
-        if (!stack || !fig || !fig.data || !(t > 0) || Math.abs(Math.log(t / Number(tset))) < 1e-9) return NO();
+        if (!stack || !fig || !fig.data || !(t > 0) || Math.abs(Math.log(t / Number(tset))) < 1e-9) return [NO(), NO()];
         const s = decoded(stack);
         const axis = Array.from(s.axis);
         const side = axis.length, size = s.d === 1 ? side : side * side;
@@ -66,7 +66,10 @@
         const text = `t ≈ ${Number(t.toPrecision(3))}  (preview; release for the exact landscape)`;
         const layout = Object.assign({}, fig.layout, { title: Object.assign({}, fig.layout.title, { text }),
           annotations: (fig.layout.annotations || []).filter((a) => !a.showarrow) });
-        return Object.assign({}, fig, { data, layout });
+        // the status line speaks of the preview too (it kept the released time's counts, issue 28)
+        const status = `Preview at t ≈ ${Number(t.toPrecision(3))}: F̃ from precomputed frames. Release the slider `
+          + "for the exact landscape, its fixed points and their counts.";
+        return [Object.assign({}, fig, { data, layout }), status];
       },
     },
   });

@@ -115,6 +115,8 @@ def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
     handle = duo.find_element("#ctl-logt [role='slider']")
     ActionChains(duo.driver).click_and_hold(handle).move_by_offset(-30, 0).pause(0.5).perform()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "preview", timeout=TIMEOUT)
+    duo.wait_for_contains_text("#landscape-caption", "Preview at t ≈", timeout=TIMEOUT)   # the status line too
+    assert "stable fixed point" not in duo.find_element("#landscape-caption").text
     assert duo.driver.execute_script("return window.__requests") == []
     tooltip = "return (document.querySelector('#ctl-logt .dash-slider-tooltip') || {}).textContent"
     tip = duo.driver.execute_script(tooltip)
@@ -126,6 +128,7 @@ def test_landscape_scrubs_from_its_stack_and_redraws_exactly_on_release(duo):
         time.sleep(0.1)                 # read in one script: plotly replaces the title element as it draws
     assert "s² =" in duo.driver.execute_script(title)
     assert any("landscape-graph" in r for r in duo.driver.execute_script("return window.__requests"))
+    duo.wait_for_contains_text("#landscape-caption", "stable fixed point", timeout=TIMEOUT)
 
 
 def test_browser_moves_figures_as_the_server_does(duo, app_context):

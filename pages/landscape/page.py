@@ -202,7 +202,8 @@ def send_stack(data):
 clientside_callback("(t, probe) => probe ? t : window.dash_clientside.no_update", Output("probe-time", "data"),
                     Input(ids.TIME_SET, "data"), State("probe", "data"))
 clientside_callback(ClientsideFunction("landscape", "preview"),
-                    Output("landscape-graph", "figure", allow_duplicate=True), Input(ids.TIME, "data"),
+                    Output("landscape-graph", "figure", allow_duplicate=True),
+                    Output("landscape-caption", "children", allow_duplicate=True), Input(ids.TIME, "data"),
                     State(ids.TIME_SET, "data"), State("landscape-graph", "figure"), State("landscape-stack", "data"),
                     prevent_initial_call=True)
 
