@@ -43,29 +43,71 @@
     return base[key];
   }
 
-  const NARROW = 600, STACKED_HEIGHT = 1.8;
+  /* Narrower than this per panel (two panels: 600 px in all), a row of panels is laid out as a grid. */
+  const NARROW_TWO = 600, NARROW_EACH = 130, CELL_WIDTH = 170, TITLE_PX = 44, AXIS_PX = 72;
 
-  /* Two panels side by side (a 1 × 2 subplot grid) on a figure narrower than NARROW px are stacked,
-   * one above the other, with their panel titles; wider again, they go back. Returns whether stacked. */
-  function stackPanels(gd, own, base, want) {
-    const keys = ["xaxis.domain", "xaxis2.domain", "yaxis.domain", "yaxis2.domain"];
+  const axisKey = (letter, k) => `${letter}axis${k === 1 ? "" : k}`;
+
+  /* Panels side by side (a 1 × k subplot row) on a figure too narrow for them are laid out in a grid of
+   * columns CELL_WIDTH px wide or more (two panels: one above the other), each with its panel title at its
+   * top left, wrapped in two lines if it is wider than the figure, and the colorbar beside the grid, not over
+   * it; wider again, they go back.  Returns the factor the figure's height grows by (1: as drawn). */
+  function gridPanels(gd, own, base, want) {
     const full = gd._fullLayout || {};
-    if (!full.xaxis2 || full.xaxis3 || !full.yaxis2) return false;
-    const [x1, x2, y1, y2] = keys.map((k) => based(own, base, k, get(gd.layout, k)));
-    if (!x1 || !x2 || !y1 || !y2) return false;
-    const side = x1[1] <= x2[0] && Math.abs(y1[0] - y2[0]) < 1e-6 && Math.abs(y1[1] - y2[1]) < 1e-6;
-    const stack = side && gd.clientWidth < NARROW;
-    const stackedAt = { "xaxis.domain": [0, 1], "xaxis2.domain": [0, 1], "yaxis.domain": [0.6, 1], "yaxis2.domain": [0, 0.4] };
-    keys.forEach((k, i) => { want[k] = stack ? stackedAt[k] : [x1, x2, y1, y2][i]; });
+    let k = 0;
+    while (full[axisKey("x", k + 1)] && full[axisKey("y", k + 1)]) k += 1;
+    if (k < 2 || full[axisKey("x", k + 1)] || full[axisKey("y", k + 1)]) return 1;
+    const xs = [], ys = [];
+    for (let i = 1; i <= k; i++) {
+      xs.push(based(own, base, axisKey("x", i) + ".domain", get(gd.layout, axisKey("x", i) + ".domain")));
+      ys.push(based(own, base, axisKey("y", i) + ".domain", get(gd.layout, axisKey("y", i) + ".domain")));
+    }
+    if (xs.some((d) => !d) || ys.some((d) => !d)) return 1;
+    const row = xs.every((d, i) => i === 0 || xs[i - 1][1] <= d[0] + 1e-9)
+      && ys.every((d) => Math.abs(d[0] - ys[0][0]) < 1e-6 && Math.abs(d[1] - ys[0][1]) < 1e-6);
+    const narrow = k === 2 ? gd.clientWidth < NARROW_TWO : gd.clientWidth < NARROW_EACH * k;
+    const cols = row && narrow ? Math.max(1, k === 2 ? 1 : Math.floor(gd.clientWidth / CELL_WIDTH)) : k;
+    const rows = Math.ceil(k / cols);
+    const scaled = (gd.data || []).some((t) => t.showscale !== false && ["heatmap", "contour"].includes(t.type)
+                                         && (t.showscale === true || t.coloraxis === undefined));
+    const right = rows > 1 && scaled ? 0.8 : 1;
+    const grow = rows > 1 ? (k === 2 ? 1.8 : rows * 0.85) : 1;
+    const margin = full.margin || {};       // paper coordinates span the height between the margins
+    const height = (based(own, base, "height", get(gd.layout, "height")) || 400) * grow - (margin.t || 0) - (margin.b || 0);
+    // each row but the last leaves room under it for its tick labels and axis title
+    const titleRoom = rows > 1 ? TITLE_PX / height : 0, gapX = 0.08, gapY = rows > 1 ? AXIS_PX / height : 0;
+    const cell = (i) => {
+      const c = i % cols, r = Math.floor(i / cols), w = (right - gapX * (cols - 1)) / cols;
+      const top = 1 - r / rows, bottom = 1 - (r + 1) / rows;
+      return { x: [c * (w + gapX), c * (w + gapX) + w], y: [bottom + (r < rows - 1 ? gapY : 0), top - titleRoom] };
+    };
+    for (let i = 0; i < k; i++) {
+      want[axisKey("x", i + 1) + ".domain"] = rows > 1 ? cell(i).x : xs[i];
+      want[axisKey("y", i + 1) + ".domain"] = rows > 1 ? cell(i).y : ys[i];
+      for (const letter of "xy") {            // a small cell: a few upright tick labels (they garbled)
+        for (const [prop, value] of [["nticks", 4], ["tickangle", 0]]) {
+          const key = `${axisKey(letter, i + 1)}.${prop}`;
+          const b = based(own, base, key, get(gd.layout, key));
+          want[key] = rows > 1 && cols > 1 ? value : b;
+        }
+      }
+    }
     (gd.layout.annotations || []).forEach((a, i) => {     // panel titles follow their panel
-      const kx = `annotations[${i}].x`, ky = `annotations[${i}].y`;
-      const bx = based(own, base, kx, a.x), by = based(own, base, ky, a.y);
-      const panel = a.xref === "paper" && a.yref === "paper" && a.yanchor === "bottom" && Math.abs(by - y1[1]) < 1e-6;
-      const second = panel && bx >= x2[0];
-      want[kx] = stack && panel ? 0.5 : bx;
-      want[ky] = stack && panel ? (second ? 0.4 : 1) : by;
+      const keys = ["x", "y", "xanchor", "text"].map((p) => `annotations[${i}].${p}`);
+      const [bx, by, bxa, btext] = keys.map((key, j) => based(own, base, key, [a.x, a.y, a.xanchor, a.text][j]));
+      const panel = a.xref === "paper" && a.yref === "paper" && a.yanchor === "bottom" && Math.abs(by - ys[0][1]) < 1e-6;
+      const at = panel ? xs.findIndex((d) => bx >= d[0] - 1e-6 && bx <= d[1] + 1e-6) : -1;
+      const moved = rows > 1 && at >= 0;
+      const size = (a.font && a.font.size) || (full.font && full.font.size) || 13;
+      const long = moved && typeof btext === "string" && !btext.includes("<br>")
+        && btext.length * size * 0.55 > 0.95 * gd.clientWidth * (cell(at).x[1] - cell(at).x[0] + (cols === 1 ? 0.2 : 0));
+      const mid = long ? btext.lastIndexOf(" ", Math.floor(btext.length / 2)) : -1;
+      want[keys[0]] = moved ? cell(at).x[0] : bx;
+      want[keys[1]] = moved ? cell(at).y[1] : by;
+      want[keys[2]] = moved ? "left" : bxa;
+      want[keys[3]] = long && mid > 0 ? btext.slice(0, mid) + "<br>" + btext.slice(mid + 1) : btext;
     });
-    return stack;
+    return grow;
   }
 
   /* Restyle a figure to the modes, touching only what differs (idempotent: every redraw calls it). */
@@ -116,12 +158,12 @@
     const titled = !!(gd.layout.title && (gd.layout.title.text || typeof gd.layout.title === "string"));
     const top = based(own, base, "margin.t", get(gd.layout, "margin.t"));
     want["margin.t"] = big && panels && titled ? Math.max(top || 50, Math.round(lecture.font * 4.2 + 16)) : top;
-    const stacked = stackPanels(gd, own, base, want);
+    const grow = gridPanels(gd, own, base, want);
     for (const key of [...Object.keys(themed), "font.size", "height"]) {
       const b = based(own, base, key, get(gd.layout, key));
       want[key] = key === "font.size" ? (big ? lecture.font : b)
         : key === "height" ? (main ? stageHeight(gd)
-                              : stacked && b ? Math.round(b * STACKED_HEIGHT) : b)
+                              : grow !== 1 && b ? Math.round(b * grow) : b)
         : dark ? themed[key] : b;
     }
     const update = {};
@@ -345,6 +387,11 @@
     return [];
   }
 
+  /* Whether any trace of a figure holds a value to plot. */
+  function hasData(gd) {
+    return (gd.data || []).some((t) => ["x", "y", "z"].some((k) => plain(t[k]).length > 0));
+  }
+
   function axisTitle(gd, which) {
     const ax = gd.layout[which + "axis"];
     const t = ax && ax.title;
@@ -453,7 +500,11 @@
       },
       exportFigures: function () {
         const which = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
-        graphs().forEach((gd) => {
+        // a figure that is hidden or holds no data (a placeholder: "press Run") is not exported
+        const shown = graphs().filter((gd) => gd.getClientRects().length && hasData(gd));
+        const skipped = graphs().length - shown.length;
+        const format = which.startsWith("export-csv") ? "CSV" : which.startsWith("export-svg") ? "SVG" : "PNG";
+        shown.forEach((gd) => {
           const name = fileName(gd);
           if (which.startsWith("export-csv")) {
             download(figureCsv(gd), name + ".csv", "text/csv");
@@ -463,7 +514,9 @@
             Plotly.downloadImage(gd, { format, filename: name, width, height, scale: 1 });
           }
         });
-        return String(Date.now());
+        const note = `Exported ${shown.length} figure${shown.length === 1 ? "" : "s"} as ${format}`
+          + (skipped ? ` (${skipped} without data skipped: run them first).` : ".");
+        return [String(Date.now()), note];
       },
     },
   });

@@ -65,5 +65,6 @@ clientside_callback(ClientsideFunction("teaching", "stageTime"), Output("stage-t
 clientside_callback(ClientsideFunction("teaching", "copyLink"), Output("toolbar-status", "children"),
                     Input("copy-link", "n_clicks"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("teaching", "exportFigures"), Output("export-png", "data-done"),
+                    Output("toolbar-status", "children", allow_duplicate=True),
                     Input("export-png", "n_clicks"), Input("export-svg", "n_clicks"), Input("export-csv", "n_clicks"),
                     prevent_initial_call=True)

@@ -88,6 +88,26 @@ def test_csv_export_matches_the_plotted_arrays(duo):
     assert len([line for line in text.splitlines() if line and not line.startswith(("#", "trace,"))]) > 0
 
 
+@pytest.mark.browser
+def test_export_skips_empty_figures_and_says_what_it_did(duo):
+    """Export writes only figures with data and says so (4 of 7 CSVs on /particles were header-only
+    placeholders, with no word after the click); the strip's panels carry their time (issue 28)."""
+    duo.driver.get(duo.server_url + "/particles?target=circle&t=0.5")
+    duo.wait_for_contains_text("#particles-status", "loaded", timeout=60)
+    duo.wait_for_contains_text("#particles-caption", "Speciation", timeout=TIMEOUT)
+    duo.find_element("#export-csv").click()
+    duo.wait_for_contains_text("#toolbar-status", "Exported", timeout=TIMEOUT)
+    status = duo.find_element("#toolbar-status").text
+    with_data = duo.driver.execute_script(
+        "return [...document.querySelectorAll('.page .js-plotly-plot')].filter(g => g.getClientRects().length && "
+        "(g.data || []).some(t => ['x', 'y', 'z'].some(k => t[k] && (t[k].length || t[k].bdata)))).length")
+    assert f"Exported {with_data} figure" in status and "as CSV" in status and "without data skipped" in status
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    names = "return (document.querySelector('#strip-graph .js-plotly-plot') || {}).data?.map(t => t.name) || []"
+    wait_for(lambda: len(duo.driver.execute_script(names)) == 5)
+    assert [n.split("t = ")[1] for n in duo.driver.execute_script(names)] == ["0.125", "0.25", "0.5", "1", "2"]
+
+
 TRACES_AS_SENT = """
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
 const out = (a) => a === undefined || a === null ? null

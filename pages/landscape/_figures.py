@@ -115,11 +115,12 @@ def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
     one_d = panels[0].ndim == 1
     zmax = float(max(np.percentile(p, 90) for p in panels)) or 1.0
     for i, panel in enumerate(panels):
+        name = f"F̃ − min at t = {times[i]:.3g}"          # each panel's trace says its time (CSV export)
         if one_d:
-            fig.add_trace(go.Scatter(x=f32(extent), y=f32(panel), showlegend=False,
+            fig.add_trace(go.Scatter(x=f32(extent), y=f32(panel), showlegend=False, name=name,
                                      line=dict(width=2.5, color="#1f77b4")), 1, i + 1)
         else:
-            fig.add_trace(go.Heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax,
+            fig.add_trace(go.Heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax, name=name,
                                      colorscale="Viridis", showscale=i == k - 1, zsmooth="best",
                                      colorbar=dict(title="F̃ − min")), 1, i + 1)
             fig.update_yaxes(scaleanchor=f"x{i + 1}", row=1, col=i + 1, showticklabels=i == 0)
