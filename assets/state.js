@@ -290,7 +290,9 @@
           visible = visible && (name !== "gc" || guidable) && (name !== "gw" || (guidable && state.gc !== "none"));
           return visible ? null : { display: "none" };
         });
-        return [styles, wanted.length ? null : { display: "none" }, own ? null : spec.note];
+        document.body.classList.toggle("no-controls", !wanted.length);   // assets/lab.css gives the column back
+        // the target's note only where the target is chosen (it spoke of the circle on /data)
+        return [styles, wanted.length ? null : { display: "none" }, own || !wanted.includes("target") ? null : spec.note];
       },
     },
   });

@@ -51,7 +51,9 @@ def control_panel() -> html.Div:
             dcc.Slider(id=ids.LOG_T, min=LOG_T_MIN, max=LOG_T_MAX, step=0.01,
                        value=math.log10(state["t"]), marks=marks, allow_direct_input=False,
                        updatemode="mouseup",
-                       tooltip={"always_visible": False, "transform": "timeOfSlider", "template": "t = {value}"}),
+                       # below the slider: above it, the tooltip stayed over the Target box
+                       tooltip={"always_visible": False, "transform": "timeOfSlider", "template": "t = {value}",
+                                "placement": "bottom"}),
             # no min/max: the browser would send NaN for 500 or 0 ("not a number"); the state's rule
             # clamps a typed t and says so (assets/state.js coerce, components/state.py _coerce)
             dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], step="any", debounce=True,

@@ -195,3 +195,25 @@ def test_play_brings_the_cloud_on_screen_with_it(duo, size, mobile):
                       header = document.querySelector('.mantine-AppShell-header').getBoundingClientRect().bottom;
               return p.top >= header - 1 && g.bottom <= innerHeight + 1 && g.top > p.top;"""
     wait_for(lambda: duo.driver.execute_script(both), timeout=TIMEOUT)
+
+
+def test_pages_without_controls_give_their_column_back_and_a_phone_has_finger_sized_controls(duo):
+    """Home and about have no controls: no empty 290 px column; /data shows no target note; on a phone the
+    slider's thumb and the radio buttons are finger-sized (they were 16 and 13 px) — issue 28."""
+    screen(duo, (1440, 900))
+    duo.driver.get(duo.server_url + "/")
+    duo.wait_for_element(".card", timeout=TIMEOUT)
+    left = "return document.querySelector('.page h1').getBoundingClientRect().left"
+    wait_for(lambda: duo.driver.execute_script(left) < 60)
+    duo.driver.get(duo.server_url + "/data")
+    duo.wait_for_element("#data-canvas .main-svg", timeout=TIMEOUT)
+    settle(duo)
+    assert duo.find_element("#target-note").text == ""
+    assert duo.driver.execute_script(left) > 250                    # /data has a control (t): its column stays
+    screen(duo, PHONE, mobile=True)
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    duo.wait_for_element("#landscape-graph .main-svg", timeout=TIMEOUT)
+    duo.find_element("#lab-burger").click()
+    size = "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.width, r.height]"
+    wait_for(lambda: min(duo.driver.execute_script(size, "#ctl-logt [role='slider']")) >= 24)
+    assert min(duo.driver.execute_script(size, "#ctl-process input[type='radio']")) >= 20

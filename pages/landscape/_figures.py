@@ -64,7 +64,7 @@ def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surfac
     fig = go.Figure()
     if surface:
         fig.add_trace(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
-                                 colorbar=dict(title="F̃"), name="F̃"))
+                                 colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
         fig.update_layout(**BASE_LAYOUT, title=title, height=600,
                           scene=dict(xaxis_title=axis_labels[0], yaxis_title=axis_labels[1],
                                      zaxis_title="F̃"))
@@ -72,7 +72,7 @@ def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surfac
     fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis", ncontours=28,
                              contours=dict(coloring="heatmap", showlines=True),
                              line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
-                             colorbar=dict(title="F̃"), name="F̃",
+                             colorbar=dict(title=dict(text="F̃", side="right")), name="F̃",
                              hovertemplate="(%{x:.3f}, %{y:.3f})<br>F̃ = %{z:.4g}<extra></extra>"))
     if hopfield is not None:
         fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(hopfield), ncontours=14,
@@ -122,7 +122,7 @@ def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
         else:
             fig.add_trace(go.Heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax, name=name,
                                      colorscale="Viridis", showscale=i == k - 1, zsmooth="best",
-                                     colorbar=dict(title="F̃ − min")), 1, i + 1)
+                                     colorbar=dict(title=dict(text="F̃ − min", side="right"))), 1, i + 1)
             fig.update_yaxes(scaleanchor=f"x{i + 1}", row=1, col=i + 1, showticklabels=i == 0)
     fig.update_layout(**BASE_LAYOUT, height=300 if not one_d else 260,
                       title="F̃ across the critical time (shared color scale)")

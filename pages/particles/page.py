@@ -82,7 +82,7 @@ animates in the browser.""", mathjax=True, className="explain"),
         html.Div([
             html.Label("Particles"),
             dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
-                         value=preset["particles"], clearable=False, style={"width": "8em"}),
+                         value=preset["particles"], clearable=False, style={"width": "9.5em"}),
             dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
                                                               {"label": " ODE (probability flow)", "value": "ode"}],
                            value="sde" if preset["sde"] else "ode", inline=True),

@@ -174,7 +174,8 @@ def field_figure(result: TrainingResult, g: int, k: int) -> go.Figure:
     roots = result.roots[g][k]
     for col, err in ((1, result.error_exact[g, k]), (2, result.error_law[g, k])):
         fig.add_trace(go.Heatmap(x=f32(result.grid_u), y=f32(result.grid_v), z=f32(err), zmin=0, zmax=top,
-                                 colorscale="Viridis", showscale=col == 2, colorbar=dict(title="RMS", len=0.8),
+                                 colorscale="Viridis", showscale=col == 2,
+                                 colorbar=dict(title=dict(text="RMS", side="right"), len=0.8),
                                  hovertemplate="u %{x:.2f}, v %{y:.2f}: %{z:.3f}<extra></extra>"), 1, col)
         fig.add_trace(go.Heatmap(x=f32(result.grid_u), y=f32(result.grid_v), z=f32(result.unreliable[g]),
                                  zmin=0, zmax=1, showscale=False, colorscale=[[0, CLEAR], [1, VEIL]],
