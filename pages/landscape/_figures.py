@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
+from components.animation import blank, canvas, caption, colormap, image_in_square, stamp
 from components.plotting import BASE_LAYOUT, f32, fixed_point_traces
 
 
@@ -140,3 +142,46 @@ def weights_figure(weights, labels, top=30):
                       xaxis_title="data point j", yaxis_title="w_j", yaxis_range=[0, 1])
     fig.update_layout(margin=dict(l=50, r=10, t=40, b=40))
     return fig
+
+
+VIRIDIS = sequential.Viridis
+#: The 1-D curve's color in a sweep (the figure's F̃ blue).
+CURVE_COLOR = (31, 119, 180)
+#: Frames of the time sweep between two of the stack's times (linear in log t, as the browser's preview).
+SWEEP_SUBSTEPS = 4
+
+
+def sweep_movie(stack, data_uv, t_c: float, dark: bool, heading: str) -> list[np.ndarray]:
+    """F̃ from the largest time to the smallest as slide frames (components.animation), from the landscape's stack
+    (8-bit frames, interpolated in log t): in 2-D a map on the principal plane with the data points, each
+    frame on its own color scale (0 to its 90th percentile); in 1-D the curve.  t and which side of t_c beside it."""
+    c = canvas(dark)
+    side = len(stack.axis)
+    size = side if stack.d == 1 else side * side
+    values = stack.low[:, None] + (stack.high - stack.low)[:, None] / 255 * stack.levels.reshape(-1, size)
+    log_t = np.log(stack.times)
+    wanted = np.linspace(log_t[-1], log_t[0], SWEEP_SUBSTEPS * (len(log_t) - 1) + 1)      # generation: t falls
+    span = float(np.max(np.abs(stack.axis)))
+    ink = np.array(c.ink, np.uint8)
+    scale = [[k / (len(VIRIDIS) - 1), color] for k, color in enumerate(VIRIDIS)]
+    out = []
+    for lt in wanted:
+        k = min(int(np.searchsorted(log_t, lt, side="right")) - 1, len(log_t) - 2)
+        w = float(np.clip((lt - log_t[k]) / (log_t[k + 1] - log_t[k]), 0, 1))
+        f = (1 - w) * values[k] + w * values[k + 1]
+        frame = blank(c)
+        if stack.d == 1:
+            curve = np.column_stack([stack.axis, span * (2 * f / max(float(np.percentile(f, 90)), 1e-12) - 1)])
+            dense = np.column_stack([np.interp(np.linspace(0, side - 1, 4 * side), np.arange(side), curve[:, j])
+                                     for j in (0, 1)])
+            stamp(frame, dense, span, np.tile(np.array(CURVE_COLOR, np.uint8), (len(dense), 1)), radius=2)
+            stamp(frame, np.column_stack([data_uv[:, 0], np.full(len(data_uv), -0.9 * span)]), span,
+                  np.tile(ink, (len(data_uv), 1)), radius=3)
+        else:
+            image = colormap(f.reshape(side, side), 0.0, max(float(np.percentile(f, 90)), 1e-12), scale)[::-1]
+            image_in_square(frame, image)
+            stamp(frame, data_uv, span, np.tile(np.array((255, 127, 14), np.uint8), (len(data_uv), 1)), radius=3)
+        t = float(np.exp(lt))
+        phase = "one well (above t_c)" if t > t_c else "broken symmetry (below t_c)"
+        out.append(caption(frame, c, f"t = {t:.3g}", [f"t_c = {t_c:.3g}: {phase}", heading]))
+    return out

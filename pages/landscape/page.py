@@ -6,15 +6,17 @@ import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from components import ids
+from components.animation import FORMATS, movie_file
 from components.cache import memo_local, memo_render
 from components.plotting import empty_figure
-from components.state import guidance_label, state_from_store, ticked
+from components.state import guidance_label, spec_of, state_from_store, ticked
 from components.timemoves import packed
 from pages.landscape._figures import (
     arrow_segments,
     landscape_1d_figure,
     landscape_2d_figure,
     small_multiples_figure,
+    sweep_movie,
     weights_figure,
 )
 from pages.landscape._model import hopfield_view, landscape_view, probe_view, stack_view, state_key, strip_view
@@ -39,6 +41,11 @@ probe a point.""",
                            value="map", inline=True),
             dcc.Checklist(id="landscape-hopfield", options=[{"label": " Hopfield energy (eq. 40)",
                                                              "value": "on"}], value=[], inline=True),
+            html.Span(["Time sweep for slides: ",
+                       *[html.Button(f"⤓ {fmt.upper()}", id=f"landscape-{fmt}", n_clicks=0,
+                                     title=f"F̃ from the largest t to the smallest as a {fmt.upper()} (1,280 × 720)")
+                         for fmt in FORMATS]], className="movie-buttons"),
+            dcc.Download(id="landscape-movie"),
         ], className="options"),
         html.Div(id="landscape-caption", className="caption"),
         html.Div([
@@ -206,6 +213,30 @@ clientside_callback(ClientsideFunction("landscape", "preview"),
                     Output("landscape-caption", "children", allow_duplicate=True), Input(ids.TIME, "data"),
                     State(ids.TIME_SET, "data"), State("landscape-graph", "figure"), State("landscape-stack", "data"),
                     prevent_initial_call=True)
+
+
+def _sweep_movie_callback(fmt):
+    @callback(Output("landscape-movie", "data", allow_duplicate=True), Input(f"landscape-{fmt}", "n_clicks"),
+              State(ids.STATE, "data"), State(ids.TIME, "data"), State("toolbar", "data-mode"), background=True,
+              prevent_initial_call=True, running=[(Output(f"landscape-{fmt}", "disabled"), True, False)])
+    def download(n_clicks, data, time, mode):
+        """The landscape's time sweep as a slide animation (components.animation), light or dark as the page is."""
+        if not n_clicks:
+            return no_update
+        state = state_from_store(data, time)
+        stack = stack_view(state_key({**state, "t": None}))
+        if stack is None:
+            return no_update
+        v = landscape_view(state_key(state))
+        data_uv = v.data_uv if v.d > 1 else np.column_stack([v.data_x, np.zeros(len(v.data_x))])
+        heading = f"{spec_of(state).name}, {state['process']}" + (f"; {guidance_label(state)}"
+                                                                   if guidance_label(state) else "")
+        frames = sweep_movie(stack, data_uv, v.t_c, "dark" in str(mode), heading)
+        return movie_file(frames, fmt, f"dtlab_landscape_sweep_{state['target']}_{state['process']}")
+    return download
+
+
+MOVIE_CALLBACKS = {fmt: _sweep_movie_callback(fmt) for fmt in FORMATS}
 
 
 @callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))

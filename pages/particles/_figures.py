@@ -1,11 +1,14 @@
 """Figure builders of the particles page."""
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from components.animation import blank, canvas, caption, palette_rgb, stamp
 from components.plotting import BASE_LAYOUT, f32, gapped
 from components.state import target_of
 from components.timemoves import axis_of, movable, now_line, title, title_text
@@ -66,6 +69,11 @@ LOG10_SPAN = np.array([limits.T_MIN, limits.T_MAX])
 def regime_title(run: ParticleRun) -> dict:
     """The fan's title at t: the regime of Biroli et al. 2024 (I above t_s, II down to t_C, III below it).
     Where each class is one training point, or this run collapsed before t_s, there is no II."""
+    return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, solid: now)", *regime_breaks(run))
+
+
+def regime_breaks(run: ParticleRun) -> tuple[list, list]:
+    """The times between regimes, ascending, and the regimes' names from the earliest time on."""
     reg = run.regimes
     noise = "I (noise: before speciation)"
     if reg.point_classes:
@@ -77,7 +85,27 @@ def regime_title(run: ParticleRun) -> dict:
         labels = ["III (collapsed onto training points)", "II (classes formed, not collapsed)", noise]
     else:
         breaks, labels = [reg.t_s], ["II–III (this run collapsed by t_s)", noise]
-    return title("Density fan at t = {t}: regime {label}  (orange: t_s, green: t_C, solid: now)", breaks, labels)
+    return breaks, labels
+
+
+def run_movie(run: ParticleRun, dark: bool, heading: str) -> list[np.ndarray]:
+    """The run as slide frames (components.animation): the cloud colored by where each particle ends over the data
+    as the process sees it, a(t)·y, in the view that follows the cloud; t, the regime and ``heading`` beside it."""
+    c = canvas(dark)
+    frames = np.frombuffer(base64.b64decode(run.frames_b64), dtype="<f4").reshape(run.shape)
+    colors = palette_rgb(CLASS_COLORS)[np.asarray(run.labels) % len(CLASS_COLORS)]
+    ink = np.tile(np.array(c.ink, np.uint8), (len(run.data_uv), 1))
+    breaks, labels = regime_breaks(run)
+    out = []
+    for f, t in enumerate(run.times):
+        frame = blank(c)
+        span = float(run.spans[f])
+        stamp(frame, frames[f, :, :2], span, colors, radius=1 if run.particles > 5000 else 2)
+        stamp(frame, run.scales[f] * np.asarray(run.data_uv), span, ink, radius=2)
+        regime = labels[int(np.sum(np.asarray(breaks) <= t))]
+        out.append(caption(frame, c, f"t = {t:.3g}", [f"regime {regime}", heading,
+                                                       f"view ±{span:.3g} on the principal plane"]))
+    return out
 
 
 def fan_figure(run: ParticleRun, t_now: float) -> go.Figure:

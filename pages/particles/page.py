@@ -4,6 +4,7 @@ import numpy as np
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
+from components.animation import FORMATS, movie_file
 from components.plotting import empty_figure
 from components.state import guidance_label, spec_of, state_from_store
 from components.timemoves import wire_time_moves
@@ -15,6 +16,7 @@ from pages.particles._figures import (
     guidance_figure,
     particles_figure,
     regime_title,
+    run_movie,
     sampling_figure,
 )
 from pages.particles._model import (
@@ -103,6 +105,10 @@ animates in the browser.""", mathjax=True, className="explain"),
             dcc.Dropdown(id="particles-speed", options=[{"label": f"{s}×", "value": s} for s in (0.25, 0.5, 1, 2, 4)],
                          value=1, clearable=False, style={"width": "7em"}),
             html.Span(id="particles-clock", className="clock"), html.Span(id="particles-status"),
+            html.Span([html.Button(f"⤓ {fmt.upper()}", id=f"particles-{fmt}", n_clicks=0,
+                                   title=f"this run as a {fmt.upper()} for slides (1,280 × 720, t burnt in)")
+                       for fmt in FORMATS], className="movie-buttons"),
+            dcc.Download(id="particles-movie"),
         ], id="particles-playback", className="options stage-keep"),
         html.Div([dcc.Graph(id="particles-graph", className="half", figure=empty_figure("computing the run…", 560)),
                   dcc.Graph(id="particles-fan", className="half")], className="row"),
@@ -205,6 +211,28 @@ def _caption(run, state):
                  f"{'SDE' if run.sde else 'probability-flow ODE'} by {SAMPLER_NAMES[run.sampler]} in "
                  f"{run.steps} steps, {state['process']}.")
     return parts
+
+
+def _run_movie_callback(fmt):
+    @callback(Output("particles-movie", "data", allow_duplicate=True), Input(f"particles-{fmt}", "n_clicks"),
+              State(ids.STATE, "data"), State("toolbar", "data-mode"),
+              *[State(cid, prop) for cid, prop in JOB.controls],
+              background=True, prevent_initial_call=True,
+              running=[(Output(f"particles-{fmt}", "disabled"), True, False)])
+    def download(n_clicks, data, mode, *controls):
+        """The run shown, as a slide animation (components.animation), light or dark as the page is."""
+        if not n_clicks:
+            return dash.no_update
+        state = state_from_store(data)
+        run = JOB.stored(state, *controls) or JOB.result(state, *controls)
+        heading = (f"{run.particles:,} particles, {state['process']}, {'SDE' if run.sde else 'ODE'} by "
+                   f"{SAMPLER_NAMES[run.sampler]} in {run.steps} steps; {spec_of(state).name}")
+        frames = run_movie(run, "dark" in str(mode), heading)
+        return movie_file(frames, fmt, f"dtlab_particles_{state['target']}_{state['process']}")
+    return download
+
+
+MOVIE_CALLBACKS = {fmt: _run_movie_callback(fmt) for fmt in FORMATS}
 
 
 @callback(Output("sampling-graph", "figure"), Input("sampling-run", "n_clicks"), State(ids.STATE, "data"),
