@@ -26,10 +26,11 @@ from tests.callback_bodies import landscape_body
 from tests.servers import free_port, redis_server_argv
 
 pytestmark = [pytest.mark.container, pytest.mark.server]
-#: python:3.11-slim is ~130 MB unpacked: what the Dockerfile adds to it must stay under 585 MB, an image
-#: of ~715 MB (the debootstrap base here stands in for it and is not counted). It was 570 MB for a 700 MB
-#: aim until issue 22's UI kit, dash-mantine-components, added 13 MB (572 MB measured).
-ADDED_BYTES_LIMIT = 585e6
+#: python:3.11-slim is ~130 MB unpacked: what the Dockerfile adds to it must stay under 715 MB, an image
+#: of ~845 MB (the debootstrap base here stands in for it and is not counted). It was 570 MB for a 700 MB
+#: aim until issue 22's UI kit, dash-mantine-components, added 13 MB (572 MB measured), then issue 28's
+#: animations for slides added PyAV (FFmpeg's libraries with libx264, 104 MB) and Pillow (22 MB): 701 MB.
+ADDED_BYTES_LIMIT = 715e6
 HEALTHY_WITHIN = 90
 
 
