@@ -234,6 +234,7 @@
   function apply() {
     document.body.classList.toggle("lecture", mode.lecture);
     document.body.classList.toggle("dark", mode.dark);
+    document.body.classList.toggle("embed", !!mode.embed);
     if (!mode.lecture) document.body.classList.remove("stage-controls");
     markStage();
     for (const gd of graphs()) { hook(gd); fit(gd); }
@@ -479,6 +480,7 @@
         const q = new URLSearchParams(search || "");
         if (q.get("lecture") !== null) mode.lecture = q.get("lecture") !== "0";
         if (q.get("theme") !== null) mode.dark = q.get("theme") === "dark";
+        if (q.get("embed") !== null) mode.embed = q.get("embed") !== "0";     // a side of /compare: not saved
         if ((lectureClicks || 0) > mode.clicks.lecture) mode.lecture = !mode.lecture;
         if ((themeClicks || 0) > mode.clicks.theme) mode.dark = !mode.dark;
         mode.clicks = { lecture: lectureClicks || 0, theme: themeClicks || 0 };

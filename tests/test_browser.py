@@ -49,7 +49,8 @@ def test_every_page_loads_and_navigation_keeps_state(duo):
     for path in [page["path"] for page in page_registry.values()]:
         duo.driver.get(duo.server_url + path)
         wait_for(lambda path=path: duo.driver.find_elements(By.CSS_SELECTOR, ".page .main-svg")
-                 or (path == "/about" and "References" in duo.find_element(".page").text))
+                 or (path == "/about" and "References" in duo.find_element(".page").text)
+                 or (path == "/compare" and len(duo.driver.find_elements(By.CSS_SELECTOR, ".compare-frame[src]")) == 2))
         no_errors(duo)
     duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)
@@ -264,4 +265,31 @@ def test_ising_temperature_across_the_critical_point(duo):
     duo.wait_for_contains_text("#bath-caption", "T_c = w", timeout=60)
     for graph in ("#bath-distribution", "#bath-magnetization", "#bath-trajectories", "#bath-variance"):
         assert duo.driver.find_elements(By.CSS_SELECTOR, graph + " .main-svg")
+    no_errors(duo)
+
+
+def test_compare_shows_two_states_on_one_time_axis(duo):
+    """/compare: the view in the lab's state (VE) beside the same with flow matching, each computed as on its own
+    page; the page's time box moves both (issue 28: side by side, sliders linked)."""
+    duo.driver.get(duo.server_url + "/compare?target=two_deltas&t=0.5&view=/landscape&vs=ve-fm")
+    wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, ".compare-frame[src]")) == 2, timeout=TIMEOUT)
+    assert "process=FM" in duo.find_element("#compare-frame-b").get_attribute("src")
+
+    def in_frame(name, selector):
+        duo.driver.switch_to.frame(duo.find_element(f"#compare-frame-{name}"))
+        try:
+            found = duo.driver.find_elements(By.CSS_SELECTOR, selector)
+            return found[0].text if found else ""
+        finally:
+            duo.driver.switch_to.default_content()
+
+    for name in "ab":
+        wait_for(lambda name=name: "t = 0.5" in in_frame(name, "#landscape-graph .gtitle"), timeout=60)
+    assert "FM (flow matching" in in_frame("b", "#landscape-caption")
+    assert "FM (flow matching" not in in_frame("a", "#landscape-caption")
+    box = duo.find_element("#ctl-t")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.2", Keys.ENTER)
+    for name in "ab":                                      # one time axis: both sides follow the page's t
+        wait_for(lambda name=name: "t = 0.2 " in in_frame(name, "#landscape-graph .gtitle"), timeout=60)
     no_errors(duo)
