@@ -217,3 +217,19 @@ def test_pages_without_controls_give_their_column_back_and_a_phone_has_finger_si
     size = "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.width, r.height]"
     wait_for(lambda: min(duo.driver.execute_script(size, "#ctl-logt [role='slider']")) >= 24)
     assert min(duo.driver.execute_script(size, "#ctl-process input[type='radio']")) >= 20
+
+
+def test_a_phone_lays_a_row_of_panels_out_as_a_grid(duo):
+    """The landscape's strip of five panels goes to two columns and three rows (its titles overlapped and its
+    ticks garbled at 70 px a panel); the training heat maps stack with the colorbar beside them, not over them."""
+    screen(duo, PHONE, mobile=True)
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    domains = """const f = document.querySelector(arguments[0] + ' .js-plotly-plot')._fullLayout;
+                 return Object.keys(f).filter(k => /^[xy]axis\\d*$/.test(k)).sort().map(k => [k, f[k].domain]);"""
+    wait_for(lambda: len({tuple(d) for k, d in duo.driver.execute_script(domains, "#strip-graph")
+                          if k.startswith("y")}) == 3, timeout=TIMEOUT)
+    xs = {tuple(d) for k, d in duo.driver.execute_script(domains, "#strip-graph") if k.startswith("x")}
+    assert len(xs) == 2 and max(d[1] for d in xs) <= 0.8 + 1e-9          # two columns, the colorbar beside
+    duo.driver.get(duo.server_url + "/training?target=gaussian_points&d=4&n=32&process=VP&t=0.05")
+    wait_for(lambda: [d for k, d in duo.driver.execute_script(domains, "#training-field") if k == "xaxis2"]
+             == [[0, 0.8]], timeout=120)
