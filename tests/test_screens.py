@@ -188,7 +188,9 @@ def test_play_brings_the_cloud_on_screen_with_it(duo, size, mobile):
     (issue 28: the cloud was 480 px below Play on a laptop, 500 px on a phone)."""
     screen(duo, size, mobile)
     duo.driver.get(duo.server_url + "/particles?target=circle&t=0.5")
-    duo.wait_for_contains_text("#particles-status", "loaded", timeout=60)
+    loaded = "return document.getElementById('particles-status').textContent"   # hidden on a phone
+    wait_for(lambda: "loaded" in duo.driver.execute_script(loaded), timeout=60)
+    settle(duo)                        # the progress bar above has folded: the page no longer moves
     duo.find_element("#particles-play").click()
     both = """const p = document.getElementById('particles-play').getBoundingClientRect(),
                       g = document.querySelector('#particles-graph .js-plotly-plot').getBoundingClientRect(),
