@@ -8,6 +8,7 @@ writer with one adaptive palette per frame (a GIF holds 256 colors).
 """
 from __future__ import annotations
 
+import base64
 import io
 from dataclasses import dataclass
 from functools import cache
@@ -164,6 +165,5 @@ def colormap(values: np.ndarray, low: float, high: float, scale: list) -> np.nda
 
 def movie_file(frames: list[np.ndarray], fmt: str, name: str, fps: float = 25.0) -> dict:
     """dcc.Download's data for the frames encoded as ``fmt`` ('gif' or 'mp4'), named ``name``.fmt."""
-    import base64
     return {"content": base64.b64encode(encode(frames, fmt, fps)).decode(), "filename": f"{name}.{fmt}",
             "type": FORMATS[fmt], "base64": True}

@@ -1,8 +1,6 @@
 """Figure builders of the particles page."""
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -92,7 +90,7 @@ def run_movie(run: ParticleRun, dark: bool, heading: str) -> list[np.ndarray]:
     """The run as slide frames (components.animation): the cloud colored by where each particle ends over the data
     as the process sees it, a(t)·y, in the view that follows the cloud; t, the regime and ``heading`` beside it."""
     c = canvas(dark)
-    frames = np.frombuffer(base64.b64decode(run.frames_b64), dtype="<f4").reshape(run.shape)
+    frames = run.frames()
     colors = palette_rgb(CLASS_COLORS)[np.asarray(run.labels) % len(CLASS_COLORS)]
     ink = np.tile(np.array(c.ink, np.uint8), (len(run.data_uv), 1))
     breaks, labels = regime_breaks(run)

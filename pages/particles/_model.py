@@ -247,6 +247,10 @@ class ParticleRun:
     sampler: str = "euler"
     steps: int = STEPS
 
+    def frames(self) -> np.ndarray:
+        """The recorded positions, (F, P, K) float32, decoded from ``frames_b64``."""
+        return np.frombuffer(base64.b64decode(self.frames_b64), dtype="<f4").reshape(self.shape)
+
 
 def encode(array, dtype) -> str:
     """base64 of a contiguous little-endian array (decoded by assets/particles.js)."""

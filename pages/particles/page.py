@@ -137,18 +137,11 @@ def send_run(_ready, data, *controls):
     run = JOB.stored(state_from_store(data), *controls)
     if run is None:                       # expired between the job and this request: compute it again
         run = JOB.result(state_from_store(data), *controls)
-    first = _first_frame(run)
+    first = run.frames()[0]
     payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
                "scales": run.scales.tolist(), "spans": run.spans.tolist(), "data": run.data_uv.tolist(),
                "regime": regime_title(run)}
     return payload, particles_figure(run, first)
-
-
-def _first_frame(run):
-    import base64
-    flat = np.frombuffer(base64.b64decode(run.frames_b64), dtype="<f4")
-    _, p, k = run.shape
-    return flat[: p * k].reshape(p, k)
 
 
 @callback(Output("particles-fan", "figure"), Output("particles-collapse", "figure"),
