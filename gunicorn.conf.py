@@ -30,7 +30,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "30"))
 preload_app = True
 accesslog = "-" if os.environ.get("ACCESS_LOG") == "1" else None
-control_socket_disable = True  # containers: no control socket (DASH-NOTES)
+control_socket_disable = True  # containers: no control socket
 # A long share link (drawn points, ~4 KB, or longer by hand) must reach the app, which reads the first
 # MAX_QUERY_CHARS and says on the page what it ignored.  gunicorn caps any positive value at 8,190 bytes
 # (8,300-character links got its raw "URI Too Long"); 0 is its "unlimited", which its parser still bounds

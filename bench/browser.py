@@ -55,7 +55,7 @@ def start_server(env_extra=None):
 
 
 def chrome_options():
-    """Headless Chromium flags that work on this machine (DASH-NOTES), fresh profile."""
+    """Headless Chromium flags that work on this machine, fresh profile."""
     from selenium import webdriver
     options = webdriver.ChromeOptions()
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -2,7 +2,7 @@
 
 (a) the two matrix products the kernel cannot avoid (X·Yᵀ and W·Y, numpy, same dtype);
 (b) a researcher's version: scipy.special.logsumexp / softmax over the full P × N matrix;
-(c) seed 003's authors' approach re-implemented in numpy: pairwise squared distances from a
+(c) Biroli et al. 2024's authors' approach re-implemented in numpy: pairwise squared distances from a
     broadcast P × N × d array, shifted by the row minimum, exponentiated and summed;
 (d) one numpy exp over P·N elements in blocks (the exponentials alone; machines differ most in it).
 """

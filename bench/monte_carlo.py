@@ -3,7 +3,7 @@ discrete targets at the dimensions the pages live in (the posterior kernel domin
 
     python -m bench.monte_carlo            # this checkout
 To compare kernels, run the same module from a checkout of the other version in the same session
-(README, Benchmarks: the before/after rows were measured that way, alternating).
+(docs/performance.md, Benchmarks: the before/after rows were measured that way, alternating).
 """
 from __future__ import annotations
 

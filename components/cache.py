@@ -3,7 +3,7 @@
 A FileSystemCache by default (shared by the gunicorn workers of one container), Redis when
 ``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set.
 Memoize only functions of scalars and tuples: flask-caching
-keys on the arguments' text, and numpy prints long arrays with '...' (DASH-NOTES).
+keys on the arguments' text, and numpy prints long arrays with '...'.
 """
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def control_panel() -> html.Div:
         "gc": _row("gc", "Guide to", dcc.Dropdown(id=ids.CONTROL["gc"], options=[{"label": "none (unguided)",
                                                                                    "value": "none"}],
                                                   value="none", clearable=False, searchable=False),
-                   "classifier-free guidance toward a class (SCIENCE.md §9)"),
+                   "classifier-free guidance toward a class (science.md §9)"),
         "gw": _row("gw", "Guidance w", dcc.Slider(
             id=ids.CONTROL["gw"], min=FIELDS["gw"][2], max=FIELDS["gw"][3], step=0.1, value=FIELDS["gw"][1],
             marks={k: f"{k:g}".replace("-", "−") for k in (-1, 0, 2, 4, 6, 8, 10)}, updatemode="mouseup",

@@ -29,12 +29,12 @@ PRESETS = (
            "Two deltas: the pitchfork (Ambrogioni 2023, Fig. 2)",
            "Two deltas at ±1, VE with σ = 1: one stable fixed point above T = σ²t = 1, a pitchfork at t_c = 1, "
            "two stable branches m = ±√(3(1 − T)) near it (β = ½), the susceptibility diverging as 1/(T − 1) "
-           "(γ = 1). Seed 000 §6, Fig. 2; SCIENCE.md §3.1."),
+           "(γ = 1). Ambrogioni 2023 §6, Fig. 2; science.md §3.1."),
     Preset("s000-fig3", "/landscape", "target=circle&process=VE&sigma=1&n=4&r=1&t=0.25",
            "Four deltas: the free energy splits into wells (Ambrogioni 2023, Fig. 3)",
            "Four deltas at (±1, 0), (0, ±1): the regularized free energy F̃ is one convex well above "
            "t_c = Λ/σ² = 0.5 and four wells below it; the strip shows F̃ at t_c × (¼, ½, 1, 2, 4) on one "
-           "color scale. Seed 000 §7, Fig. 3."),
+           "color scale. Ambrogioni 2023 §7, Fig. 3."),
     Preset("s003-fig1", "/particles", "target=mixture_samples&process=VP&d=2&n=40&r=1.5&sc=1&seed=0&t=0.5",
            "Three regimes in 2-D (Biroli et al. 2024, Fig. 1)",
            "Forty points of two Gaussian clusters (σ_c = 1) in d = 2, VP process; press Play. Above the speciation "
@@ -42,37 +42,37 @@ PRESETS = (
            "(II); below the collapse time t_C ≈ 0.013 (eq. 10; this run measures ≈ 0.03) each falls onto a "
            "training point (III). The clock names the regime. Collapse needs few points per cluster in 2-D: "
            "t_C shrinks as n^(−2/d), and with 1,000 points it would be 10⁻⁴, below the lab's range. "
-           "Seed 003 §2–3, Fig. 1."),
+           "Biroli et al. 2024 §2–3, Fig. 1."),
     Preset("s003-fig2", "/particles", "target=mixture_samples&process=VP&d=100&n=1000&r=1&sc=1&seed=0&t=1",
            "Cloning: φ(t) around the speciation time (Biroli et al. 2024, Fig. 2)",
            "Press “run cloning”: the probability φ(t) that two copies of a trajectory, split at t, end in the "
            "same class, against Biroli et al. 2024 eq. 6 (μ̃ = σ_c = 1), plotted against t with t_s marked (the paper's "
            "axis is t/t_s); φ(t_s) ≈ 0.775. The paper overlays several d; here one d at a time — change d to "
-           "compare. Seed 003 §3, Fig. 2."),
+           "compare. Biroli et al. 2024 §3, Fig. 2."),
     Preset("s003-fig3", "/memorization", "target=mixture_samples&process=VP&d=10&n=20000&r=1&sc=1&seed=0&t=0.3",
            "Excess entropy and collapse at n = 20,000 (Biroli et al. 2024, Fig. 3)",
            "The excess entropy f^e/α by Monte Carlo against the mixture theory; its zero is the collapse time "
            "t_C, compared with eq. 10. The paper overlays several d at n = 20,000; here one d at a time. "
-           "Seed 003 §4, Fig. 3."),
+           "Biroli et al. 2024 §4, Fig. 3."),
     Preset("s004-fig1", "/entropy", "target=two_deltas&process=VE&sigma=1&r=1&pw=0.5&t=0.5",
            "Conditional entropy rate and the decision (Ambrogioni 2025, Fig. 1)",
            "Two deltas at ±1, VE with σ = 1: the conditional entropy rate Ḣ(y|x_t) (eq. 17; exact 1-D quadrature "
            "and Monte Carlo) and the fixed-point paths on one time axis. The paths branch at t = 1; the exact rate "
            "peaks later in generation, at t ≈ 0.30 (per unit log t at t ≈ 0.66): with a single pair of points "
            "the choice between them is made gradually as the two wells deepen, over the decade of t after the "
-           "branching. Seed 004 §5, Fig. 1."),
+           "branching. Ambrogioni 2025 §5, Fig. 1."),
     Preset("fm-pitchfork", "/bifurcation", "target=two_deltas&process=FM&r=1&pw=0.5&t=0.45",
            "Flow matching: the same pitchfork at t_c = ½",
            "Two deltas at ±1 under flow matching's linear interpolant x_t = (1 − t)y + tz: in x̃ = x/(1 − t) the "
            "noise is s² = t²/(1 − t)², so the pitchfork of s² = Λ = 1 falls at t_c = √Λ/(1 + √Λ) = ½, and the "
-           "rectified-flow ODE is the probability-flow ODE of this process (Particles: ODE). SCIENCE.md §9."),
+           "rectified-flow ODE is the probability-flow ODE of this process (Particles: ODE). science.md §9."),
     Preset("cfg-branching", "/bifurcation", "target=circle&process=VE&sigma=1&n=6&r=1&gc=0&gw=1&t=0.1",
            "Guidance removes wells and moves the decisions",
            "Six deltas on a circle guided toward the upper arc (three points) with w = 1: the unguided cascade "
            "of pitchforks from t_c = 0.5 is gone; only the class's own points keep fixed-point paths, and their "
            "decision comes by folds at t ≈ 0.21 (0.23 at w = 0, 0.18 at w = 4: guidance delays it). Try w = −1 "
            "(the unconditional model) and −0.9, where two deltas show guidance acting as a field: an imperfect "
-           "pitchfork. SCIENCE.md §9."),
+           "pitchfork. science.md §9."),
     Preset("training-memorizes", "/training", "target=gaussian_points&d=4&n=32&process=VP&t=0.05",
            "A trained model generalizes first and memorizes later",
            "32 points of N(0, I) in d = 4 and nested subsets of 4, 8, 16, a random-features score model with p = 512 "

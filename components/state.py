@@ -249,13 +249,13 @@ def target_of(state: dict) -> Target:
 
 def model_of(state: dict) -> Target:
     """The model the views integrate: the target, or the target guided toward class ``gc`` with strength ``gw``
-    (core.guidance; SCIENCE.md §9)."""
+    (core.guidance; science.md §9)."""
     target = target_of(state)
     return target if state["gc"] == "none" else guided_target(target, int(state["gc"]), state["gw"])
 
 
 def guided_class_law(state: dict) -> tuple | None:
-    """(centre, σ_c²) of the guided class where SCIENCE.md §9's two-class closed forms hold — a symmetric
+    """(centre, σ_c²) of the guided class where science.md §9's two-class closed forms hold — a symmetric
     two-class target (two equal deltas: σ_c² = 0; the mixture law) guided toward one class — else None."""
     spec = spec_of(state)
     if state["gc"] == "none" or spec.classes is None or not spec.symmetric_at(state):

@@ -1,4 +1,4 @@
-"""Closed-form posteriors of continuous targets (SCIENCE.md §3.3–3.5).
+"""Closed-form posteriors of continuous targets (science.md §3.3–3.5).
 
 Each returns the same ``PosteriorStats`` as the empirical kernel, with
 log Z(x̃) = log ∫ φ(y) exp((x̃·y − ½|y|²)/s²) dy, so every target shares one free energy.
@@ -71,7 +71,7 @@ def hypersphere_posterior(x_tilde, s2, radius, full_cov=False) -> PosteriorStats
     """Uniform target on the sphere of radius r in d dims: von Mises–Fisher posterior.
 
     κ = r|x̃|/s², ⟨y⟩ = r·A_d(κ)·x̂, tr C = r²(1 − A²),
-    C = r²[(A/κ)(I − x̂x̂ᵀ) + (1 − A² − (d−1)A/κ) x̂x̂ᵀ]  (SCIENCE.md §3.3),
+    C = r²[(A/κ)(I − x̂x̂ᵀ) + (1 − A² − (d−1)A/κ) x̂x̂ᵀ]  (science.md §3.3),
     log Z = log E_u exp(κ u·x̂) − r²/(2s²).
     """
     x = np.atleast_2d(np.asarray(x_tilde, dtype=float))
@@ -98,7 +98,7 @@ def hypersphere_posterior(x_tilde, s2, radius, full_cov=False) -> PosteriorStats
 
 def gaussian_mixture_posterior(x_tilde, s2, means, weights, var_c, full_cov=False
                                ) -> PosteriorStats:
-    """Isotropic Gaussian mixture Σ_k π_k N(μ_k, σ_c² I) (seed 003; SCIENCE.md §3.4).
+    """Isotropic Gaussian mixture Σ_k π_k N(μ_k, σ_c² I) (Biroli et al. 2024; science.md §3.4).
 
     The noised law is Σ_k π_k N(μ_k, (σ_c² + s²) I); the responsibilities r_k(x̃) weigh the
     component posteriors N(μ_k + σ_c²/(σ_c² + s²)·(x̃ − μ_k), v I) with v = σ_c² s²/(σ_c² + s²).
@@ -129,7 +129,7 @@ def gaussian_mixture_posterior(x_tilde, s2, means, weights, var_c, full_cov=Fals
 
 
 def gaussian_subspace_posterior(x_tilde, s2, scale, d_data, full_cov=False) -> PosteriorStats:
-    """N(0, h² I) on the first D_data of D coordinates (seed 004 eqs. 19–22).
+    """N(0, h² I) on the first D_data of D coordinates (Ambrogioni 2025 eqs. 19–22).
 
     On the subspace ⟨y_i⟩ = h² x̃_i/(h² + s²) and Var = h²s²/(h² + s²); off it y = 0.
     log Z = Σ_{i ≤ D_data} [½ log(s²/(h² + s²)) + h² x̃_i² / (2 s² (h² + s²))].

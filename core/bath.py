@@ -1,7 +1,7 @@
-"""The multi-site "generative bath" of seed 000 §8 for the two-delta target (SCIENCE.md §8).
+"""The multi-site "generative bath" of Ambrogioni 2023 §8 for the two-delta target (science.md §8).
 
 K replicas y^μ ∈ {±1} coupled all-to-all at temperature T = σ²t, with energy
-``H = −(w/2K) Σ_{μ≠ν} y^μ y^ν − h Σ_μ y^μ`` (seed 000 eq. 39 with its coupling written w/K so that
+``H = −(w/2K) Σ_{μ≠ν} y^μ y^ν − h Σ_μ y^μ`` (Ambrogioni 2023 eq. 39 with its coupling written w/K so that
 K → ∞ exists, and with the sign that makes replicas align).  K → ∞ gives the mean-field equation
 ``m = tanh((w·m + h)/T)``, T_c = w (§3.1 for w = 1).  The Brownian particle driven by the bath
 (eq. 37) relaxes toward the pure-state mean at rate 1/t with noise variance T·∂m/∂h per unit dt/t.
@@ -102,7 +102,7 @@ def heat_bath(replicas: int, coupling: float, temperatures, sweeps: int = 600, b
 
 
 def bath_trajectories(times, sigma: float, pure_mean, pure_variance, x_start, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Seed 000 eq. 37 beside ordinary reverse diffusion of the two deltas, with the same noise ξ.
+    """Ambrogioni 2023 eq. 37 beside ordinary reverse diffusion of the two deltas, with the same noise ξ.
 
     On the decreasing grid ``times``, with Δ = log(t_k/t_{k+1}) and T = σ²t_k:
     bath:      x ← x + (sign(x)·m(T) − x)Δ + √(T ∂m/∂h · Δ)·ξ   (pure state selected by x's sign)

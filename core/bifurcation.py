@@ -1,4 +1,4 @@
-"""Fixed-point paths, their stability and branching (SCIENCE.md §2–3; seed 000 §5–6; seed 004 §5).
+"""Fixed-point paths, their stability and branching (science.md §2–3; Ambrogioni 2023 §5–6; Ambrogioni 2025 §5).
 
 Fixed points solve x̃ = ⟨y⟩(x̃ + h·e) at effective noise s² (h: a probe field along the unit
 vector e).  ∇²F̃ = I − C/s² decides stability; the self-consistent susceptibility is
@@ -10,7 +10,7 @@ Two routes:
 * ``axis_diagram``: all fixed points on a symmetry axis by bracketed 1-D root finding — exact
   for two deltas, the hypersphere and the Gaussian mixture, whose fixed points lie on that axis.
 * ``fixed_point_paths``: continuation of the K stable paths γ_j(t), γ_j(0) = y_j, of a discrete
-  target as t grows, recording where two paths merge (their branching time τ_jk, seed 004 §5.1)
+  target as t grows, recording where two paths merge (their branching time τ_jk, Ambrogioni 2025 §5.1)
   and whether they met continuously (pitchfork) or a branch vanished at a fold.
 """
 from __future__ import annotations
@@ -283,7 +283,7 @@ class Merge:
 
 @dataclass(frozen=True)
 class FixedPointPaths:
-    """Stable fixed-point paths γ_j(t) of a discrete target, one per data point (seed 004 §5.1).
+    """Stable fixed-point paths γ_j(t) of a discrete target, one per data point (Ambrogioni 2025 §5.1).
 
     Attributes
     ----------

@@ -170,6 +170,6 @@ def _digit_order(count: int, seed: int) -> np.ndarray:
 
 
 def top_eigenvalue(points) -> float:
-    """Λ, the largest eigenvalue of the (uniformly weighted) data covariance (seed 003 Table 1)."""
+    """Λ, the largest eigenvalue of the (uniformly weighted) data covariance (Biroli et al. 2024 Table 1)."""
     centred = points - points.mean(0)
     return float(np.linalg.eigvalsh(centred.T @ centred / len(points))[-1])

@@ -1,4 +1,4 @@
-"""Reverse diffusion: particles integrated from t_max down to t_min (SCIENCE.md §4, §9).
+"""Reverse diffusion: particles integrated from t_max down to t_min (science.md §4, §9).
 
 Every process x_t = a·y + b·z has the forward SDE dx = f·x dt + g dW, f = d(log a)/dt,
 g² = a²ν² (``Process.g2``), and the reverse drift
@@ -6,7 +6,7 @@ g² = a²ν² (``Process.g2``), and the reverse drift
     D(x, t) = −f·x + c·g²·score,   score = (a⟨y⟩ − x)/b²,
 
 with c = 1 for the reverse SDE (noise g·√dt·ξ) and c = ½ for the probability-flow ODE.  For VE
-this is (0, σ², σ) and for VP (seed 003 eq. 3) x + 2·score, √2; for flow matching the ODE is the
+this is (0, σ², σ) and for VP (Biroli et al. 2024 eq. 3) x + 2·score, √2; for flow matching the ODE is the
 rectified-flow sampler dx = v dt, v = (x − ⟨y⟩)/t.  Three samplers step it backwards:
 
 - ``euler``: Euler–Maruyama, x ← x + D·dt (+ g√dt ξ);
@@ -34,7 +34,7 @@ SAMPLER_NAMES = {"euler": "Euler–Maruyama", "heun": "Heun (2nd order)", "ddim"
 
 
 def posterior_mean_of(target: Target):
-    """The posterior mean ⟨y⟩(x̃, s²) of ``target`` as a function of (x̃ (P, d), s²) (SCIENCE.md §1):
+    """The posterior mean ⟨y⟩(x̃, s²) of ``target`` as a function of (x̃ (P, d), s²) (science.md §1):
     the fused numba loop for tiny discrete targets, the kernel for the others."""
     if target.is_discrete and target.data.n <= TINY_N and target.d <= TINY_D:
         data = target.data
@@ -71,7 +71,7 @@ class Trajectories:
         Index μ* of the nearest scaled data point a·y_μ at each recorded time, for the first M
         particles (discrete targets).
     weight : (F, M) float32 array or None
-        The posterior weight w_μ*(x̃) of that point (SCIENCE.md §1): near 1 once the trajectory
+        The posterior weight w_μ*(x̃) of that point (science.md §1): near 1 once the trajectory
         has fallen onto it.
     """
 
@@ -177,13 +177,13 @@ def nearest_rows(x, points, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
 
 
 def nearest_index(target: Target, x, a: float) -> np.ndarray:
-    """μ* = argmin_μ |x − a·y_μ| (seed 003 Fig. 5), by one GEMM per block of particles."""
+    """μ* = argmin_μ |x − a·y_μ| (Biroli et al. 2024 Fig. 5), by one GEMM per block of particles."""
     return nearest_and_weight(target, x, a)[0]
 
 
 def nearest_and_weight(target: Target, x, a: float, s2: float | None = None):
-    """μ* = argmin_μ |x − a·y_μ| (seed 003 Fig. 5) and, given s², its posterior weight
-    w_μ* = π_μ* e^{ℓ_μ*} / Σ_ν π_ν e^{ℓ_ν}, ℓ_ν = (x̃·y_ν − |y_ν|²/2)/s², x̃ = x/a (SCIENCE.md §1),
+    """μ* = argmin_μ |x − a·y_μ| (Biroli et al. 2024 Fig. 5) and, given s², its posterior weight
+    w_μ* = π_μ* e^{ℓ_μ*} / Σ_ν π_ν e^{ℓ_ν}, ℓ_ν = (x̃·y_ν − |y_ν|²/2)/s², x̃ = x/a (science.md §1),
     in log-space, by one GEMM per block of particles."""
     data = target.data
     y = data.points
@@ -205,7 +205,7 @@ def nearest_and_weight(target: Target, x, a: float, s2: float | None = None):
 
 @numba.njit(cache=True)
 def _tiny_mean(x_tilde, u, centre, log_w, s2):
-    """Posterior mean ⟨y⟩ = centre + Σ_j w_j u_j at each row of x̃ (SCIENCE.md §1) for tiny discrete
+    """Posterior mean ⟨y⟩ = centre + Σ_j w_j u_j at each row of x̃ (science.md §1) for tiny discrete
     targets (N, d ≤ 8): one max-shifted softmax per particle, no temporaries."""
     p, d = x_tilde.shape
     n = u.shape[0]

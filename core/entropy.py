@@ -1,14 +1,14 @@
-"""Information dynamics of generation (seed 004; SCIENCE.md §7).
+"""Information dynamics of generation (Ambrogioni 2025; science.md §7).
 
 In effective coordinates x̃ = x/a the forward process is x̃ = y + s·z with s² = b²/a²; the
-conditional entropy H(y|x_t) = H(y|x̃_t) obeys (seed 004 eq. 17, with b → s, ν² = ds²/dt)
+conditional entropy H(y|x_t) = H(y|x̃_t) obeys (Ambrogioni 2025 eq. 17, with b → s, ν² = ds²/dt)
 
     Ḣ(y|x_t) = ½ ν² E[tr Var(y|x̃)] / s⁴ = ½ ν² Δdiv,   Δdiv = E[tr J̃] + D/s² ≥ 0  (eq. 37),
 
 where J̃ = −I/s² + C/s⁴ is the Jacobian of the score in x̃.  Tweedie's identity
 E tr C = D s² − s⁴ E|∇log p|² gives the score-norm estimator (eq. 15):
 Ḣ = ½ ν² (D/s² − E|⟨y⟩ − x̃|²/s⁴).  The marginal rate of x̃ is Ḣ(x̃_t) = Dν²/(2s²) − Ḣ(y|x_t); that of
-x_t = a·x̃ adds D·d(log a)/dt (SCIENCE.md §9: −D under VP, so N(0, I), stationary under VP, has 0).
+x_t = a·x̃ adds D·d(log a)/dt (science.md §9: −D under VP, so N(0, I), stationary under VP, has 0).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def flow_marginals(model: Target, start: Target, process: Process, times, partic
     (Heun, ``substeps`` per interval) from the forward law of ``start`` at the last time: the marginals of the
     generative flow itself.  For a guided model these are the law its sampler produces, which is not the
     forward law of any target; by Liouville, −E[div of the flow's drift] over them is its entropy rate
-    (SCIENCE.md §9).  Returns (T, P, d) float32."""
+    (science.md §9).  Returns (T, P, d) float32."""
     times = np.asarray(times, float)
     fine = np.geomspace(times[-1], times[0], substeps * (times.size - 1) + 1)
     x0 = initial_particles(process, times[-1], start, particles, rng)
@@ -106,7 +106,7 @@ def _sech2(u):
 
 
 def gaussian_subspace_rate(process: Process, times, scale: float, d_data: int) -> np.ndarray:
-    """Closed form for N(0, h²I) on D_data dims (seed 004 eq. 22): E tr C = D_data h² s²/(h² + s²)."""
+    """Closed form for N(0, h²I) on D_data dims (Ambrogioni 2025 eq. 22): E tr C = D_data h² s²/(h² + s²)."""
     s2, nu2 = process.s2(times), process.nu2(times)
     h2 = scale**2
     return 0.5 * nu2 * d_data * h2 / (s2 * (h2 + s2))
@@ -114,7 +114,7 @@ def gaussian_subspace_rate(process: Process, times, scale: float, d_data: int) -
 
 def fisher_spectrum(target: Target, s2: float, x_tilde) -> np.ndarray:
     """Eigenvalues (descending) of the Fisher information of y given x̃, I = C/s⁴ in x̃
-    coordinates (seed 004 eq. 41: (I + b²J)/b² with b → s), averaged over the rows of x_tilde."""
+    coordinates (Ambrogioni 2025 eq. 41: (I + b²J)/b² with b → s), averaged over the rows of x_tilde."""
     cov = target.posterior(np.atleast_2d(x_tilde), s2, full_cov=True).cov
     return np.sort(np.linalg.eigvalsh(cov / s2**2).mean(axis=0))[::-1]
 
@@ -153,7 +153,7 @@ def hypersphere_rate(process: Process, times, d: int, radius: float, nodes: int 
 def lyapunov_along_trajectory(target: Target, process: Process, times, rng: np.random.Generator,
                               x0=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Eigenvalues of the score's Jacobian J = −I/b² + a²C/b⁴ (the local Lyapunov spectrum of
-    the reverse flow, seed 004 §6) along one reverse SDE trajectory from t_max to t_min.
+    the reverse flow, Ambrogioni 2025 §6) along one reverse SDE trajectory from t_max to t_min.
 
     Returns the recorded times, (T, d) eigenvalues (descending) and (T, d) positions x."""
     times = np.asarray(times, float)

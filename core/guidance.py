@@ -1,4 +1,4 @@
-"""Classifier-free guidance through the lab's one posterior kernel (SCIENCE.md §9).
+"""Classifier-free guidance through the lab's one posterior kernel (science.md §9).
 
 The guided score toward class c with strength w is
 
@@ -15,7 +15,7 @@ Where guidance acts like the probe field h of §3 (an imperfect pitchfork, one b
 other born by a fold) is −1 < w < 0.  For w ≥ 0 and classes that are single points or single Gaussians
 (two deltas, the mixture law) the guided drift along the class axis is monotone — m − m_w(m) has slope
 1 − (1 + w)k + w·∂⟨y⟩/∂x̃ ≥ 1 − k > 0 with k = ∂⟨y⟩_c/∂x̃ < 1 — so there is one fixed point at every t:
-guidance removes the other class's well instead of tilting it.  (SCIENCE.md §9 states the fold for
+guidance removes the other class's well instead of tilting it.  (science.md §9 states the fold for
 guidance in general; it holds for w < 0 only.)
 """
 from __future__ import annotations
@@ -86,7 +86,7 @@ def guided_target(target: Target, c: int, w: float) -> Target:
 
 
 def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float) -> np.ndarray:
-    """Closed-form guided score of the two-cluster mixture ±m toward +m (SCIENCE.md §9), Γ = a²σ_c² + b²:
+    """Closed-form guided score of the two-cluster mixture ±m toward +m (science.md §9), Γ = a²σ_c² + b²:
     s_w(x) = [a·m((1 + w) − w·tanh(a·m·x/Γ)) − x]/Γ, written for m along any direction."""
     x = np.atleast_2d(np.asarray(x, float))
     centre = np.asarray(centre, float)
@@ -97,7 +97,7 @@ def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float)
 
 def mixture_guided_roots(m_norm: float, var_c: float, s2_values, w: float, grid: int = 2001) -> list[np.ndarray]:
     """Fixed points along m̂ of the two-cluster mixture ±m (variance σ_c², σ_c = 0: two deltas) guided toward +m
-    (SCIENCE.md §9): in x̃ = x/a, with M = |m|, the roots u of
+    (science.md §9): in x̃ = x/a, with M = |m|, the roots u of
 
         u = M·((1 + w) − w·tanh(M·u/(σ_c² + s²))),
 

@@ -1,4 +1,4 @@
-"""The diffused Ising model (seed 000 §4.4, SCIENCE.md §3.6), VE process.
+"""The diffused Ising model (Ambrogioni 2023 §4.4, science.md §3.6), VE process.
 
 Target: d spins y ∈ {±1}^d with ``log φ(y) = −(1/2T) Σ_{j≠k} W_jk y_j y_k + c`` (eq. 17).  Along the
 uniform direction x̃ = h·(1, …, 1) the posterior weight ``φ(y)·exp(x̃·y/s²)`` depends on y only through

@@ -1,4 +1,4 @@
-"""Free-energy landscapes, fixed points and their stability (SCIENCE.md §2–3; seed 000 §5–7).
+"""Free-energy landscapes, fixed points and their stability (science.md §2–3; Ambrogioni 2023 §5–7).
 
 Everything is in effective coordinates x̃ = x/a at noise s² = b²/a², where
 F̃(x̃) = −s² log Z(x̃) + ½|x̃|², ∇F̃ = x̃ − ⟨y⟩ and ∇²F̃ = I − C/s².  The score is
@@ -157,7 +157,7 @@ def critical_s2(target: Target) -> float:
 
 
 def boltzmann_weights(target: Target, x_tilde, s2: float) -> np.ndarray:
-    """w_j(x̃) for one query point of a discrete target (SCIENCE.md §1), shape (N,)."""
+    """w_j(x̃) for one query point of a discrete target (science.md §1), shape (N,)."""
     data = target.data
     u = data.centred
     logits = data.log_weights + (u @ (np.asarray(x_tilde, float) - data.centre) - data.half_sq) / s2
@@ -167,7 +167,7 @@ def boltzmann_weights(target: Target, x_tilde, s2: float) -> np.ndarray:
 
 
 def hopfield_energy(target: Target, s2: float, points) -> np.ndarray:
-    """Modern-Hopfield energy E(x) = −s² log Σ_j e^{x·y_j/s²} + ½|x|² (seed 000 eq. 40).
+    """Modern-Hopfield energy E(x) = −s² log Σ_j e^{x·y_j/s²} + ½|x|² (Ambrogioni 2023 eq. 40).
 
     Equals F̃ up to a constant when all |y_j| are equal (data on a sphere); shifted to min 0.
     """

@@ -1,5 +1,5 @@
 """Memorization: participation ratio, condensation in the random energy model, collapse
-(seed 000 §10, seed 003 §collapse and Fig. 3; SCIENCE.md §5–6)."""
+(Ambrogioni 2023 §10, Biroli et al. 2024 §collapse and Fig. 3; science.md §5–6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ def sphere_projections(n: int, d: int, size, rng: np.random.Generator) -> np.nda
 def rem_participation(m_bits: int, beta_tilde, datasets: int, rng: np.random.Generator, d: int = 400
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error of Y over ``datasets`` sampled datasets of N = 2^M points on a
-    sphere of radius ν√(Md/2) (SCIENCE.md §6), at β̃ = νβ|x| (one value or an array).
+    sphere of radius ν√(Md/2) (science.md §6), at β̃ = νβ|x| (one value or an array).
 
     The energies E_j = −x·y_j/(ν|x|) have variance M/2 (Gaussian as d → ∞); Y = Σ w_j² with
     w_j ∝ exp(−β̃ E_j) = exp(β̃ √(Md/2)·u_j)."""
@@ -83,11 +83,11 @@ def rem_finite_m(beta_tilde, m_bits: int) -> np.ndarray:
 
 
 def condensation_time(nu: float, x_norm: float, sigma: float) -> float:
-    """t_cond(x) = ν|x| / (2σ²√log 2) (seed 000 eq. 47), where β̃ = ν|x|/(σ²t) = β_c."""
+    """t_cond(x) = ν|x| / (2σ²√log 2) (Ambrogioni 2023 eq. 47), where β̃ = ν|x|/(σ²t) = β_c."""
     return nu * x_norm / (2.0 * sigma**2 * np.sqrt(np.log(2.0)))
 
 
-# ---------------------------------------------------------------- collapse (seed 003)
+# ---------------------------------------------------------------- collapse (Biroli et al. 2024)
 @dataclass(frozen=True)
 class ExcessEntropy:
     """f^e(t) = s_sep(t) − s^e(t) by Monte Carlo (per variable), with standard errors, at the times
@@ -102,7 +102,7 @@ class ExcessEntropy:
 
 def excess_entropy(target: Target, process: Process, times, samples: int, rng: np.random.Generator,
                    progress=None) -> ExcessEntropy:
-    """Empirical excess entropy density of a discrete target (seed 003 eq. 4–5):
+    """Empirical excess entropy density of a discrete target (Biroli et al. 2024 eq. 4–5):
     s_sep = α + ½ + ½ log(2πb²),  s^e = −(1/d) E_{x∼P^e_t} log P^e_t(x),  α = (log n)/d."""
     n, d = target.data.n, target.d
     alpha = np.log(n) / d
@@ -111,7 +111,7 @@ def excess_entropy(target: Target, process: Process, times, samples: int, rng: n
         a, b2, s2 = float(process.a(t)), float(process.b2(t)), float(process.s2(t))
         x_tilde = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
         log_z = target.posterior(x_tilde, s2, full_cov=False).log_z
-        # log P^e_t(x) = log Z(x̃) − |x̃|²/(2s²) − (d/2) log(2πs²) − d log a      (SCIENCE.md §1)
+        # log P^e_t(x) = log Z(x̃) − |x̃|²/(2s²) − (d/2) log(2πs²) − d log a      (science.md §1)
         log_p = log_z - np.einsum("ij,ij->i", x_tilde, x_tilde) / (2 * s2) - 0.5 * d * np.log(2 * np.pi * s2) \
             - d * np.log(a)
         s_sep = alpha + 0.5 + 0.5 * np.log(2 * np.pi * b2)
@@ -124,7 +124,7 @@ def excess_entropy(target: Target, process: Process, times, samples: int, rng: n
 
 
 def mixture_excess_entropy(times, n: int, d: int, var_c: float, process: Process = VP) -> np.ndarray:
-    """Large-d theory for the Gaussian mixture (seed 003): f(t) = α + ½ log(Δ_t/Γ_t), Γ_t = Δ_t + σ_c² e^{−2t}
+    """Large-d theory for the Gaussian mixture (Biroli et al. 2024): f(t) = α + ½ log(Δ_t/Γ_t), Γ_t = Δ_t + σ_c² e^{−2t}
     under VP, i.e. f = α + ½ log(s²/(s² + σ_c²)) in the effective noise s² of any process (x̃ = x/a
     shifts s_sep and s^e alike); its zero is eq. 10."""
     s2 = process.s2(np.asarray(times, float))

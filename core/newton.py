@@ -1,4 +1,4 @@
-"""The fixed-point equation of the generative drift, solved by damped Newton (SCIENCE.md §2–3).
+"""The fixed-point equation of the generative drift, solved by damped Newton (science.md §2–3).
 
 Fixed points solve g(x̃) = x̃ − ⟨y⟩(x̃ + h) = 0.  Its Jacobian ∇g = I − C/s² is the Hessian of
 

@@ -1,4 +1,4 @@
-"""The posterior kernel: Boltzmann weights of data points given a noisy point (SCIENCE.md §1).
+"""The posterior kernel: Boltzmann weights of data points given a noisy point (science.md §1).
 
 For a discrete target {y_j, π_j} and a query x̃ at effective noise s²,
 

@@ -1,4 +1,4 @@
-"""Forward noising processes mapped onto one posterior kernel (SCIENCE.md §1).
+"""Forward noising processes mapped onto one posterior kernel (science.md §1).
 
 Each process is ``x_t = a(t)·y + b(t)·z``.  Every quantity the lab computes uses the
 effective (VE-like) coordinates ``x̃ = x / a`` and noise variance ``s² = b² / a²``.
@@ -22,8 +22,8 @@ class Process:
     ----------
     kind : {"VE", "VP", "FM"}
         ``VE``: a = 1, b² = σ²t (Brownian).  ``VP``: a = e^{-t}, b² = 1 − e^{-2t}
-        (Ornstein–Uhlenbeck, seed 003).  ``FM``: a = 1 − t, b = t, t < 1 (the linear
-        interpolant of flow matching, SCIENCE.md §9).
+        (Ornstein–Uhlenbeck, Biroli et al. 2024).  ``FM``: a = 1 − t, b = t, t < 1 (the linear
+        interpolant of flow matching, science.md §9).
     sigma : float
         Noise scale σ of the VE process (ignored by VP and FM).
     """
@@ -64,7 +64,7 @@ class Process:
         return np.expm1(2.0 * t) if self.kind == "VP" else (t / (1.0 - t)) ** 2
 
     def nu2(self, t):
-        """ν(t)² = d(b²/a²)/dt (SCIENCE.md §1): σ² (VE), 2e^{2t} (VP), 2t/(1 − t)³ (FM)."""
+        """ν(t)² = d(b²/a²)/dt (science.md §1): σ² (VE), 2e^{2t} (VP), 2t/(1 − t)³ (FM)."""
         t = np.asarray(t, dtype=float)
         if self.kind == "VE":
             return np.full_like(t, self.sigma**2)
@@ -72,7 +72,7 @@ class Process:
 
     def dlog_a(self, t):
         """d(log a)/dt: 0 (VE), −1 (VP), −1/(1 − t) (FM).  The marginal entropy rate of x_t = a·x̃
-        gains D·d(log a)/dt over that of x̃ (SCIENCE.md §9)."""
+        gains D·d(log a)/dt over that of x̃ (science.md §9)."""
         t = np.asarray(t, dtype=float)
         if self.kind == "VE":
             return np.zeros_like(t)
@@ -80,11 +80,11 @@ class Process:
 
     def g2(self, t):
         """Squared diffusion g² of the forward SDE dx = (ȧ/a)x dt + g dW with these marginals:
-        g² = d(b²)/dt − 2(ȧ/a)b² = a²·ν² (SCIENCE.md §9): σ² (VE), 2 (VP), 2t/(1 − t) (FM)."""
+        g² = d(b²)/dt − 2(ȧ/a)b² = a²·ν² (science.md §9): σ² (VE), 2 (VP), 2t/(1 − t) (FM)."""
         return self.a(t) ** 2 * self.nu2(t)
 
     def beta(self, t):
-        """Inverse temperature β(t) = 1/s²(t) of the Boltzmann weights (seed 000 §4)."""
+        """Inverse temperature β(t) = 1/s²(t) of the Boltzmann weights (Ambrogioni 2023 §4)."""
         return 1.0 / self.s2(t)
 
     def time_of_s2(self, s2):
@@ -98,12 +98,12 @@ class Process:
         return s / (1.0 + s)
 
 
-#: The Ornstein–Uhlenbeck process of seed 003, whose times its formulas quote.
+#: The Ornstein–Uhlenbeck process of Biroli et al. 2024, whose times its formulas quote.
 VP = Process("VP")
 
 
 def time_grid(t_min: float, t_max: float, n: int) -> np.ndarray:
-    """``n`` log-spaced times from ``t_min`` to ``t_max`` (dense near t_min, SCIENCE.md §4)."""
+    """``n`` log-spaced times from ``t_min`` to ``t_max`` (dense near t_min, science.md §4)."""
     if not (0 < t_min < t_max) or n < 2:
         raise ValueError("need 0 < t_min < t_max and n >= 2")
     return np.geomspace(t_min, t_max, int(n))

@@ -1,6 +1,6 @@
-"""Speciation and collapse: the three dynamical regimes of seed 003 (SCIENCE.md §5).
+"""Speciation and collapse: the three dynamical regimes of Biroli et al. 2024 (science.md §5).
 
-Times are those of the given process; seed 003's formulas are for VP (Ornstein–Uhlenbeck).
+Times are those of the given process; Biroli et al. 2024's formulas are for VP (Ornstein–Uhlenbeck).
 """
 from __future__ import annotations
 
@@ -16,18 +16,18 @@ from core.targets import Target
 
 def speciation_time(target: Target, process: Process) -> float:
     """t_s where the top data eigenvalue meets the noise, a²Λ = b² (§3, §5); for VP this is
-    ½ log(1 + Λ) ≈ ½ log Λ, seed 003's t_s, for large Λ."""
+    ½ log(1 + Λ) ≈ ½ log Λ, Biroli et al. 2024's t_s, for large Λ."""
     return float(process.time_of_s2(target.top_eigenvalue))
 
 
 def mixture_collapse_time(n: int, d: int, var_c: float, process: Process = VP) -> float:
-    """Seed 003 eq. 10: t_C = ½ log(1 + σ_c² / (n^{2/d} − 1)) under VP, i.e. s²(t_C) = σ_c²/(n^{2/d} − 1)
+    """Biroli et al. 2024 eq. 10: t_C = ½ log(1 + σ_c² / (n^{2/d} − 1)) under VP, i.e. s²(t_C) = σ_c²/(n^{2/d} − 1)
     for any process (the criterion lives in x̃ = x/a, see ``mixture_excess_entropy``)."""
     return float(process.time_of_s2(var_c / np.expm1(2.0 * np.log(n) / d)))
 
 
 def phi_closed_form(t, m_norm: float, var_c: float, process: Process = VP) -> np.ndarray:
-    """Cloning probability for the two-Gaussian mixture ±m (seed 003 eq. 6, VP):
+    """Cloning probability for the two-Gaussian mixture ±m (Biroli et al. 2024 eq. 6, VP):
 
     φ(t) = ½∫dy [G₊² + G₋²]/(G₊ + G₋),  G± = N(y; ±|m|e^{−t}, Γ_t),  Γ_t = Δ_t + σ_c²e^{−2t}.
 
@@ -53,7 +53,7 @@ def phi_closed_form(t, m_norm: float, var_c: float, process: Process = VP) -> np
 
 def collapse_times(nearest, weight, times, dominant: float = 0.5) -> np.ndarray:
     """Per-trajectory collapse time: the largest recorded t from which on (t decreasing) the nearest
-    training point μ* no longer changes (seed 003 Fig. 5) *and* dominates the posterior,
+    training point μ* no longer changes (Biroli et al. 2024 Fig. 5) *and* dominates the posterior,
     w_μ* ≥ ``dominant``; NaN for a trajectory that never settles so.
 
     The weight condition is what makes it a collapse: with few, well separated points (or under

@@ -1,4 +1,4 @@
-"""How well a sampler generates, measured against answers known exactly (SCIENCE.md §4, §9).
+"""How well a sampler generates, measured against answers known exactly (science.md §4, §9).
 
 ``sampling_error``: every target's law at t_min is known through its second moment,
 E|x_t|² = a²·E|y|² + d·b², so the relative error of the generated E|x|² measures a sampler's

@@ -1,4 +1,4 @@
-"""Score, its Jacobian and the free energy, built on the posterior kernel (SCIENCE.md §1–2).
+"""Score, its Jacobian and the free energy, built on the posterior kernel (science.md §1–2).
 
 All functions take points ``x`` in the process's own coordinates at time ``t`` and map
 them onto the kernel through x̃ = x/a(t), s² = b²/a².
@@ -36,7 +36,7 @@ def score_jacobian(target: Target, process: Process, x, t: float) -> np.ndarray:
 def free_energy(target: Target, process: Process, x, t: float) -> np.ndarray:
     """Regularized free energy F̃ = −s² log Z(x̃) + ½|x̃|² in effective coordinates (§2).
 
-    For VE this is seed 000's F̃ = F + ½|x|² with β = 1/(σ²t); its gradient in x̃ is x̃ − ⟨y⟩,
+    For VE this is Ambrogioni 2023's F̃ = F + ½|x|² with β = 1/(σ²t); its gradient in x̃ is x̃ − ⟨y⟩,
     so the fixed points of the generative drift are its critical points.  For VP the same
     function of x̃ = x·e^t is shown.  Defined up to an x-independent constant.
     """

@@ -1,4 +1,4 @@
-"""The registry of target shapes φ(y) (SCIENCE.md §1, §3).
+"""The registry of target shapes φ(y) (science.md §1, §3).
 
 A target is either discrete (points + weights, posterior by the empirical kernel) or
 continuous (a closed-form posterior).  ``make_target(key, **params)`` builds one; the same
@@ -99,7 +99,7 @@ class TargetSpec:
     transition : bool
         It has a symmetry-breaking transition at all (a Gaussian keeps one stable fixed point).
     two_clusters : bool
-        Seed 003's two-cluster mixture: a generated point's class is its side, and φ(t) (eq. 6) and t_C
+        Biroli et al. 2024's two-cluster mixture: a generated point's class is its side, and φ(t) (eq. 6) and t_C
         (eq. 10) are known in closed form under VP.
     exact_rate : str or None
         The closed-form conditional entropy rate of core.entropy that applies: "two_deltas" (equal
@@ -113,7 +113,7 @@ class TargetSpec:
     classes : callable or None
         ``classes(target)`` → [(name, class target or None), …]: the target split into classes (each a
         normalized target of its own; None where the dataset has no point of it), for classifier-free
-        guidance (SCIENCE.md §9).
+        guidance (science.md §9).
     population : callable or None
         ``population(target)`` → the law its points were drawn from (a Target), or a second sample of it
         (digits: the images of the same classes not in the set); None where the points are the whole law.
@@ -173,7 +173,7 @@ def _sphere_points(d, n, seed, r, **_):
 
 
 def _mixture_centres(d, r):
-    """±m with m = μ̃·(1, …, 1), so |m|² = dμ̃² (seed 003)."""
+    """±m with m = μ̃·(1, …, 1), so |m|² = dμ̃² (Biroli et al. 2024)."""
     m = np.full(d, float(r))
     return np.stack([m, -m])
 

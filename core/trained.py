@@ -1,14 +1,15 @@
-"""The thermodynamics of a trained score model (seed 002 §8; issue 20).
+"""The thermodynamics of a trained score model (Ambrogioni 2023 (short version) §8; issue 20).
 
 A model s_A(x) = A·φ(Wx/√d) trained at a diffusion time with x = a·x̃ has the denoiser
 (core.training.TrainedDenoiser)
 
-    m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a W x̃/√d)        (SCIENCE.md §1: s = (a⟨y⟩ − x)/b²)
+    m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a W x̃/√d)        (science.md §1: s = (a⟨y⟩ − x)/b²)
 
 and its thermodynamics is read off m as off an exact posterior mean: the self-consistency equation
-x̃ = m(x̃) (seed 002 eq. 29, solved here by root finding), the stability of a root from the Jacobian
-∂m/∂x̃ = I + b²·A·diag(φ')·W/√d (a root is a minimum of F̃ when every eigenvalue of ∂m/∂x̃ is below 1),
-and F̃ along a line as the integral of the projected field x̃ − m(x̃).  Seed 002 §8 warns that the roots
+x̃ = m(x̃) (Ambrogioni 2023 (short version) eq. 29, solved here by root finding), the stability of a root
+from the Jacobian ∂m/∂x̃ = I + b²·A·diag(φ')·W/√d (a root is a minimum of F̃ when every eigenvalue of
+∂m/∂x̃ is below 1), and F̃ along a line as the integral of the projected field x̃ − m(x̃).  Ambrogioni 2023
+(short version) §8 warns that the roots
 lie where the model was hardly trained: in d dimensions the noisy inputs x̃ = y + sη sit on shells of
 radius ≈ s√d around the points, so the neighbourhood of a point (where its fixed point lies) is rarely
 visited; ``poorly_trained`` marks it.
@@ -22,7 +23,7 @@ from core.training import TrainedDenoiser
 
 
 def self_consistent_points(model: TrainedDenoiser, starts, tol: float = 1e-9, max_iter: int = 80):
-    """Roots of x̃ = m(x̃) (seed 002 eq. 29) by Levenberg–Marquardt from each start, merged.
+    """Roots of x̃ = m(x̃) (Ambrogioni 2023 (short version) eq. 29) by Levenberg–Marquardt from each start, merged.
 
     Returns
     -------
@@ -71,7 +72,7 @@ def distinct_rows(x, scale: float) -> np.ndarray:
 
 def line_free_energy(mean, origin, axis, u) -> np.ndarray:
     """F̃ along x̃ = origin + u·axis: ∫ axis·(x̃ − m(x̃)) du by the trapezoid rule, shifted to minimum 0.
-    For an exact posterior mean this is the regularized free energy on the line (SCIENCE.md §2, ∇F̃ = x̃ − ⟨y⟩);
+    For an exact posterior mean this is the regularized free energy on the line (science.md §2, ∇F̃ = x̃ − ⟨y⟩);
     for a trained model it is the same integral of its field (exact where the field is a gradient)."""
     u = np.asarray(u, float)
     x = origin[None, :] + u[:, None] * axis[None, :]
@@ -81,9 +82,9 @@ def line_free_energy(mean, origin, axis, u) -> np.ndarray:
 
 
 def poorly_trained(x_tilde, points, s2: float, level: float = 0.01) -> np.ndarray:
-    """Where the training inputs almost never fall (seed 002 §8): True at the rows of x̃ that no point's
-    noise shell reaches, i.e. |x̃ − y_i|²/s² lies outside the central 1 − 2·level of χ²_d for every point i
-    (the inputs x̃ = y_i + sη have |x̃ − y_i|²/s² ~ χ²_d)."""
+    """Where the training inputs almost never fall (Ambrogioni 2023 (short version) §8): True at the rows of x̃
+    that no point's noise shell reaches, i.e. |x̃ − y_i|²/s² lies outside the central 1 − 2·level of χ²_d
+    for every point i (the inputs x̃ = y_i + sη have |x̃ − y_i|²/s² ~ χ²_d)."""
     x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
     points = np.asarray(points, float)
     d = points.shape[1]

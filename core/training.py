@@ -150,7 +150,7 @@ class TrainedDenoiser:
     b2: float
 
     def mean(self, x_tilde) -> np.ndarray:
-        """m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a x̃) at the rows of x̃ (P, d) (SCIENCE.md §1:
+        """m(x̃) = (x + b²·s_A(x))/a = x̃ + (b²/a)·A·φ(a x̃) at the rows of x̃ (P, d) (science.md §1:
         s = (a⟨y⟩ − x)/b², with x = a·x̃)."""
         x_tilde = np.atleast_2d(np.asarray(x_tilde, float))
         return x_tilde + (self.b2 / self.a) * self.features(self.a * x_tilde) @ self.readout.T

@@ -1,5 +1,5 @@
 """The lab's container image, built from the real Dockerfile and served from its own filesystem,
-on machines with no Docker engine and no image registry (issue 16; DASH-NOTES, "Checked later").
+on machines with no Docker engine and no image registry (issue 16).
 
 - Base: Debian bookworm by ``debootstrap`` (its Python is 3.11, as in python:3.11-slim), imported
   into podman once as ``localhost/pybase:bookworm`` and reused while it exists.

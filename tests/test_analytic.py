@@ -1,4 +1,4 @@
-"""Closed-form posteriors of continuous targets (SCIENCE.md §3.3–3.5)."""
+"""Closed-form posteriors of continuous targets (science.md §3.3–3.5)."""
 import numpy as np
 import pytest
 from scipy import integrate

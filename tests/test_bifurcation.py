@@ -1,4 +1,4 @@
-"""Fixed-point paths, branching times, susceptibility and critical exponents (SCIENCE.md §2–3)."""
+"""Fixed-point paths, branching times, susceptibility and critical exponents (science.md §2–3)."""
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -33,7 +33,7 @@ def test_two_deltas_critical_time(sigma, app_context):
 
 
 def test_vp_critical_time(app_context):
-    # Λe^{−2t} = 1 − e^{−2t} with Λ = 1: t_c = ½ log 2 (SCIENCE.md §3).
+    # Λe^{−2t} = 1 − e^{−2t} with Λ = 1: t_c = ½ log 2 (science.md §3).
     view = branching_time({"target": "two_deltas", "process": "VP"})
     assert view.t_meas == pytest.approx(0.5 * np.log(2), rel=1e-6)
 

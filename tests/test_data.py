@@ -158,7 +158,7 @@ def test_digits_on_the_particles_page(app_context):
 
 def test_digits_table_speciation_time_is_the_labs():
     """The /data table's t_s is the VP time where a²Λ = b² — what every other page calls t_s (core.regimes)
-    — and seed 003's ½ log Λ is shown beside it (negative when Λ < 1)."""
+    — and Biroli et al. 2024's ½ log Λ is shown beside it (negative when Λ < 1)."""
     from core.processes import Process
     from core.regimes import speciation_time
     from core.targets import make_target

@@ -1,4 +1,4 @@
-"""Reverse dynamics, speciation, collapse and cloning (SCIENCE.md §4–5; seed 003)."""
+"""Reverse dynamics, speciation, collapse and cloning (science.md §4–5; Biroli et al. 2024)."""
 import numpy as np
 import pytest
 
@@ -127,7 +127,7 @@ def test_tiny_and_general_integrators_agree(monkeypatch):
 
 @pytest.mark.parametrize("proc", [Process("VP"), Process("FM")], ids=["VP", "FM"])
 def test_cloning_matches_eq6(proc):
-    # d = 8, μ̃ = σ_c = 1 with the mixture's analytic score (seed 003 eq. 6).  φ depends on t only
+    # d = 8, μ̃ = σ_c = 1 with the mixture's analytic score (Biroli et al. 2024 eq. 6).  φ depends on t only
     # through s², so flow matching's cloning, at the times of the same s², follows the same curve.
     target = make_target("mixture", d=8, r=1.0, sc=1.0)
     m = target.display_points[0]
@@ -142,7 +142,7 @@ def test_cloning_matches_eq6(proc):
 def test_phi_closed_form_limits_and_speciation():
     np.testing.assert_allclose(phi_closed_form([0.0], 30.0, 1.0), 1.0, atol=1e-12)
     np.testing.assert_allclose(phi_closed_form([20.0], 3.0, 1.0), 0.5, atol=1e-6)
-    # φ(t_s) ≈ 0.775 for μ̃ = σ_c = 1 at large d (seed 003 Fig. 2), t_s = ½ log Λ.
+    # φ(t_s) ≈ 0.775 for μ̃ = σ_c = 1 at large d (Biroli et al. 2024 Fig. 2), t_s = ½ log Λ.
     d = 2000
     assert phi_closed_form([0.5 * np.log(d + 1)], np.sqrt(d), 1.0)[0] == pytest.approx(0.775, abs=0.002)
     mix = make_target("mixture", d=d, r=1.0, sc=1.0)
@@ -164,7 +164,7 @@ def test_collapse_time_formula_and_collapse_times():
 
 
 def test_weight_of_the_nearest_point_is_its_posterior_weight():
-    """w_μ* from nearest_and_weight equals the posterior kernel's Boltzmann weight (SCIENCE.md §1)."""
+    """w_μ* from nearest_and_weight equals the posterior kernel's Boltzmann weight (science.md §1)."""
     target = make_target("gaussian_points", d=3, n=40, seed=2)
     process = Process("VP")
     rng = np.random.default_rng(5)
@@ -181,7 +181,7 @@ def test_weight_of_the_nearest_point_is_its_posterior_weight():
 
 @pytest.mark.parametrize("sde", [True, False], ids=["SDE", "ODE"])
 def test_measured_collapse_follows_speciation_and_eq10(sde):
-    """Seed 003's ordering t_C < t_s for the two-cluster mixture (n = 200 not exponential in d = 10):
+    """Biroli et al. 2024's ordering t_C < t_s for the two-cluster mixture (n = 200 not exponential in d = 10):
     the measured collapse never precedes speciation, and the SDE's matches eq. 10 (±25 %: the
     median over 300 trajectories on a 200-step grid; eq. 10 is the large-d law)."""
     target = make_target("mixture_samples", d=10, n=200, r=1.0, sc=1.0, seed=0)

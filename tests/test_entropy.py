@@ -1,4 +1,4 @@
-"""Entropy rates, divergence and Fisher spectra against closed forms (SCIENCE.md §7; seed 004)."""
+"""Entropy rates, divergence and Fisher spectra against closed forms (science.md §7; Ambrogioni 2025)."""
 import numpy as np
 import pytest
 
@@ -20,7 +20,7 @@ def test_gaussian_subspace_against_closed_form(proc):
     np.testing.assert_allclose(prof.rate, exact, rtol=1e-10)
     # ... while the score-norm estimator (eq. 15) agrees within three standard errors.
     assert np.all(np.abs(prof.rate_score - exact) < 3 * prof.rate_score_se + 1e-12)
-    # Ḣ(x_t) = Ḣ(x̃_t) + D·d(log a)/dt (SCIENCE.md §9): the log a term is −D under VP, 0 under VE
+    # Ḣ(x_t) = Ḣ(x̃_t) + D·d(log a)/dt (science.md §9): the log a term is −D under VP, 0 under VE
     np.testing.assert_allclose(prof.marginal, 0.5 * 5 * proc.nu2(times) / proc.s2(times) - exact
                                + 5 * proc.dlog_a(times), rtol=1e-10, atol=1e-12)
 
@@ -38,7 +38,7 @@ def test_standard_normal_is_stationary_under_vp(d):
 
 def test_standard_normal_under_flow_matching():
     # y ~ N(0, I): x_t = (1 − t)y + tz ~ N(0, v I), v = (1 − t)² + t², so Ḣ(x_t) = D v'/(2v) = D(2t − 1)/v:
-    # the marginal rate needs the log a term of SCIENCE.md §9 (−D/(1 − t) under FM).
+    # the marginal rate needs the log a term of science.md §9 (−D/(1 − t) under FM).
     d, times = 3, np.array([0.05, 0.3, 0.5, 0.7, 0.95])
     prof = entropy_profile(make_target("subspace", d=d, r=1.0, dd=d), Process("FM"), times, 500,
                            np.random.default_rng(3))
@@ -128,7 +128,7 @@ def test_hypersphere_rate_quantile_nodes_match_laguerre(monkeypatch):
 
 def test_lyapunov_spectrum_at_the_fixed_point_is_the_two_delta_closed_form():
     """Two deltas ±1 under VE (σ = 1, s² = b² = t): a trajectory at x̃ > 0 heads for m = tanh(m/t), and
-    the score's Jacobian there is −1/b² + a²·Var(y|x̃)/b⁴ = −1/t + (1 − m²)/t² (SCIENCE.md §1–3);
+    the score's Jacobian there is −1/b² + a²·Var(y|x̃)/b⁴ = −1/t + (1 − m²)/t² (science.md §1–3);
     above t_c = 1 the only fixed point is m = 0, where it is −1/t + 1/t²."""
     from scipy.optimize import brentq
 

@@ -1,4 +1,4 @@
-"""Classifier-free guidance against SCIENCE.md §9's identities and closed forms."""
+"""Classifier-free guidance against science.md §9's identities and closed forms."""
 import numpy as np
 import pytest
 from scipy import special
@@ -32,7 +32,7 @@ def test_classes_partition_the_target(key):
 @pytest.mark.parametrize("key", CLASSED)
 @pytest.mark.parametrize("w", [0.0, 1.5])
 def test_guided_mean_is_minus_the_gradient_of_the_guided_free_energy(key, w):
-    # F̃_w = ½|x̃|² − s²[(1 + w) log Z_c − w log Z] has gradient x̃ − m_w (SCIENCE.md §9), and the guided score
+    # F̃_w = ½|x̃|² − s²[(1 + w) log Z_c − w log Z] has gradient x̃ − m_w (science.md §9), and the guided score
     # is (1 + w)·score(x|c) − w·score(x).
     target = make_target(key, d=3, n=40, seed=2)
     guided, cls, proc, t = guided_target(target, 0, w), class_target(target, 0), Process("VP"), 0.4
@@ -60,7 +60,7 @@ def test_guided_mixture_score_closed_form(w):
 
 
 def _two_delta_roots(w, temperature):
-    """Roots of m = (1 + w) − w·tanh(m/T) by a fine grid and bisection (SCIENCE.md §9), independent of the kernel."""
+    """Roots of m = (1 + w) − w·tanh(m/T) by a fine grid and bisection (science.md §9), independent of the kernel."""
     m = np.linspace(-3 * (1 + 2 * abs(w)), 3 * (1 + 2 * abs(w)), 100_001)
     g = m - (1 + w) + w * np.tanh(m / temperature)
     return m[np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:]))]
@@ -218,7 +218,7 @@ def test_a_class_without_points_is_named_and_refused():
                                    dict(target="mixture", d="3", r="0.8", sc="0.5", gc="0", gw="-0.7", process="FM"),
                                    dict(target="mixture", d="2", gc="1", gw="3")])
 def test_bifurcation_page_draws_the_closed_form_on_the_kernel_diagram(query):
-    # The page's overlay (SCIENCE.md §9's scalar equation) and its diagram (the kernel's roots on the axis) find
+    # The page's overlay (science.md §9's scalar equation) and its diagram (the kernel's roots on the axis) find
     # the same roots at every time — imperfect pitchforks for w < 0 included.
     from components.state import parse_state
     from pages.bifurcation._model import _compute

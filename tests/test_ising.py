@@ -1,4 +1,4 @@
-"""The diffused Ising model (SCIENCE.md §3.6) and the generative bath (§8) against brute force,
+"""The diffused Ising model (science.md §3.6) and the generative bath (§8) against brute force,
 closed forms and the exact finite-K law."""
 import itertools
 
@@ -124,7 +124,7 @@ def test_mean_field_magnetization_and_variance():
     assert (m[:3] > 0).all() and (m[3:] == 0).all()
     var = mean_field_bath_variance(temps, 1.0)
     np.testing.assert_allclose(var[3:], 1 / (1 - 1 / temps[3:]), rtol=1e-12)
-    # below T_c: T ∂m/∂h from the implicit solution by finite differences (SCIENCE.md errata)
+    # below T_c: T ∂m/∂h from the implicit solution by finite differences (docs/science.md errata)
     for temp in temps[:3]:
         root = [brentq(lambda x, h=h, temp=temp: x - np.tanh((x + h) / temp), 1e-3, 1.0) for h in (1e-6, -1e-6)]
         assert var[list(temps).index(temp)] == pytest.approx(temp * (root[0] - root[1]) / 2e-6, rel=1e-5)

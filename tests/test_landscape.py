@@ -1,4 +1,4 @@
-"""Landscape physics: fixed points, stability, critical time, Hopfield energy (SCIENCE.md §2–3)."""
+"""Landscape physics: fixed points, stability, critical time, Hopfield energy (science.md §2–3)."""
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -129,7 +129,7 @@ def test_weights_and_plane():
 
 def test_hypersphere_slice_against_vmf_formula(app_context):
     # F̃ on the page's slice equals −s² log E_u exp(κu·x̂) + r²/2 + ½|x̃|² with κ = r|x̃|/s²,
-    # written here directly with scipy's iv (seed 000 §3.3 / SCIENCE.md §3.3).
+    # written here directly with scipy's iv (Ambrogioni 2023 §3.3 / science.md §3.3).
     from scipy.special import gammaln, iv
 
     from components.state import parse_state

@@ -1,4 +1,4 @@
-"""Participation ratio, the random energy model and collapse (SCIENCE.md §5–6)."""
+"""Participation ratio, the random energy model and collapse (science.md §5–6)."""
 import numpy as np
 import pytest
 
@@ -49,7 +49,7 @@ def test_expected_minimum_and_beta_c():
 
 
 def test_rem_against_the_finite_size_law():
-    # Y is not self-averaging: average over datasets; compare at β̃ = 2β_c (SCIENCE.md §6).
+    # Y is not self-averaging: average over datasets; compare at β̃ = 2β_c (science.md §6).
     rng = np.random.default_rng(3)
     gaps = []
     for m_bits, datasets in ((8, 400), (12, 200)):

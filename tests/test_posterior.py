@@ -8,7 +8,7 @@ from core.posterior import DiscreteData, empirical_posterior
 
 
 def brute_force(x, s2, points, weights):
-    """Direct numpy version of SCIENCE.md §1 on the full (P, N) matrix."""
+    """Direct numpy version of science.md §1 on the full (P, N) matrix."""
     logits = np.log(weights / weights.sum()) + (x @ points.T - 0.5 * (points**2).sum(1)) / s2
     log_z = logsumexp(logits, axis=1)
     w = np.exp(logits - log_z[:, None])

@@ -1,4 +1,4 @@
-"""Processes, targets, score, Jacobian and free energy against identities (SCIENCE.md §1–2)."""
+"""Processes, targets, score, Jacobian and free energy against identities (science.md §1–2)."""
 import numpy as np
 import pytest
 
@@ -32,7 +32,7 @@ def test_process_coefficients():
         np.testing.assert_allclose(proc.time_of_s2(proc.s2(t_in)), t_in)
         log_a = lambda u, proc=proc: np.log(proc.a(u))  # noqa: E731
         np.testing.assert_allclose(proc.dlog_a(t_in), (log_a(t_in + h) - log_a(t_in - h)) / (2 * h), atol=1e-8)
-        # g² = d(b²)/dt − 2(d log a/dt)·b²: the forward SDE with these marginals (SCIENCE.md §9)
+        # g² = d(b²)/dt − 2(d log a/dt)·b²: the forward SDE with these marginals (science.md §9)
         db2 = (proc.b2(t_in + h) - proc.b2(t_in - h)) / (2 * h)
         np.testing.assert_allclose(proc.g2(t_in), db2 - 2 * proc.dlog_a(t_in) * proc.b2(t_in), rtol=1e-6)
     # flow matching's critical time a²Λ = b²: t_c = √Λ/(1 + √Λ), ½ for two deltas ±1 (Λ = 1)
@@ -68,7 +68,7 @@ def test_score_and_jacobian_are_derivatives(key, process):
 
 
 def test_free_energy_two_deltas_closed_form():
-    # F̃ = −T log cosh(x/T) + x²/2 + const with T = σ²t (issue 3, seed 000 §5).
+    # F̃ = −T log cosh(x/T) + x²/2 + const with T = σ²t (issue 3, Ambrogioni 2023 §5).
     target = make_target("two_deltas", d=1)
     x = np.linspace(-2, 2, 81)[:, None]
     for t in (0.3, 1.0, 2.5):

@@ -24,7 +24,7 @@ def test_every_preset_is_a_valid_state_with_a_caption():
         assert not notices and not more, (preset.key, notices, more)
         assert preset_of("?" + preset.href.split("?", 1)[1]) is preset
         # a paper's figure cites it; the lab's own (beyond the papers) cite the formula sheet or the paper they follow
-        assert (("Seed 00" in preset.caption and "Fig." in preset.caption) or "SCIENCE.md §9" in preset.caption
+        assert (("Seed 00" in preset.caption and "Fig." in preset.caption) or "science.md §9" in preset.caption
                 or "Bonnaire, Urfin, Biroli & Mézard 2025" in preset.caption)
     assert preset_of("?preset=nope") is None and preset_of(None) is None
 
@@ -197,7 +197,7 @@ def test_about_page_lists_the_references_and_presets(duo):
 
 
 def test_entropy_preset_caption_states_the_exact_peaks():
-    """The seed 004 Fig. 1 preset says where Ḣ peaks: the page's exact quadrature must agree."""
+    """The Ambrogioni 2025 Fig. 1 preset says where Ḣ peaks: the page's exact quadrature must agree."""
     import re
 
     from core.entropy import two_deltas_rate

@@ -1,5 +1,5 @@
-"""The thermodynamics of a trained score model (core.trained, seed 002 §8) and the training page's measures
-(core.training: τ_gen, τ_mem, energy distance; core.targets: the population of a dataset)."""
+"""The thermodynamics of a trained score model (core.trained, Ambrogioni 2023 (short version) §8) and the
+training page's measures (core.training: τ_gen, τ_mem, energy distance; core.targets: the population of a dataset)."""
 import numpy as np
 import pytest
 from scipy.stats import chi2
@@ -27,7 +27,7 @@ def _trained(features, points, t, draws, seed=0, tau=np.inf):
 
 
 def test_a_linear_denoiser_is_the_gaussian_posterior_mean_with_one_stable_point():
-    # φ(x) = x on N(0, h²I): m(x̃) = x̃ + (b²/a)·A·a x̃ with A = −1/(a²h² + b²) is h²/(h² + s²)·x̃ (SCIENCE.md §1),
+    # φ(x) = x on N(0, h²I): m(x̃) = x̃ + (b²/a)·A·a x̃ with A = −1/(a²h² + b²) is h²/(h² + s²)·x̃ (science.md §1),
     # whose only self-consistent point is 0, a minimum (∂m/∂x̃ = h²/(h² + s²) < 1).
     h, d, t = 1.5, 3, 0.4
     points = h * np.random.default_rng(1).standard_normal((20_000, d))
@@ -66,7 +66,7 @@ def test_a_wide_model_trained_long_has_a_minimum_at_each_of_two_points_and_one_a
 
 
 def test_line_free_energy_of_two_deltas_is_the_closed_form():
-    # Two deltas ±1 in 1-D: F̃(x̃) = −s² log cosh(x̃/s²) + x̃²/2 up to a constant (SCIENCE.md §2), so the integral
+    # Two deltas ±1 in 1-D: F̃(x̃) = −s² log cosh(x̃/s²) + x̃²/2 up to a constant (science.md §2), so the integral
     # of x̃ − tanh(x̃/s²) along the line is it, to the trapezoid rule's O(h²).
     s2 = 0.3
     u = np.linspace(-2, 2, 4001)

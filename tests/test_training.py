@@ -61,7 +61,7 @@ def test_a_wide_model_trained_long_memorizes():
     logits = -np.sum((x[:, None, :] - a * points[None]) ** 2, axis=2) / (2 * b * b)
     w = np.exp(logits - logits.max(1, keepdims=True))
     w /= w.sum(1, keepdims=True)
-    empirical = (a * w @ points - x) / b**2                  # the exact score of the n points (SCIENCE.md §1)
+    empirical = (a * w @ points - x) / b**2                  # the exact score of the n points (science.md §1)
     population = -x / (a * a + b * b)
 
     def rel(s, ref):

@@ -26,7 +26,7 @@ The pages cite these papers by author and year.
    $\dot H(y|x_t) = \tfrac12\nu^2\,\mathbb E[\operatorname{tr}\mathrm{Var}(y|x_t)]/s^4$ (eq. 17), divergence of the
    score (eq. 37), Fisher information (eq. 41), Fig. 1.
 
-Beyond the papers (SCIENCE.md §9), through the same kernel:
+Beyond the papers (science.md §9), through the same kernel:
 
 4. **Flow matching** — the linear interpolant $x_t = (1-t)\,y + t\,z$, $0 < t < 1$ (rectified flow): $a = 1 - t$,
    $b = t$, $s^2 = t^2/(1-t)^2$, critical time $t_c = \sqrt\Lambda/(1+\sqrt\Lambda)$. A third process on every page.
@@ -38,7 +38,7 @@ Beyond the papers (SCIENCE.md §9), through the same kernel:
    $L_w = (1+w)\log Z_c - w\log Z$: its landscape, fixed points,
    branching diagram, entropy rate and samples. Found here: guidance acts as a field (an imperfect pitchfork) only for
    $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
-   monotone, so guidance removes the other class's well instead of tilting it (SCIENCE.md §9 says otherwise).
+   monotone, so guidance removes the other class's well instead of tilting it (science.md §9).
 
 7. **T. Bonnaire, R. Urfin, G. Biroli, M. Mézard (2025)**, *Why diffusion models don't memorize: the role of implicit
    dynamical regularization in training*, NeurIPS 2025, [arXiv:2505.17638](https://arxiv.org/abs/2505.17638). The
@@ -48,19 +48,19 @@ Beyond the papers (SCIENCE.md §9), through the same kernel:
    gradient flow is solved in closed form, $A(\tau) = A^*(I - e^{-\tau(U+\lambda)})$, and the trained denoiser's
    self-consistency equation, stability and poorly trained region follow the short version of Ambrogioni 2023 (§8).
 
-The formula sheet with the conventions and the errata the lab follows is `SCIENCE.md` beside the repository.
+The formula sheet with the conventions and the errata the lab follows is `docs/science.md` in the repository.
 
 ## What each page implements
 
 | page | sections |
 |---|---|
-| Landscape | Ambrogioni 2023 §5–7 (F̃, score, fixed points, Hopfield energy), SCIENCE.md §1–3; guided F̃_w, §9 |
-| Bifurcation | Ambrogioni 2023 §6, Ambrogioni 2025 §5; SCIENCE.md §2–3; guided paths, §9 |
-| Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; SCIENCE.md §4–5; samplers and guidance, §9 |
-| Entropy | Ambrogioni 2025; SCIENCE.md §7; the flow-matching marginal rate and the guided rate, §9 |
-| Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; SCIENCE.md §5–6 |
-| Ising | Ambrogioni 2023 §4.4, §8; SCIENCE.md §3.6, §8 |
-| Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; SCIENCE.md §1–3 |
+| Landscape | Ambrogioni 2023 §5–7 (F̃, score, fixed points, Hopfield energy), science.md §1–3; guided F̃_w, §9 |
+| Bifurcation | Ambrogioni 2023 §6, Ambrogioni 2025 §5; science.md §2–3; guided paths, §9 |
+| Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; science.md §4–5; samplers and guidance, §9 |
+| Entropy | Ambrogioni 2025; science.md §7; the flow-matching marginal rate and the guided rate, §9 |
+| Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; science.md §5–6 |
+| Ising | Ambrogioni 2023 §4.4, §8; science.md §3.6, §8 |
+| Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; science.md §1–3 |
 
 ## Conventions
 

@@ -28,7 +28,7 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
         if view.closed is not None:
             every = max(1, len(view.closed[0]) // 60)        # a marker every few times: the lines stay visible
             fig.add_trace(go.Scatter(x=f32(view.closed[0][::every]), y=f32(view.closed[1][::every]), mode="markers",
-                                     name="closed form (SCIENCE.md §9)",
+                                     name="closed form (science.md §9)",
                                      marker=dict(symbol="circle-open", size=8, color="#ff7f0e", line=dict(width=2))))
     else:
         colors = group_colors(view, t_now)

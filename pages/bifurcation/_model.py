@@ -97,7 +97,7 @@ class BifurcationResult:
     d : int
         Dimension.
     t_pred : float
-        Predicted instability of the symmetric point, a²Λ = b² (SCIENCE.md §3).
+        Predicted instability of the symmetric point, a²Λ = b² (science.md §3).
     lam : float
         Λ, the top eigenvalue of the data covariance.
     kind : str
@@ -127,7 +127,7 @@ class BifurcationResult:
     data_proj : (N, k) array or None
         The data points projected on the principal plane.
     closed : tuple of two (R,) arrays or None
-        (time, x) of SCIENCE.md §9's closed-form guided roots, for a symmetric two-class axial target
+        (time, x) of science.md §9's closed-form guided roots, for a symmetric two-class axial target
         (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
     leaf_points : (N,) int array or None
         ``mode == "paths"``: the data point each path starts from (a guided model starts from the points
@@ -227,7 +227,7 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
 
 
 def _closed_guided_roots(target, centre, var_c, w, s2, times, process):
-    """SCIENCE.md §9's roots u = M((1 + w) − w tanh(Mu/(σ_c² + s²))) for the guided class of a symmetric
+    """science.md §9's roots u = M((1 + w) − w tanh(Mu/(σ_c² + s²))) for the guided class of a symmetric
     two-class target (M: its centre's distance from the origin along the axis, σ_c²: its variance per
     dimension, 0 for a delta), in the process's coordinates x = a·u (class −: mirrored)."""
     along = float(centre @ symmetry_axis(target))

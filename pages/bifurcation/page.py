@@ -87,7 +87,7 @@ def _caption(view, state):
         parts.append(f"First branching found: t = {view.t_meas:.4g}. ")
     guided = guidance_label(state)
     if guided:
-        parts.append(f"Fixed points of the guided model ({guided}; SCIENCE.md §9): the prediction a²Λ = b² is "
+        parts.append(f"Fixed points of the guided model ({guided}; science.md §9): the prediction a²Λ = b² is "
                      "the unguided model's. ")
     if view.mode == "paths":
         kinds = [m[3] for m in view.merges]

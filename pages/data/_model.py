@@ -15,7 +15,7 @@ VP = Process("VP")
 class DigitsRow:
     """One row of the digits table: which classes, how many images, their dimension, Λ (the top
     eigenvalue of their covariance) and the VP speciation time t_s, where a²Λ = b², i.e.
-    t_s = ½ log(1 + Λ) — the lab's t_s on every page (SCIENCE.md §3) — beside Biroli et al. 2024's large-Λ
+    t_s = ½ log(1 + Λ) — the lab's t_s on every page (science.md §3) — beside Biroli et al. 2024's large-Λ
     form ½ log Λ (its Table 1), which is negative for Λ < 1."""
 
     label: str

@@ -48,7 +48,7 @@ class IsingModel:
     m, p : arrays
         The target's law P(m) of the magnetization density m = M/d.
     lam : float
-        Λ = Var(M)/d, the top eigenvalue of the covariance: σ²t_c = Λ (SCIENCE.md §3).
+        Λ = Var(M)/d, the top eigenvalue of the covariance: σ²t_c = Λ (science.md §3).
     enumerated : bool
         Whether the 2^d states were enumerated (d ≤ ENUM_MAX) or the Curie–Weiss reduction was used.
     fp_s2, fp_h : arrays
@@ -168,7 +168,7 @@ class BathResult:
 
     @property
     def mean_field_variance(self) -> np.ndarray:
-        """T·∂m/∂h of the mean field (implicit differentiation; SCIENCE.md errata)."""
+        """T·∂m/∂h of the mean field (implicit differentiation; docs/science.md errata)."""
         return mean_field_bath_variance(self.temps, self.w)
 
 

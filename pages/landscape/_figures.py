@@ -25,7 +25,7 @@ def arrow_segments(tails, vectors, length):
 def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title, data_x=None,
                         hopfield=None, probe=None, probe_mean=None, score_closed=None):
     """F̃(x) above the score, fixed points on both panels; the probe and ⟨y⟩ as an arrow; the closed-form guided
-    score (SCIENCE.md §9) over the kernel's where given."""
+    score (science.md §9) over the kernel's where given."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("regularized free energy F̃(x̃)", "score ∇log p_t(x)"))
     fig.add_trace(go.Scatter(x=f32(x), y=f32(f), name="F̃", line=dict(width=3, color="#1f77b4")), 1, 1)
@@ -35,7 +35,7 @@ def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title
     fig.add_trace(go.Scatter(x=f32(x), y=f32(score), name="score", line=dict(width=2, color="#2ca02c")),
                   2, 1)
     if score_closed is not None:
-        fig.add_trace(go.Scatter(x=f32(x), y=f32(score_closed), name="guided score, closed form (SCIENCE.md §9)",
+        fig.add_trace(go.Scatter(x=f32(x), y=f32(score_closed), name="guided score, closed form (science.md §9)",
                                  line=dict(width=2, dash="dot", color="#ff7f0e")), 2, 1)
     fig.add_hline(y=0, line=dict(color="#999", width=1), row=2, col=1)
     for tr in fixed_point_traces(np.column_stack([fixed_x, fixed_f]), kinds, row=1):

@@ -1,6 +1,6 @@
 """What the landscape page shows, computed from a state and memoized in the flask cache.
 
-Keys are tuples of scalars (the state's items), never arrays (DASH-NOTES: caching traps).
+Keys are tuples of scalars (the state's items), never arrays (caching traps).
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
 
 
 def critical_time(state: dict) -> float:
-    """t_c where a²Λ = b², i.e. s²(t_c) = Λ (SCIENCE.md §3)."""
+    """t_c where a²Λ = b², i.e. s²(t_c) = Λ (science.md §3)."""
     return float(process_of(state).time_of_s2(critical_s2(target_of(state))))
 
 
@@ -94,7 +94,7 @@ def pattern_gap(target, fp) -> float | None:
 @dataclass(frozen=True)
 class LandscapeResult:
     """F̃ at one time, in 1-D (a curve) or on the principal plane (a map), with its fixed points
-    (SCIENCE.md §2–3; Ambrogioni 2023 §5–7).
+    (science.md §2–3; Ambrogioni 2023 §5–7).
 
     Attributes
     ----------
@@ -110,7 +110,7 @@ class LandscapeResult:
     pattern_gap : float or None
         Largest distance from a stable fixed point to its nearest data point.
     score_closed : array or None
-        d = 1, guided symmetric two-class target: SCIENCE.md §9's closed-form guided score on the line.
+        d = 1, guided symmetric two-class target: science.md §9's closed-form guided score on the line.
     f : array
         F̃ on the line (d = 1) or on the (u, v) grid.
     kinds : array of str
@@ -171,7 +171,7 @@ def landscape_view(key: tuple) -> LandscapeResult:
         lan = landscape(model, s2, np.vstack([grid.points, fp.points]))   # one shift for both
         k = len(grid.axis)
         law = guided_class_law(state)
-        if law is not None:          # SCIENCE.md §9's guided score in closed form, an independent check
+        if law is not None:          # science.md §9's guided score in closed form, an independent check
             out["score_closed"] = mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state["gw"])[:, 0]
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
@@ -246,7 +246,7 @@ def strip_view(key: tuple) -> StripResult:
 
 @dataclass(frozen=True)
 class Probe:
-    """The posterior at one probed point x̃ (SCIENCE.md §1–2).
+    """The posterior at one probed point x̃ (science.md §1–2).
 
     Attributes
     ----------

@@ -37,7 +37,7 @@ class MemorizationResult:
     times : (T,) array
         Time grid (log-spaced over the process's range for this target).
     t_s : float
-        Speciation time, a²Λ = b² (SCIENCE.md §3, §5), under the state's process.
+        Speciation time, a²Λ = b² (science.md §3, §5), under the state's process.
     discrete : bool
         Whether the target is a finite dataset: the participation and collapse panels need one.
     d : int
@@ -57,7 +57,7 @@ class MemorizationResult:
     t_c_measured : float or None
         Collapse time from the zero of f^e.
     t_c_theory : float or None
-        Seed 003 eq. 10 for the two-cluster mixture (s²(t_C) = σ_c²/(n^{2/d} − 1), any process).
+        Biroli et al. 2024 eq. 10 for the two-cluster mixture (s²(t_C) = σ_c²/(n^{2/d} − 1), any process).
     """
 
     times: np.ndarray

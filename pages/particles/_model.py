@@ -368,7 +368,7 @@ class CloningResult:
 
 def cloning(state: dict, sampler: str = "euler", progress=None) -> CloningResult:
     """The cloning experiment over eight clone times around t_s, classes by ``end_labels``, integrated by
-    ``sampler`` (validated; Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: README)."""
+    ``sampler`` (validated; Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: docs/pages.md)."""
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)
     t_s = speciation_time(target, process)
