@@ -1,8 +1,10 @@
 /* The lab's state in the browser: URL ⇄ controls ⇄ stores without a server round trip (issue 18).
  *
- * parse() is components/state.py's parse_query + parse_state, rule for rule, driven by the schema the
- * server puts in the `lab-schema` store (browser_schema); tests/test_state_browser.py checks the two
- * agree on crafted links.  The server still validates every state it computes from.
+ * parse() interprets the declaration the server puts in the `lab-schema` store (components/state.py
+ * browser_schema): the fields with their kinds, ranges and labels, each target's parameters, the rules
+ * across fields and the notices' words.  No range, rule's number, notice or target name is written here;
+ * tests/test_state_browser.py checks both sides agree on crafted links.  The server still validates every
+ * state it computes from (and checks what the browser cannot: drawn and uploaded points).
  *
  * Stores: `lab-state` (every field but t: a time move triggers no server callback), `lab-time` (t, live
  * while the slider is dragged), `lab-time-set` (t once released or typed: the landscape's exact redraw).
@@ -28,38 +30,49 @@
     return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
   }
 
-  function repr(v) { return typeof v === "string" ? `'${v}'` : String(v); }
+  /* JavaScript's String(x) is the one number format of notices (state.py _number prints the same). */
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
+  }
 
-  /* One field: [value, notice or null] (state.py _coerce). */
+  const field = (schema, name) => {
+    const [kind, dflt, low, high, label, group] = schema.fields[name];
+    return { kind, dflt, low, high, label, group };
+  };
+
+  /* One field on its own: [value, notice or null] (state.py _coerce). */
   function coerce(schema, name, raw, dflt) {
-    const [kind, , low, high, label] = schema.fields[name];
+    const f = field(schema, name);
+    const say = (key, values) => fill(schema.notices[key], Object.assign({ label: f.label }, values));
     if (Array.isArray(raw)) raw = raw.length ? raw[raw.length - 1] : null;
     if (raw === null || raw === undefined || raw === "") return [dflt, null];
     const shown = String(raw).slice(0, 40);
-    if (kind === "choice") {
-      return typeof raw === "string" && low.includes(raw) ? [raw, null]
-        : [dflt, `Unknown ${label} ${repr(shown)}: using ${repr(dflt)}.`];
+    if (f.kind === "choice" && f.low.every((c) => typeof c === "number")) {     // state.py _nearest_choice
+      const value = pyFloat(raw);
+      if (value === null || Number.isNaN(value)) return [dflt, say("not_a_number", { raw: shown, default: dflt })];
+      const clamped = Math.min(Math.max(value, f.low[0]), f.low[f.low.length - 1]);
+      const choice = f.low.reduce((best, c) => (Math.abs(c - clamped) < Math.abs(best - clamped) ? c : best));
+      return choice === value ? [choice, null]
+        : [choice, say("not_a_choice", { raw: shown, value: choice, choices: f.low.join(", ") })];
     }
-    if (kind === "text") {
-      const ok = typeof raw === "string" && raw.length <= high && new RegExp(`^(?:${low})$`).test(raw);
-      return ok ? [raw, null] : [dflt, `The ${label} in the link could not be read: using the default.`];
+    if (f.kind === "choice") {
+      const ok = ["string", "number"].includes(typeof raw);
+      const match = ok ? f.low.find((c) => String(c) === String(raw)) : undefined;
+      return match !== undefined ? [match, null] : [dflt, say("unknown", { raw: shown, default: dflt })];
+    }
+    if (f.kind === "text") {
+      const ok = typeof raw === "string" && raw.length <= f.high && new RegExp(`^(?:${f.low})$`).test(raw);
+      return ok ? [raw, null] : [dflt, say("unreadable", {})];
     }
     const value = pyFloat(raw);
-    if (value === null) return [dflt, `${label} = ${repr(shown)} is not a number: using ${dflt}.`];
-    if (Number.isNaN(value)) return [dflt, `${label} is not a number: using ${dflt}.`];
-    let clamped = Math.min(Math.max(value, low), high);
-    if (kind === "int") clamped = Number.isFinite(clamped) ? roundHalfEven(clamped) : high;
+    if (value === null || Number.isNaN(value)) return [dflt, say("not_a_number", { raw: shown, default: dflt })];
+    let clamped = Math.min(Math.max(value, f.low), f.high);
+    if (f.kind === "int") clamped = Number.isFinite(clamped) ? roundHalfEven(clamped) : f.high;
     if (clamped !== value) {
-      const where = value < low ? "minimum" : value > high ? "maximum" : "nearest whole number";
-      return [clamped, `${label} = ${shown} is outside the lab's range: set to the ${where} ${clamped}.`];
+      const where = value < f.low ? "minimum" : value > f.high ? "maximum" : "nearest whole number";
+      return [clamped, say("clamped", { raw: shown, where, value: clamped })];
     }
     return [clamped, null];
-  }
-
-  /* The process's last time (state.py parse_state): flow matching lives in 0 < t < 1.  [t, notice or null]. */
-  function clampTime(schema, process, t) {
-    const tMax = schema.t_max[process];
-    return t > tMax ? [tMax, `Flow matching runs over 0 < t < 1: t set to ${tMax}.`] : [t, null];
   }
 
   /* The classes guidance can aim at (state.py class_count): the digit classes chosen, or the target's own. */
@@ -67,68 +80,70 @@
     return spec.classes === "cls" ? state.cls.split("") : spec.classes;
   }
 
+  /* One rule across fields (state.py _apply, the same kinds): changes `values`, returns a notice or null. */
+  function applyRule(schema, rule, values, given) {
+    const name = rule.field, spec = schema.specs[values.target];
+    const set = (v) => { values[name] = v; return fill(rule.notice, { value: v }); };
+    switch (rule.rule) {
+      case "max_by":
+        return values[name] > rule.max[values[rule.by]] ? set(rule.max[values[rule.by]]) : null;
+      case "fixed":
+        if (values.target !== rule.target || values[name] === rule.value) return null;
+        values[name] = rule.value;
+        return name in given ? rule.notice : null;
+      case "range": {
+        if (values.target !== rule.target) return null;
+        const v = Math.min(Math.max(values[name], rule.low), rule.high);
+        return v !== values[name] ? set(v) : null;
+      }
+      case "product_max":
+        return spec.uses.includes(name) && values[name] * values[rule.times] > rule.max
+          ? set(Math.floor(rule.max / values[rule.times])) : null;
+      case "distinct_sorted": {
+        if (!spec.uses.includes(name)) return null;
+        const chosen = [...new Set(values[name])].sort().join("");
+        values[name] = chosen.length >= rule.min ? chosen : rule.fallback;
+        return chosen.length < rule.min ? rule.notice : null;
+      }
+      case "at_most":
+        return spec.uses.includes(name) && values[name] > values[rule.other] ? set(values[rule.other]) : null;
+      case "class_index": {
+        if (values[name] === rule.off || Number(values[name]) < classNames(spec, values).length) return null;
+        const said = fill(rule.notice, { name: spec.name, value: values[name] });
+        values[name] = rule.off;
+        return said;
+      }
+      default:
+        return null;
+    }
+  }
+
   function defaultState(schema, target) {
     const state = {};
-    for (const [name, spec] of Object.entries(schema.fields)) state[name] = spec[1];
+    for (const [name, f] of Object.entries(schema.fields)) state[name] = f[1];
     Object.assign(state, schema.specs[target].defaults);
     state.target = target;
     return state;
   }
 
-  /* state.py parse_state: [state, notices]; `base` fills missing fields. */
+  /* state.py parse_state (less what only the server can check): [state, notices]; `base` fills missing fields. */
   function parseState(schema, raw, base) {
     raw = raw || {};
     base = base || {};
     const notices = [];
     const note = (n) => { if (n) notices.push(n); };
-    const [target, tn] = coerce(schema, "target", raw.target, base.target || "circle");
+    const [target, tn] = coerce(schema, "target", raw.target, base.target || schema.fields.target[1]);
     note(tn);
     const fallback = Object.assign(defaultState(schema, target), base);
     fallback.target = target;
     const state = { target };
-    for (const name of Object.keys(schema.fields)) {
+    for (const name of schema.order) {            // the declaration's order, as the server reads (and words) them
       if (name === "target") continue;
       const [value, n] = coerce(schema, name, raw[name], fallback[name]);
       state[name] = value;
       note(n);
     }
-    const [tClamped, tNote] = clampTime(schema, state.process, state.t);
-    state.t = tClamped;
-    note(tNote);
-    const spec = schema.specs[target];
-    if (spec.fixed_d !== null && state.d !== spec.fixed_d) {
-      if ("d" in raw) notices.push(`${spec.name} lives in d = ${spec.fixed_d}.`);
-      state.d = spec.fixed_d;
-    }
-    if (target === "circle" && state.n > schema.circle_max) {
-      notices.push(`A circle holds at most K = ${schema.circle_max} deltas: set to ${schema.circle_max}.`);
-      state.n = schema.circle_max;
-    }
-    if (target === "circle" && state.n < 2) {
-      notices.push("A circle needs K ≥ 2 deltas: set to 2.");
-      state.n = 2;
-    }
-    if (spec.uses.includes("n") && state.n * state.d > schema.nd_max) {
-      state.n = Math.floor(schema.nd_max / state.d);
-      notices.push(`n·d is capped at ${schema.nd_max.toExponential(0).replace("e+", "e+0")}: n set to ${state.n}.`);
-    }
-    if (spec.uses.includes("cls")) {
-      let classes = [...new Set(state.cls)].sort().join("");
-      if (classes.length < 2) {
-        notices.push("Pick at least two digit classes: using 0 and 1.");
-        classes = "01";
-      }
-      state.cls = classes;
-    }
-    // user points are parsed by the server only (confirm_state reports a bad set)
-    if (spec.uses.includes("dd") && state.dd > state.d) {
-      notices.push(`D_data cannot exceed d: set to ${state.d}.`);
-      state.dd = state.d;
-    }
-    if (state.gc !== "none" && Number(state.gc) >= classNames(spec, state).length) {
-      notices.push(`${spec.name} has no class ${state.gc} to guide toward: guidance off.`);
-      state.gc = "none";
-    }
+    for (const rule of schema.rules) note(applyRule(schema, rule, state, raw));
     return [state, notices];
   }
 
@@ -138,12 +153,10 @@
     const notices = [];
     if (search.length > schema.max_query_chars) {
       search = search.slice(0, schema.max_query_chars);
-      notices.push("The link's query string was too long; the rest was ignored.");
+      notices.push(schema.notices.too_long);
     }
     const body = search.replace(/^\?/, "");
-    if (body && body.split("&").length > schema.max_fields) {
-      return [{}, notices.concat(["The link's query string could not be read: using defaults."])];
-    }
+    if (body && body.split("&").length > schema.max_fields) return [{}, notices.concat([schema.notices.unparsable])];
     const raw = {};
     for (const [k, v] of new URLSearchParams(body)) {
       if (v !== "" && k in schema.fields) (raw[k] = raw[k] || []).push(v);
@@ -151,13 +164,14 @@
     return [raw, notices];
   }
 
-  /* state.py state_query: the parameters the target uses, t from the time store. */
+  /* state.py state_query: the lab's fields, the parameters the target uses, the page settings changed; t given. */
   function stateQuery(schema, state, t) {
     const spec = schema.specs[state.target];
-    const keys = ["target", "process", "t"].concat(state.process === "VE" ? ["sigma"] : [])
-      .concat(schema.shape_fields.filter((k) => spec.uses.includes(k)))
-      .concat(schema.page_fields.filter((k) => state[k] !== schema.fields[k][1]));
     const values = Object.assign({}, state, { t });
+    const keys = schema.order.filter((k) => {
+      const [, dflt, , , , group] = schema.fields[k];
+      return group === "lab" || (group === "shape" ? spec.uses.includes(k) : values[k] !== dflt);
+    });
     const q = new URLSearchParams();
     for (const k of keys) {
       const v = values[k];
@@ -204,20 +218,25 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     lab: {
       parse, stateQuery,
-      /* URL ⇄ controls (components/controls.py wires it; argument order: see there).  Returns the URL,
-       * the slider, the time box, each editable control, the state, the live and set time, the notice. */
-      sync: function (search, dragLogT, logT, typedT, target, ...rest) {
+      /* URL ⇄ controls (components/controls.py wires it).  Arguments: the URL, the time slider (drag and
+       * value), the time box, the panel's controls (schema.panel, in order), the page's own controls (one
+       * pattern-matching list, named by their ids), then the state, time and schema stores.  Returns the
+       * URL, the slider, the time box, the panel's controls, the page's controls, the state, the live and
+       * set time, the notice. */
+      sync: function (search, dragLogT, logT, typedT, ...rest) {
         const schema = rest.pop(), time = rest.pop(), current = rest.pop();
-        const editable = rest;
-        const names = ["process", "sigma"].concat(schema.shape_fields, schema.page_fields);
-        const trig = (window.dash_clientside.callback_context.triggered || []).map((x) => x.prop_id);
-        const none = names.map(NO);
+        const pageValues = rest.pop() || [];
+        const panel = rest;
+        const ctx = window.dash_clientside.callback_context;
+        const pageIds = (ctx.outputs_list[3 + schema.panel.length] || []).map((o) => o.id.name);
+        const trig = (ctx.triggered || []).map((x) => x.prop_id);
+        const unchanged = [...schema.panel.map(NO), pageIds.map(NO)];
+        const controls = (state) => [...schema.panel.map((k) => state[k]), pageIds.map((k) => state[k])];
         const fromUrl = !trig.length || trig.includes("url.search") || trig.includes(".");
         if (fromUrl) {
           const { state, notices } = parse(schema, search);
           const t = state.t;
-          return [NO(), Math.log10(t), t, state.target, ...names.map((k) => state[k]), withoutTime(state),
-                  t, t, notice(notices)];
+          return [NO(), Math.log10(t), t, ...controls(state), withoutTime(state), t, t, notice(notices)];
         }
         const base = parseState(schema, current && typeof current === "object" ? current : {})[0];
         if (trig.some((p) => TIME_IDS.includes(p))) {
@@ -228,33 +247,42 @@
           const dragged = live || animated;
           const raw = typed ? typedT : timeFromSlider(live ? dragLogT : logT);
           const [t0, n0] = coerce(schema, "t", raw, Number(time) || schema.fields.t[1]);
-          const [t, n1] = clampTime(schema, base.process, t0);
-          const n = n0 || n1;
+          const moved = Object.assign({}, base, { t: t0 });
+          const n1 = schema.rules.filter((r) => r.field === "t").map((r) => applyRule(schema, r, moved, {}))
+            .find((n) => n);
+          const t = moved.t, n = n0 || n1;
           // the slider echoes a value it is given as a drag_value (6 digits): not a move
           if (live && Number(time) > 0 && Math.abs(Math.log(t / Number(time))) < 1e-5) {
-            return [NO(), NO(), NO(), NO(), ...none, NO(), NO(), NO(), NO()];
+            return [NO(), NO(), NO(), ...unchanged, NO(), NO(), NO(), NO()];
           }
           writeTime(schema, base, t, !dragged);
           const shown = typed ? t : Number(t.toPrecision(4));     // the box shows a slider's t to 4 digits
-          return [NO(), typed ? Math.log10(t) : NO(), shown, NO(), ...none, NO(), t, dragged ? NO() : t,
+          return [NO(), typed ? Math.log10(t) : NO(), shown, ...unchanged, NO(), t, dragged ? NO() : t,
                   n ? notice([n]) : typed ? null : NO()];
         }
-        const raw = Object.fromEntries(names.map((k, i) => [k, editable[i]]));
-        raw.target = target;
+        const raw = Object.assign({}, base, Object.fromEntries(schema.panel.map((k, i) => [k, panel[i]])),
+                                  Object.fromEntries(pageIds.map((k, i) => [k, pageValues[i]])));
         raw.t = time;
-        if (trig.includes("ctl-target.value") && target in schema.specs) {
-          const defaults = schema.specs[target].defaults;
-          for (const k of schema.shape_fields) if (k in defaults) raw[k] = defaults[k];
+        const chosen = raw.target;
+        if (trig.includes("ctl-target.value") && chosen in schema.specs) {
+          const defaults = schema.specs[chosen].defaults;
+          for (const k of Object.keys(defaults)) raw[k] = defaults[k];
         }
         const [state, notices] = parseState(schema, raw, base);
         const t = state.t;
         const moved = t !== Number(time);          // a process change may bring t into its range
-        return [stateQuery(schema, state, t), moved ? Math.log10(t) : NO(), moved ? t : NO(), state.target,
-                ...names.map((k) => state[k]), withoutTime(state), moved ? t : NO(), moved ? t : NO(), notice(notices)];
+        // a page's controls appearing with the values it read from the link change nothing: no new URL, but the
+        // stores are written again — the page's callbacks on them wait for this one and would be dropped by
+        // a no_update (Dash skips the initial call of a callback whose input was not updated)
+        if (!moved && !notices.length && JSON.stringify(withoutTime(state)) === JSON.stringify(withoutTime(base))) {
+          return [NO(), NO(), NO(), ...unchanged, withoutTime(state), t, t, NO()];
+        }
+        return [stateQuery(schema, state, t), moved ? Math.log10(t) : NO(), moved ? t : NO(), ...controls(state),
+                withoutTime(state), moved ? t : NO(), moved ? t : NO(), notice(notices)];
       },
       /* The guided-class menu lists the target's classes. */
       classOptions: function (state, schema) {
-        const target = state && schema.specs[state.target] ? state.target : "circle";
+        const target = state && schema.specs[state.target] ? state.target : schema.fields.target[1];
         const names = classNames(schema.specs[target], Object.assign(defaultState(schema, target), state || {}));
         return [{ label: "none (unguided)", value: "none" }].concat(names.map((n, i) => ({ label: `class ${n}`, value: String(i) })));
       },
@@ -279,13 +307,13 @@
         const page = schema.pages[pathname];
         const wanted = page ? page.controls : [];
         const own = page ? page.own : false;
-        const target = state && schema.specs[state.target] ? state.target : "circle";
+        const target = state && schema.specs[state.target] ? state.target : schema.fields.target[1];
         const spec = schema.specs[target];
         const process = state && state.process in schema.t_max ? state.process : "VE";
         const guidable = !!state && classNames(spec, Object.assign(defaultState(schema, target), state)).length > 0;
         const styles = outputs.map((o) => {
           const name = o.id && o.id.name;
-          let visible = wanted.includes(name) && (own || !schema.shape_fields.includes(name) || spec.uses.includes(name));
+          let visible = wanted.includes(name) && (own || schema.fields[name][5] !== "shape" || spec.uses.includes(name));
           visible = visible && (own || name !== "sigma" || process === "VE");
           visible = visible && (name !== "gc" || guidable) && (name !== "gw" || (guidable && state.gc !== "none"));
           return visible ? null : { display: "none" };

@@ -15,10 +15,10 @@ import numpy as np
 
 from components.state import default_state, process_of, target_of
 from core.landscape import landscape
-from pages.landscape._model import stack_view, state_key, view_grid
+from pages.landscape._model import stack_view, view_grid, view_inputs
 
 CASES = {"circle K=4": default_state("circle"), "two deltas": default_state("two_deltas"),
-         "gaussian points n=200 d=10": {**default_state("gaussian_points"), "n": 200, "d": 10}}
+         "gaussian points n=200 d=10": default_state("gaussian_points").replace(n=200, d=10)}
 
 
 def preview(stack, t):
@@ -41,7 +41,7 @@ def main():
 
 def measure(state, send_stack):
     """Payload and preview error of one state's stack."""
-    stack = stack_view(state_key({**state, "t": None}))
+    stack = stack_view(view_inputs(state, at_time=False))
     payload = len(json.dumps(send_stack.__wrapped__(state)))
     target, process = target_of(state), process_of(state)
     side = len(stack.axis)

@@ -33,19 +33,19 @@ from components.state import default_state, without_time
 #: page → (parameter pool, the render callbacks a page load fires (output prefixes), those a released
 #: time move fires).  Pools are small variations a lecturer would ask the class to try.
 PAGES = {
-    "landscape": ([{**default_state("circle"), "n": n} for n in (4, 5, 6, 8)],
+    "landscape": ([default_state("circle").replace(n=n) for n in (4, 5, 6, 8)],
                   ("landscape-graph", "weights-graph", "strip-graph", "landscape-stack"),
                   ("landscape-graph",)),
-    "bifurcation": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("bif-paths",), ()),
-    "entropy": ([{**default_state("two_deltas"), "r": r} for r in (1.0, 1.5)], ("entropy-profile",), ()),
+    "bifurcation": ([default_state("two_deltas").replace(r=r) for r in (1.0, 1.5)], ("bif-paths",), ()),
+    "entropy": ([default_state("two_deltas").replace(r=r) for r in (1.0, 1.5)], ("entropy-profile",), ()),
     "memorization": ([default_state("mixture_samples")], ("mem-participation",), ()),
-    "ising": ([{**default_state(), "temp": temp} for temp in (0.7, 1.5)],
+    "ising": ([default_state().replace(temperature=temp) for temp in (0.7, 1.5)],
               ("ising-target", "ising-response", "bath-magnetization", "bath-distribution"),
               ("ising-response", "bath-distribution")),
 }
 FAILURES: list[str] = []
 #: Values the browser holds for the page's own controls and job stores.
-HELD = {"landscape-view": "map", "landscape-hopfield": [], "probe": None, "entropy-axis": [],
+HELD = {"landscape-hopfield": [], "probe": None, "entropy-axis": [],
         "bif-ready": "ready", "entropy-ready": "ready", "mem-ready": "ready", "bath-ready": "ready"}
 
 

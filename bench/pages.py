@@ -17,13 +17,13 @@ SWEEP = np.geomspace(0.05, 2.0, 30)
 
 
 def _landscape_body(state):
-    return {"output": "..landscape-graph.figure...landscape-caption.children...landscape-view.style..",
+    return {"output": ('..landscape-graph.figure...landscape-caption.children...'
+                       '{"name":"plot","type":"page-ctl"}.style..'),
             "outputs": [{"id": "landscape-graph", "property": "figure"},
                         {"id": "landscape-caption", "property": "children"},
-                        {"id": "landscape-view", "property": "style"}],
+                        {"id": {"type": "page-ctl", "name": "plot"}, "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
-                       {"id": "lab-time-set", "property": "data", "value": state["t"]},
-                       {"id": "landscape-view", "property": "value", "value": "map"},
+                       {"id": "lab-time-set", "property": "data", "value": state.t},
                        {"id": "landscape-hopfield", "property": "value", "value": []},
                        {"id": "probe", "property": "data", "value": None}],
             "changedPropIds": ["lab-state.data"], "state": []}
@@ -72,14 +72,14 @@ def redraw_run() -> list[dict]:
 
     cases = {
         "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_data.JOB,
-                                    lambda s: bifurcation.render_diagram(None, s, s["t"])),
+                                    lambda s: bifurcation.render_diagram(None, s, s.t)),
         "particles: four deltas": ({"target": "circle"}, particles_data.JOB,
-                                   lambda s: particles.render_side({"ok": 1}, s, s["t"], 2000, "sde", 0)),
+                                   lambda s: particles.render_side({"ok": 1}, s, s.t, 2000, "sde", 0)),
         "entropy: two deltas": ({"target": "two_deltas"}, entropy_data.JOB,
-                                lambda s: entropy.render_profile(None, s, [], s["t"])),
+                                lambda s: entropy.render_profile(None, s, [], s.t)),
         "memorization: 500 samples, d = 10": ({"target": "mixture_samples", "n": 500, "d": 10, "process": "VP"},
                                               memorization_data.JOB,
-                                              lambda s: memorization.render_memorization(None, s, s["t"])),
+                                              lambda s: memorization.render_memorization(None, s, s.t)),
     }
     rows = []
     with app.server.test_request_context():
@@ -89,7 +89,7 @@ def redraw_run() -> list[dict]:
             times = []
             for t in SWEEP:
                 start = time.perf_counter()
-                redraw({**state, "t": float(t)})
+                redraw(state.replace(t=float(t)))
                 times.append(time.perf_counter() - start)
             rows.append(dict(case=name, **{k: v * 1e3 for k, v in percentiles(times).items()}))
     return rows

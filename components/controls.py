@@ -14,17 +14,30 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
-from components.state import FIELDS, PAGE_FIELDS, SHAPE_FIELDS, default_state, parse_state
+from components.state import FIELDS, SHAPE_FIELDS, browser_schema, default_state, parse_state
 from core import limits
 from core.targets import SPECS
 
 LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 #: Controls a page shows when it does not list its own (``register_page(..., controls=...)``).
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
-#: State fields edited by one control each (t has two: the log slider and the typed box).
-EDITABLE = ("process", "sigma") + SHAPE_FIELDS + PAGE_FIELDS
-_ORDER = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h", "gc", "gw",
-          "spins", "J", "temp", "K", "w")
+#: The panel's rows, in order: a state field each (t has two controls: the log slider and the typed box).
+PANEL_ROWS = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h", "gc", "gw",
+              "spins", "J", "temp", "K", "w")
+#: Fields edited by one panel control each; the other fields (but t) are a page's own settings (``page_control``).
+PANEL = tuple(k for k in PANEL_ROWS if k != "t")
+PAGE_OWN = tuple(k for k in FIELDS if k not in PANEL_ROWS)
+
+
+def page_control(key: str, control, query: dict, **props):
+    """A page's own setting that is a state field (the particles' count, the training width…): a control of
+    class ``control`` whose id names the field, so that the URL sync (assets/state.js) reads and sets it.
+    ``query`` is what the page's layout received from the link: the control starts at the link's value (a
+    control that appeared at its default would read as a change and overwrite the link)."""
+    if key not in PAGE_OWN:
+        raise ValueError(f"{key} is not a page's own field: declare it in components/state.py")
+    value = getattr(parse_state({key: query.get(key)})[0], FIELDS[key].name)
+    return control(id={"type": ids.PAGE_CONTROL, "name": key}, value=value, **props)
 
 
 def _row(name, label, control, help_text=""):
@@ -35,7 +48,7 @@ def _row(name, label, control, help_text=""):
 def _number(name, step):
     """A number box.  No min/max: the browser sends NaN for a value outside them, which read as 'not a
     number'; the state's rule clamps it and says to what (issue 28)."""
-    return dcc.Input(id=ids.CONTROL[name], type="number", value=FIELDS[name][1], step=step, debounce=True,
+    return dcc.Input(id=ids.CONTROL[name], type="number", value=FIELDS[name].default, step=step, debounce=True,
                      className="ctl-number")
 
 
@@ -46,23 +59,23 @@ def control_panel() -> html.Div:
     rows = {
         "target": _row("target", "Target", dcc.Dropdown(
             id=ids.CONTROL["target"], options=[{"label": s.name, "value": k} for k, s in SPECS.items()],
-            value=state["target"], clearable=False, searchable=False)),
+            value=state.target, clearable=False, searchable=False)),
         "t": _row("t", "Time t", html.Div([
             dcc.Slider(id=ids.LOG_T, min=LOG_T_MIN, max=LOG_T_MAX, step=0.01,
-                       value=math.log10(state["t"]), marks=marks, allow_direct_input=False,
+                       value=math.log10(state.t), marks=marks, allow_direct_input=False,
                        updatemode="mouseup",
                        # below the slider: above it, the tooltip stayed over the Target box
                        tooltip={"always_visible": False, "transform": "timeOfSlider", "template": "t = {value}",
                                 "placement": "bottom"}),
             # no min/max: the browser would send NaN for 500 or 0 ("not a number"); the state's rule
             # clamps a typed t and says so (assets/state.js coerce, components/state.py _coerce)
-            dcc.Input(id=ids.T_INPUT, type="number", value=state["t"], step="any", debounce=True,
+            dcc.Input(id=ids.T_INPUT, type="number", value=state.t, step="any", debounce=True,
                       className="ctl-number"),
         ], className="ctl-time"), "diffusion time (log scale); type a value in the box"),
         "process": _row("process", "Process", dcc.RadioItems(
             id=ids.CONTROL["process"], options=[{"label": " VE", "value": "VE"}, {"label": " VP", "value": "VP"},
                                                 {"label": " FM", "value": "FM"}],
-            value=state["process"], inline=True),
+            value=state.process, inline=True),
             "VE: Brownian (σ²t); VP: Ornstein–Uhlenbeck; FM: flow matching's x_t = (1 − t)y + tz"),
         "sigma": _row("sigma", "σ (VE)", _number("sigma", "any")),
         "d": _row("d", "Dimension d", _number("d", 1)),
@@ -74,7 +87,7 @@ def control_panel() -> html.Div:
         "seed": _row("seed", "Seed", _number("seed", 1)),
         "cls": _row("cls", "Digit classes", dcc.Input(id=ids.CONTROL["cls"], type="text", value="01", debounce=True,
                                                       className="ctl-number"), "two or more of 0–9, e.g. 017"),
-        "pts": _row("pts", "Points", dcc.Input(id=ids.CONTROL["pts"], type="text", value=FIELDS["pts"][1],
+        "pts": _row("pts", "Points", dcc.Input(id=ids.CONTROL["pts"], type="text", value=FIELDS["pts"].default,
                                                debounce=True, className="ctl-number"),
                     "edited on the Data page"),
         "h": _row("h", "Probe field h", _number("h", "any"), "field along the symmetry axis"),
@@ -88,14 +101,20 @@ def control_panel() -> html.Div:
                                                   value="none", clearable=False, searchable=False),
                    "classifier-free guidance toward a class (science.md §9)"),
         "gw": _row("gw", "Guidance w", dcc.Slider(
-            id=ids.CONTROL["gw"], min=FIELDS["gw"][2], max=FIELDS["gw"][3], step=0.1, value=FIELDS["gw"][1],
+            id=ids.CONTROL["gw"], min=FIELDS["gw"].low, max=FIELDS["gw"].high, step=0.1, value=FIELDS["gw"].default,
             marks={k: f"{k:g}".replace("-", "−") for k in (-1, 0, 2, 4, 6, 8, 10)}, updatemode="mouseup",
             tooltip={"always_visible": False, "placement": "bottom"}),
                    "s_w = (1 + w)·score(x|c) − w·score(x): −1 unconditional, 0 the class, > 0 guided"),
     }
-    return html.Div([html.H2("Controls"), *[rows[k] for k in _ORDER],
+    return html.Div([html.H2("Controls"), *[rows[k] for k in PANEL_ROWS],
                      html.P(id="target-note", className="target-note")],
                     id=ids.PANEL, className="control-panel")
+
+
+def browser_declaration() -> dict:
+    """What the ``lab-schema`` store holds: the state's declaration (components.state.browser_schema), the
+    panel's controls in the order the sync callback lists them, and each page's controls."""
+    return {**browser_schema(), "panel": list(PANEL), "pages": page_controls()}
 
 
 def page_controls() -> dict:
@@ -105,14 +124,16 @@ def page_controls() -> dict:
             for page in dash.page_registry.values()}
 
 
-# The browser keeps URL, controls and state in step (assets/state.js: its argument order is this one).
+# The browser keeps URL, controls and state in step (assets/state.js sync: the panel's controls in PANEL's
+# order, which the schema publishes, then the page's own controls as one pattern-matching list).
+_PAGE_CONTROLS = {"type": ids.PAGE_CONTROL, "name": ALL}
 clientside_callback(
     ClientsideFunction("lab", "sync"),
     Output(ids.URL, "search"), Output(ids.LOG_T, "value"), Output(ids.T_INPUT, "value"),
-    Output(ids.CONTROL["target"], "value"), *[Output(ids.CONTROL[k], "value") for k in EDITABLE],
+    *[Output(ids.CONTROL[k], "value") for k in PANEL], Output(_PAGE_CONTROLS, "value"),
     Output(ids.STATE, "data"), Output(ids.TIME, "data"), Output(ids.TIME_SET, "data"), Output(ids.NOTICE, "children"),
     Input(ids.URL, "search"), Input(ids.LOG_T, "drag_value"), Input(ids.LOG_T, "value"), Input(ids.T_INPUT, "value"),
-    Input(ids.CONTROL["target"], "value"), *[Input(ids.CONTROL[k], "value") for k in EDITABLE],
+    *[Input(ids.CONTROL[k], "value") for k in PANEL], Input(_PAGE_CONTROLS, "value"),
     State(ids.STATE, "data"), State(ids.TIME, "data"), State(ids.SCHEMA, "data"))
 
 

@@ -87,10 +87,19 @@ def callback_problem(body, callback_map) -> str | None:
 TEXT_PROPERTIES = ("pathname", "search", "hash", "href")
 
 
+def _declared_id(id_):
+    """(the id as a dict or text, whether it is a pattern (ALL, MATCH…)): a dict id is serialized as JSON."""
+    if isinstance(id_, str) and id_.startswith("{"):
+        id_ = json.loads(id_)
+    return id_, isinstance(id_, dict) and any(isinstance(v, list) for v in id_.values())
+
+
 def _matches(item, want, value=True) -> bool:
     """One declared item: a dict with the property (a list of them for a pattern-matching id)."""
-    wildcard = not isinstance(want["id"], str) or want["id"].startswith("{")
+    declared, wildcard = _declared_id(want["id"])
     if wildcard != isinstance(item, list):
+        return False
+    if isinstance(declared, dict) and not wildcard and item.get("id") != declared:
         return False
     for one in item if wildcard else [item]:
         if not isinstance(one, dict) or one.get("property") != want["property"]:

@@ -1,4 +1,6 @@
 """Component ids shared by the layout, the control panel and the pages."""
+from components.state import FIELDS
+
 URL = "url"
 STATE = "lab-state"
 #: The time t, live while the slider is dragged, and once released or typed (assets/state.js).
@@ -13,10 +15,10 @@ NAV_LINK = "nav-link"
 CONTROL_ROW = "ctl-row"
 LOG_T = "ctl-logt"
 T_INPUT = "ctl-t"
-#: State field → id of the control that edits it (t has two: the log slider and LOG_T).
-CONTROL = {name: f"ctl-{name}" for name in
-           ("target", "process", "t", "sigma", "d", "n", "seed", "r", "pw", "sc", "dd", "h",
-            "spins", "J", "temp", "K", "w", "pts", "cls", "gc", "gw")}
+#: A page's own setting that is a state field: {"type": PAGE_CONTROL, "name": its key} (components.controls).
+PAGE_CONTROL = "page-ctl"
+#: State field → id of the panel's control that edits it (t has two: the log slider and T_INPUT).
+CONTROL = {name: f"ctl-{name}" for name in FIELDS}
 
 #: The shell (components/layout.py): Mantine's provider, the AppShell, the phone's burger, the figures' theme.
 THEME = "lab-theme"

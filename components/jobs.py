@@ -1,20 +1,23 @@
-"""A view's long computation, run once per time-free state as a background job (one shape for all).
+"""A view's long computation, run once per set of inputs as a background job (one shape for all).
 
-A view whose heavy result does not depend on the time slider declares it once::
+A view whose heavy result does not depend on the time slider declares it once, with the fields it reads
+beyond the target's shape and the process::
 
-    JOB = TimeFreeJob("bifurcation", compute)       # compute(state, progress) -> result
+    JOB = TimeFreeJob("bifurcation", compute, reads=("gc", "gw", "h"))   # compute(inputs, progress) -> result
 
 its page puts ``JOB.progress_bar(prefix)`` and ``JOB.stores(prefix)`` in its layout and calls
 ``JOB.wire(prefix)``; its render callbacks take ``Input(f"{prefix}-ready", "data")`` and read
-``JOB.stored(state)`` (None while the job runs).  What flows:
+``JOB.stored(state)`` (None while the job runs).  ``compute`` receives ``JOB.inputs(state)``: the state
+narrowed to what it reads (components.state.inputs_of; every other field at its default, t included),
+which is also the result's cache key — so a field outside the key cannot change the result.  What flows:
 
-    state store ──► {prefix}-key   (the time-free key; no_update while only t moves)
+    state store ──► {prefix}-key   (the inputs; no_update while only t or an unread field moves)
                 ──► background job: JOB.result(state, progress) computes and caches the result
                 ──► {prefix}-ready (the key again) ──► render callbacks redraw at the current t
 
 Results live in the lab's cache (components.cache), shared by gunicorn workers and Celery workers.
-Controls of the page that enter the key (``controls``: (id, property) pairs) are passed to ``key``
-and ``compute`` after the state.
+A page control that is not a state field (a "new run" button's count) can enter the key too
+(``controls``: (id, property) pairs): its values are passed to ``compute`` after the inputs.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
 from components.cache import cache, cached, versioned
-from components.state import state_from_store, time_free_key
+from components.state import LabState, inputs_of, state_from_store
 
 
 def step_status(i: int, n: int) -> str:
@@ -35,36 +38,45 @@ def step_status(i: int, n: int) -> str:
 
 @dataclass(frozen=True)
 class TimeFreeJob:
-    """A cached computation keyed by the state without t (or a narrower ``key``).
+    """A cached computation keyed by its inputs.
 
     Attributes
     ----------
     kind : str
         Cache namespace of the results.
     compute : callable
-        ``compute(state, *controls, progress=None)`` → the result (a plain value or frozen dataclass).
-    key : callable
-        ``key(state, *controls)`` → a hashable tuple of everything the result depends on.
+        ``compute(inputs, *controls, progress=None)`` → the result (a plain value or frozen dataclass);
+        ``inputs`` is a LabState narrowed to ``reads``.
+    reads : tuple of str
+        State fields the result reads besides the target, its shape parameters and the process.
+    target : bool
+        Whether it reads the target and the process at all (the generative bath does not).
     controls : tuple of (component id, property)
-        Page controls, besides the lab state, that enter the key.
+        Page controls that are not state fields and enter the key.
     status : callable
         ``status(i, n)`` → the text beside the progress bar.
     """
 
     kind: str
     compute: Callable[..., Any]
-    key: Callable[..., tuple] = time_free_key
+    reads: tuple = ()
+    target: bool = True
     controls: tuple = ()
     status: Callable[[int, int], str] = step_status
 
-    def result(self, state: dict, *controls, progress=None):
-        """The result for ``state``: from the cache, or computed now and stored.  ``compute`` gets the
-        state without t, so a result cached for every time cannot silently depend on one."""
-        timeless = {k: v for k, v in state.items() if k != "t"}
-        return cached(self.kind, self.key(state, *controls),
-                      lambda: self.compute(timeless, *controls, progress=progress))
+    def inputs(self, state: LabState) -> LabState:
+        """What ``compute`` receives: the state narrowed to what it reads."""
+        return inputs_of(state, self.reads, self.target)
 
-    def stored(self, state: dict, *controls):
+    def key(self, state: LabState, *controls) -> tuple:
+        return (self.inputs(state), *controls)
+
+    def result(self, state: LabState, *controls, progress=None):
+        """The result for ``state``: from the cache, or computed now from its inputs and stored."""
+        return cached(self.kind, self.key(state, *controls),
+                      lambda: self.compute(self.inputs(state), *controls, progress=progress))
+
+    def stored(self, state: LabState, *controls):
         """The stored result, or None if it has not been computed (or has expired): never computes."""
         return cache.get(versioned(self.kind, self.key(state, *controls)))
 
@@ -88,7 +100,7 @@ class TimeFreeJob:
         @callback(Output(f"{prefix}-key", "data"), Input(ids.STATE, "data"), *control_inputs,
                   State(f"{prefix}-key", "data"))
         def job_key(data, *rest):
-            """The time-free key; no_update when unchanged, so moving t never restarts the job."""
+            """The job's key; no_update when unchanged, so moving t (or a field it does not read) never restarts it."""
             *controls, current = rest
             key = repr(self.key(state_from_store(data), *controls))
             return no_update if key == current else key

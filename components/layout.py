@@ -12,9 +12,9 @@ import dash_mantine_components as dmc
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from components import ids
-from components.controls import control_panel, page_controls
+from components.controls import browser_declaration, control_panel
 from components.presets import preset_menu
-from components.state import browser_schema, default_state, without_time
+from components.state import default_state, without_time
 from components.teaching import preset_caption_area, stage_bar, toolbar
 from components.theme import FIGURE_THEME, HEADER_HEIGHT, MANTINE_THEME, PANEL_WIDTH, PHONE_BREAKPOINT
 
@@ -43,9 +43,9 @@ def app_layout() -> dmc.MantineProvider:
     return dmc.MantineProvider(id=ids.THEME, theme=MANTINE_THEME, forceColorScheme="light", children=[
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE, data=without_time(default_state())),
-        dcc.Store(id=ids.TIME, data=default_state()["t"]),
-        dcc.Store(id=ids.TIME_SET, data=default_state()["t"]),
-        dcc.Store(id=ids.SCHEMA, data={**browser_schema(), "pages": page_controls()}),
+        dcc.Store(id=ids.TIME, data=default_state().t),
+        dcc.Store(id=ids.TIME_SET, data=default_state().t),
+        dcc.Store(id=ids.SCHEMA, data=browser_declaration()),
         dcc.Store(id=ids.FIGURE_THEME, data=FIGURE_THEME),
         dmc.AppShell([
             dmc.AppShellHeader(header()),

@@ -31,11 +31,11 @@ from dash import ClientsideFunction, Input, Output, clientside_callback
 
 from components import ids
 from components.cache import memo_render
-from components.state import FIELDS, time_of, without_time
+from components.state import FIELDS, LabState, state_from_store, time_of, without_time
 
 NOW, NOW_Y = "now", "now-y"
 #: The time at which ``drawn_once`` draws a figure before moving it.
-REFERENCE_T = FIELDS["t"][1]
+REFERENCE_T = FIELDS["t"].default
 
 
 def packed(a, dtype="<f4") -> dict:
@@ -213,8 +213,9 @@ def drawn_once(kind: str, ready=None):
         def at_time(*args):
             *rest, time = args
             t = time_of(time)
-            # a t inside the state (a hand-made request, a test) is not the time and must not split the cache
-            out = memo(*[without_time(a) if isinstance(a, dict) else a for a in rest])
+            # the state store's value, validated and without t (a t inside it — a hand-made request, a test —
+            # is not the time and must not split the cache)
+            out = memo(*[without_time(state_from_store(a)) if isinstance(a, (dict, LabState)) else a for a in rest])
             return tuple(moved(o, t) for o in out) if isinstance(out, tuple) else moved(out, t)
         return at_time
     return wrap

@@ -8,16 +8,13 @@ prepared arrays are built once per dataset.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from core import analytic
 from core.posterior import DiscreteData, PosteriorStats, empirical_posterior
-
-#: Shape parameters every target accepts (a target ignores those it does not list in ``uses``).
-PARAMETERS = ("d", "n", "seed", "r", "pw", "sc", "dd")
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +114,8 @@ class TargetSpec:
     population : callable or None
         ``population(target)`` → the law its points were drawn from (a Target), or a second sample of it
         (digits: the images of the same classes not in the set); None where the points are the whole law.
+    bounds : dict
+        Parameter → (lowest, highest) where this target is narrower than the lab's range (the circle's K).
     """
 
     key: str
@@ -137,6 +136,7 @@ class TargetSpec:
     user_points: bool = False
     classes: Callable | None = None
     population: Callable | None = None
+    bounds: dict = field(default_factory=dict)
 
     def symmetric_at(self, params) -> bool:
         """Whether the transition is a symmetric pitchfork for ``params`` (a mapping with its parameters)."""
@@ -335,7 +335,7 @@ SPECS = {s.key: s for s in (
                note="y = ±r·e₁ with weights (π₊, 1 − π₊)", axial=True, symmetric=_equal_weights,
                exact_rate="two_deltas", classes=_two_delta_classes),
     TargetSpec("circle", "K deltas on a circle", ("n", "r"),
-               dict(d=2, n=4, r=1.0), _points_target(_circle), True, fixed_d=2,
+               dict(d=2, n=4, r=1.0), _points_target(_circle), True, fixed_d=2, bounds={"n": (2, 64)},
                note="K = n points at angles 2πk/K; K = 4 is Ambrogioni 2023's Fig. 3", classes=_arc_classes),
     TargetSpec("gaussian_points", "Random dataset (Gaussian)", ("d", "n", "seed", "r"),
                dict(d=2, n=50, r=1.0), _points_target(_gaussian_points), True,

@@ -1,6 +1,6 @@
 """Hand-made /_dash-update-component bodies shared by the server, fuzz and hardening tests."""
 
-LANDSCAPE_OUTPUT = "..landscape-graph.figure...landscape-caption.children...landscape-view.style.."
+LANDSCAPE_OUTPUT = '..landscape-graph.figure...landscape-caption.children...{"name":"plot","type":"page-ctl"}.style..'
 
 
 def landscape_body(state, hopfield=()):
@@ -10,10 +10,9 @@ def landscape_body(state, hopfield=()):
     return {"output": LANDSCAPE_OUTPUT,
             "outputs": [{"id": "landscape-graph", "property": "figure"},
                         {"id": "landscape-caption", "property": "children"},
-                        {"id": "landscape-view", "property": "style"}],
+                        {"id": {"type": "page-ctl", "name": "plot"}, "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
                        {"id": "lab-time-set", "property": "data", "value": t},
-                       {"id": "landscape-view", "property": "value", "value": "map"},
                        {"id": "landscape-hopfield", "property": "value", "value": list(hopfield)},
                        {"id": "probe", "property": "data", "value": None}],
             "changedPropIds": ["lab-state.data"], "state": []}

@@ -71,15 +71,15 @@ def test_gif_and_mp4_decode_to_the_frames():
 def test_the_particle_run_and_the_landscape_sweep_as_movies(app_context):
     from components.state import parse_state
     from pages.landscape._figures import sweep_movie
-    from pages.landscape._model import landscape_view, stack_view, state_key
+    from pages.landscape._model import landscape_view, stack_view, view_inputs
     from pages.particles._figures import run_movie
     from pages.particles._model import JOB
     state, _ = parse_state({"target": "circle", "t": "0.5"})
-    run = JOB.result(state, 500, "sde", 0, "euler", 50)
+    run = JOB.result(state.replace(particles=500, steps=50), 0)
     frames = run_movie(run, False, "heading")
     assert len(frames) == len(run.times) and frames[0].shape == (HEIGHT, WIDTH, 3)
-    stack = stack_view(state_key({**state, "t": None}))
-    view = landscape_view(state_key(state))
+    stack = stack_view(view_inputs(state, at_time=False))
+    view = landscape_view(view_inputs(state))
     sweep = sweep_movie(stack, view.data_uv, view.t_c, True, "heading")
     assert len(sweep) > len(stack.times)
     # generation runs from the largest t: the first frame is one well (its minimum at the centre), the last has

@@ -119,7 +119,7 @@ def test_one_dimensional_probe(duo):
     ActionChains(duo.driver).move_to_element_with_offset(plot, -plot.size["width"] // 4, 0).click().perform()
     duo.wait_for_contains_text("#probe-readout", "1/Σw²", timeout=TIMEOUT)
     wait_for(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#weights-graph .bars .point")) == 2)
-    assert not duo.find_element("#landscape-view").is_displayed()   # no surface option in 1-D
+    assert not duo.find_element(".landscape-plot").is_displayed()   # no surface option in 1-D
     no_errors(duo)
 
 

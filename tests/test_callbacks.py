@@ -11,15 +11,15 @@ from tests.figures import trace_arrays
 
 def test_landscape_callbacks_return_finite_figures(app_context):
     from pages.landscape import page as landscape
-    for state in (default_state("circle"), {**default_state("two_deltas"), "t": 1e-3},
-                  {**default_state("hypersphere"), "t": 100.0, "process": "VP"},
-                  {**default_state("sphere_points"), "d": 10, "n": 50, "t": 0.05}):
-        fig, caption, _ = landscape.render_landscape(state, state["t"], "map", ["on"], None)
+    for state in (default_state("circle"), default_state("two_deltas").replace(t=1e-3),
+                  default_state("hypersphere").replace(t=100.0, process="VP"),
+                  default_state("sphere_points").replace(d=10, n=50, t=0.05)):
+        fig, caption, _ = landscape.render_landscape(state, state.t, ["on"], None)
         assert caption                  # the memoized callback answers plain dicts (components.cache)
         for kind, name, _, a in trace_arrays(fig):
             if kind == "scatter" and name == "score direction":
                 a = a[~np.isnan(a)]  # NaN separates arrows (deliberate gaps)
-            assert np.isfinite(a).all(), (state["target"], name)
+            assert np.isfinite(a).all(), (state.target, name)
         strip = landscape.render_strip(state)
         assert len([t for t in strip["data"] if t["type"] in ("heatmap", "scatter")]) == 5
 
@@ -31,10 +31,10 @@ def test_probe_callbacks(app_context):
     assert probe == {"d": 2, "uv": [0.9, 0.1]}
     assert landscape.set_probe({"points": []}, state) is no_update
     assert landscape.set_probe("garbage", state) is no_update
-    fig, readout = landscape.render_probe(state, None, probe, state["t"])
+    fig, readout = landscape.render_probe(state, None, probe, state.t)
     weights = np.asarray(fig.data[0].y, float)
     assert weights.sum() <= 1 + 1e-6 and weights[0] == weights.max()
-    fig, readout = landscape.render_probe(state, None, {"d": 2, "uv": "bad"}, state["t"])
+    fig, readout = landscape.render_probe(state, None, {"d": 2, "uv": "bad"}, state.t)
     assert "No probe" in readout
 
 
@@ -56,12 +56,12 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     from pages.bifurcation import page as bifurcation
     from pages.entropy import page as entropy
     state, _ = parse_state(raw)
-    for fig in bifurcation.render_diagram(None, state, state["t"])[:5]:
+    for fig in bifurcation.render_diagram(None, state, state.t)[:5]:
         _finite_figure(fig)
-    if state["n"] * state["d"] <= 1000:       # the entropy profile of a 10⁵-point set is a long job
+    if state.n * state.d <= 1000:       # the entropy profile of a 10⁵-point set is a long job
         from pages.entropy._model import JOB as ENTROPY
         ENTROPY.result(state)
-        for fig in entropy.render_profile(None, state, ["entropic"], state["t"])[:3]:
+        for fig in entropy.render_profile(None, state, ["entropic"], state.t)[:3]:
             _finite_figure(fig)
 
 
@@ -75,14 +75,14 @@ def test_ising_page_renders_finite(app_context, raw):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
     state, _ = parse_state(raw)
-    (target, diagram), (response, caption) = ising.render_ising(state, state["t"]), \
-        ising.render_ising_now(state, state["t"])
+    (target, diagram), (response, caption) = ising.render_ising(state, state.t), \
+        ising.render_ising_now(state, state.t)
     for fig in (target, response, diagram):
         _finite_figure(fig)
-    assert ("enumeration" in caption[-1]) == (state["spins"] <= 16)
-    if state["K"] <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
+    assert ("enumeration" in caption[-1]) == (state.spins <= 16)
+    if state.replicas <= 100:                      # the K = 5,000 bath is a 4 s job: bench/ising.py times it
         BATH_JOB.result(state)
-        figs = [*ising.render_bath(None, state, state["t"]), *ising.render_bath_now(None, state, state["t"])]
+        figs = [*ising.render_bath(None, state, state.t), *ising.render_bath_now(None, state, state.t)]
         for fig in figs[:4]:
             _finite_figure(fig)
         assert "T_c = w" in figs[4]
@@ -92,13 +92,13 @@ def test_landscape_caption_counts_fixed_points_only_when_searched(app_context):
     from components.state import parse_state
     from pages.landscape import page as landscape
     big, _ = parse_state({"target": "gaussian_points", "d": "200", "n": "50", "t": "1"})
-    caption = " ".join(landscape.render_landscape(big, big["t"], "map", [], None)[1])
+    caption = " ".join(landscape.render_landscape(big, big.t, [], None)[1])
     assert "stable fixed point(s)" not in caption and "not shown for this size" in caption
     small, _ = parse_state({"target": "circle", "t": "0.25"})
-    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small["t"], "map", [], None)[1])
+    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small.t, [], None)[1])
     for query in ({"target": "two_deltas", "t": "1"}, {"target": "two_deltas", "process": "FM", "t": "0.5"}):
         at, _ = parse_state(query)           # exactly t_c: one flat point, said so (issue 28)
-        caption = " ".join(landscape.render_landscape(at, at["t"], "map", [], None)[1])
+        caption = " ".join(landscape.render_landscape(at, at.t, [], None)[1])
         assert "at t_c" in caption and "0 stable fixed point(s)" in caption and "1 marginal" in caption, caption
 
 
@@ -106,8 +106,8 @@ def test_particles_caption_says_a_law_does_not_collapse(app_context):
     from components.state import parse_state
     from pages.particles import page as particles
     state, _ = parse_state({"target": "mixture", "process": "VP", "t": "0.5"})
-    payload, _ = particles.send_run(None, state, 500, "sde", 0)
-    caption = " ".join(particles.render_side(payload, state, state["t"], 500, "sde", 0)[2])
+    payload, _ = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
+    caption = " ".join(particles.render_side(payload, state.replace(particles=500, dynamics="sde"), state.t, 0)[2])
     assert "No collapse" in caption and "t_C = 0" not in caption
 
 
@@ -118,10 +118,10 @@ def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw
     from pages.training import page as training
     from pages.training._model import JOB as TRAINING
     state, _ = parse_state(raw)
-    result = TRAINING.result(state, 256)
+    result = TRAINING.result(state.replace(width=256))
     assert result.refused is None and result.width == 256 and result.sizes[-1] == result.points.shape[0]
-    loss, copies, split, caption = training.render_curves(None, state, state["t"], 256)
-    for fig in (loss, copies, split, *training.render_model(None, state, state["t"], 3, 256)):
+    loss, copies, split, caption = training.render_curves(None, state.replace(width=256), state.t)
+    for fig in (loss, copies, split, *training.render_model(None, state.replace(width=256), state.t, 3)):
         _finite_figure(fig)
     assert "τ_gen" in caption and "p = 256" in caption
     assert np.all((result.copies >= 0) & (result.copies <= 1)) and result.copies_exact >= result.copies[-1, 0]
@@ -131,10 +131,10 @@ def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw
     assert np.all(result.test_loss.min(axis=2) < result.test_loss[:, :, 0])
     # a hand-made request: τ index out of range or not a number falls back to the default, a junk width to 512
     for junk in (99, "2", None, -1):
-        samples = training.render_model(None, state, state["t"], junk, 256)[0]
+        samples = training.render_model(None, state.replace(width=256), state.t, junk)[0]
         assert samples["layout"]["title"]["text"].startswith("model at τ = 10:")
     # a junk width is the default width, whose result is not computed here: the page waits for its job
-    assert training.render_curves(None, state, state["t"], "junk")[0]["layout"]["annotations"][0]["text"] == "training…"
+    assert training.render_curves(None, state, state.t)[0]["layout"]["annotations"][0]["text"] == "training…"
 
 
 @pytest.mark.parametrize("raw,words", [({"target": "mixture", "d": "4"}, "dataset"),
@@ -146,8 +146,8 @@ def test_training_page_refuses_what_it_cannot_train(app_context, raw, words):
     from pages.training import page as training
     state, _ = parse_state(raw)
     from pages.training._model import JOB as TRAINING
-    assert words in TRAINING.result(state, "junk").refused
-    caption = str(training.render_curves(None, state, state["t"], "junk")[3])
+    assert words in TRAINING.result(state).refused
+    caption = str(training.render_curves(None, state, state.t)[3])
     assert words in caption and "Open the preset" in caption           # and a way to a case that trains
 
 
@@ -166,7 +166,7 @@ def test_one_dimensional_particles_have_no_invented_axis(app_context):
     from components.state import parse_state
     from pages.particles import page as particles
     state, _ = parse_state({"target": "two_deltas", "d": "1", "t": "0.5"})
-    _, graph = particles.send_run(None, state, 500, "sde", 0)
+    _, graph = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
     assert graph.layout.yaxis.title.text.startswith("jitter") and graph.layout.xaxis.title.text == "y"
 
 
@@ -177,13 +177,13 @@ def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
     from components.state import parse_state
     from pages.particles import page as particles
     deltas, _ = parse_state({"target": "circle", "t": "0.3"})
-    payload, _ = particles.send_run(None, deltas, 500, "sde", 0)
+    payload, _ = particles.send_run(None, deltas.replace(particles=500, dynamics="sde"), 0)
     assert payload["regime"]["breaks"] == [pytest.approx(0.5)]
     assert "each class is one training point" in payload["regime"]["labels"][0]
-    caption = " ".join(particles.render_side(payload, deltas, deltas["t"], 500, "sde", 0)[2])
+    caption = " ".join(particles.render_side(payload, deltas.replace(particles=500), deltas.t, 0)[2])
     assert "there is no regime II" in caption
     mixture, _ = parse_state({"target": "mixture_samples", "process": "VP", "d": "10", "n": "200", "t": "0.3"})
-    payload, graph = particles.send_run(None, mixture, 500, "ode", 0)
+    payload, graph = particles.send_run(None, mixture.replace(particles=500, dynamics="ode"), 0)
     t_c, t_s = payload["regime"]["breaks"]
     assert t_c < t_s and payload["regime"]["labels"][0].startswith("III")
     scales, times = np.array(payload["scales"]), np.array(payload["times"])
@@ -211,9 +211,9 @@ def test_papers_are_cited_by_author_and_year_not_by_seed_number(app_context):
              for p in page_registry.values()]
     shown += [p.title + p.caption for p in PRESETS] + [json.dumps(browser_schema())]
     state, _ = parse_state({"target": "mixture_samples", "process": "VP", "t": "0.5"})
-    payload, figure = particles.send_run(None, state, 500, "sde", 0)
+    payload, figure = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
     shown += [json.dumps(payload), figure.to_json(),
-              " ".join(particles.render_side(payload, state, state["t"], 500, "sde", 0)[2])]
+              " ".join(particles.render_side(payload, state.replace(particles=500, dynamics="sde"), state.t, 0)[2])]
     assert not [text for text in shown if re.search(r"seed 00\d", text, re.IGNORECASE)]
     assert "arxiv.org/abs/2402.18491" in shown[[p["path"] for p in page_registry.values()].index("/about")]
 
@@ -221,18 +221,19 @@ def test_papers_are_cited_by_author_and_year_not_by_seed_number(app_context):
 def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
     """The sampling-error and guidance panels: a hand-made request with junk settings runs validated, a target
     without classes and a dataset past the budget get a message instead of a minutes-long job."""
+    from components.state import parse_state
     from pages.particles import page as particles
     from pages.particles._model import run_params
-    assert run_params("1e99", "ode", "x", "rk4", "nan") == {"particles": 20_000, "sde": False, "offset": 0,
-                                                            "sampler": "euler", "steps": 200}
+    junk = parse_state({"particles": "1e99", "dynamics": "ode", "sampler": "rk4", "steps": "nan"})[0]
+    assert run_params(junk, "x") == {"particles": 20_000, "sde": False, "offset": 0, "sampler": "euler", "steps": 200}
     quiet = lambda *_: None  # noqa: E731
-    big = {**default_state("mixture_samples"), "n": 20_000, "d": 2}
-    for fig in (particles.run_sampling_error(quiet, 1, big, "sde"), particles.run_guidance_sweep(quiet, 1, big)):
+    big = default_state("mixture_samples").replace(n=20_000, d=2)
+    for fig in (particles.run_sampling_error(quiet, 1, big), particles.run_guidance_sweep(quiet, 1, big)):
         assert "too large for this panel" in fig.layout.annotations[0].text
     plain = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
     assert "no classes" in plain.layout.annotations[0].text
-    small = {**default_state("two_deltas"), "pw": 0.3, "t": 0.5}
-    fig = particles.run_sampling_error(quiet, 1, small, "ode")
+    small = default_state("two_deltas").replace(weight_plus=0.3, t=0.5)
+    fig = particles.run_sampling_error(quiet, 1, small.replace(dynamics="ode"))
     assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
     _finite_figure(fig)
 
@@ -253,15 +254,6 @@ def test_training_page_finds_the_two_delta_pitchfork_on_its_grid(app_context):
     assert t_c / step < split_time(times, counts) < t_c * step
 
 
-def test_particles_link_run_settings_are_clamped_with_a_notice(app_context):
-    """particles=1e9&steps=-1 in a link: clamped to a choice, as every other value, with a notice (issue 28)."""
-    from pages.particles import page as particles
-    text = str(particles.layout(particles="1e9", steps="-1", sampler="zz", dynamics="x"))
-    assert "particles = 1e9 is not one of" in text and "using 20,000" in text
-    assert "steps = -1" in text and "using 20." in text and "sampler = 'zz'" in text and "dynamics = 'x'" in text
-    assert "adjusted" not in str(particles.layout(particles="5000", steps="50", sampler="heun", dynamics="ode"))
-
-
 def test_three_regimes_preset_reaches_regime_three(app_context):
     """The preset's collapse time, eq. 10 and measured, lies inside the run's range (it was 1.25e-4 < t_min with
     n = 1,000: "No measured collapse"), and its caption's numbers are the page's (issue 28)."""
@@ -270,7 +262,7 @@ def test_three_regimes_preset_reaches_regime_three(app_context):
     from pages.particles import page as particles
     preset = BY_KEY["s003-fig1"]
     state = parse_state(parse_query(preset.query)[0])[0]
-    _, _, caption, _, _ = particles.render_side({"frames_b64": ""}, state, state["t"], 2_000, "sde", 0, "euler", 200)
+    _, _, caption, _, _ = particles.render_side({"frames_b64": ""}, state, state.t, 0)
     text = "".join(str(c) for c in caption)
     t_s = float(text.split("Speciation t_s = ")[1].split(" ")[0])
     t_c = float(text.split("Collapse t_C = ")[1].split(" ")[0])

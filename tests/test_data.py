@@ -69,8 +69,8 @@ def test_valid_upload_round_trips_through_download(app_context):
     search, message = data.upload(_contents(text.encode()), "mine.csv", parse_state({})[0], 0.3)
     assert "30 uploaded points in 3 dimensions" in str(message)
     state, notices = parse_state(parse_query(search)[0])
-    assert state["target"] == "custom" and state["pts"].startswith("@") and not notices
-    out = data.download_target(1, state, state["t"])
+    assert state.target == "custom" and state.points.startswith("@") and not notices
+    out = data.download_target(1, state, state.t)
     back, back_w = parse_csv(out["content"].split("\n", 2)[2])      # after the two comment lines
     np.testing.assert_allclose(back, points, rtol=1e-15)
     np.testing.assert_allclose(back_w, weights / weights.sum(), rtol=1e-12)
@@ -82,12 +82,12 @@ def test_drawn_target_survives_a_share_link():
     again, notices = parse_state(parse_query(state_query(state))[0])
     assert not notices and again == state
     np.testing.assert_allclose(target_of(again).data.points, points)
-    np.testing.assert_allclose(decode_inline(again["pts"])[1], weights)
+    np.testing.assert_allclose(decode_inline(again.points)[1], weights)
 
 
 def test_a_forgotten_upload_falls_back_with_a_notice(app_context):
     state, notices = parse_state({"target": "custom", "pts": "@" + "0" * 16})
-    assert state["pts"] == "1,0,1;-1,0,1" and "upload it again" in notices[0]
+    assert state.points == "1,0,1;-1,0,1" and "upload it again" in notices[0]
 
 
 def test_digits_load_without_network_and_lambda_matches_numpy(monkeypatch):
@@ -147,10 +147,10 @@ def test_digits_on_the_particles_page(app_context):
     from pages.particles import page as particles
     from pages.particles._model import end_labels
     state, _ = parse_state({"target": "digits", "cls": "17", "n": 200, "process": "VP", "t": 0.3})
-    images, classes = digits_points("17", 200, state["seed"])
+    images, classes = digits_points("17", 200, state.seed)
     assert np.mean(end_labels(target_of(state), state, images) == classes) > 0.95
-    payload, _ = particles.send_run(None, state, 500, "sde", 0)
-    *_, sheet, style = particles.render_side(payload, state, state["t"], 500, "sde", 0)
+    payload, _ = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
+    *_, sheet, style = particles.render_side(payload, state.replace(particles=500, dynamics="sde"), state.t, 0)
     assert style is None and sheet.data[0].type == "heatmap"
     z = np.asarray(sheet.data[0].z, dtype=float)
     assert z.shape == (17, 12 * 9 - 1) and np.nanmax(z) <= 1.5

@@ -34,9 +34,10 @@ json_value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=4) | st.d
 
 
 def _field_values(name):
-    kind, default, low, high, _ = FIELDS[name]
+    field = FIELDS[name]
+    kind, default, low, high = field.kind, field.default, field.low, field.high
     if kind == "choice":
-        return st.one_of(st.sampled_from(list(low)), leaf)
+        return st.one_of(st.sampled_from(list(low)), leaf, st.sampled_from([-1e300, 1e300, "1e308", "nan"]))
     if kind == "text":
         return st.one_of(st.just(default), st.from_regex(low, fullmatch=True).map(lambda s: s[:high]), leaf)
     extremes = [low, high, default, low - 1, high * 10, -1e300, 1e300, str(high), f"{low}"]

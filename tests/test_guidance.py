@@ -209,7 +209,7 @@ def test_a_class_without_points_is_named_and_refused():
     with pytest.raises(ValueError, match="no points"):
         class_target(target, empty[0])
     state, notices = parse_state({"target": "mixture_samples", "n": "1", "d": "2", "gc": str(empty[0])})
-    assert state["gc"] == "none"
+    assert state.guided_class == "none"
     assert notices == [f"This dataset has no points of class {names[empty[0]]}: guidance off."]
 
 
@@ -253,10 +253,10 @@ def test_guided_bifurcation_at_w_minus_one_is_the_unguided_one(query):
                                    dict(target="mixture", d="1", sc="0.4", gc="1", gw="-0.5", process="FM", t="0.3")])
 def test_landscape_draws_the_closed_form_guided_score_on_the_kernel_one(query):
     from components.state import parse_state
-    from pages.landscape._model import landscape_view, state_key
-    view = landscape_view(state_key(parse_state(query)[0]))
+    from pages.landscape._model import landscape_view, view_inputs
+    view = landscape_view(view_inputs(parse_state(query)[0]))
     np.testing.assert_allclose(view.score_closed, view.score, rtol=1e-9, atol=1e-9 * np.abs(view.score).max())
-    assert landscape_view(state_key(parse_state({**query, "gc": "none"})[0])).score_closed is None
+    assert landscape_view(view_inputs(parse_state({**query, "gc": "none"})[0])).score_closed is None
 
 
 def test_guided_flow_marginals_at_w0_give_the_class_rate():

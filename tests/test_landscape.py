@@ -133,9 +133,9 @@ def test_hypersphere_slice_against_vmf_formula(app_context):
     from scipy.special import gammaln, iv
 
     from components.state import parse_state
-    from pages.landscape._model import landscape_view, state_key
+    from pages.landscape._model import landscape_view, view_inputs
     state, _ = parse_state({"target": "hypersphere", "d": "5", "r": "1.5", "t": "0.4"})
-    v = landscape_view(state_key(state))
+    v = landscape_view(view_inputs(state))
     uu, vv = np.meshgrid(v.u, v.v)
     rho = np.hypot(uu, vv)          # the slice passes through the centre
     d, r, s2 = 5, 1.5, 0.4

@@ -29,58 +29,60 @@ def finite_figure(fig):
 
 def _render_landscape(state):
     from pages.landscape import page as landscape
-    figs = [*landscape.render_landscape(state, state["t"], "map", ["on"], None)[:1],
-            landscape.render_landscape(state, state["t"], "surface", [], None)[0], landscape.render_strip(state)]
-    return figs + [landscape.render_probe(state, None, {"uv": [0.3, -0.2]}, state["t"])[0]]
+    figs = [*landscape.render_landscape(state, state.t, ["on"], None)[:1],
+            landscape.render_landscape(state.replace(surface="surface"), state.t, [], None)[0],
+            landscape.render_strip(state)]
+    return figs + [landscape.render_probe(state, None, {"uv": [0.3, -0.2]}, state.t)[0]]
 
 
 def _render_bifurcation(state):
     from pages.bifurcation import page as bifurcation
     from pages.bifurcation._model import JOB as BIFURCATION
     BIFURCATION.result(state)
-    return bifurcation.render_diagram(None, state, state["t"])[:5]
+    return bifurcation.render_diagram(None, state, state.t)[:5]
 
 
 def _render_entropy(state):
     from pages.entropy import page as entropy
     from pages.entropy._model import JOB as ENTROPY
     ENTROPY.result(state)
-    entropic = entropy.render_profile(None, state, ["entropic"], state["t"])
-    return entropic[:3] + entropy.render_profile(None, state, [], state["t"])[4:5]
+    entropic = entropy.render_profile(None, state, ["entropic"], state.t)
+    return entropic[:3] + entropy.render_profile(None, state, [], state.t)[4:5]
 
 
 def _render_memorization(state):
     from pages.memorization import page as memorization
     from pages.memorization._model import JOB as MEMORIZATION
     MEMORIZATION.result(state)
-    return memorization.render_memorization(None, state, state["t"])[:4]
+    return memorization.render_memorization(None, state, state.t)[:4]
 
 
 def _render_particles(state):
     from pages.particles import page as particles
     figs = []
     for count, dynamics in ((500, "sde"), (20_000, "ode")):
-        payload, graph = particles.send_run(None, state, count, dynamics, 0)
-        figs += [graph, *particles.render_side(payload, state, state["t"], count, dynamics, 0)[:2]]
+        run_state = state.replace(particles=count, dynamics=dynamics)
+        payload, graph = particles.send_run(None, run_state, 0)
+        figs += [graph, *particles.render_side(payload, run_state, state.t, 0)[:2]]
     return figs
 
 
 def _render_ising(state):
     from pages.ising import page as ising
     from pages.ising._model import BATH_JOB
-    figs = [*ising.render_ising(state, state["t"]), ising.render_ising_now(state, state["t"])[0]]
-    if state["K"] <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
+    figs = [*ising.render_ising(state, state.t), ising.render_ising_now(state, state.t)[0]]
+    if state.replicas <= 1000:                     # the K = 5,000 bath is the same code, 4 s longer
         BATH_JOB.result(state)
-        figs += [*ising.render_bath(None, state, state["t"]), ising.render_bath_now(None, state, state["t"])[0]]
+        figs += [*ising.render_bath(None, state, state.t), ising.render_bath_now(None, state, state.t)[0]]
     return figs
 
 
 def _render_training(state):
     from pages.training import page as training
     from pages.training._model import JOB as TRAINING
-    TRAINING.result(state, 256)
-    return [*training.render_curves(None, state, state["t"], 256)[:3],
-            *training.render_model(None, state, state["t"], 6, 256)]
+    TRAINING.result(state.replace(width=256))
+    return [*training.render_curves(None, state.replace(width=256), state.t)[:3],
+            *training.render_model(None, state.replace(width=256), state.t, 6)]
 
 
 RENDER = {"/landscape": _render_landscape, "/bifurcation": _render_bifurcation, "/entropy": _render_entropy,
@@ -127,7 +129,7 @@ def test_every_control_at_its_ends_gives_finite_figures(app_context, path, targe
     if "gc" in page.get("controls", ()) and SPECS[target].classes is not None:
         # guided toward the first class at both ends of w, and under flow matching near t → 1
         states += [parse_state({**base, "gc": "0", "gw": w, **extra})[0]
-                   for w in FIELDS["gw"][2:4] for extra in ({}, {"process": "FM", "t": 0.999})]
+                   for w in (FIELDS["gw"].low, FIELDS["gw"].high) for extra in ({}, {"process": "FM", "t": 0.999})]
     for state in states:
         for fig in RENDER[path](state):
             finite_figure(fig)

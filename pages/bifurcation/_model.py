@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import guided_class_law, model_of, process_of, spec_of, target_of
+from components.state import LabState, guided_class_law, model_of, process_of, spec_of, target_of
 from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
@@ -28,7 +28,7 @@ NEAR_CRITICAL = 40
 CONTINUATION_MAX_N = 128
 
 
-def mode_of(state: dict) -> str:
+def mode_of(state: LabState) -> str:
     """'axis' (exact 1-D root finding), 'paths' (continuation) or 'none' (too large)."""
     if spec_of(state).axial:
         return "axis"
@@ -51,10 +51,10 @@ def _s2_range(target, mode):
     return max(closest / 400.0, 1e-6 * spread), 1.2 * spread + 1e-12
 
 
-def symmetric_pitchfork(state: dict) -> bool:
+def symmetric_pitchfork(state: LabState) -> bool:
     """True when the axial target's transition is critical: no field, no guidance, equal weights, and a
     target that breaks a symmetry (a Gaussian does not)."""
-    return spec_of(state).symmetric_at(state) and state["h"] == 0 and state["gc"] == "none"
+    return state.symmetric() and state.probe_field == 0 and state.guided_class == "none"
 
 
 @dataclass(frozen=True)
@@ -157,10 +157,10 @@ class BifurcationResult:
     leaf_points: np.ndarray | None = None
 
 
-def _compute(state: dict, progress=None) -> BifurcationResult:
+def _compute(state: LabState, progress=None) -> BifurcationResult:
     """Fixed-point paths over the time range, their stability, the tree and the exponents."""
     target, model, process = target_of(state), model_of(state), process_of(state)
-    mode = mode_of({**state, "t": 1.0})
+    mode = mode_of(state)
     s2_c = critical_s2(target)
     out = dict(mode=mode, d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
                kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)",
@@ -177,19 +177,19 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
     times = process.time_of_s2(s2)
     out.update(times=times, s2=s2)
     if mode == "axis":
-        diagram = axis_diagram(model, s2, times, h=state["h"])
+        diagram = axis_diagram(model, s2, times, h=state.probe_field)
         axis = symmetry_axis(target)
         a_rows = process.a(diagram.time)
         out.update(diagram=AxisDiagram(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
                                        branch=diagram.branch, curvature=diagram.curvature))
         law = guided_class_law(state)
         if law is not None:
-            out["closed"] = _closed_guided_roots(target, *law, state["gw"], s2, times, process)
+            out["closed"] = _closed_guided_roots(target, *law, state.guidance_w, s2, times, process)
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
-        out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state["h"])
+        out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state.probe_field)
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
         chi = susceptibility(model, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
-                             h=state["h"], axis=axis)
+                             h=state.probe_field, axis=axis)
         out.update(chi_times=diagram.time[top], chi_values=chi[top])
         if symmetric_pitchfork(state):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -198,13 +198,13 @@ def _compute(state: dict, progress=None) -> BifurcationResult:
             out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
         if not spec_of(state).transition:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
-        elif state["gc"] != "none" and out["t_meas"] is None:
+        elif state.guided_class != "none" and out["t_meas"] is None:
             out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"
         return BifurcationResult(**out)
     # guided: the points whose own minimum the guided model keeps at the earliest time
-    starts, leaf_points = ((target, np.arange(target.data.n)) if state["gc"] == "none"
-                           else distinct_minima_starts(target, model, s2[0], state["h"]))
-    paths = fixed_point_paths(starts, s2, times, h=state["h"], progress=progress, model=model)
+    starts, leaf_points = ((target, np.arange(target.data.n)) if state.guided_class == "none"
+                           else distinct_minima_starts(target, model, s2[0], state.probe_field))
+    paths = fixed_point_paths(starts, s2, times, h=state.probe_field, progress=progress, model=model)
     out["leaf_points"] = leaf_points
     plane = principal_plane(target) if target.d >= 2 else None
     a = process.a(times)[None, :, None]
@@ -283,4 +283,4 @@ def clusters_at(view: BifurcationResult, t_now: float) -> list[list[int]]:
 
 
 #: The bifurcation view's job: everything but t (root finding or continuation, a progress step per time).
-JOB = TimeFreeJob("bifurcation", _compute, status=lambda i, n: f"time step {i} of {n}")
+JOB = TimeFreeJob("bifurcation", _compute, reads=("gc", "gw", "h"), status=lambda i, n: f"time step {i} of {n}")

@@ -61,7 +61,7 @@ def render_diagram(_ready, data, time):
         else:
             wait = empty_figure("computing…")
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
-    t = state["t"]
+    t = state.t
     if view.mode == "none":
         msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")
         return msg, msg, msg, msg, msg, _caption(view, state)
@@ -92,8 +92,8 @@ def _caption(view, state):
     if view.mode == "paths":
         kinds = [m[3] for m in view.merges]
         parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")
-    if state["process"] == "VP":
+    if state.process == "VP":
         parts.append("VP: paths are drawn in the process's coordinates x = e^{−t} x̃. ")
-    elif state["process"] == "FM":
+    elif state.process == "FM":
         parts.append("FM: paths are drawn in the process's coordinates x = (1 − t) x̃; t_c = √Λ/(1 + √Λ). ")
     return parts

@@ -138,7 +138,7 @@ def use_drawing(n_clicks, drawn, data, t):
         pts = encode_inline(points, weights)
     except DataError as err:
         return no_update, f"Cannot use the drawing: {err}."
-    state, _ = parse_state({**state_from_store(data, t), "target": "custom", "pts": pts})
+    state, _ = parse_state({**state_from_store(data, t).raw(), "target": "custom", "pts": pts})
     return state_query(state), _now_target(f"your {len(points)} drawn point(s)", state)
 
 
@@ -161,7 +161,7 @@ def upload(contents, filename, data, t):
     except DataError as err:
         return no_update, f"Upload refused: {err}. Nothing was changed."
     key = store_dataset(points, weights)
-    state, _ = parse_state({**state_from_store(data, t), "target": "custom", "pts": "@" + key})
+    state, _ = parse_state({**state_from_store(data, t).raw(), "target": "custom", "pts": "@" + key})
     return state_query(state), _now_target(f"the {points.shape[0]:,} uploaded points in {points.shape[1]} "
                                            f"dimensions (kept as {key})", state)
 
@@ -203,11 +203,11 @@ def download_target(_n, data, t):
     if target.is_discrete:
         points, weights, what = target.data.points, target.data.weights, "its points"
     else:
-        points = target.sample(2_000, np.random.default_rng(state["seed"]))
+        points = target.sample(2_000, np.random.default_rng(state.seed))
         weights, what = np.full(len(points), 1 / len(points)), "2,000 samples of the continuous law"
     text = points_csv(points, weights, [f"Diffusion Thermodynamics Lab target {target.name}: {what}",
                                         f"link parameters: {state_query(state)}"])
-    return {"content": text, "filename": f"dtlab_target_{state['target']}.csv", "type": "text/csv"}
+    return {"content": text, "filename": f"dtlab_target_{state.target}.csv", "type": "text/csv"}
 
 
 def digits_table_view(chosen: str, n: int, seed: int) -> html.Div:
@@ -237,10 +237,10 @@ def digits_panel(classes, n, use_clicks, data, t):
     chosen = "".join(sorted({c for c in ticked if isinstance(c, str) and c.isdigit()}))
     n = int(n) if isinstance(n, (int, float)) and np.isfinite(n) else 360
     state = state_from_store(data, t)
-    table = digits_table_view(chosen, n, state["seed"])
-    images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state["seed"])
+    table = digits_table_view(chosen, n, state.seed)
+    images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state.seed)
     sheet = digit_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")
     if ctx.triggered_id != "data-use-digits" or not use_clicks or len(chosen) < 2:
         return table, sheet, no_update
-    new, _ = parse_state({**state, "target": "digits", "cls": chosen, "n": max(2, n)})
+    new, _ = parse_state({**state.raw(), "target": "digits", "cls": chosen, "n": max(2, n)})
     return table, sheet, state_query(new)

@@ -78,12 +78,12 @@ class EntropyResult(EntropyProfile):
 #: The closed-form rates of core.entropy, by the name a target spec gives in ``exact_rate`` (the
 #: two-delta quadrature assumes equal weights).
 EXACT_RATES = {
-    "two_deltas": (lambda process, times, state, _target: two_deltas_rate(process, times, state["r"]),
+    "two_deltas": (lambda process, times, state, _target: two_deltas_rate(process, times, state.r),
                    "two deltas, 1-D quadrature"),
-    "subspace": (lambda process, times, state, target: gaussian_subspace_rate(process, times, state["r"],
-                                                                             min(state["dd"], target.d)),
+    "subspace": (lambda process, times, state, target: gaussian_subspace_rate(process, times, state.r,
+                                                                             min(state.data_dim, target.d)),
                  "Gaussian on a subspace, Ambrogioni 2025 eq. 22"),
-    "hypersphere": (lambda process, times, state, target: hypersphere_rate(process, times, target.d, state["r"]),
+    "hypersphere": (lambda process, times, state, target: hypersphere_rate(process, times, target.d, state.r),
                     "hypersphere, vMF quadrature"),
 }
 
@@ -102,7 +102,7 @@ def _compute(state, progress=None) -> EntropyResult:
     samples = int(np.clip(PAIRS_PER_TIME / n_eff, 200, SAMPLES))
     # guided (science.md §9): eq. 17 with the guided C_w = (1 + w)C_c − wC over the guided flow's own marginals
     # (w = 0: the class's rate), so that the marginal rate is the entropy rate of the law the sampler produces
-    rng = stream(state["seed"], "entropy")
+    rng = stream(state.seed, "entropy")
     flow = None
     if guided:
         n_data = target.data.n if target.is_discrete else 8
@@ -112,7 +112,7 @@ def _compute(state, progress=None) -> EntropyResult:
     prof = entropy_profile(model, process, times, samples, rng, progress, positions=flow)
     out = dict(vars(prof), d=target.d, samples=samples, exact=None, exact_name=None)
     spec = spec_of(state)
-    closed = not guided and spec.exact_rate and (spec.exact_rate != "two_deltas" or spec.symmetric_at(state))
+    closed = not guided and spec.exact_rate and (spec.exact_rate != "two_deltas" or state.symmetric())
     if closed:
         rate, name = EXACT_RATES[spec.exact_rate]
         out.update(exact=rate(process, times, state, target), exact_name=name)
@@ -125,22 +125,22 @@ def _compute(state, progress=None) -> EntropyResult:
             out.update(exact=None, exact_name=None)
     if target.d <= LYAPUNOV_MAX_D:
         lyap_t, lyap, lyap_x = lyapunov_along_trajectory(model, process, times[::-1],
-                                                         stream(state["seed"], "lyapunov"))
+                                                         stream(state.seed, "lyapunov"))
         a = process.a(lyap_t)[:, None]
         fixed = [fixed_point_spectrum(model, process, t, x) for t, x in zip(lyap_t, lyap_x / a, strict=True)]
         out.update(lyap_times=lyap_t, lyap=lyap, lyap_x=lyap_x,
                    lyap_fixed=np.array([f if f is not None else np.full(target.d, np.nan) for f in fixed]))
-    fisher = fisher_along(target, process, times[::FISHER_STRIDE], state["seed"])
+    fisher = fisher_along(target, process, times[::FISHER_STRIDE], state.seed)
     if fisher is not None:
         out.update(fisher_times=times[::FISHER_STRIDE], fisher=fisher)
     small = target.is_discrete and target.data.n <= 16 and target.d <= 16
-    if bifurcation.mode_of({**state, "t": 1.0}) == "axis" or small:
+    if bifurcation.mode_of(state) == "axis" or small:
         out["decisions"] = bifurcation.JOB.result(state)
     return EntropyResult(**out)
 
 
 #: The entropy view's job: the Monte Carlo profile over the time grid (a progress step per time).
-JOB = TimeFreeJob("entropy", _compute, status=lambda i, n: f"time {i} of {n}")
+JOB = TimeFreeJob("entropy", _compute, reads=("gc", "gw", "seed"), status=lambda i, n: f"time {i} of {n}")
 
 #: Fisher spectra need the full covariance: samples × d² doubles per time ≤ this (64 MB), on every
 #: FISHER_STRIDE-th time of the grid (20 times), the top FISHER_TOP eigenvalues kept.

@@ -58,7 +58,7 @@ def render_profile(_ready, data, axis, time):
         wait = empty_figure("computing the profile…", 820)
         return wait, empty_figure("computing…"), empty_figure("computing…"), "Computing (see the progress bar).", \
             empty_figure("computing…")
-    t = state["t"]
+    t = state.t
     times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
                f"t ≈ {times[np.argmax(times * rate)]:.3g}. "]

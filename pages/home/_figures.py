@@ -13,13 +13,13 @@ from core.processes import Process
 from core.regimes import phi_closed_form
 from core.training import Features, feature_moments, train_score
 from pages import bifurcation
-from pages.landscape import landscape_2d_figure, landscape_view, state_key
+from pages.landscape import landscape_2d_figure, landscape_view, view_inputs
 from pages.memorization import phase_figure
 
 
 def _landscape():
-    state, _ = parse_state({**default_state("circle"), "t": 0.25})
-    v = landscape_view(state_key(state))
+    state, _ = parse_state({**default_state("circle").raw(), "t": 0.25})
+    v = landscape_view(view_inputs(state))
     fig = landscape_2d_figure(v.u, v.v, v.f, np.zeros((0, 2)), v.fixed_uv, v.kinds, v.data_uv, "")
     fig.update_traces(showscale=False, selector=dict(type="contour"))
     return fig
@@ -47,7 +47,8 @@ def _entropy():
 
 
 def _memorization():
-    return phase_figure({**default_state("mixture_samples"), "process": "VP", "n": 200, "d": 2, "sc": 0.3}, 0.55, 0.3)
+    state = default_state("mixture_samples").replace(process="VP", n=200, d=2, cluster_width=0.3)
+    return phase_figure(state, 0.55, 0.3)
 
 
 def _ising():

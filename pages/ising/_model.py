@@ -33,10 +33,6 @@ BATH_SIZES = (10, 100, 1000)
 PARTICLES = 40
 
 
-def ising_key(state: dict) -> tuple:
-    return (state["spins"], state["J"], state["temp"])
-
-
 @dataclass(frozen=True)
 class IsingModel:
     """The diffused Ising model at one (d, J, T), over every noise level (Ambrogioni 2023 §4.4).
@@ -123,11 +119,6 @@ def field_response(log_dos: np.ndarray, s2_values) -> np.ndarray:
     return uniform_posterior(log_dos, FIELD[None, :], np.asarray(s2_values, float)[:, None]).m
 
 
-def bath_key(state: dict) -> tuple:
-    """The bath depends on K, w and the seed only (T = σ²t is swept), so σ and t never restart it."""
-    return (state["K"], state["w"], state["seed"])
-
-
 @dataclass(frozen=True)
 class BathResult:
     """The generative bath (Ambrogioni 2023 §8) over its temperatures T = w × BATH_T, hot to cold.
@@ -201,5 +192,7 @@ def _bath(replicas, coupling, seed, progress) -> BathResult:
 
 #: The generative bath's job: heat-bath runs for K = 10, 100, 1,000 and the chosen K, histograms at
 #: every temperature, the exact finite-K law and the particle trajectories of eq. 37.
-BATH_JOB = TimeFreeJob("bath", lambda state, progress=None: _bath(*bath_key(state), progress), key=bath_key,
+#: It reads K, w and the seed only (T = σ²t is swept), so σ, t and the target never restart it.
+BATH_JOB = TimeFreeJob("bath", lambda s, progress=None: _bath(s.replicas, s.bath_coupling, s.seed, progress),
+                       reads=("K", "w", "seed"), target=False,
                        status=lambda i, n: f"{100 * i // n}% of the spin updates")

@@ -18,7 +18,7 @@ from pages.ising._figures import (
     response_figure,
     target_figure,
 )
-from pages.ising._model import BATH_JOB, at_time, ising_key, ising_view
+from pages.ising._model import BATH_JOB, at_time, ising_view
 
 dash.register_page(__name__, path="/ising", name="Ising", title="Diffused Ising model and generative bath", order=6,
                    controls=("t", "sigma", "spins", "J", "temp", "K", "w", "seed"), own_target=True)
@@ -63,14 +63,14 @@ def render_ising(data, time):
     """The target and the fixed-point diagram of the diffused Ising model (its time line then moves in
     the browser): cheap, a density of states over d + 1 magnetizations."""
     state = state_from_store(data, time)
-    spins, coupling, temp, sigma = state["spins"], state["J"], state["temp"], state["sigma"]
-    view = ising_view(*ising_key(state))
+    spins, coupling, temp, sigma = state.spins, state.coupling, state.temperature, state.sigma
+    view = ising_view(state.spins, state.coupling, state.temperature)
     # the same model on the other side of T = J, faint: t only rescales, T changes the phase
     reference = None
     if coupling > 0:
         other_temp = 0.7 * coupling if temp > coupling else 1.5 * coupling
         reference = (other_temp, coupling, ising_view(spins, coupling, other_temp))
-    return target_figure(view, spins, coupling, temp), ising_diagram_figure(view, sigma, state["t"], reference)
+    return target_figure(view, spins, coupling, temp), ising_diagram_figure(view, sigma, state.t, reference)
 
 
 @callback(Output("ising-response", "figure"), Output("ising-caption", "children"), Input(ids.STATE, "data"),
@@ -79,8 +79,8 @@ def render_ising(data, time):
 def render_ising_now(data, time):
     """The response m(h) and the fixed points at a released or typed time."""
     state = state_from_store(data, time)
-    spins, coupling, temp, sigma, t = state["spins"], state["J"], state["temp"], state["sigma"], state["t"]
-    view = ising_view(*ising_key(state))
+    spins, coupling, temp, sigma, t = state.spins, state.coupling, state.temperature, state.sigma, state.t
+    view = ising_view(state.spins, state.coupling, state.temperature)
     now = at_time(view, sigma, t)
     caption = [f"Λ = Var(M)/d = {view.lam:.4g}, so the symmetric fixed point branches at t_c = Λ/σ² = {now.t_c:.4g}. "
                f"At t = {t:.3g}: {len(now.fixed_h)} fixed point(s) on the uniform line, {now.stable} of them stable. "]
@@ -90,7 +90,7 @@ def render_ising_now(data, time):
                    if spins <= ENUM_MAX else
                    f"d = {spins} > {ENUM_MAX}: 2^d states are too many to enumerate; the page uses the Curie–Weiss "
                    "reduction on the total magnetization, which is exact for these couplings.")
-    if state["process"] == "FM":
+    if state.process == "FM":
         caption.append(" This page is VE (T = σ²t), but the lab's process is flow matching, which keeps t < 1: switch "
                        "the process to VE on another page for t up to 100.")
     return response_figure(now.family, now.curves, t, now.now, now.fixed_h), caption
@@ -111,7 +111,7 @@ def render_bath(_ready, data, time):
     if view is None:
         wait = empty_figure("running the heat-bath Monte Carlo…", 330)
         return wait, empty_figure("running…", 380), wait
-    sigma, t = state["sigma"], state["t"]
+    sigma, t = state.sigma, state.t
     return (bath_magnetization_figure(view, sigma, t), bath_trajectories_figure(view, sigma, t),
             bath_variance_figure(view, sigma, t, view.mean_field_variance))
 
@@ -124,7 +124,7 @@ def render_bath_now(_ready, data, time):
     view = BATH_JOB.stored(state)
     if view is None:
         return empty_figure("running the heat-bath Monte Carlo…", 330), "Running (see the progress bar)."
-    sigma, t = state["sigma"], state["t"]
+    sigma, t = state.sigma, state.t
     temp = sigma**2 * t
     index = int(np.argmin(np.abs(np.log(view.temps / temp))))
     caption = (f"T = σ²t = {temp:.3g} (nearest simulated: {view.temps[index]:.3g}); T_c = w = {view.w:.3g}. "

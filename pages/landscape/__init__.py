@@ -2,6 +2,6 @@
 
 Public to the other views: the computed view (cached per state) and its 2-D map figure."""
 from pages.landscape._figures import landscape_2d_figure
-from pages.landscape._model import landscape_view, state_key
+from pages.landscape._model import landscape_view, view_inputs
 
-__all__ = ["landscape_2d_figure", "landscape_view", "state_key"]
+__all__ = ["landscape_2d_figure", "landscape_view", "view_inputs"]

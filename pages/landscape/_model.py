@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.cache import memoize
-from components.state import guided_class_law, model_of, process_of, target_of
+from components.state import LabState, guided_class_law, inputs_of, model_of, process_of, target_of
 from core import limits
 from core.guidance import mixture_guided_score
 from core.landscape import (
@@ -33,9 +33,15 @@ ARROWS = 17
 STRIP_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
-def state_key(state: dict) -> tuple:
-    """Hashable, printable cache key holding every field of the state."""
-    return tuple(sorted(state.items()))
+#: What the landscape reads besides the target, its shape and the process: guidance.
+READS = ("gc", "gw")
+
+
+def view_inputs(state: LabState, at_time: bool = True) -> LabState:
+    """The state narrowed to what a landscape view reads (components.state.inputs_of), with the time t for the
+    views at the current time: the views' cache key, hashable and printed the same by every worker."""
+    inputs = inputs_of(state, READS)
+    return inputs.replace(t=state.t) if at_time else inputs
 
 
 def _extent(target, plane=None) -> float:
@@ -70,7 +76,7 @@ def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
     return ViewGrid(axis, plane.embed(np.column_stack([uu.ravel(), vv.ravel()])), plane)
 
 
-def critical_time(state: dict) -> float:
+def critical_time(state: LabState) -> float:
     """t_c where a²Λ = b², i.e. s²(t_c) = Λ (science.md §3)."""
     return float(process_of(state).time_of_s2(critical_s2(target_of(state))))
 
@@ -156,11 +162,11 @@ class LandscapeResult:
 
 
 @functools.lru_cache(maxsize=32)           # per time: this worker's memory (components.cache.memo_local)
-def landscape_view(key: tuple) -> LandscapeResult:
+def landscape_view(inputs: LabState) -> LandscapeResult:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
-    state = dict(key)
+    state = inputs
     target, model, process = target_of(state), model_of(state), process_of(state)
-    t = state["t"]
+    t = state.t
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
     n = target.data.n if target.is_discrete else 64
     out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield_ok=on_sphere(target),
@@ -172,7 +178,7 @@ def landscape_view(key: tuple) -> LandscapeResult:
         k = len(grid.axis)
         law = guided_class_law(state)
         if law is not None:          # science.md §9's guided score in closed form, an independent check
-            out["score_closed"] = mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state["gw"])[:, 0]
+            out["score_closed"] = mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state.guidance_w)[:, 0]
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])
@@ -206,14 +212,14 @@ def landscape_view(key: tuple) -> LandscapeResult:
 
 
 @functools.lru_cache(maxsize=32)
-def hopfield_view(key: tuple) -> np.ndarray | None:
+def hopfield_view(inputs: LabState) -> np.ndarray | None:
     """The modern-Hopfield energy on the landscape's grid (None unless the data lie on a sphere)."""
-    state = dict(key)
+    state = inputs
     target = target_of(state)
     if not on_sphere(target):
         return None
     grid = view_grid(target, GRID_PAIRS, (40, 200))
-    energy = hopfield_energy(target, float(process_of(state).s2(state["t"])), grid.points)
+    energy = hopfield_energy(target, float(process_of(state).s2(state.t)), grid.points)
     return energy if target.d == 1 else energy.reshape(len(grid.axis), len(grid.axis))
 
 
@@ -229,10 +235,10 @@ class StripResult:
 
 
 @memoize()
-def strip_view(key: tuple) -> StripResult:
+def strip_view(inputs: LabState) -> StripResult:
     """F̃ at noise s²_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key): VE's t_c × (¼ … 4),
     and inside flow matching's t < 1."""
-    state = dict(key)
+    state = inputs
     target, model, process = target_of(state), model_of(state), process_of(state)
     t_c = critical_time(state)
     s2_c = critical_s2(target)
@@ -271,10 +277,10 @@ class Probe:
     effective_points: float | None = None
 
 
-def probe_view(state: dict, x_tilde) -> Probe:
+def probe_view(state: LabState, x_tilde) -> Probe:
     """Weights, magnetization, bare susceptibility βC and 1/Σw² at one point x̃ (§1–2)."""
     target, process = target_of(state), process_of(state)
-    s2 = float(process.s2(state["t"]))
+    s2 = float(process.s2(state.t))
     x = np.asarray(x_tilde, float)[None]
     full = target.d <= FIXED_POINT_MAX_D
     st = target.posterior(x, s2, full_cov=full)
@@ -326,9 +332,9 @@ def stack_side(n: int, d: int) -> int:
 
 
 @memoize()
-def stack_view(key: tuple) -> StackResult | None:
+def stack_view(inputs: LabState) -> StackResult | None:
     """The landscape at STACK_FRAMES times on a coarse copy of the view's grid (the time is not in the key)."""
-    state = dict(key)
+    state = inputs
     target, model, process = target_of(state), model_of(state), process_of(state)
     n = target.data.n if target.is_discrete else 64
     side = stack_side(n, target.d)

@@ -8,6 +8,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from components import ids
 from components.animation import FORMATS, movie_file
 from components.cache import memo_local, memo_render
+from components.controls import page_control
 from components.plotting import empty_figure
 from components.state import guidance_label, spec_of, state_from_store, ticked
 from components.timemoves import packed
@@ -19,14 +20,14 @@ from pages.landscape._figures import (
     sweep_movie,
     weights_figure,
 )
-from pages.landscape._model import hopfield_view, landscape_view, probe_view, stack_view, state_key, strip_view
+from pages.landscape._model import hopfield_view, landscape_view, probe_view, stack_view, strip_view, view_inputs
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
                                       "pw", "sc", "dd", "gc", "gw"))
 
 
-def layout(**_query):
+def layout(**query):
     return html.Div([
         html.H1("Free-energy landscape"),
         dcc.Markdown(r"""The regularized free energy $\tilde F(\tilde x) = -s^2\log Z(\tilde x) + \tfrac12|\tilde x|^2$,
@@ -36,9 +37,9 @@ critical time $t_c$ ($a^2\Lambda = b^2$) it is one convex well; below, it splits
 probe a point.""",
                      mathjax=True, className="explain"),
         html.Div([
-            dcc.RadioItems(id="landscape-view", options=[{"label": " heatmap", "value": "map"},
-                                                         {"label": " 3-D surface", "value": "surface"}],
-                           value="map", inline=True),
+            page_control("plot", dcc.RadioItems, query, options=[{"label": " heatmap", "value": "map"},
+                                                          {"label": " 3-D surface", "value": "surface"}],
+                         inline=True, className="landscape-plot"),
             dcc.Checklist(id="landscape-hopfield", options=[{"label": " Hopfield energy (eq. 40)",
                                                              "value": "on"}], value=[], inline=True),
             html.Span(["Time sweep for slides: ",
@@ -62,17 +63,21 @@ probe a point.""",
 
 
 
+#: The heatmap / 3-D surface choice (a state field: ``plot=surface`` in a link), hidden for a 1-D target.
+PLOT_CONTROL = {"type": ids.PAGE_CONTROL, "name": "plot"}
+
+
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
-          Output("landscape-view", "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
-          Input("landscape-view", "value"), Input("landscape-hopfield", "value"), Input("probe", "data"))
+          Output(PLOT_CONTROL, "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
+          Input("landscape-hopfield", "value"), Input("probe", "data"))
 @memo_local()
-def render_landscape(data, time, view, hopfield, probe):
+def render_landscape(data, time, hopfield, probe):
     """F̃ and the score at the released (or typed) time, fixed points classified by the Hessian."""
     state = state_from_store(data, time)
-    v = landscape_view(state_key(state))
+    v = landscape_view(view_inputs(state))
     title = f"t = {v.t:.4g}   (s² = {v.s2:.4g};  t_c = {v.t_c:.4g})"
     show_hop = ticked(hopfield, "on") and v.hopfield_ok
-    energy = hopfield_view(state_key(state)) if show_hop else None
+    energy = hopfield_view(view_inputs(state)) if show_hop else None
     uv = probe_mean = None
     if _probe_ok(probe, v):
         uv = np.asarray(probe["uv"], float)
@@ -87,7 +92,7 @@ def render_landscape(data, time, view, hopfield, probe):
         arrows = arrow_segments(v.tails, v.drift, 0.8 * v.cell)
         labels = ("x̃₁", "x̃₂") if v.d == 2 else ("principal axis 1", "principal axis 2")
         fig = landscape_2d_figure(v.u, v.v, v.f, arrows, v.fixed_uv, v.kinds, v.data_uv,
-                                  title, surface=view == "surface",
+                                  title, surface=state.surface == "surface",
                                   hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
     gap = float(np.abs(energy - v.f).max()) if show_hop else None
@@ -129,9 +134,9 @@ def _caption(state, v, hopfield, hopfield_gap):
                      "data points are projected onto it. ")
     if v.fixed_note:
         parts.append(v.fixed_note.capitalize() + ". ")
-    if state["process"] == "VP":
+    if state.process == "VP":
         parts.append("VP: F̃ is shown as a function of x̃ = x·eᵗ at s² = e^{2t} − 1. ")
-    elif state["process"] == "FM":
+    elif state.process == "FM":
         parts.append("FM (flow matching, x_t = (1 − t)y + tz): F̃ is shown as a function of x̃ = x/(1 − t) at "
                      "s² = t²/(1 − t)²; t_c = √Λ/(1 + √Λ). ")
     if ticked(hopfield, "on") and hopfield_gap is None:
@@ -158,7 +163,7 @@ def set_probe(click, data):
         return no_update
     if not (np.isfinite(x) and np.isfinite(y)):
         return no_update
-    d = state_from_store(data)["d"]
+    d = state_from_store(data).d
     return {"d": d, "uv": [x] if d == 1 else [x, y]}
 
 
@@ -168,7 +173,7 @@ def render_probe(data, _moved, probe, time):
     """Boltzmann weights, magnetization, βC eigenvalues and 1/Σw² at the probe point (at the released time;
     ``probe-time`` changes with it only while there is a probe)."""
     state = state_from_store(data, time)
-    v = landscape_view(state_key(state))
+    v = landscape_view(view_inputs(state))
     if not _probe_ok(probe, v):
         return empty_figure("click the landscape", 260), "No probe point yet."
     pv = probe_view(state, _probe_point(np.asarray(probe["uv"], float), v))
@@ -194,7 +199,7 @@ def _vec(a, k=4):
 @memo_render("landscape-stack")
 def send_stack(data):
     """The scrub preview's frames, once per parameter set (None when the dataset is too large for one)."""
-    stack = stack_view(state_key({**state_from_store(data), "t": None}))
+    stack = stack_view(view_inputs(state_from_store(data), at_time=False))
     if stack is None:
         return None
     out = {"log_times": packed(np.log(stack.times), "<f8"), "axis": packed(stack.axis), "d": stack.d,
@@ -224,15 +229,15 @@ def _sweep_movie_callback(fmt):
         if not n_clicks:
             return no_update
         state = state_from_store(data, time)
-        stack = stack_view(state_key({**state, "t": None}))
+        stack = stack_view(view_inputs(state, at_time=False))
         if stack is None:
             return no_update
-        v = landscape_view(state_key(state))
+        v = landscape_view(view_inputs(state))
         data_uv = v.data_uv if v.d > 1 else np.column_stack([v.data_x, np.zeros(len(v.data_x))])
-        heading = f"{spec_of(state).name}, {state['process']}" + (f"; {guidance_label(state)}"
+        heading = f"{spec_of(state).name}, {state.process}" + (f"; {guidance_label(state)}"
                                                                    if guidance_label(state) else "")
         frames = sweep_movie(stack, data_uv, v.t_c, "dark" in str(mode), heading)
-        return movie_file(frames, fmt, f"dtlab_landscape_sweep_{state['target']}_{state['process']}")
+        return movie_file(frames, fmt, f"dtlab_landscape_sweep_{state.target}_{state.process}")
     return download
 
 
@@ -244,6 +249,6 @@ MOVIE_CALLBACKS = {fmt: _sweep_movie_callback(fmt) for fmt in FORMATS}
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
     state = state_from_store(data)
-    key = state_key({**state, "t": None})
+    key = view_inputs(state, at_time=False)
     s = strip_view(key)
     return small_multiples_figure(s.times, s.panels, s.axis, s.t_c)

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT
-from components.state import process_of
+from components.state import LabState, process_of
 from components.timemoves import constant, movable, now_line
 from core import limits
 from core.memorization import BETA_C, mixture_excess_entropy, rem_large_m
@@ -64,7 +64,7 @@ def rem_figure(view: MemorizationResult, beta_grid) -> go.Figure:
     return fig
 
 
-def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.Figure:
+def collapse_figure(view: MemorizationResult, t_now: float, state: LabState) -> go.Figure:
     """f^e(t)/α by Monte Carlo against the Gaussian-mixture theory, with both collapse times."""
     t = view.times
     fig = go.Figure(go.Scatter(x=t, y=view.f / view.alpha, mode="markers", name="f^e/α (Monte Carlo, 3 s.e.)",
@@ -72,7 +72,7 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
                                marker=dict(size=6, color="#1f77b4")))
     if view.t_c_theory is not None:
         fine = np.geomspace(t[0], t[-1], 200)
-        theory = mixture_excess_entropy(fine, view.n, view.d, state["sc"] ** 2, process_of(state)) / view.alpha
+        theory = mixture_excess_entropy(fine, view.n, view.d, state.cluster_width ** 2, process_of(state)) / view.alpha
         fig.add_trace(go.Scatter(x=fine, y=theory, mode="lines", name="mixture theory α + ½log(Δ/Γ)",
                                  line=dict(color="#d62728", width=2)))
         fig.add_vline(x=view.t_c_theory, line=dict(color="#d62728", dash="dash"))
@@ -88,7 +88,7 @@ def collapse_figure(view: MemorizationResult, t_now: float, state: dict) -> go.F
     return fig
 
 
-def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
+def phase_figure(state: LabState, t_s: float, t_now: float) -> go.Figure:
     """Regimes I / II / III in the (α = log n / d, t) plane for the two-cluster mixture, in the state's process's
     times (``t_s``: its speciation time, s²(t_s) = Λ; VP: ½ log(1 + Λ)): collapse where s²(t_C) = σ_c²/(e^{2α} − 1)
     (eq. 10; VP: t_C = ½ log(1 + σ_c²/(e^{2α} − 1))); t on the slider's whole range (log scale), so the current
@@ -96,7 +96,7 @@ def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
     process = process_of(state)
     t_s = max(t_s, limits.T_MIN)              # Λ = 0 (one point) has t_s = 0: drawn at the axis's bottom
     alpha = np.geomspace(1e-3, 3, 200)
-    var_c = max(state["sc"] ** 2, 1e-6)
+    var_c = max(state.cluster_width ** 2, 1e-6)
     t_c = np.maximum(process.time_of_s2(var_c / np.expm1(2 * alpha)), limits.T_MIN)
     low, top = limits.T_MIN, process.t_max
     fig = go.Figure([
@@ -109,7 +109,7 @@ def phase_figure(state: dict, t_s: float, t_now: float) -> go.Figure:
                    mode="lines", line=dict(width=0), showlegend=False),
     ])
     title = f"Phase diagram (two-cluster mixture, {process.kind} times)"
-    here = np.log(max(state["n"], 1)) / state["d"]
+    here = np.log(max(state.n, 1)) / state.d
     fig.add_trace(go.Scatter(x=[here], y=[t_now], mode="markers+text", text=["now"], textposition="top center",
                              marker=dict(size=14, color="black", symbol="x"), name="current (α, t)"))
     movers = [constant([len(fig.data) - 1], "y")]

@@ -81,7 +81,7 @@ class MemorizationResult:
 def _compute(state, progress=None) -> MemorizationResult:
     """Participation ratio curves, the REM panel and the collapse panel."""
     target, process = target_of(state), process_of(state)
-    rng = stream(state["seed"], "memorization")
+    rng = stream(state.seed, "memorization")
     steps = TIMES + len(REM_SIZES) + TIMES
     report = (lambda i: progress(i, steps)) if progress else (lambda i: None)
     out = dict(t_s=speciation_time(target, process),
@@ -119,9 +119,9 @@ def _compute(state, progress=None) -> MemorizationResult:
                             progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
         out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex, process))
         if spec_of(state).two_clusters:      # finite n: a dataset; eq. 10 holds in s² for any process
-            out["t_c_theory"] = mixture_collapse_time(n, target.d, state["sc"] ** 2, process)
+            out["t_c_theory"] = mixture_collapse_time(n, target.d, state.cluster_width ** 2, process)
     return MemorizationResult(**out)
 
 
 #: The memorization view's job: all three Monte Carlo panels (cancellable from the page).
-JOB = TimeFreeJob("memorization", _compute)
+JOB = TimeFreeJob("memorization", _compute, reads=("seed",))

@@ -48,10 +48,10 @@ def render_memorization(_ready, data, time):
     view = JOB.stored(state)
     if view is None:
         wait = empty_figure("computing…", 380)
-        return wait, wait, wait, phase_figure(state, 1.0, state["t"]), "Computing (see the progress bar)."
-    t = state["t"]
+        return wait, wait, wait, phase_figure(state, 1.0, state.t), "Computing (see the progress bar)."
+    t = state.t
     # eq. 47 gives σ²t_cond, the noise s² at which β̃ = β_c: the time of that s² under any process
-    t_cond = float(process_of(state).time_of_s2(condensation_time(state["r"], 1.0, 1.0)))
+    t_cond = float(process_of(state).time_of_s2(condensation_time(state.r, 1.0, 1.0)))
     part = participation_figure(view, t, t_cond) if view.discrete else empty_figure(
         "the participation ratio needs a finite dataset (a discrete target)", 380)
     collapse = (collapse_figure(view, t, state) if view.discrete and view.alpha > 0 else

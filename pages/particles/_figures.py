@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from components.animation import blank, canvas, caption, palette_rgb, stamp
 from components.plotting import BASE_LAYOUT, f32, gapped
-from components.state import target_of
+from components.state import LabState, target_of
 from components.timemoves import axis_of, movable, now_line, title, title_text
 from core import limits
 from core.dynamics import SAMPLER_NAMES
@@ -177,7 +177,7 @@ def cloning_figure(result: CloningResult) -> go.Figure:
 SAMPLER_COLORS = {"euler": "#1f77b4", "heun": "#d62728", "ddim": "#2ca02c"}
 
 
-def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
+def sampling_figure(result: SamplingError, state: LabState) -> go.Figure:
     """|relative error| of E|x|² against steps, log–log, and the signed relative error of the first class's share
     (linear), one line per sampler with 2-SE error bars; a first-order (∝ 1/steps) and a second-order guide.
 
@@ -222,12 +222,12 @@ def sampling_figure(result: SamplingError, state: dict) -> go.Figure:
     else:
         note = ""
     fig.update_layout(**BASE_LAYOUT, height=430, legend=dict(orientation="h", y=-0.25),
-                      title=f"Sampling error ({state['process']}, {'SDE' if result.sde else 'ODE'}, "
+                      title=f"Sampling error ({state.process}, {'SDE' if result.sde else 'ODE'}, "
                             f"{result.particles:,} particles; bars: 2 s.e.){note}")
     return fig
 
 
-def guidance_figure(sweep: GuidanceSweep, state: dict) -> go.Figure:
+def guidance_figure(sweep: GuidanceSweep, state: LabState) -> go.Figure:
     """Fraction of samples in class c and their spread (over the class's own) against w."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
                         subplot_titles=["fraction in the class", "spread tr Cov / the class's (shift: dotted)"])
@@ -243,6 +243,6 @@ def guidance_figure(sweep: GuidanceSweep, state: dict) -> go.Figure:
     fig.update_xaxes(title_text="guidance w (−1: unconditional, 0: the class)")
     fig.update_yaxes(range=[0, 1.05], row=1, col=1)
     fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.25),
-                      title=f"Guided toward class {class_names(target_of(state))[sweep.cls]} ({state['process']}, "
+                      title=f"Guided toward class {class_names(target_of(state))[sweep.cls]} ({state.process}, "
                             f"{sweep.particles:,} particles)")
     return fig

@@ -10,12 +10,11 @@ from scipy.cluster.vq import kmeans2
 
 from components.cache import cached
 from components.jobs import TimeFreeJob
-from components.state import model_of, process_of, spec_of, target_of, time_free_key
+from components.state import LabState, model_of, process_of, spec_of, target_of
 from core import limits
 from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
 from core.dynamics import (
-    SAMPLER_NAMES,
     SAMPLERS,
     initial_particles,
     posterior_mean_of,
@@ -29,12 +28,8 @@ from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, sampling
 from core.streams import stream
 from pages import bifurcation
 
-STEPS = 200
-#: Step counts offered for a run (the sampler control beside them: core.dynamics.SAMPLERS).
-STEP_CHOICES = (20, 50, 100, 200, 500)
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
 FRAME_BUDGET = 400_000
-PARTICLE_CHOICES = (500, 2_000, 5_000, 20_000)
 #: Work of one run, particles × data points × steps (~10 s at 7 ns per pair), and particles ×
 #: dimensions × steps (the integrator's own updates and noise, ~1 s at 2·10⁷): larger runs are cut
 #: to fewer particles, with a notice.
@@ -49,49 +44,15 @@ POINT_CLASSES_MAX = 10
 SHOWN_IMAGES = 12
 
 
-def _nearest_choice(raw, choices, default):
+def run_params(state, rerun=0) -> dict:
+    """The run's settings, read from the state (validated there): particle count, SDE/ODE, sampler, steps, and
+    the "new run" button's count as a seed offset."""
     try:
-        value = float(raw)
-    except (TypeError, ValueError, OverflowError):
-        value = default
-    value = float(np.clip(value, choices[0], choices[-1])) if not np.isnan(value) else default
-    return min(choices, key=lambda c: abs(c - value))
-
-
-def run_params(particles, dynamics, seed_offset, sampler=None, steps=None) -> dict:
-    """Page-local run settings, validated: particle count, SDE/ODE, seed offset, sampler and steps."""
-    try:
-        offset = int(seed_offset or 0) % 10_000
+        offset = int(rerun or 0) % 10_000
     except (TypeError, ValueError, OverflowError):
         offset = 0
-    return {"particles": _nearest_choice(particles, PARTICLE_CHOICES, 2_000), "sde": dynamics != "ode",
-            "offset": offset, "sampler": sampler if sampler in SAMPLERS else "euler",
-            "steps": _nearest_choice(steps, STEP_CHOICES, STEPS)}
-
-
-def run_param_notices(particles, dynamics, sampler, steps) -> list[str]:
-    """What ``run_params`` changed in a link's run settings, one sentence each (none for a value it kept or
-    one the link left out)."""
-    chosen = run_params(particles, dynamics, 0, sampler, steps)
-    notices = []
-    for label, raw, value, choices in (("particles", particles, chosen["particles"], PARTICLE_CHOICES),
-                                       ("steps", steps, chosen["steps"], STEP_CHOICES)):
-        if raw is not None and _number_or_none(raw) != value:
-            notices.append(f"{label} = {str(raw)[:40]} is not one of {', '.join(f'{c:,}' for c in choices)}: "
-                           f"using {value:,}.")
-    if dynamics is not None and dynamics not in ("sde", "ode"):
-        notices.append(f"dynamics = {str(dynamics)[:40]!r} is neither 'sde' nor 'ode': using the SDE.")
-    if sampler is not None and sampler not in SAMPLERS:
-        notices.append(f"sampler = {str(sampler)[:40]!r} is not one of {', '.join(SAMPLERS)}: using "
-                       f"{SAMPLER_NAMES['euler']}.")
-    return notices
-
-
-def _number_or_none(raw):
-    try:
-        return float(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None
+    return {"particles": state.particles, "sde": state.dynamics != "ode", "offset": offset,
+            "sampler": state.sampler, "steps": state.steps}
 
 
 def time_range(target, process) -> tuple[float, float]:
@@ -114,7 +75,7 @@ def end_labels(target, state, final) -> np.ndarray:
     the classifier of the cloning experiment)."""
     spec = spec_of(state)
     if spec.labelled:
-        images, classes = digits_points(state["cls"], state["n"], state["seed"])
+        images, classes = digits_points(state.digit_classes, state.n, state.seed)
         kinds = np.unique(classes)
         means = np.stack([images[classes == k].mean(0) for k in kinds])
         dist = np.sum(final**2, 1)[:, None] - 2 * final @ means.T + np.sum(means**2, 1)[None]
@@ -174,8 +135,8 @@ def regime_times(target, state, process, nearest=None, weight=None, times=None) 
     t_c_theory = None
     spec = spec_of(state)
     if spec.two_clusters:
-        n = state["n"] if spec.discrete else np.inf
-        t_c_theory = mixture_collapse_time(n, target.d, state["sc"] ** 2, process) if np.isfinite(n) else 0.0
+        n = state.n if spec.discrete else np.inf
+        t_c_theory = mixture_collapse_time(n, target.d, state.cluster_width ** 2, process) if np.isfinite(n) else 0.0
     point_classes = classes_are_points(target, spec)
     if nearest is None:
         return Regimes(speciation_time(target, process), t_c_theory, point_classes=point_classes)
@@ -245,7 +206,7 @@ class ParticleRun:
     requested: int
     d: int
     sampler: str = "euler"
-    steps: int = STEPS
+    steps: int = 200
 
     def frames(self) -> np.ndarray:
         """The recorded positions, (F, P, K) float32, decoded from ``frames_b64``."""
@@ -257,20 +218,14 @@ def encode(array, dtype) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
 
 
-def run_key(state: dict, *controls) -> tuple:
-    """What a run depends on: the state without t and the validated run settings."""
-    return (time_free_key(state), tuple(sorted(run_params(*controls).items())))
-
-
-def run_summary(state: dict, *controls) -> ParticleRun:
+def run_summary(state, rerun=0) -> ParticleRun:
     """The run without its frames: what the side panels redraw on every time move (the frames,
     ~3 MB, were unpickled from the cache on each move before)."""
-    return cached("particles-summary", run_key(state, *controls),
-                  lambda: replace(JOB.result(state, *controls), frames_b64=""))
+    return cached("particles-summary", JOB.key(state, rerun), lambda: replace(JOB.result(state, rerun), frames_b64=""))
 
 
-def _run(state, *controls, progress=None):
-    return _simulate(state, run_params(*controls), progress)
+def _run(inputs, rerun=0, progress=None):
+    return _simulate(inputs, run_params(inputs, rerun), progress)
 
 
 def _simulate(state, params, progress):
@@ -284,7 +239,7 @@ def _simulate(state, params, progress):
     times = reverse_times(t_min, t_max, steps)
     frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, steps + 1))
     every = max(1, int(round(steps / (frames_wanted - 1))))
-    rng = stream(state["seed"], "particles", params["offset"])
+    rng = stream(state.seed, "particles", params["offset"])
     if target.d >= 2:
         axes = principal_plane(target).axes
     else:
@@ -366,29 +321,27 @@ class CloningResult:
     theory: np.ndarray | None = None
 
 
-def cloning(state: dict, sampler: str = "euler", progress=None) -> CloningResult:
+def cloning(state, progress=None) -> CloningResult:
     """The cloning experiment over eight clone times around t_s, classes by ``end_labels``, integrated by
-    ``sampler`` (validated; Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: docs/pages.md)."""
+    the state's sampler (Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: docs/pages.md)."""
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)
     t_s = speciation_time(target, process)
     clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
-                                t_max, t_min, CLONE_STEPS, stream(state["seed"], "cloning"), progress=progress,
-                                sampler=run_params(None, "sde", 0, sampler)["sampler"])
+                                t_max, t_min, CLONE_STEPS, stream(state.seed, "cloning"), progress=progress,
+                                sampler=state.sampler)
     theory_t = theory = None
     if spec_of(state).two_clusters:
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
-        theory = phi_closed_form(theory_t, np.sqrt(target.d) * state["r"], state["sc"] ** 2, process)
+        theory = phi_closed_form(theory_t, np.sqrt(target.d) * state.r, state.cluster_width ** 2, process)
     return CloningResult(result.times, result.phi, result.phi_se, result.phi_c, result.phi_c_se, t_s, theory_t, theory)
 
 
-#: The particles view's job: one run of the reverse process, keyed by the state without t and the
-#: page's run controls (particle count, SDE/ODE, the "new run" button's count as a seed offset).
-JOB = TimeFreeJob("particles", _run, key=run_key, status=lambda i, n: f"frame {i} of {n}",
-                  controls=(("particles-count", "value"), ("particles-dynamics", "value"),
-                            ("particles-rerun", "n_clicks"), ("particles-sampler", "value"),
-                            ("particles-steps", "value")))
+#: The particles view's job: one run of the reverse process, keyed by the state narrowed to what it reads (the
+#: run settings and guidance) and the "new run" button's count as a seed offset.
+JOB = TimeFreeJob("particles", _run, reads=("gc", "gw", "particles", "dynamics", "sampler", "steps"),
+                  status=lambda i, n: f"frame {i} of {n}", controls=(("particles-rerun", "n_clicks"),))
 
 
 #: The sampling-error panel and the guidance sweep: step counts, the work particles × data points × steps ×
@@ -417,7 +370,7 @@ REFERENCE_STEPS = 1_000
 SAMPLING_WORK = sum(ERROR_STEPS) * 4 + 2 * REFERENCE_STEPS
 
 
-def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError | None:
+def sampling_errors(state: LabState, sde: bool, progress=None) -> SamplingError | None:
     """Errors of the generated law for the three samplers against ERROR_STEPS (core.sampling): E|x|², exact
     for every target, and the first class's share where the target has classes.  None if the dataset is too
     large for the budget."""
@@ -427,7 +380,7 @@ def sampling_errors(state: dict, sde: bool, progress=None) -> SamplingError | No
         return None
     t_min, t_max = time_range(target, process)
     return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
-                          lambda k: stream(state["seed"], "sampling", k), progress=progress,
+                          lambda k: stream(state.seed, "sampling", k), progress=progress,
                           reference_steps=REFERENCE_STEPS)
 
 
@@ -438,7 +391,7 @@ SWEEP_STEPS = 200
 SWEEP_WORK = 2 * SWEEP_STEPS * 2 * len(SWEEP_W)
 
 
-def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
+def guidance_effects(state: LabState, progress=None) -> GuidanceSweep | None:
     """The guided reverse SDE at each of SWEEP_W toward the state's class (class 0 when unguided), Heun steps:
     the fraction of samples in the class, their spread and shift (core.sampling.guidance_sweep).  None for a
     target without classes or too large for the budget."""
@@ -447,6 +400,6 @@ def guidance_effects(state: dict, progress=None) -> GuidanceSweep | None:
     if spec_of(state).classes is None or particles is None:
         return None
     t_min, t_max = time_range(target, process)
-    cls = populated_classes(target)[0] if state["gc"] == "none" else int(state["gc"])
+    cls = populated_classes(target)[0] if state.guided_class == "none" else int(state.guided_class)
     return guidance_sweep(target, process, cls, SWEEP_W, "heun", SWEEP_STEPS, particles, t_min, t_max,
-                          lambda k: stream(state["seed"], "guidance", k), progress=progress)
+                          lambda k: stream(state.seed, "guidance", k), progress=progress)

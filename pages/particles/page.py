@@ -5,8 +5,9 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.animation import FORMATS, movie_file
+from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import guidance_label, spec_of, state_from_store
+from components.state import PARTICLE_CHOICES, STEP_CHOICES, guidance_label, spec_of, state_from_store
 from components.timemoves import wire_time_moves
 from core.dynamics import SAMPLER_NAMES, SAMPLERS
 from pages.particles._figures import (
@@ -21,15 +22,11 @@ from pages.particles._figures import (
 )
 from pages.particles._model import (
     JOB,
-    PARTICLE_CHOICES,
     SAMPLING_WORK,
-    STEP_CHOICES,
     SWEEP_WORK,
     cloning,
     experiment_limit,
     guidance_effects,
-    run_param_notices,
-    run_params,
     run_summary,
     sampling_errors,
 )
@@ -64,14 +61,11 @@ def _experiment(prefix, heading, text, button, placeholder=None):
             dcc.Graph(id=f"{prefix}-graph", figure=empty_figure(placeholder or f"press “{button}”", 380))]
 
 
-def layout(particles=None, dynamics=None, sampler=None, steps=None, **_query):
-    """``?particles=5000&dynamics=ode&sampler=heun&steps=50`` in the link preset the run settings (validated)."""
-    preset = run_params(particles if particles is not None else 2_000, dynamics, 0, sampler, steps)
-    adjusted = run_param_notices(particles, dynamics, sampler, steps)
+def layout(**query):
+    """The run settings are state fields (``?particles=5000&dynamics=ode&sampler=heun&steps=50``): the URL sync
+    sets them, as every control of the panel."""
     return html.Div([
         html.H1("Reverse diffusion: speciation and collapse"),
-        html.Div([html.Strong("Some run settings were adjusted: "), " ".join(adjusted)] if adjusted else None,
-                 id="particles-notice", className="notice", role="status"),
         dcc.Markdown(r"""Particles start as noise at $t_{max}$ and run the reverse process down to $t_{min}$ with the
 exact score $\nabla\log p_t(x) = (a\langle y\rangle - x)/b^2$ (VE: $x \leftarrow x + \sigma^2\,\text{score}\,dt +
 \sigma\sqrt{dt}\,\xi$; VP: Biroli et al. 2024 eq. 3; FM: the ODE is the rectified-flow sampler
@@ -83,17 +77,20 @@ bar)
 animates in the browser.""", mathjax=True, className="explain"),
         html.Div([
             html.Label("Particles"),
-            dcc.Dropdown(id="particles-count", options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
-                         value=preset["particles"], clearable=False, style={"width": "9.5em"}),
-            dcc.RadioItems(id="particles-dynamics", options=[{"label": " SDE", "value": "sde"},
-                                                              {"label": " ODE (probability flow)", "value": "ode"}],
-                           value="sde" if preset["sde"] else "ode", inline=True),
+            page_control("particles", dcc.Dropdown, query,
+                         options=[{"label": f"{p:,}", "value": p} for p in PARTICLE_CHOICES],
+                         clearable=False, style={"width": "9.5em"}, className="particles-count"),
+            page_control("dynamics", dcc.RadioItems, query,
+                         options=[{"label": " SDE", "value": "sde"},
+                                  {"label": " ODE (probability flow)", "value": "ode"}],
+                         inline=True, className="particles-dynamics"),
             html.Label("Sampler"),
-            dcc.Dropdown(id="particles-sampler", options=[{"label": SAMPLER_NAMES[k], "value": k} for k in SAMPLERS],
-                         value=preset["sampler"], clearable=False, searchable=False, style={"width": "15.5em"}),
+            page_control("sampler", dcc.Dropdown, query,
+                         options=[{"label": SAMPLER_NAMES[k], "value": k} for k in SAMPLERS],
+                         clearable=False, searchable=False, style={"width": "15.5em"}, className="particles-sampler"),
             html.Label("Steps"),
-            dcc.Dropdown(id="particles-steps", options=[{"label": str(k), "value": k} for k in STEP_CHOICES],
-                         value=preset["steps"], clearable=False, searchable=False, style={"width": "7.5em"}),
+            page_control("steps", dcc.Dropdown, query, options=[{"label": str(k), "value": k} for k in STEP_CHOICES],
+                         clearable=False, searchable=False, style={"width": "7.5em"}, className="particles-steps"),
             html.Button("New run (new seed)", id="particles-rerun", n_clicks=0),
             html.Span(["The run for slides: ",
                        *[html.Button(f"⤓ {fmt.upper()}", id=f"particles-{fmt}", n_clicks=0,
@@ -134,9 +131,7 @@ JOB.wire("particles-job")
           State(ids.STATE, "data"), *[State(cid, prop) for cid, prop in JOB.controls], prevent_initial_call=True)
 def send_run(_ready, data, *controls):
     """Send the finished run to the browser once (the animation then runs there)."""
-    run = JOB.stored(state_from_store(data), *controls)
-    if run is None:                       # expired between the job and this request: compute it again
-        run = JOB.result(state_from_store(data), *controls)
+    run = JOB.stored(state_from_store(data), *controls) or JOB.result(state_from_store(data), *controls)
     first = run.frames()[0]
     payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
                "scales": run.scales.tolist(), "spans": run.spans.tolist(), "data": run.data_uv.tolist(),
@@ -156,7 +151,7 @@ def render_side(payload, data, time, *controls):
         return wait, wait, "Running the particles (see the progress bar).", wait, hidden
     state = state_from_store(data, time)
     run = run_summary(state, *controls)
-    t = state["t"]
+    t = state.t
     collapse = (collapse_figure(run, t) if run.nearest is not None
                 else empty_figure("collapse onto training points needs a finite dataset (a discrete target)", 330))
     images, style = empty_figure(""), hidden
@@ -203,7 +198,7 @@ def _caption(run, state):
         parts.append(f"Classifier-free guidance: {guided} (s_w = (1 + w)∇log p_t(x|c) − w∇log p_t(x)). ")
     parts.append(f"{run.particles:,} particles, {len(run.times)} frames, "
                  f"{'SDE' if run.sde else 'probability-flow ODE'} by {SAMPLER_NAMES[run.sampler]} in "
-                 f"{run.steps} steps, {state['process']}.")
+                 f"{run.steps} steps, {state.process}.")
     return parts
 
 
@@ -219,10 +214,10 @@ def _run_movie_callback(fmt):
             return dash.no_update
         state = state_from_store(data)
         run = JOB.stored(state, *controls) or JOB.result(state, *controls)
-        heading = (f"{run.particles:,} particles, {state['process']}, {'SDE' if run.sde else 'ODE'} by "
+        heading = (f"{run.particles:,} particles, {state.process}, {'SDE' if run.sde else 'ODE'} by "
                    f"{SAMPLER_NAMES[run.sampler]} in {run.steps} steps; {spec_of(state).name}")
         frames = run_movie(run, "dark" in str(mode), heading)
-        return movie_file(frames, fmt, f"dtlab_particles_{state['target']}_{state['process']}")
+        return movie_file(frames, fmt, f"dtlab_particles_{state.target}_{state.process}")
     return download
 
 
@@ -230,12 +225,12 @@ MOVIE_CALLBACKS = {fmt: _run_movie_callback(fmt) for fmt in FORMATS}
 
 
 @callback(Output("sampling-graph", "figure"), Input("sampling-run", "n_clicks"), State(ids.STATE, "data"),
-          State("particles-dynamics", "value"), background=True, prevent_initial_call=True,
+          background=True, prevent_initial_call=True,
           progress=[Output("sampling-progress", "value"), Output("sampling-progress", "max")])
-def run_sampling_error(set_progress, _n, data, dynamics):
+def run_sampling_error(set_progress, _n, data):
     """Sampling error of the three samplers against steps (background job, on demand)."""
     state = state_from_store(data)
-    result = sampling_errors(state, dynamics != "ode", progress=lambda i, n: set_progress((str(i), str(n))))
+    result = sampling_errors(state, state.dynamics != "ode", progress=lambda i, n: set_progress((str(i), str(n))))
     if result is None:
         return empty_figure(f"too large for this panel: it runs on datasets of up to "
                             f"{experiment_limit(SAMPLING_WORK):,} points (d ≤ 100)", 380)
@@ -259,11 +254,11 @@ def run_guidance_sweep(set_progress, _n, data):
 
 
 @callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),
-          State("particles-sampler", "value"), background=True, prevent_initial_call=True,
+          background=True, prevent_initial_call=True,
           progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
-def run_cloning(set_progress, _n, data, sampler):
+def run_cloning(set_progress, _n, data):
     """The cloning experiment over eight clone times around t_s with the page's sampler (background job, on demand)."""
-    return cloning_figure(cloning(state_from_store(data), sampler,
+    return cloning_figure(cloning(state_from_store(data),
                                   progress=lambda i, n: set_progress((str(i), str(n)))))
 
 

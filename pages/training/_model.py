@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import PAGE_FIELDS, process_of, spec_of, target_of
+from components.state import LabState, process_of, spec_of, target_of
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import Plane, principal_plane
 from core.newton import solve_fixed_points
@@ -32,9 +32,6 @@ from core.training import (
     train_score,
 )
 
-#: Widths p of the random-features layer offered (the paper's ψ_p = p/d is large: p ≫ n memorizes at last).
-WIDTHS = (256, 512, 1024)
-WIDTH = 512
 #: Largest dimension and dataset trained on (a model per diffusion time and size: ~30 s at d = 64, p = 1,024).
 D_MAX, N_MAX = 64, 2_048
 #: Diffusion times of the grid (one model each), noisy inputs per model, test inputs per time.
@@ -101,7 +98,7 @@ class TrainingResult:
     refused: str | None = None
     times: np.ndarray | None = None
     sizes: np.ndarray | None = None
-    width: int = WIDTH
+    width: int = 512
     population: str = ""
     train_loss: np.ndarray | None = None
     test_loss: np.ndarray | None = None
@@ -138,7 +135,7 @@ class TrainingResult:
     t_s: float = 0.0
 
 
-def training_refusal(state: dict) -> str | None:
+def training_refusal(state: LabState) -> str | None:
     """Why the page does not train on this state (None: it does)."""
     target, spec = target_of(state), spec_of(state)
     if not target.is_discrete:
@@ -159,20 +156,7 @@ def training_refusal(state: dict) -> str | None:
     return None
 
 
-def width_of(value) -> int:
-    """The width control's value, validated (anything else gives the default)."""
-    try:
-        return int(value) if int(value) in WIDTHS else WIDTH
-    except (TypeError, ValueError):
-        return WIDTH
-
-
-def training_key(state: dict, width=WIDTH) -> tuple:
-    """What a training run depends on: the target, process and seed (not t, not guidance) and the width."""
-    return (tuple(sorted((k, v) for k, v in state.items() if k != "t" and k not in PAGE_FIELDS)), width_of(width))
-
-
-def population_of(state: dict) -> tuple[Target, str]:
+def population_of(state: LabState) -> tuple[Target, str]:
     """The law the training points were drawn from (or a held-out sample of it), and its name (a target whose
     points are its whole law is refused: ``training_refusal``)."""
     law = spec_of(state).population(target_of(state))
@@ -187,15 +171,16 @@ def time_grid(target: Target, process: Process) -> np.ndarray:
     return np.geomspace(lo, max(hi, 10 * lo), TIMES)
 
 
-def _compute(state, width=WIDTH, progress=None) -> TrainingResult:
-    """Train, read the losses, generate at SAMPLE_TAUS, and read the thermodynamics of the full model."""
+def _compute(state, progress=None) -> TrainingResult:
+    """Train (width p: ``state.width``, one of components.state.WIDTH_CHOICES, the paper's ψ_p = p/d large), read
+    the losses, generate at SAMPLE_TAUS, and read the thermodynamics of the full model."""
     refusal = training_refusal(state)
     if refusal:
         return TrainingResult(refused=refusal)
-    width = width_of(width)
+    width = state.width
     target, process = target_of(state), process_of(state)
     law, law_name = population_of(state)
-    rng = stream(state["seed"], "training")
+    rng = stream(state.seed, "training")
     times = time_grid(target, process)
     a_t, b_t = process.a(times), np.sqrt(process.b2(times))
     points, weights = target.data.points, target.data.weights
@@ -322,4 +307,5 @@ def _thermodynamics(target: Target, law: Target, over: ScoreOverTimes, report) -
 
 
 #: The training view's job: every model, curve and sample of the page (a minute at most; cancellable).
-JOB = TimeFreeJob("training", _compute, key=training_key, controls=(("training-width", "value"),))
+#: Keyed by the target, its process, the width and the seed of the features (not t, not guidance).
+JOB = TimeFreeJob("training", _compute, reads=("seed", "width"))

@@ -2,13 +2,14 @@
 2025), and its thermodynamics read off the trained denoiser (Ambrogioni 2023, short version §8)."""
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.cache import memo_local
+from components.controls import page_control
 from components.plotting import empty_figure
 from components.presets import BY_KEY
-from components.state import spec_of, state_from_store
+from components.state import WIDTH_CHOICES, spec_of, state_from_store
 from components.timemoves import nearest_index
 from pages.training._figures import (
     copies_figure,
@@ -20,7 +21,7 @@ from pages.training._figures import (
     tau_label,
     tau_mem_slope,
 )
-from pages.training._model import JOB, SAMPLE_TAUS, WIDTH, WIDTHS, TrainingResult
+from pages.training._model import JOB, SAMPLE_TAUS, TrainingResult
 
 dash.register_page(__name__, path="/training", name="Training", title="Training a score model", order=8,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc"))
@@ -52,14 +53,14 @@ pale on the heat maps, grey on the line: no training point's shell reaches there
 central 98 % of $\chi^2_d$ for every point $y$)."""
 
 
-def layout(**_query):
+def layout(**query):
     return html.Div([
         html.H1("Does a trained model memorize?"),
         dcc.Markdown(INTRO, mathjax=True, className="explain"),
         html.Div([
             html.Label("Width p"),
-            dcc.Dropdown(id="training-width", options=[{"label": f"{p:,}", "value": p} for p in WIDTHS], value=WIDTH,
-                         clearable=False, searchable=False, style={"width": "7em"}),
+            page_control("width", dcc.Dropdown, query, options=[{"label": f"{p:,}", "value": p} for p in WIDTH_CHOICES],
+                         clearable=False, searchable=False, style={"width": "7em"}, className="training-width"),
             html.Label("Samples and fields at training time τ"),
             html.Div(dcc.Slider(id="training-tau", min=0, max=len(SAMPLE_TAUS) - 1, step=1, value=TAU_DEFAULT,
                                 marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}, allow_direct_input=False,
@@ -85,28 +86,27 @@ def layout(**_query):
 JOB.wire("training", cancel=True)
 
 
-def _result(data, time, width) -> tuple[dict, TrainingResult | None]:
+def _result(data, time):
     state = state_from_store(data, time)
-    return state, JOB.stored(state, width)
+    return state, JOB.stored(state)
 
 
 @callback(Output("training-loss", "figure"), Output("training-copies", "figure"), Output("training-split", "figure"),
           Output("training-caption", "children"),
-          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
-          State("training-width", "value"))
+          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @memo_local()
-def render_curves(_ready, data, time, width):
+def render_curves(_ready, data, time):
     """Losses, copies and distances against τ, and the critical time against τ (the curves at the grid time
     nearest t)."""
-    state, result = _result(data, time, width)
+    state, result = _result(data, time)
     if result is None or result.refused:
         preset = BY_KEY["training-memorizes"]
         message = ([result.refused, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
                    if result else "Training (see the progress bar).")
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, message
-    g = nearest_index(result.times, state["t"])
-    return (loss_figure(result, g), copies_figure(result), split_figure(result, state["t"]),
+    g = nearest_index(result.times, state.t)
+    return (loss_figure(result, g), copies_figure(result), split_figure(result, state.t),
             _caption(result, g))
 
 
@@ -133,16 +133,16 @@ def _caption(result: TrainingResult, g: int) -> str:
 @callback(*[Output(f"training-samples-{k}", "figure") for k in range(3)], Output("training-field", "figure"),
           Output("training-line", "figure"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
-          Input("training-tau", "value"), State("training-width", "value"))
+          Input("training-tau", "value"))
 @memo_local()
-def render_model(_ready, data, time, tau_index, width):
+def render_model(_ready, data, time, tau_index):
     """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
-    state, result = _result(data, time, width)
+    state, result = _result(data, time)
     if result is None or result.refused:
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, wait, wait
     k = int(tau_index) if isinstance(tau_index, int) and 0 <= tau_index < len(SAMPLE_TAUS) else TAU_DEFAULT
-    g = nearest_index(result.times, state["t"])
+    g = nearest_index(result.times, state.t)
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
     return (*samples_figures(result, k, spec_of(state).image_shape), field, line_figure(result, g, k))
