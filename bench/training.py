@@ -26,7 +26,7 @@ CASES = (("preset: Gaussian points, d = 4, n = 32", dict(target="gaussian_points
 
 def jobs() -> list[dict]:
     from components.state import parse_state
-    from components.timemoves import nearest_index
+    from components.timemoves import nearest_time_index
     from pages.training._figures import tau_mem_slope
     from pages.training._model import _compute
     rows = []
@@ -35,7 +35,7 @@ def jobs() -> list[dict]:
         start = time.perf_counter()
         result = _compute(state, width)
         seconds = time.perf_counter() - start
-        g = nearest_index(result.times, 0.05)
+        g = nearest_time_index(result.times, 0.05)
         rows.append(dict(case=name, seconds=seconds, t=result.times[g], sizes=result.sizes.tolist(),
                          tau_gen=result.tau_gen[:, g].tolist(), tau_mem=result.tau_mem[:, g].tolist(),
                          slope=tau_mem_slope(result, g), copies=result.copies[:, -1].tolist(),

@@ -112,7 +112,7 @@ def title_text(mover: dict, t: float) -> str:
     return mover["text"].replace("{t}", f"{t:.3g}").replace("{label}", label)
 
 
-def nearest_index(times, t: float) -> int:
+def nearest_time_index(times, t: float) -> int:
     """The index of the time nearest ``t`` in log t (the browser's ``nearest`` rule)."""
     return int(np.argmin(np.abs(np.log(np.asarray(times, float)) - np.log(t))))
 
@@ -163,7 +163,7 @@ def _move_trace_parts(mover: dict, t: float, data: list, layout: dict) -> None:
         for i in mover["traces"]:
             _set(data, i, mover["prop"], np.full(_length(data[i][mover["prop"]]), t))
     elif kind == "nearest":
-        row = _unpacked(mover["values"])[nearest_index(np.exp(_unpacked(mover["log_times"])), t)]
+        row = _unpacked(mover["values"])[nearest_time_index(np.exp(_unpacked(mover["log_times"])), t)]
         _set(data, mover["trace"], mover["prop"], row.tolist())
     elif kind == "merging":
         group = merge_groups(mover["merges"], mover["count"], t)

@@ -176,7 +176,7 @@ def nearest_rows(x, points, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return index, dist
 
 
-def nearest_index(target: Target, x, a: float) -> np.ndarray:
+def nearest_training_point(target: Target, x, a: float) -> np.ndarray:
     """μ* = argmin_μ |x − a·y_μ| (Biroli et al. 2024 Fig. 5), by one GEMM per block of particles."""
     return nearest_and_weight(target, x, a)[0]
 

@@ -101,9 +101,10 @@ def cloning_experiment(target: Target, process: Process, clone_times, classify, 
                 for _ in range(2)]
         phi.append(np.mean(classify(ends[0]) == classify(ends[1])))
         if target.is_discrete:
-            from core.dynamics import nearest_index
+            from core.dynamics import nearest_training_point
             a = float(process.a(t_min))
-            phi_c.append(np.mean(nearest_index(target, ends[0], a) == nearest_index(target, ends[1], a)))
+            same = nearest_training_point(target, ends[0], a) == nearest_training_point(target, ends[1], a)
+            phi_c.append(np.mean(same))
         if progress is not None:
             progress(i + 1, len(clone_times))
     times = np.sort(np.asarray(clone_times, float))[::-1]

@@ -119,7 +119,7 @@ def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw
     from pages.training._model import JOB as TRAINING
     state, _ = parse_state(raw)
     result = TRAINING.result(state.replace(width=256))
-    assert result.refused is None and result.width == 256 and result.sizes[-1] == result.points.shape[0]
+    assert result.width == 256 and result.sizes[-1] == result.points.shape[0]
     loss, copies, split, caption = training.render_curves(None, state.replace(width=256), state.t)
     for fig in (loss, copies, split, *training.render_model(None, state.replace(width=256), state.t, 3)):
         _finite_figure(fig)
@@ -146,7 +146,7 @@ def test_training_page_refuses_what_it_cannot_train(app_context, raw, words):
     from pages.training import page as training
     state, _ = parse_state(raw)
     from pages.training._model import JOB as TRAINING
-    assert words in TRAINING.result(state).refused
+    assert words in TRAINING.result(state).reason
     caption = str(training.render_curves(None, state, state.t)[3])
     assert words in caption and "Open the preset" in caption           # and a way to a case that trains
 

@@ -2,7 +2,13 @@
 import numpy as np
 import pytest
 
-from core.dynamics import initial_particles, nearest_and_weight, nearest_index, reverse_times, reverse_trajectories
+from core.dynamics import (
+    initial_particles,
+    nearest_and_weight,
+    nearest_training_point,
+    reverse_times,
+    reverse_trajectories,
+)
 from core.processes import Process
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
 from core.streams import stream
@@ -159,7 +165,7 @@ def test_collapse_time_formula_and_collapse_times():
     got = collapse_times(nearest, weight, [4.0, 3.0, 2.0, 1.0])
     np.testing.assert_array_equal(got, [2.0, 4.0, 1.0, np.nan])
     target = make_target("gaussian_points", d=2, n=10, seed=0)
-    idx = nearest_index(target, target.data.points * 0.5, 0.5)
+    idx = nearest_training_point(target, target.data.points * 0.5, 0.5)
     np.testing.assert_array_equal(idx, np.arange(10))
 
 

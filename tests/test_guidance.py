@@ -240,8 +240,8 @@ def test_guided_bifurcation_at_w_minus_one_is_the_unguided_one(query):
     guided = _compute(parse_state({**query, "gc": "0", "gw": "-1"})[0])
     np.testing.assert_array_equal(guided.leaf_points, np.arange(len(plain.paths)))
     np.testing.assert_allclose(guided.paths, plain.paths, atol=1e-6)
-    assert [m[1:] for m in guided.merges] == [m[1:] for m in plain.merges]
-    np.testing.assert_allclose([m[0] for m in guided.merges], [m[0] for m in plain.merges], rtol=1e-6)
+    assert [(m.left, m.right, m.kind) for m in guided.merges] == [(m.left, m.right, m.kind) for m in plain.merges]
+    np.testing.assert_allclose([m.time for m in guided.merges], [m.time for m in plain.merges], rtol=1e-6)
     # w ≥ 0 starts from the class's points alone: the other points' descent ends on them
     own = _compute(parse_state({**query, "gc": "0", "gw": "1"})[0])
     target = target_of(parse_state(query)[0])
@@ -282,6 +282,6 @@ def test_decision_tree_of_six_deltas_reads():
     view = _compute(parse_state({"target": "circle", "n": "6"})[0])
     fig = dendrogram_figure(view, 0.3)
     low, high = fig.layout.yaxis.range
-    top = np.log10(max(m[0] for m in view.merges))
+    top = np.log10(max(m.time for m in view.merges))
     assert high >= top + 0.3 and low <= np.log10(view.times[0]) and fig.layout.yaxis.dtick == 1
     assert "one branching into 6" in fig.layout.title.text

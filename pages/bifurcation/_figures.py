@@ -8,8 +8,15 @@ from plotly.subplots import make_subplots
 from scipy.cluster.hierarchy import dendrogram
 
 from components.plotting import BASE_LAYOUT, f32, gapped, on_both_themes, time_lines
-from components.timemoves import links, merging, movable, nearest, nearest_index, now_line, title, title_text
-from pages.bifurcation._model import BifurcationResult, branch_runs, clusters_at
+from components.timemoves import links, merging, movable, nearest, nearest_time_index, now_line, title, title_text
+from pages.bifurcation._model import (
+    AxisResult,
+    BifurcationResult,
+    PathsResult,
+    branch_runs,
+    clusters_at,
+    merge_table,
+)
 
 PALETTE = on_both_themes(qualitative.Dark24)
 
@@ -17,7 +24,7 @@ PALETTE = on_both_themes(qualitative.Dark24)
 def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     """Fixed-point paths on the top principal axis against log t: stable solid, unstable dashed."""
     fig = go.Figure()
-    if view.mode == "axis":
+    if isinstance(view, AxisResult):
         stable, unstable = branch_runs(view.diagram)
         for name, runs, dash in (("stable fixed points", stable, "solid"),
                                  ("unstable fixed points", unstable, "dash")):
@@ -41,7 +48,7 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
                                      line=dict(width=2, dash="dash", color="#d62728")))
         movable(fig, t_now, group_merging(view, range(view.paths.shape[0])))
     time_lines(fig, t_now, view.t_pred, view.t_meas)
-    if view.mode == "axis":
+    if isinstance(view, AxisResult):
         movable(fig, t_now)
     fig.update_layout(**BASE_LAYOUT, height=430, title="Fixed-point paths (top principal axis)",
                       legend=dict(orientation="h", y=-0.2))
@@ -50,7 +57,7 @@ def paths_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     return fig
 
 
-def trace_figure(view: BifurcationResult, t_now: float) -> go.Figure:
+def trace_figure(view: PathsResult, t_now: float) -> go.Figure:
     """The paths on the top two principal axes, with the fixed points at the current time."""
     fig = go.Figure()
     paths, k = view.paths, view.paths.shape[0]
@@ -58,7 +65,7 @@ def trace_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     for j in range(k):
         fig.add_trace(go.Scatter(x=f32(paths[j, :, 0]), y=f32(paths[j, :, 1]), mode="lines", showlegend=False,
                                  line=dict(width=1.5, color=colors[j]), hoverinfo="skip"))
-    i = nearest_index(view.times, t_now)
+    i = nearest_time_index(view.times, t_now)
     fig.add_trace(go.Scatter(x=f32(paths[:, i, 0]), y=f32(paths[:, i, 1]), mode="markers", showlegend=False,
                              marker=dict(size=11, color=colors, line=dict(color="black", width=1)),
                              hovertemplate="path %{pointNumber}<extra></extra>"))
@@ -74,7 +81,7 @@ def trace_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     return fig
 
 
-def group_colors(view: BifurcationResult, t_now: float) -> list:
+def group_colors(view: PathsResult, t_now: float) -> list:
     """Path j's color: that of its group at t (``clusters_at``, groups in the order of their first path)."""
     colors = [""] * view.paths.shape[0]
     for c, members in enumerate(clusters_at(view, t_now)):
@@ -83,14 +90,13 @@ def group_colors(view: BifurcationResult, t_now: float) -> list:
     return colors
 
 
-def group_merging(view: BifurcationResult, traces, points: bool = False) -> dict:
+def group_merging(view: PathsResult, traces, points: bool = False) -> dict:
     """The browser's recoloring by groups (the same rule as ``clusters_at``)."""
-    merges = [(tau, left[0], right[0]) for tau, left, right, _ in view.merges]
-    return merging(list(traces), view.paths.shape[0], merges, PALETTE,
+    return merging(list(traces), view.paths.shape[0], merge_table(view), PALETTE,
                    prop="marker.color" if points else "line.color", points=points)
 
 
-def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
+def dendrogram_figure(view: PathsResult, t_now: float) -> go.Figure:
     """The decision tree: merge heights are the branching times τ_jk (log scale).  Links below
     the current time (groups not yet decided between) are colored; decided ones are grey."""
     linkage = np.asarray(view.linkage)
@@ -109,7 +115,7 @@ def dendrogram_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     now_line(fig, t_now, horizontal=True)
     movable(fig, t_now, links(range(len(heights)), heights, on, off))
     leaves = tree["leaves"]
-    names = np.arange(linkage.shape[0] + 1) if view.leaf_points is None else view.leaf_points
+    names = view.leaf_points
     together = len(heights) > 1 and max(heights) < 1.01 * min(heights)
     note = (f"<br>all {len(heights)} merges at t ≈ {max(heights):.3g}: one branching into {len(leaves)}"
             if together else "")
@@ -132,7 +138,7 @@ def stability_figure(view: BifurcationResult, t_now: float) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=("min eigenvalue of ∇²F̃ = I − C/s² on stable paths",
                                         "susceptibility χ = (I − βC)⁻¹βC, top eigenvalue"))
-    if view.mode == "axis":
+    if isinstance(view, AxisResult):
         diagram = view.diagram
         stable, _ = branch_runs(diagram.along(diagram.curvature))
         x, y = gapped(stable)

@@ -87,13 +87,11 @@ class AxisDiagram:
 
 
 @dataclass(frozen=True)
-class BifurcationResult:
-    """The bifurcation view's result: fixed-point paths over the whole time range.
+class Transition:
+    """What every bifurcation result says: the transition predicted and named.
 
     Attributes
     ----------
-    mode : {"axis", "paths", "none"}
-        Exact 1-D root finding on the symmetry axis, continuation of N paths, or nothing (too large).
     d : int
         Dimension.
     t_pred : float
@@ -102,59 +100,92 @@ class BifurcationResult:
         Λ, the top eigenvalue of the data covariance.
     kind : str
         The transition in words (critical, first-order, mixed, none).
-    exponents : list or None
-        Fits of β, γ, δ (symmetric pitchforks only).
-    times, s2 : (T,) arrays or None
-        The time grid and its s².
-    t_meas : float or None
-        The first branching found (the largest time with more than one stable fixed point).
-    diagram : AxisDiagram or None
-        ``mode == "axis"``: every root on the axis.
-    chi_times, chi_values : arrays or None
-        ``mode == "axis"``: the self-consistent susceptibility along the stable (upper) branch.
-    paths : (N, T, k) array or None
-        ``mode == "paths"``: the N stable paths γ_j(t), projected on the principal plane (k ≤ 2), times a.
-    hessian_min : (N, T) array or None
-        Smallest Hessian eigenvalue of F̃ along each path.
-    chi_paths : (N, T) array or None
-        Susceptibility along each path.
-    merges : list of (time, left, right, kind) or None
-        Every merge of two groups of paths (kind "pitchfork" or "fold"), latest first in time order.
-    linkage : array or None
-        The merges as a scipy linkage matrix (for the dendrogram).
-    unstable : list of (times, points) or None
-        Unstable fixed points met on the way, projected like the paths.
-    data_proj : (N, k) array or None
-        The data points projected on the principal plane.
-    closed : tuple of two (R,) arrays or None
-        (time, x) of science.md §9's closed-form guided roots, for a symmetric two-class axial target
-        (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
-    leaf_points : (N,) int array or None
-        ``mode == "paths"``: the data point each path starts from (a guided model starts from the points
-        whose minimum it keeps: core.bifurcation.distinct_minima_starts).
     """
 
-    mode: str
     d: int
     t_pred: float
     lam: float
     kind: str
-    exponents: list | None = None
-    times: np.ndarray | None = None
-    s2: np.ndarray | None = None
-    t_meas: float | None = None
-    diagram: AxisDiagram | None = None
-    chi_times: np.ndarray | None = None
-    chi_values: np.ndarray | None = None
-    paths: np.ndarray | None = None
-    hessian_min: np.ndarray | None = None
-    chi_paths: np.ndarray | None = None
-    merges: list | None = None
-    linkage: np.ndarray | None = None
-    unstable: list | None = None
-    data_proj: np.ndarray | None = None
-    closed: tuple | None = None
-    leaf_points: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class NoDiagram(Transition):
+    """No diagram computed: a dataset past the continuation's size (the transition is still predicted)."""
+
+
+@dataclass(frozen=True)
+class AxisResult(Transition):
+    """Exact 1-D root finding on the symmetry axis of an axial target, over the whole time range.
+
+    Attributes
+    ----------
+    times, s2 : (T,) arrays
+        The time grid and its s².
+    t_meas : float or None
+        The first branching found (the largest time with more than one stable fixed point); None: none.
+    diagram : AxisDiagram
+        Every root on the axis.
+    chi_times, chi_values : arrays
+        The self-consistent susceptibility along the stable (upper) branch.
+    exponents : list or None
+        Fits of β, γ, δ (symmetric pitchforks only).
+    closed : tuple of two (R,) arrays or None
+        (time, x) of science.md §9's closed-form guided roots, for a symmetric two-class axial target
+        (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
+    """
+
+    times: np.ndarray
+    s2: np.ndarray
+    t_meas: float | None
+    diagram: AxisDiagram
+    chi_times: np.ndarray
+    chi_values: np.ndarray
+    exponents: list | None
+    closed: tuple | None
+
+
+@dataclass(frozen=True)
+class PathsResult(Transition):
+    """Continuation of the N stable fixed-point paths of a discrete target, over the whole time range.
+
+    Attributes
+    ----------
+    times, s2 : (T,) arrays
+        The time grid and its s².
+    t_meas : float or None
+        The first branching found (the latest merge); None: none.
+    paths : (N, T, k) array
+        The N stable paths γ_j(t), projected on the principal plane (k ≤ 2), times a.
+    hessian_min, chi_paths : (N, T) arrays
+        Smallest Hessian eigenvalue of F̃ and the susceptibility along each path.
+    merges : tuple of core.bifurcation.Merge
+        Every merge of two groups of paths (kind "pitchfork" or "fold"), in the order found.
+    linkage : array
+        The merges as a scipy linkage matrix (for the dendrogram).
+    unstable : list of (times, points)
+        Unstable fixed points met on the way, projected like the paths.
+    data_proj : (N, k) array
+        The data points projected on the principal plane.
+    leaf_points : (N,) int array
+        The data point each path starts from (a guided model starts from the points whose minimum it keeps:
+        core.bifurcation.distinct_minima_starts).
+    """
+
+    times: np.ndarray
+    s2: np.ndarray
+    t_meas: float | None
+    paths: np.ndarray
+    hessian_min: np.ndarray
+    chi_paths: np.ndarray
+    merges: tuple
+    linkage: np.ndarray
+    unstable: list
+    data_proj: np.ndarray
+    leaf_points: np.ndarray
+
+
+#: The bifurcation view's result: one class per shape.
+BifurcationResult = NoDiagram | AxisResult | PathsResult
 
 
 def _compute(state: LabState, progress=None) -> BifurcationResult:
@@ -162,11 +193,10 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
     target, model, process = target_of(state), model_of(state), process_of(state)
     mode = mode_of(state)
     s2_c = critical_s2(target)
-    out = dict(mode=mode, d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
-               kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)",
-               exponents=None)
+    out = dict(d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
+               kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)")
     if mode == "none":
-        return BifurcationResult(**out)
+        return NoDiagram(**out)
     lo, hi = _s2_range(target, mode)
     s2 = np.geomspace(lo, hi, TIMES)
     if mode == "axis":
@@ -183,14 +213,14 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
         out.update(diagram=AxisDiagram(time=diagram.time, x=a_rows * diagram.m, stable=diagram.stable,
                                        branch=diagram.branch, curvature=diagram.curvature))
         law = guided_class_law(state)
-        if law is not None:
-            out["closed"] = _closed_guided_roots(target, *law, state.guidance_w, s2, times, process)
+        out["closed"] = (None if law is None else
+                         _closed_guided_roots(target, *law, state.guidance_w, s2, times, process))
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
         out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state.probe_field)
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
         chi = susceptibility(model, np.interp(diagram.time, times, s2), diagram.m[:, None] * axis,
                              h=state.probe_field, axis=axis)
-        out.update(chi_times=diagram.time[top], chi_values=chi[top])
+        out.update(chi_times=diagram.time[top], chi_values=chi[top], exponents=None)
         if symmetric_pitchfork(state):
             with np.errstate(divide="ignore", invalid="ignore"):
                 fits = critical_exponents(target)
@@ -200,7 +230,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
         elif state.guided_class != "none" and out["t_meas"] is None:
             out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"
-        return BifurcationResult(**out)
+        return AxisResult(**out)
     # guided: the points whose own minimum the guided model keeps at the earliest time
     starts, leaf_points = ((target, np.arange(target.data.n)) if state.guided_class == "none"
                            else distinct_minima_starts(target, model, s2[0], state.probe_field))
@@ -210,7 +240,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
     a = process.a(times)[None, :, None]
     proj = (paths.paths - (plane.origin if plane else 0)) @ (plane.axes.T if plane else np.eye(1))
     out.update(paths=a * proj, hessian_min=paths.hessian_min, chi_paths=paths.chi,
-               merges=[(m.time, m.left, m.right, m.kind) for m in paths.merges],
+               merges=tuple(paths.merges),
                linkage=paths.linkage, t_meas=paths.merges[-1].time if paths.merges else None,
                unstable=[(ts, process.a(ts)[:, None] * ((pts - (plane.origin if plane else 0))
                                                         @ (plane.axes.T if plane else np.eye(1))))
@@ -223,7 +253,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
         out["kind"] = "mixed: pitchforks and folds"
     else:
         out["kind"] = "first-order (folds: the generic case without symmetry)"
-    return BifurcationResult(**out)
+    return PathsResult(**out)
 
 
 def _closed_guided_roots(target, centre, var_c, w, s2, times, process):
@@ -271,11 +301,15 @@ def branch_runs(diagram: AxisDiagram):
     return stable, unstable
 
 
-def clusters_at(view: BifurcationResult, t_now: float) -> list[list[int]]:
+def merge_table(view: PathsResult) -> list[tuple]:
+    """The merges as (τ, a, b): paths a and b (a member of each group) joined for t ≥ τ (components.timemoves)."""
+    return [(m.time, m.left[0], m.right[0]) for m in view.merges]
+
+
+def clusters_at(view: PathsResult, t_now: float) -> list[list[int]]:
     """Groups of data points whose paths have merged by time ``t_now`` (equivalence classes), in the
     order of their first member."""
-    merges = [(tau, left[0], right[0]) for tau, left, right, _ in view.merges]
-    group = merge_groups(merges, view.paths.shape[0], t_now)
+    group = merge_groups(merge_table(view), view.paths.shape[0], t_now)
     clusters: list[list[int]] = [[] for _ in range(max(group, default=-1) + 1)]
     for j, g in enumerate(group):
         clusters[g].append(j)

@@ -13,7 +13,7 @@ from pages.bifurcation._figures import (
     stability_figure,
     trace_figure,
 )
-from pages.bifurcation._model import JOB, mode_of
+from pages.bifurcation._model import JOB, AxisResult, NoDiagram, PathsResult, mode_of
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h",
@@ -62,18 +62,18 @@ def render_diagram(_ready, data, time):
             wait = empty_figure("computing…")
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
     t = state.t
-    if view.mode == "none":
+    if isinstance(view, NoDiagram):
         msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")
         return msg, msg, msg, msg, msg, _caption(view, state)
     paths = paths_figure(view, t)
     stability = stability_figure(view, t)
-    if view.mode == "paths":
+    if isinstance(view, PathsResult):
         tree = dendrogram_figure(view, t)
         trace = trace_figure(view, t) if view.d >= 2 else empty_figure("d = 1: see the left panel")
     else:
         tree = empty_figure("exact 1-D diagram: the tree is the pitchfork itself")
         trace = empty_figure("fixed points lie on the symmetry axis (left panel)")
-    expo = (exponents_figure(view.exponents) if view.exponents
+    expo = (exponents_figure(view.exponents) if isinstance(view, AxisResult) and view.exponents
             else empty_figure("critical exponents: a symmetric pitchfork is needed "
                               "(two deltas with π₊ = ½, hypersphere or mixture law, h = 0)"))
     return paths, tree, trace, stability, expo, _caption(view, state)
@@ -83,14 +83,14 @@ def _caption(view, state):
     parts = [f"Transition: {view.kind}. ",
              f"Predicted instability of the symmetric point (a²Λ = b², Λ = {view.lam:.4g}): "
              f"t = {view.t_pred:.4g}. "]
-    if view.t_meas:
+    if not isinstance(view, NoDiagram) and view.t_meas:
         parts.append(f"First branching found: t = {view.t_meas:.4g}. ")
     guided = guidance_label(state)
     if guided:
         parts.append(f"Fixed points of the guided model ({guided}; science.md §9): the prediction a²Λ = b² is "
                      "the unguided model's. ")
-    if view.mode == "paths":
-        kinds = [m[3] for m in view.merges]
+    if isinstance(view, PathsResult):
+        kinds = [m.kind for m in view.merges]
         parts.append(f"{len(kinds)} merges: {kinds.count('pitchfork')} pitchforks, {kinds.count('fold')} folds. ")
     if state.process == "VP":
         parts.append("VP: paths are drawn in the process's coordinates x = e^{−t} x̃. ")

@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.plotting import BASE_LAYOUT, f32, gapped
-from components.timemoves import axis_of, constant, movable, nearest, nearest_index, now_line
+from components.timemoves import axis_of, constant, movable, nearest, nearest_time_index, now_line
+from pages import bifurcation
 from pages.bifurcation import branch_runs, group_colors, group_merging
 from pages.entropy._model import EntropyResult
 
@@ -54,13 +55,13 @@ def profile_figure(view: EntropyResult, t_now: float, entropic: bool = False) ->
 def _decisions(fig, view, t, x, t_now) -> list:
     """The fixed-point paths in the third row; returns the movers of their colors."""
     dec = view.decisions
-    if not dec or dec.mode == "none":
+    if not dec or isinstance(dec, bifurcation.NoDiagram):
         fig.add_annotation(text="fixed-point paths: axial targets and datasets with n ≤ 16", showarrow=False,
                            xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
         return []
     movers = []
     to_x = lambda tt: np.interp(np.log(tt), np.log(t), x)  # noqa: E731
-    if dec.mode == "axis":
+    if isinstance(dec, bifurcation.AxisResult):
         stable, unstable = branch_runs(dec.diagram)
         for runs, dash, name in ((stable, "solid", "stable"), (unstable, "dash", "unstable")):
             gx, gy = gapped([(to_x(tt), yy) for tt, yy in runs])
@@ -100,7 +101,7 @@ def lyapunov_figure(view: EntropyResult, t_now: float) -> go.Figure:
     for k in range(eigs.shape[1]):
         fig.add_trace(go.Scatter(x=f32(t), y=f32(eigs[:, k]), mode="lines", line=dict(width=1.5), showlegend=False))
     markers = len(fig.data)
-    fixed = view.lyap_fixed[nearest_index(t, t_now)]
+    fixed = view.lyap_fixed[nearest_time_index(t, t_now)]
     fig.add_trace(go.Scatter(x=np.full(fixed.size, t_now), y=fixed, mode="markers",
                              marker=dict(size=9, symbol="diamond", color="black"), name="at the fixed point"))
     now_line(fig, t_now, line=dict(color="black", width=1))

@@ -46,13 +46,18 @@ STARTS = 12
 
 
 @dataclass(frozen=True)
+class TrainingRefused:
+    """Nothing was trained for this state: ``reason`` says why and what to change (``training_refusal``)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class TrainingResult:
-    """The training view's result.
+    """The training view's result, when a model was trained (else ``TrainingRefused``).
 
     Attributes
     ----------
-    refused : str or None
-        Why nothing was trained (the other fields are then empty).
     times : (G,) array
         Diffusion times of the models (increasing).
     sizes : (S,) int array
@@ -95,44 +100,43 @@ class TrainingResult:
         (their minima on the grid, core.trained.split_time), and a²Λ = b² for the data.
     """
 
-    refused: str | None = None
-    times: np.ndarray | None = None
-    sizes: np.ndarray | None = None
-    width: int = 512
-    population: str = ""
-    train_loss: np.ndarray | None = None
-    test_loss: np.ndarray | None = None
-    tau_gen: np.ndarray | None = None
-    tau_mem: np.ndarray | None = None
-    copies: np.ndarray | None = None
-    distance: np.ndarray | None = None
-    copies_exact: float = 0.0
-    distance_exact: float = 0.0
-    copies_law: float = 0.0
-    distance_floor: float = 0.0
-    samples: np.ndarray | None = None
-    copied: np.ndarray | None = None
-    exact: np.ndarray | None = None
-    exact_copied: np.ndarray | None = None
-    law: np.ndarray | None = None
-    law_copied: np.ndarray | None = None
-    points: np.ndarray | None = None
-    plane: Plane | None = None
-    grid_u: np.ndarray | None = None
-    grid_v: np.ndarray | None = None
-    line_u: np.ndarray | None = None
-    error_exact: np.ndarray | None = None
-    error_law: np.ndarray | None = None
-    unreliable: np.ndarray | None = None
-    line_unreliable: np.ndarray | None = None
-    line_model: np.ndarray | None = None
-    line_exact: np.ndarray | None = None
-    line_law: np.ndarray | None = None
-    roots: tuple = ()
-    t_split_model: np.ndarray | None = None
-    t_split_exact: float | None = None
-    t_split_law: float | None = None
-    t_s: float = 0.0
+    times: np.ndarray
+    sizes: np.ndarray
+    width: int
+    population: str
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    tau_gen: np.ndarray
+    tau_mem: np.ndarray
+    copies: np.ndarray
+    distance: np.ndarray
+    copies_exact: float
+    distance_exact: float
+    copies_law: float
+    distance_floor: float
+    samples: np.ndarray
+    copied: np.ndarray
+    exact: np.ndarray
+    exact_copied: np.ndarray
+    law: np.ndarray
+    law_copied: np.ndarray
+    points: np.ndarray
+    plane: Plane | None
+    grid_u: np.ndarray
+    grid_v: np.ndarray
+    line_u: np.ndarray
+    error_exact: np.ndarray
+    error_law: np.ndarray
+    unreliable: np.ndarray
+    line_unreliable: np.ndarray
+    line_model: np.ndarray
+    line_exact: np.ndarray
+    line_law: np.ndarray
+    roots: tuple
+    t_split_model: np.ndarray
+    t_split_exact: float | None
+    t_split_law: float | None
+    t_s: float
 
 
 def training_refusal(state: LabState) -> str | None:
@@ -171,12 +175,12 @@ def time_grid(target: Target, process: Process) -> np.ndarray:
     return np.geomspace(lo, max(hi, 10 * lo), TIMES)
 
 
-def _compute(state, progress=None) -> TrainingResult:
+def _compute(state, progress=None) -> TrainingResult | TrainingRefused:
     """Train (width p: ``state.width``, one of components.state.WIDTH_CHOICES, the paper's ψ_p = p/d large), read
     the losses, generate at SAMPLE_TAUS, and read the thermodynamics of the full model."""
     refusal = training_refusal(state)
     if refusal:
-        return TrainingResult(refused=refusal)
+        return TrainingRefused(refusal)
     width = state.width
     target, process = target_of(state), process_of(state)
     law, law_name = population_of(state)

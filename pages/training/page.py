@@ -10,7 +10,7 @@ from components.controls import page_control
 from components.plotting import empty_figure
 from components.presets import BY_KEY
 from components.state import WIDTH_CHOICES, spec_of, state_from_store
-from components.timemoves import nearest_index
+from components.timemoves import nearest_time_index
 from pages.training._figures import (
     copies_figure,
     field_figure,
@@ -99,13 +99,13 @@ def render_curves(_ready, data, time):
     """Losses, copies and distances against τ, and the critical time against τ (the curves at the grid time
     nearest t)."""
     state, result = _result(data, time)
-    if result is None or result.refused:
+    if not isinstance(result, TrainingResult):
         preset = BY_KEY["training-memorizes"]
-        message = ([result.refused, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
+        message = ([result.reason, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
                    if result else "Training (see the progress bar).")
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, message
-    g = nearest_index(result.times, state.t)
+    g = nearest_time_index(result.times, state.t)
     return (loss_figure(result, g), copies_figure(result), split_figure(result, state.t),
             _caption(result, g))
 
@@ -138,11 +138,11 @@ def _caption(result: TrainingResult, g: int) -> str:
 def render_model(_ready, data, time, tau_index):
     """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
     state, result = _result(data, time)
-    if result is None or result.refused:
+    if not isinstance(result, TrainingResult):
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, wait, wait
     k = int(tau_index) if isinstance(tau_index, int) and 0 <= tau_index < len(SAMPLE_TAUS) else TAU_DEFAULT
-    g = nearest_index(result.times, state.t)
+    g = nearest_time_index(result.times, state.t)
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
     return (*samples_figures(result, k, spec_of(state).image_shape), field, line_figure(result, g, k))
