@@ -6,22 +6,10 @@
   const NO = () => window.dash_clientside.no_update;
   const cache = new WeakMap();
 
-  function bytes(a) {
-    const bin = atob(a.bdata);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  function typed(a) {
-    const Type = { f8: Float64Array, f4: Float32Array, u1: Uint8Array }[a.dtype];
-    return new Type(bytes(a).buffer);
-  }
-
   function decoded(stack) {
     if (!cache.has(stack)) {
       const out = {};
-      for (const [k, v] of Object.entries(stack)) out[k] = v && v.bdata ? typed(v) : v;
+      for (const [k, v] of Object.entries(stack)) out[k] = window.DTL_arrays.isPacked(v) ? window.DTL_arrays.typed(v) : v;
       cache.set(stack, out);
     }
     return cache.get(stack);

@@ -19,13 +19,6 @@
     return el ? el.querySelector(".js-plotly-plot") : null;
   }
 
-  function decode(b64) {
-    const raw = atob(b64);
-    const bytes = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-    return new Float32Array(bytes.buffer);
-  }
-
   /* The regime at t, by the fan title's own breaks and labels (pages/particles/_figures.py). */
   function regime(t) {
     const r = anim.regime;
@@ -121,9 +114,9 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     particles: {
       load: function (run, t) {
-        if (!run || !run.frames_b64) return "";
-        const flat = decode(run.frames_b64);
-        const [F, P, K] = run.shape;
+        if (!run || !run.frames || !window.DTL_arrays.isPacked(run.frames)) return "";
+        const flat = window.DTL_arrays.typed(run.frames);
+        const [F, P, K] = window.DTL_arrays.shape(run.frames);
         anim.frames = F; anim.count = P; anim.times = run.times; anim.xs = []; anim.ys = []; anim.pos = [];
         for (let f = 0; f < F; f++) {
           const x = new Float32Array(P), y = new Float32Array(P);

@@ -361,20 +361,12 @@
     return `dtlab_${pageName()}_${id}${params() ? "_" + params() : ""}`.slice(0, 180);
   }
 
-  /* plotly ≥ 6 sends numpy arrays packed as {dtype, bdata (base64), shape}: unpack to plain arrays
-     (a 2-D shape to rows), as plotly does for drawing. */
-  const DTYPES = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
-                   u2: Uint16Array, i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray };
-
+  /* plotly ≥ 6 sends numpy arrays packed (assets/arrays.js): to plain arrays, a 2-D shape to rows. */
   function unpack(a) {
-    const bin = atob(a.bdata);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const Type = DTYPES[String(a.dtype).replace(/^[<>|=]/, "")];
-    if (!Type) return [];
-    const flat = Array.from(new Type(bytes.buffer));
-    const shape = typeof a.shape === "string" ? a.shape.split(",").map(Number) : a.shape;
-    if (!shape || shape.length !== 2) return flat;
+    const typed = window.DTL_arrays.typed(a);
+    if (!typed) return [];
+    const flat = Array.from(typed), shape = window.DTL_arrays.shape(a);
+    if (shape.length !== 2) return flat;
     const rows = [];
     for (let i = 0; i < shape[0]; i++) rows.push(flat.slice(i * shape[1], (i + 1) * shape[1]));
     return rows;
@@ -384,7 +376,7 @@
     if (a === undefined || a === null) return [];
     if (ArrayBuffer.isView(a)) return Array.from(a);
     if (Array.isArray(a)) return a;
-    if (typeof a === "object" && typeof a.bdata === "string") return unpack(a);
+    if (window.DTL_arrays.isPacked(a)) return unpack(a);
     return [];
   }
 

@@ -3,20 +3,12 @@
  * changes only (plotly then redraws those parts), or no_update where the figure is already at t. */
 (function () {
   const NO = () => window.dash_clientside.no_update;
-  const DTYPES = { f8: Float64Array, f4: Float32Array, i4: Int32Array };
-  const unpacked = new WeakMap();
-
+  /* A packed table (assets/arrays.js) as {flat, cols, rows}. */
   function unpack(a) {
-    if (!a || typeof a.bdata !== "string") return a;
-    if (unpacked.has(a)) return unpacked.get(a);
-    const bin = atob(a.bdata);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const flat = new DTYPES[a.dtype](bytes.buffer);
-    const cols = a.shape && a.shape.length === 2 ? a.shape[1] : flat.length;
-    const out = { flat, cols, rows: flat.length / Math.max(cols, 1) };
-    unpacked.set(a, out);
-    return out;
+    if (!window.DTL_arrays.isPacked(a)) return a;
+    const flat = window.DTL_arrays.typed(a), shape = window.DTL_arrays.shape(a);
+    const cols = shape.length === 2 ? shape[1] : flat.length;
+    return { flat, cols, rows: flat.length / Math.max(cols, 1) };
   }
 
   function nearestIndex(logTimes, t) {
@@ -72,7 +64,7 @@
     constant(m, t, data) {
       for (const i of m.traces) {
         const old = data[i] && data[i][m.prop];
-        const n = old && old.bdata ? unpack(old).flat.length : (old || []).length;
+        const n = window.DTL_arrays.isPacked(old) ? unpack(old).flat.length : (old || []).length;
         setProp(data, i, m.prop, new Array(n).fill(t));
       }
     },

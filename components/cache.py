@@ -1,9 +1,10 @@
-"""flask-caching for the expensive core calls.
+"""The lab's two caches: shared results and this worker's memory.
 
-A FileSystemCache by default (shared by the gunicorn workers of one container), Redis when
-``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set.
-Memoize only functions of scalars and tuples: flask-caching
-keys on the arguments' text, and numpy prints long arrays with '...'.
+``cached(kind, key, compute)`` and the ``shared(kind)`` decorator keep results in flask-caching's store — a
+FileSystemCache by default (shared by the gunicorn workers of one container), Redis when
+``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set; ``local``
+keeps answers in this worker's memory.  Keys are the arguments' text: pass scalars, tuples and LabStates,
+never long arrays (numpy prints them with '...').
 """
 from __future__ import annotations
 
@@ -48,19 +49,18 @@ def cached(kind: str, key, compute):
     return hit
 
 
-def memo_render(kind: str, ready=None):
-    """Decorator for a render callback whose outputs are a pure function of its arguments (given
-    the cached job results): figures are stored as plain dicts, so a repeated slider position costs
-    a cache read (~3 ms) instead of building the figures (~40–60 ms).  ``ready(*args)`` (optional)
-    says whether the page's job result exists; answers computed before it are not stored."""
+def shared(kind: str, ready=None):
+    """Decorator: the function's answers kept in the lab's shared cache (every worker, Celery included), per
+    its arguments (their repr; a LabState prints the same in every worker).  Figures are stored as plain
+    dicts, so a repeated request costs a cache read (~3 ms) instead of a drawing (~40–60 ms).  ``ready(*args)``
+    (optional) says whether the answer is final: answers given while a job runs are not stored."""
     def wrap(fn):
         @functools.wraps(fn)
         def memoized(*args):
             name = versioned(kind, hashlib.sha1(repr(args).encode()).hexdigest())
             hit = cache.get(name)
             if hit is None:
-                out = fn(*args)
-                hit = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+                hit = _plain_all(fn(*args))
                 if ready is None or ready(*args):
                     cache.set(name, hit)
             return hit
@@ -68,11 +68,11 @@ def memo_render(kind: str, ready=None):
     return wrap
 
 
-def memo_local(maxsize: int = 64):
-    """``memo_render`` for answers that depend on the time t: kept in this worker's memory, the
-    ``maxsize`` most recent, never in the shared cache.  Per-time answers are many and rarely shared
-    (a student's released times), and FileSystemCache over its threshold reads every file's header on
-    each write (cachelib ``_remove_older``): a class filled it in a minute and stalled (bench/load.py)."""
+def local(maxsize: int = 64):
+    """Decorator: the ``maxsize`` most recent answers kept in this worker's memory, never in the shared
+    cache.  For answers at one time t: they are many and rarely shared (a student's released times), and
+    FileSystemCache over its threshold reads every file's header on each write (cachelib ``_remove_older``):
+    a class filled it in a minute and stalled (bench/load.py)."""
     def wrap(fn):
         store: OrderedDict = OrderedDict()
         lock = threading.Lock()
@@ -84,8 +84,7 @@ def memo_local(maxsize: int = 64):
                 if name in store:
                     store.move_to_end(name)
                     return store[name]
-            out = fn(*args)
-            hit = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+            hit = _plain_all(fn(*args))
             with lock:
                 store[name] = hit
                 while len(store) > maxsize:
@@ -95,13 +94,12 @@ def memo_local(maxsize: int = 64):
     return wrap
 
 
+def _plain_all(out):
+    return tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+
+
 def _plain(value):
     return value.to_plotly_json() if hasattr(value, "to_plotly_json") and hasattr(value, "data") else value
-
-
-def memoize():
-    """``cache.memoize`` whose keys also carry the code version."""
-    return cache.memoize(make_name=lambda name: f"{VERSION}.{name}")
 
 
 def cache_config() -> dict:

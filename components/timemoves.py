@@ -23,26 +23,19 @@ server render at that t shows.
 """
 from __future__ import annotations
 
-import base64
 import functools
 
 import numpy as np
 from dash import ClientsideFunction, Input, Output, clientside_callback
 
 from components import ids
-from components.cache import memo_render
+from components.cache import local, shared
 from components.state import FIELDS, LabState, state_from_store, time_of, without_time
+from components.typed_arrays import is_packed, packed, unpacked
 
 NOW, NOW_Y = "now", "now-y"
-#: The time at which ``drawn_once`` draws a figure before moving it.
+#: The time at which ``drawn(kind, 'moved')`` draws a figure before moving it.
 REFERENCE_T = FIELDS["t"].default
-
-
-def packed(a, dtype="<f4") -> dict:
-    """An array as plotly packs it: little-endian bytes in base64 with its shape."""
-    a = np.ascontiguousarray(a, dtype=dtype)
-    return {"dtype": np.dtype(dtype).str.lstrip("<>|="), "bdata": base64.b64encode(a.tobytes()).decode(),
-            "shape": list(a.shape)}
 
 
 def now_line(fig, t: float, horizontal: bool = False, **kw) -> None:
@@ -117,17 +110,9 @@ def nearest_time_index(times, t: float) -> int:
     return int(np.argmin(np.abs(np.log(np.asarray(times, float)) - np.log(t))))
 
 
-def _unpacked(a) -> np.ndarray:
-    """A table as ``packed`` wrote it, as an array (rows × columns)."""
-    flat = np.frombuffer(base64.b64decode(a["bdata"]), dtype=np.dtype(a["dtype"]).newbyteorder("<"))
-    return flat.reshape(a["shape"]) if len(a["shape"]) == 2 else flat
-
-
 def _length(values) -> int:
     """The length of a trace's array, packed by plotly ({dtype, bdata}) or not."""
-    if isinstance(values, dict) and "bdata" in values:
-        return len(base64.b64decode(values["bdata"])) // np.dtype(values["dtype"]).itemsize
-    return len(values)
+    return unpacked(values).size if is_packed(values) else len(values)
 
 
 def _set(data: list, i: int, prop: str, value) -> None:
@@ -163,7 +148,7 @@ def _move_trace_parts(mover: dict, t: float, data: list, layout: dict) -> None:
         for i in mover["traces"]:
             _set(data, i, mover["prop"], np.full(_length(data[i][mover["prop"]]), t))
     elif kind == "nearest":
-        row = _unpacked(mover["values"])[nearest_time_index(np.exp(_unpacked(mover["log_times"])), t)]
+        row = unpacked(mover["values"])[nearest_time_index(np.exp(unpacked(mover["log_times"])), t)]
         _set(data, mover["trace"], mover["prop"], row.tolist())
     elif kind == "merging":
         group = merge_groups(mover["merges"], mover["count"], t)
@@ -191,7 +176,7 @@ def moved(fig, t: float):
     layout = {**fig["layout"], "meta": {**fig["layout"]["meta"], "time": {**spec, "t": t}}}
     x = t
     if "map" in spec:
-        x = float(np.interp(np.log(t), _unpacked(spec["map"]["log_times"]), _unpacked(spec["map"]["x"])))
+        x = float(np.interp(np.log(t), unpacked(spec["map"]["log_times"]), unpacked(spec["map"]["x"])))
     if "shapes" in layout:
         layout["shapes"] = [{**s, "x0": x, "x1": x} if s.get("name") == NOW else
                             {**s, "y0": t, "y1": t} if s.get("name") == NOW_Y else s for s in layout["shapes"]]
@@ -201,20 +186,32 @@ def moved(fig, t: float):
     return {**fig, "data": data, "layout": layout}
 
 
-def drawn_once(kind: str, ready=None):
-    """Decorator for a render callback whose last argument is the ``lab-time`` store: the function is
-    called at ``REFERENCE_T`` and memoized per its other arguments (``components.cache.memo_render``;
-    ``ready`` as there), and each answer is ``moved`` to the validated t.  Every student, at every time,
-    then shares one drawing per result."""
+def drawn(kind: str, time: str | None, job=None):
+    """The one decorator of a render callback: how its answer is cached, by how it depends on t.
+
+    ``time="moved"``: the last argument is the ``lab-time`` store; the function is called at ``REFERENCE_T``,
+    its answer kept in the shared cache per its other arguments (``components.cache.shared``; not while
+    ``job``, the TimeFreeJob the figures draw, has no result for the state) and ``moved`` to the validated
+    t — every student, at every time, shares one drawing per result.
+    ``time="exact"``: the answer is computed at the t it is given (a released or typed time) and kept in this
+    worker's memory (``components.cache.local``).  ``time=None``: the answer does not depend on t and is kept
+    in the shared cache.  A state store's value among the arguments is keyed validated and without t."""
+    def ready(*args):
+        data = next((a for a in args if isinstance(a, (dict, LabState))), None)
+        return job is None or job.stored(state_from_store(data)) is not None
+
     def wrap(fn):
-        memo = memo_render(kind, ready)(lambda *args: fn(*args, REFERENCE_T))
+        if time == "exact":
+            return local()(fn)
+        if time is None:
+            return shared(kind, ready)(fn)
+        memo = shared(kind, ready)(lambda *args: fn(*args, REFERENCE_T))
 
         @functools.wraps(fn)
         def at_time(*args):
-            *rest, time = args
-            t = time_of(time)
-            # the state store's value, validated and without t (a t inside it — a hand-made request, a test —
-            # is not the time and must not split the cache)
+            *rest, when = args
+            t = time_of(when)
+            # a t inside the state (a hand-made request, a test) is not the time and must not split the cache
             out = memo(*[without_time(state_from_store(a)) if isinstance(a, (dict, LabState)) else a for a in rest])
             return tuple(moved(o, t) for o in out) if isinstance(out, tuple) else moved(out, t)
         return at_time

@@ -1,21 +1,17 @@
 """Read the numeric arrays of a figure in the tests, whether a go.Figure or the plain dict a
-memoized render callback answers (numpy arrays there are base64 'bdata' dicts)."""
-import base64
-
+memoized render callback answers (numpy arrays there are packed: components.typed_arrays)."""
 import numpy as np
 import plotly.graph_objects as go
+
+from components.typed_arrays import is_packed, unpacked
 
 
 def as_array(value):
     """A numeric numpy array, or None for text and missing values."""
     if value is None:
         return None
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if isinstance(shape, str):                  # plotly writes it as text: '122, 122'
-            shape = tuple(int(s) for s in shape.split(","))
-        return a.reshape(shape) if shape else a
+    if is_packed(value):
+        return unpacked(value)
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

@@ -6,6 +6,7 @@ import pytest
 from dash import no_update
 
 from components.state import default_state
+from components.typed_arrays import unpacked
 from tests.figures import trace_arrays
 
 
@@ -190,7 +191,7 @@ def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
     np.testing.assert_allclose(scales, np.exp(-times))                 # VP: a(t) = e^{−t}
     data = np.array(payload["data"])
     np.testing.assert_allclose(np.asarray(graph.data[1].x, float), scales[0] * data[:, 0], rtol=1e-5)
-    frames = np.frombuffer(__import__("base64").b64decode(payload["frames_b64"]), "<f4").reshape(payload["shape"])
+    frames = unpacked(payload["frames"])
     spans = np.array(payload["spans"])
     inside = np.mean(np.abs(frames).max(axis=2) <= spans[:, None], axis=1)
     assert inside.min() > 0.99 and spans.max() > 1.5 * spans.min()     # the view follows the cloud (VP: it grows)
@@ -262,7 +263,7 @@ def test_three_regimes_preset_reaches_regime_three(app_context):
     from pages.particles import page as particles
     preset = BY_KEY["s003-fig1"]
     state = parse_state(parse_query(preset.query)[0])[0]
-    _, _, caption, _, _ = particles.render_side({"frames_b64": ""}, state, state.t, 0)
+    _, _, caption, _, _ = particles.render_side({"frames": None}, state, state.t, 0)
     text = "".join(str(c) for c in caption)
     t_s = float(text.split("Speciation t_s = ")[1].split(" ")[0])
     t_c = float(text.split("Collapse t_C = ")[1].split(" ")[0])

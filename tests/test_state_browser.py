@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from components.controls import browser_declaration
 from components.state import parse_query, parse_state, state_query
 from components.timemoves import REFERENCE_T, moved
-from tests.browsing import COUNT_REQUESTS, TRACK_REQUESTS, settle
+from tests.browsing import COUNT_REQUESTS, TRACK_REQUESTS, settle, wait_for
 from tests.figures import assert_same_drawing, is_figure
 
 pytestmark = pytest.mark.browser
@@ -95,11 +95,19 @@ def test_a_time_move_on_a_time_free_page_sends_no_request(duo, path, graph):
     duo.driver.execute_script(COUNT_REQUESTS)
     now = ("return (document.querySelector(arguments[0] + ' .js-plotly-plot').layout.shapes || [])"
            ".filter(s => s.name === 'now').map(s => s.x0)")
+    wait_for(lambda: duo.driver.execute_script(now, graph), timeout=TIMEOUT)      # the result drawn, not "computing"
     before = duo.driver.execute_script(now, graph)
-    handle = duo.find_element("#ctl-logt [role='slider']")
-    for _ in range(3):
-        handle.send_keys(Keys.ARROW_RIGHT)
-    ActionChains(duo.driver).click_and_hold(handle).move_by_offset(25, 0).pause(0.3).release().perform()
+    url_t = "return Number(new URLSearchParams(location.search).get('t'))"
+    for _ in range(3):          # a busy machine may drop keys sent while the slider re-renders: press until t moves
+        handle = duo.find_element("#ctl-logt [role='slider']")
+        for _ in range(3):
+            handle.send_keys(Keys.ARROW_RIGHT)
+        ActionChains(duo.driver).click_and_hold(handle).move_by_offset(25, 0).pause(0.3).release().perform()
+        try:
+            wait_for(lambda: duo.driver.execute_script(url_t) > 0.3, timeout=10)
+            break
+        except AssertionError:
+            continue
     end = time.monotonic() + TIMEOUT
     while duo.driver.execute_script(now, graph) == before and time.monotonic() < end:
         time.sleep(0.1)

@@ -5,7 +5,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.plotting import empty_figure
 from components.state import guidance_label, state_from_store
-from components.timemoves import drawn_once, wire_time_moves
+from components.timemoves import drawn, wire_time_moves
 from pages.bifurcation._figures import (
     dendrogram_figure,
     exponents_figure,
@@ -50,7 +50,7 @@ wire_time_moves("bif-paths", "bif-tree", "bif-trace", "bif-stability")
 @callback(Output("bif-paths", "figure"), Output("bif-tree", "figure"), Output("bif-trace", "figure"),
           Output("bif-stability", "figure"), Output("bif-exponents", "figure"), Output("bif-caption", "children"),
           Input("bif-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
-@drawn_once("bifurcation-page", ready=lambda _ready, data: JOB.stored(state_from_store(data)) is not None)
+@drawn("bifurcation-page", "moved", job=JOB)
 def render_diagram(_ready, data, time):
     """Draw the stored diagram once per result; the current time's parts are moved (server and browser)."""
     state = state_from_store(data, time)

@@ -6,7 +6,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.plotting import empty_figure
 from components.state import guidance_label, state_from_store, ticked
-from components.timemoves import drawn_once, wire_time_moves
+from components.timemoves import drawn, wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB
 
@@ -49,7 +49,7 @@ wire_time_moves("entropy-profile", "entropy-fisher", "entropy-cumulative", "entr
           Output("entropy-lyapunov", "figure"),
           Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"),
           State(ids.TIME, "data"))
-@drawn_once("entropy-page", ready=lambda _ready, data, _axis: JOB.stored(state_from_store(data)) is not None)
+@drawn("entropy-page", "moved", job=JOB)
 def render_profile(_ready, data, axis, time):
     """Draw the stored profile and spectra once per result; the current time's parts are moved."""
     state = state_from_store(data, time)

@@ -4,10 +4,9 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
-from components.cache import memo_local
 from components.plotting import empty_figure
 from components.state import state_from_store
-from components.timemoves import drawn_once, wire_time_moves
+from components.timemoves import drawn, wire_time_moves
 from core.ising import ENUM_MAX
 from pages.ising._figures import (
     bath_distribution_figure,
@@ -58,7 +57,7 @@ diffusion has variance $T$.""", mathjax=True, className="explain"),
 
 @callback(Output("ising-target", "figure"), Output("ising-diagram", "figure"), Input(ids.STATE, "data"),
           State(ids.TIME, "data"))
-@drawn_once("ising-model")
+@drawn("ising-model", "moved")
 def render_ising(data, time):
     """The target and the fixed-point diagram of the diffused Ising model (its time line then moves in
     the browser): cheap, a density of states over d + 1 magnetizations."""
@@ -75,7 +74,7 @@ def render_ising(data, time):
 
 @callback(Output("ising-response", "figure"), Output("ising-caption", "children"), Input(ids.STATE, "data"),
           Input(ids.TIME_SET, "data"))
-@memo_local()
+@drawn("ising-at-time", "exact")
 def render_ising_now(data, time):
     """The response m(h) and the fixed points at a released or typed time."""
     state = state_from_store(data, time)
@@ -103,7 +102,7 @@ wire_time_moves("ising-diagram", "bath-magnetization", "bath-trajectories", "bat
 @callback(Output("bath-magnetization", "figure"), Output("bath-trajectories", "figure"),
           Output("bath-variance", "figure"), Input("bath-ready", "data"), Input(ids.STATE, "data"),
           State(ids.TIME, "data"))
-@drawn_once("ising-bath", ready=lambda _ready, data: BATH_JOB.stored(state_from_store(data)) is not None)
+@drawn("ising-bath", "moved", job=BATH_JOB)
 def render_bath(_ready, data, time):
     """The bath against t, drawn once per result (its time lines are moved)."""
     state = state_from_store(data, time)

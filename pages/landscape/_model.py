@@ -1,15 +1,14 @@
-"""What the landscape page shows, computed from a state and memoized in the flask cache.
+"""What the landscape page shows, computed from a state: per time in this worker's memory, time-free views shared.
 
 Keys are tuples of scalars (the state's items), never arrays (caching traps).
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from components.cache import memoize
+from components.cache import local, shared
 from components.state import LabState, guided_class_law, inputs_of, model_of, process_of, target_of
 from core import limits
 from core.guidance import mixture_guided_score
@@ -98,9 +97,8 @@ def pattern_gap(target, fp) -> float | None:
 
 
 @dataclass(frozen=True)
-class LandscapeResult:
-    """F̃ at one time, in 1-D (a curve) or on the principal plane (a map), with its fixed points
-    (science.md §2–3; Ambrogioni 2023 §5–7).
+class LandscapeAt:
+    """F̃ at one time with its fixed points (science.md §2–3; Ambrogioni 2023 §5–7): what both shapes share.
 
     Attributes
     ----------
@@ -110,25 +108,15 @@ class LandscapeResult:
         The data lie on a sphere: F̃ is then the modern-Hopfield energy (eq. 40).
     fixed_note : str
         What the fixed points shown are (or why none are searched).
+    f : array
+        F̃ on the line or on the (u, v) grid.
+    kinds : array of str
+        Kind of each fixed point: "minimum", "saddle", "maximum", "marginal".
+    pattern_gap : float or None
+        Largest distance from a stable fixed point to its nearest data point (None: no stable one found).
     fixed_searched : bool
         Whether fixed points were searched at all (not for large d·n): without a search, none shown
         does not mean none exist.
-    pattern_gap : float or None
-        Largest distance from a stable fixed point to its nearest data point.
-    score_closed : array or None
-        d = 1, guided symmetric two-class target: science.md §9's closed-form guided score on the line.
-    f : array
-        F̃ on the line (d = 1) or on the (u, v) grid.
-    kinds : array of str
-        Kind of each fixed point: "minimum", "saddle", "maximum", "marginal".
-    x, score, fixed_x, fixed_f, fixed_score, data_x : arrays or None
-        d = 1: the line, the score on it, the fixed points (position, F̃, score) and the data.
-    u, v, tails, drift, cell : arrays or None
-        d ≥ 2: the grid axes, arrow tails and drift on the plane, and the arrow cell size.
-    data_uv, fixed_uv, fixed_full : arrays or None
-        d ≥ 2: data and fixed points projected on the plane, and the fixed points in full.
-    plane_origin, plane_axes : arrays or None
-        d ≥ 2: the principal plane (x̃ = origin + (u, v)·axes).
     """
 
     d: int
@@ -140,28 +128,68 @@ class LandscapeResult:
     fixed_note: str
     f: np.ndarray
     kinds: np.ndarray
-    pattern_gap: float | None = None
-    score_closed: np.ndarray | None = None
-    fixed_searched: bool = True
-    x: np.ndarray | None = None
-    score: np.ndarray | None = None
-    fixed_x: np.ndarray | None = None
-    fixed_f: np.ndarray | None = None
-    fixed_score: np.ndarray | None = None
-    data_x: np.ndarray | None = None
-    u: np.ndarray | None = None
-    v: np.ndarray | None = None
-    tails: np.ndarray | None = None
-    drift: np.ndarray | None = None
-    cell: float | None = None
-    data_uv: np.ndarray | None = None
-    fixed_uv: np.ndarray | None = None
-    fixed_full: np.ndarray | None = None
-    plane_origin: np.ndarray | None = None
-    plane_axes: np.ndarray | None = None
+    pattern_gap: float | None
+    fixed_searched: bool
 
 
-@functools.lru_cache(maxsize=32)           # per time: this worker's memory (components.cache.memo_local)
+@dataclass(frozen=True)
+class LineLandscape(LandscapeAt):
+    """d = 1: F̃ on a line.
+
+    Attributes
+    ----------
+    x, score : arrays
+        The line and the score on it.
+    fixed_x, fixed_f, fixed_score : arrays
+        The fixed points: position, F̃ and score (0).
+    data_x : array
+        The data on the line.
+    score_closed : array or None
+        For a guided symmetric two-class target, science.md §9's closed-form guided score on the line.
+    """
+
+    x: np.ndarray
+    score: np.ndarray
+    fixed_x: np.ndarray
+    fixed_f: np.ndarray
+    fixed_score: np.ndarray
+    data_x: np.ndarray
+    score_closed: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class PlaneLandscape(LandscapeAt):
+    """d ≥ 2: F̃ on the principal plane (a slice through it for d > 2).
+
+    Attributes
+    ----------
+    u, v : arrays
+        The grid's axes.
+    tails, drift : arrays; cell : float
+        Arrow tails and the drift on the plane, and the arrow cell size.
+    data_uv, fixed_uv : arrays
+        Data and fixed points projected on the plane; ``fixed_full``: the fixed points in full.
+    plane_origin, plane_axes : arrays
+        The principal plane (x̃ = origin + (u, v)·axes).
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    tails: np.ndarray
+    drift: np.ndarray
+    cell: float
+    data_uv: np.ndarray
+    fixed_uv: np.ndarray
+    fixed_full: np.ndarray
+    plane_origin: np.ndarray
+    plane_axes: np.ndarray
+
+
+#: The landscape at one time: one class per shape.
+LandscapeResult = LineLandscape | PlaneLandscape
+
+
+@local(32)           # per time: this worker's memory
 def landscape_view(inputs: LabState) -> LandscapeResult:
     """F̃, descent arrows, fixed points and data in 1-D or on the principal plane."""
     state = inputs
@@ -170,20 +198,20 @@ def landscape_view(inputs: LabState) -> LandscapeResult:
     s2, a, b2 = float(process.s2(t)), float(process.a(t)), float(process.b2(t))
     n = target.data.n if target.is_discrete else 64
     out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield_ok=on_sphere(target),
-               fixed_note="", lam=target.top_eigenvalue)
+               fixed_note="", lam=target.top_eigenvalue, fixed_searched=True)
     grid = view_grid(target, GRID_PAIRS, (40, 200))
     if target.d == 1:
         fp = fixed_points(model, s2, np.vstack([grid.points[::20], target.display_points]))
         lan = landscape(model, s2, np.vstack([grid.points, fp.points]))   # one shift for both
         k = len(grid.axis)
-        law = guided_class_law(state)
-        if law is not None:          # science.md §9's guided score in closed form, an independent check
-            out["score_closed"] = mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state.guidance_w)[:, 0]
+        law = guided_class_law(state)       # science.md §9's guided score in closed form, an independent check
+        out["score_closed"] = (None if law is None else
+                               mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state.guidance_w)[:, 0])
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])
         out["pattern_gap"] = pattern_gap(target, fp)
-        return LandscapeResult(**out)
+        return LineLandscape(**out)
     lan = landscape(model, s2, grid.points)
     plane, axis = grid.plane, grid.axis
     size = len(axis)
@@ -208,10 +236,10 @@ def landscape_view(inputs: LabState) -> LandscapeResult:
                    pattern_gap=None, fixed_searched=False)
         out["fixed_note"] = (f"fixed points are searched for up to d = {FIXED_POINT_MAX_D} and "
                              f"n·d² ≤ {NEWTON_WORK / MIN_SEEDS:.1e}: not shown for this size")
-    return LandscapeResult(**out)
+    return PlaneLandscape(**out)
 
 
-@functools.lru_cache(maxsize=32)
+@local(32)
 def hopfield_view(inputs: LabState) -> np.ndarray | None:
     """The modern-Hopfield energy on the landscape's grid (None unless the data lie on a sphere)."""
     state = inputs
@@ -234,7 +262,7 @@ class StripResult:
     t_c: float
 
 
-@memoize()
+@shared("landscape-strip_view")
 def strip_view(inputs: LabState) -> StripResult:
     """F̃ at noise s²_c × (¼, ½, 1, 2, 4) on one grid (the time itself is not in the key): VE's t_c × (¼ … 4),
     and inside flow matching's t < 1."""
@@ -331,7 +359,7 @@ def stack_side(n: int, d: int) -> int:
     return side if side >= STACK_SIDE[0] else 0
 
 
-@memoize()
+@shared("landscape-stack_view")
 def stack_view(inputs: LabState) -> StackResult | None:
     """The landscape at STACK_FRAMES times on a coarse copy of the view's grid (the time is not in the key)."""
     state = inputs

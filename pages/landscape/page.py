@@ -7,11 +7,11 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids
 from components.animation import FORMATS, movie_file
-from components.cache import memo_local, memo_render
 from components.controls import page_control
 from components.plotting import empty_figure
 from components.state import guidance_label, spec_of, state_from_store, ticked
-from components.timemoves import packed
+from components.timemoves import drawn
+from components.typed_arrays import packed
 from pages.landscape._figures import (
     arrow_segments,
     landscape_1d_figure,
@@ -20,7 +20,16 @@ from pages.landscape._figures import (
     sweep_movie,
     weights_figure,
 )
-from pages.landscape._model import hopfield_view, landscape_view, probe_view, stack_view, strip_view, view_inputs
+from pages.landscape._model import (
+    LineLandscape,
+    PlaneLandscape,
+    hopfield_view,
+    landscape_view,
+    probe_view,
+    stack_view,
+    strip_view,
+    view_inputs,
+)
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
@@ -70,7 +79,7 @@ PLOT_CONTROL = {"type": ids.PAGE_CONTROL, "name": "plot"}
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
           Output(PLOT_CONTROL, "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
           Input("landscape-hopfield", "value"), Input("probe", "data"))
-@memo_local()
+@drawn("landscape", "exact")
 def render_landscape(data, time, hopfield, probe):
     """F̃ and the score at the released (or typed) time, fixed points classified by the Hessian."""
     state = state_from_store(data, time)
@@ -82,8 +91,8 @@ def render_landscape(data, time, hopfield, probe):
     if _probe_ok(probe, v):
         uv = np.asarray(probe["uv"], float)
         pv = probe_view(state, _probe_point(uv, v))
-        probe_mean = pv.mean if v.d == 1 else (pv.mean - v.plane_origin) @ v.plane_axes.T
-    if v.d == 1:
+        probe_mean = pv.mean if isinstance(v, LineLandscape) else (pv.mean - v.plane_origin) @ v.plane_axes.T
+    if isinstance(v, LineLandscape):
         fig = landscape_1d_figure(v.x, v.f, v.score, v.fixed_x, v.fixed_f,
                                   v.fixed_score, v.kinds, title, v.data_x, energy,
                                   probe=None if uv is None else float(uv[0]),
@@ -96,12 +105,12 @@ def render_landscape(data, time, hopfield, probe):
                                   hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
     gap = float(np.abs(energy - v.f).max()) if show_hop else None
-    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if v.d == 1 else None
+    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if isinstance(v, LineLandscape) else None
 
 
 def _probe_point(uv, v):
     """The probe's x̃: itself in 1-D, embedded from plane coordinates otherwise."""
-    return uv if v.d == 1 else v.plane_origin + uv @ v.plane_axes
+    return uv if isinstance(v, LineLandscape) else v.plane_origin + uv @ v.plane_axes
 
 
 def _probe_ok(probe, v):
@@ -109,7 +118,7 @@ def _probe_ok(probe, v):
     if not (isinstance(probe, dict) and probe.get("d") == v.d and isinstance(probe.get("uv"), list)):
         return False
     uv = probe["uv"]
-    return (len(uv) == (1 if v.d == 1 else 2)
+    return (len(uv) == (1 if isinstance(v, LineLandscape) else 2)
             and all(isinstance(c, (int, float)) and np.isfinite(c) for c in uv))
 
 
@@ -196,7 +205,7 @@ def _vec(a, k=4):
 
 
 @callback(Output("landscape-stack", "data"), Input(ids.STATE, "data"))
-@memo_render("landscape-stack")
+@drawn("landscape-stack", None)
 def send_stack(data):
     """The scrub preview's frames, once per parameter set (None when the dataset is too large for one)."""
     stack = stack_view(view_inputs(state_from_store(data), at_time=False))
@@ -233,7 +242,7 @@ def _sweep_movie_callback(fmt):
         if stack is None:
             return no_update
         v = landscape_view(view_inputs(state))
-        data_uv = v.data_uv if v.d > 1 else np.column_stack([v.data_x, np.zeros(len(v.data_x))])
+        data_uv = v.data_uv if isinstance(v, PlaneLandscape) else np.column_stack([v.data_x, np.zeros(len(v.data_x))])
         heading = f"{spec_of(state).name}, {state.process}" + (f"; {guidance_label(state)}"
                                                                    if guidance_label(state) else "")
         frames = sweep_movie(stack, data_uv, v.t_c, "dark" in str(mode), heading)
@@ -245,7 +254,7 @@ MOVIE_CALLBACKS = {fmt: _sweep_movie_callback(fmt) for fmt in FORMATS}
 
 
 @callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))
-@memo_render("strip-page")
+@drawn("strip-page", None)
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
     state = state_from_store(data)

@@ -5,7 +5,7 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.plotting import empty_figure
 from components.state import process_of, state_from_store
-from components.timemoves import drawn_once, wire_time_moves
+from components.timemoves import drawn, wire_time_moves
 from core.memorization import condensation_time
 from pages.memorization._figures import collapse_figure, participation_figure, phase_figure, rem_figure
 from pages.memorization._model import BETA_GRID, JOB
@@ -41,7 +41,7 @@ wire_time_moves("mem-participation", "mem-collapse", "mem-phase")
 @callback(Output("mem-participation", "figure"), Output("mem-rem", "figure"), Output("mem-collapse", "figure"),
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
-@drawn_once("memorization-page", ready=lambda _ready, data: JOB.stored(state_from_store(data)) is not None)
+@drawn("memorization-page", "moved", job=JOB)
 def render_memorization(_ready, data, time):
     """Draw the stored result once per result; the current time's parts are moved."""
     state = state_from_store(data, time)

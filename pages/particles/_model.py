@@ -1,8 +1,7 @@
 """The particles page's runs: trajectories, colors from the future, the density fan and the
-regime times, packed for the browser (float32 frames as base64, sent once per run)."""
+regime times, packed for the browser (float32 frames, sent once per run)."""
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -11,6 +10,7 @@ from scipy.cluster.vq import kmeans2
 from components.cache import cached
 from components.jobs import TimeFreeJob
 from components.state import LabState, model_of, process_of, spec_of, target_of
+from components.typed_arrays import packed, unpacked
 from core import limits
 from core.bifurcation import symmetry_axis
 from core.datasets import digits_points
@@ -153,11 +153,9 @@ class ParticleRun:
     ----------
     times : (F,) array
         Times of the recorded frames, from t_max down to t_min.
-    frames_b64 : str
-        The (F, P, 2) float32 frames in the principal plane, base64 (sent to the browser once);
-        empty in a run summary.
-    shape : list of int
-        (F, P, 2).
+    packed_frames : dict or None
+        The (F, P, 2) float32 frames in the principal plane, packed (components.typed_arrays: sent to the
+        browser once); None in a run summary.
     labels : (P,) int array
         The class each particle ends in (colors from the future).
     data_uv : (N, 2) array
@@ -189,8 +187,7 @@ class ParticleRun:
     """
 
     times: np.ndarray
-    frames_b64: str
-    shape: list
+    packed_frames: dict | None
     labels: np.ndarray
     data_uv: np.ndarray
     scales: np.ndarray
@@ -209,19 +206,15 @@ class ParticleRun:
     steps: int = 200
 
     def frames(self) -> np.ndarray:
-        """The recorded positions, (F, P, K) float32, decoded from ``frames_b64``."""
-        return np.frombuffer(base64.b64decode(self.frames_b64), dtype="<f4").reshape(self.shape)
-
-
-def encode(array, dtype) -> str:
-    """base64 of a contiguous little-endian array (decoded by assets/particles.js)."""
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+        """The recorded positions, (F, P, K) float32."""
+        return unpacked(self.packed_frames)
 
 
 def run_summary(state, rerun=0) -> ParticleRun:
     """The run without its frames: what the side panels redraw on every time move (the frames,
     ~3 MB, were unpickled from the cache on each move before)."""
-    return cached("particles-summary", JOB.key(state, rerun), lambda: replace(JOB.result(state, rerun), frames_b64=""))
+    return cached("particles-summary", JOB.key(state, rerun),
+                  lambda: replace(JOB.result(state, rerun), packed_frames=None))
 
 
 def _run(inputs, rerun=0, progress=None):
@@ -271,7 +264,7 @@ def _simulate(state, params, progress):
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
         images = dict(generated=final.astype(np.float32), nearest=y[nearest].astype(np.float32),
                       distance=np.linalg.norm(final - y[nearest], axis=1), labels=labels[:SHOWN_IMAGES])
-    return ParticleRun(times=traj.times, frames_b64=encode(frames, "<f4"), shape=list(frames.shape), images=images,
+    return ParticleRun(times=traj.times, packed_frames=packed(frames), images=images,
                        labels=labels, data_uv=data_uv, scales=scales, spans=spans, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
                        sde=params["sde"], particles=p, requested=params["particles"], d=target.d,

@@ -133,7 +133,7 @@ def send_run(_ready, data, *controls):
     """Send the finished run to the browser once (the animation then runs there)."""
     run = JOB.stored(state_from_store(data), *controls) or JOB.result(state_from_store(data), *controls)
     first = run.frames()[0]
-    payload = {"frames_b64": run.frames_b64, "shape": run.shape, "times": run.times.tolist(),
+    payload = {"frames": run.packed_frames, "times": run.times.tolist(),
                "scales": run.scales.tolist(), "spans": run.spans.tolist(), "data": run.data_uv.tolist(),
                "regime": regime_title(run)}
     return payload, particles_figure(run, first)

@@ -5,12 +5,11 @@ import numpy as np
 from dash import Input, Output, callback, dcc, html
 
 from components import ids
-from components.cache import memo_local
 from components.controls import page_control
 from components.plotting import empty_figure
 from components.presets import BY_KEY
 from components.state import WIDTH_CHOICES, spec_of, state_from_store
-from components.timemoves import nearest_time_index
+from components.timemoves import drawn, nearest_time_index
 from pages.training._figures import (
     copies_figure,
     field_figure,
@@ -94,7 +93,7 @@ def _result(data, time):
 @callback(Output("training-loss", "figure"), Output("training-copies", "figure"), Output("training-split", "figure"),
           Output("training-caption", "children"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
-@memo_local()
+@drawn("training-curves", "exact")
 def render_curves(_ready, data, time):
     """Losses, copies and distances against τ, and the critical time against τ (the curves at the grid time
     nearest t)."""
@@ -134,7 +133,7 @@ def _caption(result: TrainingResult, g: int) -> str:
           Output("training-line", "figure"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
           Input("training-tau", "value"))
-@memo_local()
+@drawn("training-model", "exact")
 def render_model(_ready, data, time, tau_index):
     """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
     state, result = _result(data, time)
