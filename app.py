@@ -5,13 +5,11 @@ import os
 
 import dash
 
-import core.targets
 from components.background import background_manager
 from components.cache import init_cache
 from components.hardening import harden
 from components.layout import app_layout
 from components.plotting import warm_figures
-from components.userdata import load_dataset
 from core.warmup import warm_kernels
 
 manager = background_manager()
@@ -21,7 +19,6 @@ app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 # a phone lays the page out at its own width, not at a 980 px desktop's (issue 22)
                 meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 server = app.server
-core.targets.DATASET_STORE = load_dataset  # custom targets '@KEY' read uploads from the lab's cache
 #: The Celery application when REDIS_URL is set (``celery -A app:celery_app worker``), else None.
 celery_app = getattr(manager, "handle", None) if isinstance(manager, dash.CeleryManager) else None
 init_cache(server)

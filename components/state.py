@@ -419,8 +419,10 @@ def spec_of(state: LabState) -> TargetSpec:
 
 
 def target_of(state: LabState) -> Target:
-    """Build the state's target (cached in core.targets)."""
-    return make_target(state.target, **state.target_params())
+    """Build the state's target (cached in core.targets); an uploaded set '@KEY' is read from the lab's
+    dataset store (components.userdata)."""
+    from components.userdata import load_dataset
+    return make_target(state.target, datasets=load_dataset, **state.target_params())
 
 
 def model_of(state: LabState) -> Target:

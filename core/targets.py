@@ -220,19 +220,18 @@ def _subspace_law(key, name, params, d, r, dd, **_):
     return Target(key, name, params, d, None, np.diag(r**2 * on), display, post, sampler)
 
 
-#: Resolves '@KEY' in a custom target's ``pts`` to (points, weights): set by the app to its dataset
-#: store (components/userdata.py), so that core stays free of web code.  None: inline sets only.
-DATASET_STORE = None
 #: Two deltas at ±1 in 2-D: the custom target before anything is drawn.
 DEFAULT_PTS = "1,0,1;-1,0,1"
 #: Parameters that are text, not numbers.
 TEXT_PARAMS = ("pts", "cls")
 
 
-def _custom(pts, **_):
+def _custom(pts, datasets=None, **_):
+    """Drawn points inline ('x,y,w;…'), or '@KEY': an uploaded set that ``datasets(KEY)`` returns as
+    (points, weights) — the caller's store (the lab's: components.userdata.load_dataset), so core holds no web code."""
     from core.datasets import DataError, decode_inline
     if pts.startswith("@"):
-        found = DATASET_STORE(pts[1:]) if DATASET_STORE else None
+        found = datasets(pts[1:]) if datasets else None
         if found is None:
             raise DataError("that uploaded dataset is no longer stored on this server: upload it again")
         return found
@@ -380,21 +379,22 @@ def target_defaults(key: str) -> dict:
     return {**BASE_DEFAULTS, **SPECS[key].defaults}
 
 
-def make_target(key: str, **params) -> Target:
+def make_target(key: str, datasets=None, **params) -> Target:
     """Build target ``key``; parameters it does not use are ignored (so they do not split
-    the cache).  Raises KeyError for an unknown key."""
+    the cache).  ``datasets(KEY)`` resolves an uploaded set '@KEY' of a user-points target (None: inline
+    points only).  Raises KeyError for an unknown key."""
     spec = SPECS[key]
     full = {**target_defaults(key), **params}
     if spec.fixed_d is not None:
         full["d"] = spec.fixed_d
     used = tuple(sorted((k, full[k]) for k in set(spec.uses) | {"d"}))
-    return _cached_target(key, used)
+    return _cached_target(key, used, datasets if spec.user_points else None)
 
 
 @lru_cache(maxsize=4)  # a dataset at the size caps is ~160 MB
-def _cached_target(key, used):
+def _cached_target(key, used, datasets):
     spec = SPECS[key]
     kw = dict(used)
     kw = {k: (v if k in TEXT_PARAMS else int(v) if k in ("d", "n", "seed", "dd") else float(v))
           for k, v in kw.items()}
-    return spec.build(key=key, name=spec.name, params=used, **kw)
+    return spec.build(key=key, name=spec.name, params=used, datasets=datasets, **kw)

@@ -114,8 +114,8 @@ class NoDiagram(Transition):
 
 
 @dataclass(frozen=True)
-class AxisResult(Transition):
-    """Exact 1-D root finding on the symmetry axis of an axial target, over the whole time range.
+class Diagram(Transition):
+    """Fixed points over the whole time range (either shape).
 
     Attributes
     ----------
@@ -123,6 +123,19 @@ class AxisResult(Transition):
         The time grid and its s².
     t_meas : float or None
         The first branching found (the largest time with more than one stable fixed point); None: none.
+    """
+
+    times: np.ndarray
+    s2: np.ndarray
+    t_meas: float | None
+
+
+@dataclass(frozen=True)
+class AxisResult(Diagram):
+    """Exact 1-D root finding on the symmetry axis of an axial target.
+
+    Attributes
+    ----------
     diagram : AxisDiagram
         Every root on the axis.
     chi_times, chi_values : arrays
@@ -134,9 +147,6 @@ class AxisResult(Transition):
         (two equal deltas, the mixture law) guided toward a class: an independent check of ``diagram``.
     """
 
-    times: np.ndarray
-    s2: np.ndarray
-    t_meas: float | None
     diagram: AxisDiagram
     chi_times: np.ndarray
     chi_values: np.ndarray
@@ -145,15 +155,11 @@ class AxisResult(Transition):
 
 
 @dataclass(frozen=True)
-class PathsResult(Transition):
-    """Continuation of the N stable fixed-point paths of a discrete target, over the whole time range.
+class PathsResult(Diagram):
+    """Continuation of the N stable fixed-point paths of a discrete target (t_meas: the latest merge).
 
     Attributes
     ----------
-    times, s2 : (T,) arrays
-        The time grid and its s².
-    t_meas : float or None
-        The first branching found (the latest merge); None: none.
     paths : (N, T, k) array
         The N stable paths γ_j(t), projected on the principal plane (k ≤ 2), times a.
     hessian_min, chi_paths : (N, T) arrays
@@ -171,9 +177,6 @@ class PathsResult(Transition):
         core.bifurcation.distinct_minima_starts).
     """
 
-    times: np.ndarray
-    s2: np.ndarray
-    t_meas: float | None
     paths: np.ndarray
     hessian_min: np.ndarray
     chi_paths: np.ndarray

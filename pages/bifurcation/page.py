@@ -13,7 +13,7 @@ from pages.bifurcation._figures import (
     stability_figure,
     trace_figure,
 )
-from pages.bifurcation._model import JOB, AxisResult, NoDiagram, PathsResult, mode_of
+from pages.bifurcation._model import JOB, AxisResult, Diagram, NoDiagram, PathsResult, mode_of
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h",
@@ -83,7 +83,7 @@ def _caption(view, state):
     parts = [f"Transition: {view.kind}. ",
              f"Predicted instability of the symmetric point (a²Λ = b², Λ = {view.lam:.4g}): "
              f"t = {view.t_pred:.4g}. "]
-    if not isinstance(view, NoDiagram) and view.t_meas:
+    if isinstance(view, Diagram) and view.t_meas:
         parts.append(f"First branching found: t = {view.t_meas:.4g}. ")
     guided = guidance_label(state)
     if guided:

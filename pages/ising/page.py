@@ -117,6 +117,7 @@ def render_bath(_ready, data, time):
 
 @callback(Output("bath-distribution", "figure"), Output("bath-caption", "children"), Input("bath-ready", "data"),
           Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
+@drawn("bath-at-time", "exact")
 def render_bath_now(_ready, data, time):
     """The bath's histogram and caption at the simulated temperature nearest T = σ²t (released or typed t)."""
     state = state_from_store(data, time)
