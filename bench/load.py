@@ -45,7 +45,7 @@ PAGES = {
 }
 FAILURES: list[str] = []
 #: Values the browser holds for the page's own controls and job stores.
-HELD = {"landscape-hopfield": [], "probe": None, "entropy-axis": [],
+HELD = {"probe": None,
         "bif-ready": "ready", "entropy-ready": "ready", "mem-ready": "ready", "bath-ready": "ready"}
 
 

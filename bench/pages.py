@@ -24,7 +24,6 @@ def _landscape_body(state):
                         {"id": {"type": "page-ctl", "name": "plot"}, "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
                        {"id": "lab-time-set", "property": "data", "value": state.t},
-                       {"id": "landscape-hopfield", "property": "value", "value": []},
                        {"id": "probe", "property": "data", "value": None}],
             "changedPropIds": ["lab-state.data"], "state": []}
 
@@ -76,7 +75,7 @@ def redraw_run() -> list[dict]:
         "particles: four deltas": ({"target": "circle"}, particles_data.JOB,
                                    lambda s: particles.render_side({"ok": 1}, s, s.t, 2000, "sde", 0)),
         "entropy: two deltas": ({"target": "two_deltas"}, entropy_data.JOB,
-                                lambda s: entropy.render_profile(None, s, [], s.t)),
+                                lambda s: entropy.render_profile(None, s, s.t)),
         "memorization: 500 samples, d = 10": ({"target": "mixture_samples", "n": 500, "d": 10, "process": "VP"},
                                               memorization_data.JOB,
                                               lambda s: memorization.render_memorization(None, s, s.t)),

@@ -33,10 +33,13 @@ DEFAULT_TARGET = "circle"
 MAX_QUERY_CHARS = 4_000
 #: Most fields a query string may hold (``parse_qs``'s ``max_num_fields``).
 MAX_QUERY_FIELDS = 64
-#: Page settings declared here so that a link keeps them: the particles' count, steps and training width.
+#: Page settings declared here so that a link keeps them: the particles' count, steps, the training width and
+#: the training times shown.
 PARTICLE_CHOICES = (500, 2_000, 5_000, 20_000)
 STEP_CHOICES = (20, 50, 100, 200, 500)
 WIDTH_CHOICES = (256, 512, 1024)
+#: Training times τ at which the training page shows samples and fields (∞: trained to convergence).
+TRAINING_TAUS = (0.1, 1.0, 10.0, 100.0, 1e3, 1e4, math.inf)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class LabState:
     steps: int = _field("steps", "choice", 200, STEP_CHOICES, None, "steps", "page")
     surface: str = _field("plot", "choice", "map", ("map", "surface"), None, "landscape plot", "page")
     width: int = _field("width", "choice", 512, WIDTH_CHOICES, None, "width p", "page")
+    tau_index: int = _field("tau", "int", 2, 0, len(TRAINING_TAUS) - 1, "training time τ (its index)", "page")
+    hopfield: str = _field("hopfield", "choice", "off", ("off", "on"), None, "Hopfield overlay", "page")
+    time_axis: str = _field("axis", "choice", "log", ("log", "entropic"), None, "time axis", "page")
 
     def raw(self) -> dict:
         """The state as the URL and the stores write it: {key: value}."""
@@ -455,8 +461,3 @@ def guidance_label(state: LabState) -> str | None:
 def process_of(state: LabState) -> Process:
     """The state's forward process."""
     return Process(state.process, state.sigma)
-
-
-def ticked(checklist_value, option: str) -> bool:
-    """Whether a Checklist's value (a list of strings, or anything in a hand-made request) holds ``option``."""
-    return isinstance(checklist_value, list) and option in checklist_value

@@ -3,7 +3,7 @@
 LANDSCAPE_OUTPUT = '..landscape-graph.figure...landscape-caption.children...{"name":"plot","type":"page-ctl"}.style..'
 
 
-def landscape_body(state, hopfield=()):
+def landscape_body(state):
     """The landscape page's render callback, as the browser sends it, with ``state`` in the store (its t
     in the released-time store)."""
     t = state.get("t") if isinstance(state, dict) else None
@@ -13,6 +13,5 @@ def landscape_body(state, hopfield=()):
                         {"id": {"type": "page-ctl", "name": "plot"}, "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
                        {"id": "lab-time-set", "property": "data", "value": t},
-                       {"id": "landscape-hopfield", "property": "value", "value": list(hopfield)},
                        {"id": "probe", "property": "data", "value": None}],
             "changedPropIds": ["lab-state.data"], "state": []}

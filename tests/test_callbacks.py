@@ -15,7 +15,7 @@ def test_landscape_callbacks_return_finite_figures(app_context):
     for state in (default_state("circle"), default_state("two_deltas").replace(t=1e-3),
                   default_state("hypersphere").replace(t=100.0, process="VP"),
                   default_state("sphere_points").replace(d=10, n=50, t=0.05)):
-        fig, caption, _ = landscape.render_landscape(state, state.t, ["on"], None)
+        fig, caption, _ = landscape.render_landscape(state.replace(hopfield="on"), state.t, None)
         assert caption                  # the memoized callback answers plain dicts (components.cache)
         for kind, name, _, a in trace_arrays(fig):
             if kind == "scatter" and name == "score direction":
@@ -62,7 +62,7 @@ def test_bifurcation_and_entropy_render_finite(app_context, raw):
     if state.n * state.d <= 1000:       # the entropy profile of a 10⁵-point set is a long job
         from pages.entropy._model import JOB as ENTROPY
         ENTROPY.result(state)
-        for fig in entropy.render_profile(None, state, ["entropic"], state.t)[:3]:
+        for fig in entropy.render_profile(None, state.replace(time_axis="entropic"), state.t)[:3]:
             _finite_figure(fig)
 
 
@@ -93,13 +93,13 @@ def test_landscape_caption_counts_fixed_points_only_when_searched(app_context):
     from components.state import parse_state
     from pages.landscape import page as landscape
     big, _ = parse_state({"target": "gaussian_points", "d": "200", "n": "50", "t": "1"})
-    caption = " ".join(landscape.render_landscape(big, big.t, [], None)[1])
+    caption = " ".join(landscape.render_landscape(big, big.t, None)[1])
     assert "stable fixed point(s)" not in caption and "not shown for this size" in caption
     small, _ = parse_state({"target": "circle", "t": "0.25"})
-    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small.t, [], None)[1])
+    assert "4 stable fixed point(s)" in " ".join(landscape.render_landscape(small, small.t, None)[1])
     for query in ({"target": "two_deltas", "t": "1"}, {"target": "two_deltas", "process": "FM", "t": "0.5"}):
         at, _ = parse_state(query)           # exactly t_c: one flat point, said so (issue 28)
-        caption = " ".join(landscape.render_landscape(at, at.t, [], None)[1])
+        caption = " ".join(landscape.render_landscape(at, at.t, None)[1])
         assert "at t_c" in caption and "0 stable fixed point(s)" in caption and "1 marginal" in caption, caption
 
 
@@ -122,7 +122,7 @@ def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw
     result = TRAINING.result(state.replace(width=256))
     assert result.width == 256 and result.sizes[-1] == result.points.shape[0]
     loss, copies, split, caption = training.render_curves(None, state.replace(width=256), state.t)
-    for fig in (loss, copies, split, *training.render_model(None, state.replace(width=256), state.t, 3)):
+    for fig in (loss, copies, split, *training.render_model(None, state.replace(width=256, tau_index=3), state.t)):
         _finite_figure(fig)
     assert "τ_gen" in caption and "p = 256" in caption
     assert np.all((result.copies >= 0) & (result.copies <= 1)) and result.copies_exact >= result.copies[-1, 0]
@@ -130,10 +130,11 @@ def test_training_page_renders_finite_and_says_what_it_measured(app_context, raw
     # at its best τ the model beats the (nearly) untrained one on fresh inputs at every diffusion time
     assert np.all(np.diff(result.train_loss, axis=2) < 1e-3)
     assert np.all(result.test_loss.min(axis=2) < result.test_loss[:, :, 0])
-    # a hand-made request: τ index out of range or not a number falls back to the default, a junk width to 512
-    for junk in (99, "2", None, -1):
-        samples = training.render_model(None, state.replace(width=256), state.t, junk)[0]
-        assert samples["layout"]["title"]["text"].startswith("model at τ = 10:")
+    # a hand-made request: the state's parser reads τ's index (a junk one is the default, 2: τ = 10; 99 the last, ∞)
+    for junk, shown in ((None, "10"), ("2", "10"), ("abc", "10"), (99, "∞")):
+        chosen = parse_state({**state.raw(), "width": 256, "tau": junk})[0]
+        samples = training.render_model(None, chosen, state.t)[0]
+        assert samples["layout"]["title"]["text"].startswith(f"model at τ = {shown}:"), junk
     # a junk width is the default width, whose result is not computed here: the page waits for its job
     assert training.render_curves(None, state, state.t)[0]["layout"]["annotations"][0]["text"] == "training…"
 

@@ -28,7 +28,7 @@ def test_callback_check_reasons(lab):
     assert callback_problem(body, cmap) is None
     assert callback_problem([], cmap) == "the body must be a JSON object"
     assert "unknown" in callback_problem({**body, "output": "nope.figure"}, cmap)
-    assert "must list 4" in callback_problem({**body, "inputs": body["inputs"][:2]}, cmap)
+    assert "must list 3" in callback_problem({**body, "inputs": body["inputs"][:2]}, cmap)
     assert "'outputs'" in callback_problem({**body, "outputs": body["outputs"][:1]}, cmap)
     other_control = [*body["outputs"][:2], {"id": {"type": "page-ctl", "name": "width"}, "property": "style"}]
     assert "'outputs' does not match" in callback_problem({**body, "outputs": other_control}, cmap)

@@ -34,7 +34,8 @@ def test_health_and_every_page(gunicorn_url):
     "not a dict",
 ])
 def test_hand_made_callback_requests(gunicorn_url, state):
-    r = requests.post(gunicorn_url + "/_dash-update-component", json=landscape_body(state, hopfield=["on"]), timeout=30)
+    body = landscape_body({**state, "hopfield": "on"} if isinstance(state, dict) else state)
+    r = requests.post(gunicorn_url + "/_dash-update-component", json=body, timeout=30)
     assert r.status_code == 200, r.text[:500]
     assert "Traceback" not in r.text
     body = json.loads(r.text)

@@ -117,12 +117,14 @@ def test_todays_links_give_the_same_state(link, expected):
 
 
 def test_page_settings_travel_in_the_link():
-    """A copied link keeps the particles' count, dynamics, sampler and steps, the landscape's plot and the
-    training width (they came back as SDE, Euler–Maruyama, 2,000 before they were fields)."""
+    """A copied link keeps the particles' count, dynamics, sampler and steps, the landscape's plot and Hopfield
+    overlay, the entropy page's time axis, the training width and τ (they came back as SDE, Euler–Maruyama, 2,000
+    before they were fields)."""
     state = parse_state({"particles": "5000", "dynamics": "ode", "sampler": "heun", "steps": "50",
-                         "plot": "surface", "width": "1024"})[0]
+                         "plot": "surface", "width": "1024", "tau": "5", "hopfield": "on", "axis": "entropic"})[0]
     query = state_query(state)
-    for part in ("particles=5000", "dynamics=ode", "sampler=heun", "steps=50", "plot=surface", "width=1024"):
+    for part in ("particles=5000", "dynamics=ode", "sampler=heun", "steps=50", "plot=surface", "width=1024", "tau=5",
+                 "hopfield=on", "axis=entropic"):
         assert part in query
     assert parse_state(parse_query(query)[0])[0] == state
     assert "particles=" not in state_query(default_state())          # defaults stay out of the link

@@ -29,8 +29,8 @@ def finite_figure(fig):
 
 def _render_landscape(state):
     from pages.landscape import page as landscape
-    figs = [*landscape.render_landscape(state, state.t, ["on"], None)[:1],
-            landscape.render_landscape(state.replace(surface="surface"), state.t, [], None)[0],
+    figs = [*landscape.render_landscape(state.replace(hopfield="on"), state.t, None)[:1],
+            landscape.render_landscape(state.replace(surface="surface"), state.t, None)[0],
             landscape.render_strip(state)]
     return figs + [landscape.render_probe(state, None, {"uv": [0.3, -0.2]}, state.t)[0]]
 
@@ -46,8 +46,8 @@ def _render_entropy(state):
     from pages.entropy import page as entropy
     from pages.entropy._model import JOB as ENTROPY
     ENTROPY.result(state)
-    entropic = entropy.render_profile(None, state, ["entropic"], state.t)
-    return entropic[:3] + entropy.render_profile(None, state, [], state.t)[4:5]
+    entropic = entropy.render_profile(None, state.replace(time_axis="entropic"), state.t)
+    return entropic[:3] + entropy.render_profile(None, state, state.t)[4:5]
 
 
 def _render_memorization(state):
@@ -82,7 +82,7 @@ def _render_training(state):
     from pages.training._model import JOB as TRAINING
     TRAINING.result(state.replace(width=256))
     return [*training.render_curves(None, state.replace(width=256), state.t)[:3],
-            *training.render_model(None, state.replace(width=256), state.t, 6)]
+            *training.render_model(None, state.replace(width=256, tau_index=6), state.t)]
 
 
 RENDER = {"/landscape": _render_landscape, "/bifurcation": _render_bifurcation, "/entropy": _render_entropy,

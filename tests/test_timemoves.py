@@ -31,7 +31,8 @@ def _renders(view, state):
         return [("diagram", bifurcation.render_diagram, (None, state))]
     if view == "entropy":
         entropy.JOB.result(state)
-        return [(f"profile {axis}", entropy.render_profile, (None, state, axis)) for axis in ([], ["entropic"])]
+        return [(f"profile {axis}", entropy.render_profile, (None, state.replace(time_axis=axis)))
+                for axis in ("log", "entropic")]
     if view == "memorization":
         memorization.JOB.result(state)
         return [("memorization", memorization.render_memorization, (None, state))]

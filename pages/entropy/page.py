@@ -4,8 +4,9 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
+from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import guidance_label, state_from_store, ticked
+from components.state import guidance_label, state_from_store
 from components.timemoves import drawn, wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB
@@ -15,7 +16,7 @@ dash.register_page(__name__, path="/entropy", name="Entropy", title="Information
                              "gc", "gw"))
 
 
-def layout(**_query):
+def layout(**query):
     return html.Div([
         html.H1("Information dynamics: entropy rate and decisions"),
         dcc.Markdown(r"""Generation transfers information from the noise to the sample. The conditional entropy
@@ -27,8 +28,10 @@ $\nu^2 = ds^2/dt$, so VE, VP and flow matching (FM) share one formula; the margi
 $\dot H(x_t) = D\nu^2/(2s^2) - \dot H(y|x_t) + D\,\tfrac{d\log a}{dt}$ (the last term, $-D$ under VP and
 $-D/(1-t)$ under FM, turns the rate of $\tilde x = x/a$ into that of $x_t$).""",
                      mathjax=True, className="explain"),
-        html.Div([dcc.Checklist(id="entropy-axis", options=[{"label": " entropic time axis", "value": "entropic"}],
-                                value=[], inline=True)], className="options"),
+        html.Div([page_control("axis", dcc.RadioItems, query,
+                               options=[{"label": " log t axis", "value": "log"},
+                                        {"label": " entropic time axis", "value": "entropic"}],
+                               inline=True, className="entropy-axis")], className="options"),
         JOB.progress_bar("entropy"),
         html.Div(id="entropy-caption", className="caption"),
         dcc.Graph(id="entropy-profile", figure=empty_figure("computing the profile…", 820)),
@@ -47,10 +50,10 @@ wire_time_moves("entropy-profile", "entropy-fisher", "entropy-cumulative", "entr
 @callback(Output("entropy-profile", "figure"), Output("entropy-fisher", "figure"),
           Output("entropy-cumulative", "figure"), Output("entropy-caption", "children"),
           Output("entropy-lyapunov", "figure"),
-          Input("entropy-ready", "data"), Input(ids.STATE, "data"), Input("entropy-axis", "value"),
+          Input("entropy-ready", "data"), Input(ids.STATE, "data"),
           State(ids.TIME, "data"))
 @drawn("entropy-page", "moved", job=JOB)
-def render_profile(_ready, data, axis, time):
+def render_profile(_ready, data, time):
     """Draw the stored profile and spectra once per result; the current time's parts are moved."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
@@ -77,5 +80,5 @@ def render_profile(_ready, data, axis, time):
               else empty_figure("d too large for full covariances"))
     lyapunov = (lyapunov_figure(view, t) if view.lyap is not None
                 else empty_figure("Jacobian spectra are drawn up to d = 32", 330))
-    return (profile_figure(view, t, ticked(axis, "entropic")), fisher, cumulative_figure(view, t), caption,
+    return (profile_figure(view, t, state.time_axis == "entropic"), fisher, cumulative_figure(view, t), caption,
             lyapunov)

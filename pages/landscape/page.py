@@ -9,7 +9,7 @@ from components import ids
 from components.animation import FORMATS, movie_file
 from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import guidance_label, spec_of, state_from_store, ticked
+from components.state import guidance_label, spec_of, state_from_store
 from components.timemoves import drawn
 from components.typed_arrays import packed
 from pages.landscape._figures import (
@@ -49,8 +49,10 @@ probe a point.""",
             page_control("plot", dcc.RadioItems, query, options=[{"label": " heatmap", "value": "map"},
                                                           {"label": " 3-D surface", "value": "surface"}],
                          inline=True, className="landscape-plot"),
-            dcc.Checklist(id="landscape-hopfield", options=[{"label": " Hopfield energy (eq. 40)",
-                                                             "value": "on"}], value=[], inline=True),
+            page_control("hopfield", dcc.RadioItems, query,
+                         options=[{"label": " F̃", "value": "off"}, {"label": " F̃ and the Hopfield energy (eq. 40)",
+                                                                    "value": "on"}],
+                         inline=True, className="landscape-hopfield"),
             html.Span(["Time sweep for slides: ",
                        *[html.Button(f"⤓ {fmt.upper()}", id=f"landscape-{fmt}", n_clicks=0,
                                      title=f"F̃ from the largest t to the smallest as a {fmt.upper()} (1,280 × 720)")
@@ -78,14 +80,14 @@ PLOT_CONTROL = {"type": ids.PAGE_CONTROL, "name": "plot"}
 
 @callback(Output("landscape-graph", "figure"), Output("landscape-caption", "children"),
           Output(PLOT_CONTROL, "style"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
-          Input("landscape-hopfield", "value"), Input("probe", "data"))
+          Input("probe", "data"))
 @drawn("landscape", "exact")
-def render_landscape(data, time, hopfield, probe):
+def render_landscape(data, time, probe):
     """F̃ and the score at the released (or typed) time, fixed points classified by the Hessian."""
     state = state_from_store(data, time)
     v = landscape_view(view_inputs(state))
     title = f"t = {v.t:.4g}   (s² = {v.s2:.4g};  t_c = {v.t_c:.4g})"
-    show_hop = ticked(hopfield, "on") and v.hopfield_ok
+    show_hop = state.hopfield == "on" and v.hopfield_ok
     energy = hopfield_view(view_inputs(state)) if show_hop else None
     uv = probe_mean = None
     if _probe_ok(probe, v):
@@ -105,7 +107,7 @@ def render_landscape(data, time, hopfield, probe):
                                   hopfield=energy,
                                   probe=uv, probe_mean=probe_mean, axis_labels=labels)
     gap = float(np.abs(energy - v.f).max()) if show_hop else None
-    return fig, _caption(state, v, hopfield, gap), {"display": "none"} if isinstance(v, LineLandscape) else None
+    return fig, _caption(state, v, gap), {"display": "none"} if isinstance(v, LineLandscape) else None
 
 
 def _probe_point(uv, v):
@@ -122,7 +124,7 @@ def _probe_ok(probe, v):
             and all(isinstance(c, (int, float)) and np.isfinite(c) for c in uv))
 
 
-def _caption(state, v, hopfield, hopfield_gap):
+def _caption(state, v, hopfield_gap):
     if math.isclose(v.t, v.t_c, rel_tol=1e-6):
         phase = "at t_c: the curvature of F̃ vanishes at the branching point"
     else:
@@ -148,7 +150,7 @@ def _caption(state, v, hopfield, hopfield_gap):
     elif state.process == "FM":
         parts.append("FM (flow matching, x_t = (1 − t)y + tz): F̃ is shown as a function of x̃ = x/(1 − t) at "
                      "s² = t²/(1 − t)²; t_c = √Λ/(1 + √Λ). ")
-    if ticked(hopfield, "on") and hopfield_gap is None:
+    if state.hopfield == "on" and hopfield_gap is None:
         parts.append("The Hopfield overlay needs data points of equal norm (on a sphere). ")
     elif hopfield_gap is not None:
         parts.append(f"Data on a sphere: the Hopfield energy E (eq. 40) equals F̃ up to a constant "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import LabState, process_of, spec_of, target_of
+from components.state import TRAINING_TAUS, LabState, process_of, spec_of, target_of
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import Plane, principal_plane
 from core.newton import solve_fixed_points
@@ -38,7 +38,7 @@ D_MAX, N_MAX = 64, 2_048
 TIMES, ROWS, TEST_ROWS = 16, 8_192, 8_192
 #: Training times of the loss curves, and those at which the models generate and are read.
 TAUS = np.logspace(-3, 5, 65)
-SAMPLE_TAUS = (0.1, 1.0, 10.0, 100.0, 1e3, 1e4, np.inf)
+SAMPLE_TAUS = TRAINING_TAUS
 #: Generated samples per model and probability-flow steps (Heun), heat-map resolution, line resolution.
 PARTICLES, STEPS, GRID, LINE = 256, 60, 41, 201
 #: Starting points of the self-consistency solver (training points, plus the data's centre).

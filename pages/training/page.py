@@ -25,7 +25,6 @@ from pages.training._model import JOB, SAMPLE_TAUS, TrainingResult
 dash.register_page(__name__, path="/training", name="Training", title="Training a score model", order=8,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc"))
 
-TAU_DEFAULT = 2
 
 INTRO = r"""Every other page uses the exact score, and the exact score of $n$ points memorizes them. Here a
 model is **trained** on the target's $n$ points by denoising score matching, as in Bonnaire, Urfin, Biroli & Mézard
@@ -61,9 +60,9 @@ def layout(**query):
             page_control("width", dcc.Dropdown, query, options=[{"label": f"{p:,}", "value": p} for p in WIDTH_CHOICES],
                          clearable=False, searchable=False, style={"width": "7em"}, className="training-width"),
             html.Label("Samples and fields at training time τ"),
-            html.Div(dcc.Slider(id="training-tau", min=0, max=len(SAMPLE_TAUS) - 1, step=1, value=TAU_DEFAULT,
-                                marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}, allow_direct_input=False,
-                                updatemode="mouseup"),
+            html.Div(page_control("tau", dcc.Slider, query, min=0, max=len(SAMPLE_TAUS) - 1, step=1,
+                                  marks={k: tau_label(t) for k, t in enumerate(SAMPLE_TAUS)}, allow_direct_input=False,
+                                  updatemode="mouseup", className="training-tau"),
                      style={"minWidth": "16em", "flex": "1"}),
         ], className="options"),
         JOB.progress_bar("training", cancel=True),
@@ -131,16 +130,15 @@ def _caption(result: TrainingResult, g: int) -> str:
 
 @callback(*[Output(f"training-samples-{k}", "figure") for k in range(3)], Output("training-field", "figure"),
           Output("training-line", "figure"),
-          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"),
-          Input("training-tau", "value"))
+          Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @drawn("training-model", "exact")
-def render_model(_ready, data, time, tau_index):
+def render_model(_ready, data, time):
     """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
     state, result = _result(data, time)
     if not isinstance(result, TrainingResult):
         wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
         return wait, wait, wait, wait, wait
-    k = int(tau_index) if isinstance(tau_index, int) and 0 <= tau_index < len(SAMPLE_TAUS) else TAU_DEFAULT
+    k = state.tau_index
     g = nearest_time_index(result.times, state.t)
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
