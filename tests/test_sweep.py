@@ -92,11 +92,12 @@ RENDER = {"/landscape": _render_landscape, "/bifurcation": _render_bifurcation, 
 
 def _ends(name):
     """The values a control is swept over: its options, or its two ends (t: and two inside)."""
-    kind, _, low, high, _ = FIELDS[name]
+    field = FIELDS[name]
+    kind, low, high = field.kind, field.low, field.high
     if kind == "choice":
         return list(low)
     if kind == "text":
-        return [FIELDS[name][1]]
+        return [field.default]
     if name == "t":
         return [low, 0.03, 1.0, high]
     return [low, high]
@@ -108,6 +109,8 @@ def _ends(name):
 JOB_PAGES = ("/bifurcation", "/entropy", "/memorization", "/particles", "/training")
 JOB_FIELDS = {"gaussian_points": ("process", "sigma", "d", "n", "r"), "two_deltas": ("process", "pw", "h"),
               "mixture_samples": ("process", "sc"), "subspace": ("dd",), "hypersphere": ("d",), "digits": ("cls",)}
+#: A page's own settings (state fields whose controls live on the page) that change a drawing, not a job.
+PAGE_OWN = {"/landscape": ("plot", "hopfield"), "/entropy": ("axis",), "/training": ("tau",)}
 
 
 def _cases():
@@ -124,7 +127,8 @@ def test_every_control_at_its_ends_gives_finite_figures(app_context, path, targe
               and (own or f not in SHAPE_FIELDS or f in SPECS[target].uses)]
     if path in JOB_PAGES:
         fields = [f for f in fields if f in ("t",) + JOB_FIELDS.get(target, ())]
-    base = default_state(target)
+    fields += PAGE_OWN.get(path, ())
+    base = default_state(target).raw()
     states = [parse_state({**base, field: value})[0] for field in fields for value in _ends(field)]
     if "gc" in page.get("controls", ()) and SPECS[target].classes is not None:
         # guided toward the first class at both ends of w, and under flow matching near t → 1

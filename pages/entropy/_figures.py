@@ -55,7 +55,7 @@ def profile_figure(view: EntropyResult, t_now: float, entropic: bool = False) ->
 def _decisions(fig, view, t, x, t_now) -> list:
     """The fixed-point paths in the third row; returns the movers of their colors."""
     dec = view.decisions
-    if not dec or isinstance(dec, bifurcation.NoDiagram):
+    if dec is None:
         fig.add_annotation(text="fixed-point paths: axial targets and datasets with n ≤ 16", showarrow=False,
                            xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
         return []

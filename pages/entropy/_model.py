@@ -58,7 +58,7 @@ class EntropyResult(EntropyProfile):
     fisher_times, fisher : (F,) and (F, k) arrays or None
         Mean eigenvalues of the Fisher information C/s⁴ at typical points, the top k ≤ FISHER_TOP,
         on every FISHER_STRIDE-th time of the grid (None when d is too large for full covariances).
-    decisions : pages.bifurcation result or None
+    decisions : pages.bifurcation.AxisResult or PathsResult, or None
         The fixed-point paths on the same time axis (axial targets and small datasets).
     """
 
@@ -135,7 +135,8 @@ def _compute(state, progress=None) -> EntropyResult:
         out.update(fisher_times=times[::FISHER_STRIDE], fisher=fisher)
     small = target.is_discrete and target.data.n <= 16 and target.d <= 16
     if bifurcation.mode_of(state) == "axis" or small:
-        out["decisions"] = bifurcation.JOB.result(state)
+        found = bifurcation.JOB.result(state)
+        out["decisions"] = None if isinstance(found, bifurcation.NoDiagram) else found
     return EntropyResult(**out)
 
 

@@ -65,7 +65,7 @@ def render_profile(_ready, data, time):
     times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "
                f"t ≈ {times[np.argmax(times * rate)]:.3g}. "]
-    if view.decisions and view.decisions.t_meas:
+    if view.decisions is not None and view.decisions.t_meas:
         caption.append(f"First branching of the fixed-point paths: t = {view.decisions.t_meas:.3g}. ")
     caption.append(f"Total information transferred over the grid: {view.cumulative[-1]:.3g} nats. "
                    f"Monte Carlo: {len(view.times)} times × {view.samples:,} samples.")
