@@ -149,14 +149,13 @@ def test_browser_moves_figures_as_the_server_does(duo, app_context):
     from pages.entropy import page as entropy
     from pages.memorization import page as memorization
     figures = []
-    cases = ((bifurcation.render_diagram, bifurcation.JOB, {"target": "circle", "n": "6"}, ()),
-             (entropy.render_profile, entropy.JOB, {"target": "circle", "n": "5"}, (["entropic"],)),
-             (memorization.render_memorization, memorization.JOB, {"target": "mixture_samples", "d": "4", "n": "60"},
-              ()))
-    for render, job, raw, extra in cases:
+    cases = ((bifurcation.render_diagram, bifurcation.JOB, {"target": "circle", "n": "6"}),
+             (entropy.render_profile, entropy.JOB, {"target": "circle", "n": "5", "axis": "entropic"}),
+             (memorization.render_memorization, memorization.JOB, {"target": "mixture_samples", "d": "4", "n": "60"}))
+    for render, job, raw in cases:
         state, _ = parse_state(raw)
         job.result(state)
-        figures += [f for f in render(None, state, *extra, REFERENCE_T) if is_figure(f) and "meta" in f["layout"]]
+        figures += [f for f in render(None, state, REFERENCE_T) if is_figure(f) and "meta" in f["layout"]]
     duo.driver.get(duo.server_url + "/about")
     duo.wait_for_element("#ctl-logt", timeout=TIMEOUT)
     for fig in figures:
