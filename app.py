@@ -5,13 +5,14 @@ import os
 
 import dash
 
-from components.background import background_manager
+from components.background import background_manager, serial_blas_in_the_server
 from components.cache import init_cache
 from components.hardening import harden
 from components.layout import app_layout
 from components.plotting import warm_figures
 from core.warmup import warm_kernels
 
+serial_blas_in_the_server()   # before any request thread: a job's fork must never meet a BLAS pool mid-call
 manager = background_manager()
 app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 suppress_callback_exceptions=True, health_endpoint="healthz",

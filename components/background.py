@@ -11,9 +11,25 @@ import os
 import tempfile
 
 from dash import CeleryManager, DiskcacheManager
+from threadpoolctl import threadpool_limits
 
 #: Seconds a finished job's result is kept.
 JOB_EXPIRE = 600
+
+
+def serial_blas_in_the_server() -> None:
+    """BLAS on one thread in the web server's process (and the workers gunicorn forks from it).  A background
+    job is a fork of a threaded server: forking while another request thread is inside a multithreaded BLAS
+    call deadlocks in OpenBLAS's fork handler (seen: a home-page thumbnail's matrix product and a bifurcation
+    job's fork, both stuck for 15 minutes).  With one BLAS thread there is no pool to wait for.  Jobs get the
+    machine's BLAS threads back in their own process (``parallel_blas_in_a_job``)."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def parallel_blas_in_a_job() -> None:
+    """Every core for BLAS inside a background job's own process (a fork of the server or a Celery worker),
+    where no other thread can fork."""
+    threadpool_limits(limits=os.cpu_count() or 1, user_api="blas")
 
 
 def celery_app(redis_url: str):

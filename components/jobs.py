@@ -28,6 +28,7 @@ from typing import Any
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
+from components.background import parallel_blas_in_a_job
 from components.cache import cache, cached, versioned
 from components.state import LabState, inputs_of, state_from_store
 
@@ -113,6 +114,7 @@ class TimeFreeJob:
                             Output(f"{prefix}-status", "children")])
         def run_job(set_progress, key, data, *controls):
             """Compute (or find) the result in a background job, reporting progress."""
+            parallel_blas_in_a_job()
             set_progress(("0", "1", "starting…"))
             self.result(state_from_store(data), *controls,
                         progress=lambda i, n: set_progress((str(i), str(n), self.status(i, n))))

@@ -33,3 +33,11 @@ def test_callback_check_reasons(lab):
     other_control = [*body["outputs"][:2], {"id": {"type": "page-ctl", "name": "width"}, "property": "style"}]
     assert "'outputs' does not match" in callback_problem({**body, "outputs": other_control}, cmap)
     assert "changedPropIds" in callback_problem({**body, "changedPropIds": [1]}, cmap)
+
+
+def test_the_server_runs_blas_on_one_thread(lab):
+    """A background job forks the threaded server: a BLAS pool busy in another request thread at that moment
+    deadlocks OpenBLAS's fork handler (a CI run hung 15 minutes so), so the server's BLAS has no pool."""
+    from threadpoolctl import threadpool_info
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
