@@ -6,7 +6,7 @@ import numpy as np
 
 from bench.timing import median_time
 from components.state import parse_state
-from pages.bifurcation._model import _compute, mode_of
+from pages.bifurcation._model import AxisResult, PathsResult, _compute, variant_of
 
 CASES = {
     "two-delta diagram + exponents": ({"target": "two_deltas"}, 0.1),
@@ -19,7 +19,7 @@ def run(repeats: int = 3) -> list[dict]:
     rows = []
     for name, (raw, target_s) in CASES.items():
         state, _ = parse_state(raw)
-        assert mode_of(state) in ("axis", "paths")
+        assert variant_of(state) in (AxisResult, PathsResult)
         seconds = median_time(lambda s=state: _compute(s, None), repeats)
         rows.append(dict(case=name, seconds=float(seconds), target_s=target_s))
     return rows

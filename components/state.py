@@ -419,11 +419,6 @@ def _text(value):
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def spec_of(state: LabState) -> TargetSpec:
-    """The state's target spec."""
-    return state.spec
-
-
 def target_of(state: LabState) -> Target:
     """Build the state's target (cached in core.targets); an uploaded set '@KEY' is read from the lab's
     dataset store (components.userdata)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import LabState, guided_class_law, model_of, process_of, spec_of, target_of
+from components.state import LabState, guided_class_law, model_of, process_of, target_of
 from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
@@ -28,20 +28,9 @@ NEAR_CRITICAL = 40
 CONTINUATION_MAX_N = 128
 
 
-def mode_of(state: LabState) -> str:
-    """'axis' (exact 1-D root finding), 'paths' (continuation) or 'none' (too large)."""
-    if spec_of(state).axial:
-        return "axis"
-    target = target_of(state)
-    if (target.is_discrete and 2 <= target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D
-            and target.top_eigenvalue > 0):
-        return "paths"
-    return "none"
-
-
-def _s2_range(target, mode):
+def _s2_range(target, axial: bool):
     lam = target.top_eigenvalue
-    if mode == "axis":
+    if axial:
         support = float(np.max(np.sum(target.display_points**2, axis=1)))
         return 0.05 * max(min(lam, support), 1e-12), max(3.0 * support, 20.0 * lam)
     u = target.data.centred
@@ -187,6 +176,18 @@ class PathsResult(Diagram):
     leaf_points: np.ndarray
 
 
+def variant_of(state: LabState) -> type[Transition]:
+    """The variant the state's result will be, known before computing it: ``AxisResult`` (exact 1-D root
+    finding, quick), ``PathsResult`` (continuation, a background job) or ``NoDiagram`` (too large)."""
+    if state.spec.axial:
+        return AxisResult
+    target = target_of(state)
+    if (target.is_discrete and 2 <= target.data.n <= CONTINUATION_MAX_N and target.d <= FIXED_POINT_MAX_D
+            and target.top_eigenvalue > 0):
+        return PathsResult
+    return NoDiagram
+
+
 #: The bifurcation view's result: one class per shape.
 BifurcationResult = NoDiagram | AxisResult | PathsResult
 
@@ -194,22 +195,22 @@ BifurcationResult = NoDiagram | AxisResult | PathsResult
 def _compute(state: LabState, progress=None) -> BifurcationResult:
     """Fixed-point paths over the time range, their stability, the tree and the exponents."""
     target, model, process = target_of(state), model_of(state), process_of(state)
-    mode = mode_of(state)
+    variant = variant_of(state)
     s2_c = critical_s2(target)
     out = dict(d=target.d, t_pred=float(process.time_of_s2(s2_c)), lam=target.top_eigenvalue,
                kind="critical (pitchfork)" if symmetric_pitchfork(state) else "first-order (imperfect)")
-    if mode == "none":
+    if variant is NoDiagram:
         return NoDiagram(**out)
-    lo, hi = _s2_range(target, mode)
+    lo, hi = _s2_range(target, axial=variant is AxisResult)
     s2 = np.geomspace(lo, hi, TIMES)
-    if mode == "axis":
+    if variant is AxisResult:
         # the branches leave the pitchfork as √(s²_c − s²): a grid dense near s²_c draws them down to 0
         # (on the geometric grid alone they stopped at ±0.25 and jumped)
         near = s2_c * (1.0 - np.geomspace(3e-5, 0.15, NEAR_CRITICAL))
         s2 = np.unique(np.concatenate([s2, near[(near > lo) & (near < hi)]]))
     times = process.time_of_s2(s2)
     out.update(times=times, s2=s2)
-    if mode == "axis":
+    if variant is AxisResult:
         diagram = axis_diagram(model, s2, times, h=state.probe_field)
         axis = symmetry_axis(target)
         a_rows = process.a(diagram.time)
@@ -229,7 +230,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
                 fits = critical_exponents(target)
             # a unimodal target (e.g. a mixture wider than its separation) has no broken branch to fit
             out["exponents"] = fits if all(np.isfinite(f.value) for f in fits) else None
-        if not spec_of(state).transition:
+        if not state.spec.transition:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
         elif state.guided_class != "none" and out["t_meas"] is None:
             out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"

@@ -13,7 +13,7 @@ from pages.bifurcation._figures import (
     stability_figure,
     trace_figure,
 )
-from pages.bifurcation._model import JOB, AxisResult, Diagram, NoDiagram, PathsResult, mode_of
+from pages.bifurcation._model import JOB, AxisResult, Diagram, NoDiagram, PathsResult, variant_of
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h",
@@ -56,7 +56,7 @@ def render_diagram(_ready, data, time):
     state = state_from_store(data, time)
     view = JOB.stored(state)
     if view is None:
-        if mode_of(state) == "axis":        # exact root finding is quick: compute it here
+        if variant_of(state) is AxisResult:        # exact root finding is quick: compute it here
             view = JOB.result(state)
         else:
             wait = empty_figure("computing…")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import model_of, process_of, spec_of, target_of
+from components.state import model_of, process_of, target_of
 from core import limits
 from core.entropy import (
     EntropyProfile,
@@ -111,7 +111,7 @@ def _compute(state, progress=None) -> EntropyResult:
         flow = flow_marginals(model, target, process, times, particles, rng, FLOW_SUBSTEPS)
     prof = entropy_profile(model, process, times, samples, rng, progress, positions=flow)
     out = dict(vars(prof), d=target.d, samples=samples, exact=None, exact_name=None)
-    spec = spec_of(state)
+    spec = state.spec
     closed = not guided and spec.exact_rate and (spec.exact_rate != "two_deltas" or state.symmetric())
     if closed:
         rate, name = EXACT_RATES[spec.exact_rate]
@@ -134,7 +134,7 @@ def _compute(state, progress=None) -> EntropyResult:
     if fisher is not None:
         out.update(fisher_times=times[::FISHER_STRIDE], fisher=fisher)
     small = target.is_discrete and target.data.n <= 16 and target.d <= 16
-    if bifurcation.mode_of(state) == "axis" or small:
+    if bifurcation.variant_of(state) is bifurcation.AxisResult or small:
         found = bifurcation.JOB.result(state)
         out["decisions"] = None if isinstance(found, bifurcation.NoDiagram) else found
     return EntropyResult(**out)

@@ -9,7 +9,7 @@ from components import ids
 from components.animation import FORMATS, movie_file
 from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import guidance_label, spec_of, state_from_store
+from components.state import guidance_label, state_from_store
 from components.timemoves import drawn
 from components.typed_arrays import packed
 from pages.landscape._figures import (
@@ -245,7 +245,7 @@ def _sweep_movie_callback(fmt):
             return no_update
         v = landscape_view(view_inputs(state))
         data_uv = v.data_uv if isinstance(v, PlaneLandscape) else np.column_stack([v.data_x, np.zeros(len(v.data_x))])
-        heading = f"{spec_of(state).name}, {state.process}" + (f"; {guidance_label(state)}"
+        heading = f"{state.spec.name}, {state.process}" + (f"; {guidance_label(state)}"
                                                                    if guidance_label(state) else "")
         frames = sweep_movie(stack, data_uv, v.t_c, "dark" in str(mode), heading)
         return movie_file(frames, fmt, f"dtlab_landscape_sweep_{state.target}_{state.process}")

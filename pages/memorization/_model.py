@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import process_of, spec_of, target_of
+from components.state import process_of, target_of
 from core import limits
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.memorization import (
@@ -118,7 +118,7 @@ def _compute(state, progress=None) -> MemorizationResult:
         ex = excess_entropy(target, process, times, samples, rng,
                             progress=lambda i, _n: report(TIMES + len(REM_SIZES) + i))
         out.update(f=ex.f, f_se=ex.f_se, alpha=ex.alpha, t_c_measured=collapse_from_excess(ex, process))
-        if spec_of(state).two_clusters:      # finite n: a dataset; eq. 10 holds in s² for any process
+        if state.spec.two_clusters:      # finite n: a dataset; eq. 10 holds in s² for any process
             out["t_c_theory"] = mixture_collapse_time(n, target.d, state.cluster_width ** 2, process)
     return MemorizationResult(**out)
 

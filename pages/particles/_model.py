@@ -9,7 +9,7 @@ from scipy.cluster.vq import kmeans2
 
 from components.cache import cached
 from components.jobs import TimeFreeJob
-from components.state import LabState, model_of, process_of, spec_of, target_of
+from components.state import LabState, model_of, process_of, target_of
 from components.typed_arrays import packed, unpacked
 from core import limits
 from core.bifurcation import symmetry_axis
@@ -73,7 +73,7 @@ def classes_are_points(target, spec) -> bool:
 def end_labels(target, state, final) -> np.ndarray:
     """Colors from the future: the class each particle ends in (digits: the nearest class mean,
     the classifier of the cloning experiment)."""
-    spec = spec_of(state)
+    spec = state.spec
     if spec.labelled:
         images, classes = digits_points(state.digit_classes, state.n, state.seed)
         kinds = np.unique(classes)
@@ -133,7 +133,7 @@ def regime_times(target, state, process, nearest=None, weight=None, times=None) 
     median collapse time measured on the trajectories (Biroli et al. 2024 Fig. 5, with the posterior-weight
     condition)."""
     t_c_theory = None
-    spec = spec_of(state)
+    spec = state.spec
     if spec.two_clusters:
         n = state.n if spec.discrete else np.inf
         t_c_theory = mixture_collapse_time(n, target.d, state.cluster_width ** 2, process) if np.isfinite(n) else 0.0
@@ -258,7 +258,7 @@ def _simulate(state, params, progress):
     fan_edges = np.linspace(-span, span, 81)
     fan = np.stack([np.histogram(f[:, 0], bins=fan_edges)[0] for f in frames], axis=1).astype(np.float32)
     images = None
-    if spec_of(state).image_shape:      # generated images beside their nearest training image
+    if state.spec.image_shape:      # generated images beside their nearest training image
         final = traj.final[:SHOWN_IMAGES] / float(process.a(times[-1]))
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
@@ -273,7 +273,7 @@ def _simulate(state, params, progress):
 
 def _fixed_paths_overlay(state, target):
     """Fixed-point paths along the top axis for axial targets (exact diagram), else None."""
-    if not spec_of(state).axial:
+    if not state.spec.axial:
         return None
     view = bifurcation.JOB.result(state)
     diagram = view.diagram
@@ -325,7 +325,7 @@ def cloning(state, progress=None) -> CloningResult:
                                 t_max, t_min, CLONE_STEPS, stream(state.seed, "cloning"), progress=progress,
                                 sampler=state.sampler)
     theory_t = theory = None
-    if spec_of(state).two_clusters:
+    if state.spec.two_clusters:
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
         theory = phi_closed_form(theory_t, np.sqrt(target.d) * state.r, state.cluster_width ** 2, process)
     return CloningResult(result.times, result.phi, result.phi_se, result.phi_c, result.phi_c_se, t_s, theory_t, theory)
@@ -390,7 +390,7 @@ def guidance_effects(state: LabState, progress=None) -> GuidanceSweep | None:
     target without classes or too large for the budget."""
     target, process = target_of(state), process_of(state)
     particles = _experiment_particles(target, SWEEP_WORK, 4_000)
-    if spec_of(state).classes is None or particles is None:
+    if state.spec.classes is None or particles is None:
         return None
     t_min, t_max = time_range(target, process)
     cls = populated_classes(target)[0] if state.guided_class == "none" else int(state.guided_class)

@@ -7,7 +7,7 @@ from components import ids
 from components.animation import FORMATS, movie_file
 from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import PARTICLE_CHOICES, STEP_CHOICES, guidance_label, spec_of, state_from_store
+from components.state import PARTICLE_CHOICES, STEP_CHOICES, guidance_label, state_from_store
 from components.timemoves import wire_time_moves
 from core.dynamics import SAMPLER_NAMES, SAMPLERS
 from pages.particles._figures import (
@@ -173,7 +173,7 @@ def _images_figure(images):
 def _caption(run, state):
     reg = run.regimes
     parts = [f"Speciation t_s = {reg.t_s:.3g} (a²Λ = b²). "]
-    if reg.t_c_theory is not None and not spec_of(state).discrete:
+    if reg.t_c_theory is not None and not state.spec.discrete:
         parts.append("No collapse: a continuous law has no training points to fall onto (Biroli et al. 2024 eq. 10 "
                      "with "
                      "n = ∞). ")
@@ -215,7 +215,7 @@ def _run_movie_callback(fmt):
         state = state_from_store(data)
         run = JOB.stored(state, *controls) or JOB.result(state, *controls)
         heading = (f"{run.particles:,} particles, {state.process}, {'SDE' if run.sde else 'ODE'} by "
-                   f"{SAMPLER_NAMES[run.sampler]} in {run.steps} steps; {spec_of(state).name}")
+                   f"{SAMPLER_NAMES[run.sampler]} in {run.steps} steps; {state.spec.name}")
         frames = run_movie(run, "dark" in str(mode), heading)
         return movie_file(frames, fmt, f"dtlab_particles_{state.target}_{state.process}")
     return download
@@ -244,8 +244,8 @@ def run_guidance_sweep(set_progress, _n, data):
     """Class fraction and spread of guided samples against w (background job, on demand)."""
     state = state_from_store(data)
     sweep = guidance_effects(state, progress=lambda i, n: set_progress((str(i), str(n))))
-    if sweep is None and spec_of(state).classes is None:
-        return empty_figure(f"{spec_of(state).name} has no classes to guide toward: pick two deltas, the "
+    if sweep is None and state.spec.classes is None:
+        return empty_figure(f"{state.spec.name} has no classes to guide toward: pick two deltas, the "
                             "circle, the two-cluster mixture or digits", 380)
     if sweep is None:
         return empty_figure(f"too large for this panel: it runs on datasets of up to "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import TRAINING_TAUS, LabState, process_of, spec_of, target_of
+from components.state import TRAINING_TAUS, LabState, process_of, target_of
 from core.dynamics import initial_particles, reverse_times, reverse_trajectories
 from core.landscape import Plane, principal_plane
 from core.newton import solve_fixed_points
@@ -141,7 +141,7 @@ class TrainingResult:
 
 def training_refusal(state: LabState) -> str | None:
     """Why the page does not train on this state (None: it does)."""
-    target, spec = target_of(state), spec_of(state)
+    target, spec = target_of(state), state.spec
     if not target.is_discrete:
         return ("A model is trained on a dataset: choose one drawn from a law (Random dataset, on a sphere, "
                 "Two-cluster mixture with n samples, digits) — the law is the population it should learn.")
@@ -163,7 +163,7 @@ def training_refusal(state: LabState) -> str | None:
 def population_of(state: LabState) -> tuple[Target, str]:
     """The law the training points were drawn from (or a held-out sample of it), and its name (a target whose
     points are its whole law is refused: ``training_refusal``)."""
-    law = spec_of(state).population(target_of(state))
+    law = state.spec.population(target_of(state))
     return law, law.name
 
 

@@ -8,7 +8,7 @@ from components import ids
 from components.controls import page_control
 from components.plotting import empty_figure
 from components.presets import BY_KEY
-from components.state import WIDTH_CHOICES, spec_of, state_from_store
+from components.state import WIDTH_CHOICES, state_from_store
 from components.timemoves import drawn, nearest_time_index
 from pages.training._figures import (
     copies_figure,
@@ -142,4 +142,4 @@ def render_model(_ready, data, time):
     g = nearest_time_index(result.times, state.t)
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
-    return (*samples_figures(result, k, spec_of(state).image_shape), field, line_figure(result, g, k))
+    return (*samples_figures(result, k, state.spec.image_shape), field, line_figure(result, g, k))
