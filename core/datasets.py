@@ -24,7 +24,8 @@ class DataError(ValueError):
 
 
 def validate_points(points, weights=None) -> tuple[np.ndarray, np.ndarray]:
-    """Check shape, finiteness, caps and weights; return float arrays (points (n, d), weights (n,))."""
+    """Check shape, finiteness, magnitude (|value| ≤ limits.COORD_MAX), caps and weights; return float
+    arrays (points (n, d), weights (n,))."""
     points = np.asarray(points, dtype=float)
     if points.ndim == 1:
         points = points[:, None]
@@ -38,6 +39,10 @@ def validate_points(points, weights=None) -> tuple[np.ndarray, np.ndarray]:
                         f"d ≤ {limits.D_MAX:,}, n·d ≤ {limits.ND_MAX:,})")
     if not np.isfinite(points).all():
         raise DataError("some values are NaN or infinite")
+    largest = float(np.max(np.abs(points)))
+    if largest > limits.COORD_MAX:
+        raise DataError(f"a coordinate reaches {largest:.3g}; the lab takes values within ±{limits.COORD_MAX:,.0f} "
+                        "(rescale the data: the diffusion's times are set for unit-scale points)")
     weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if weights.shape != (n,) or not np.isfinite(weights).all() or (weights <= 0).any():
         raise DataError("weights must be one positive, finite number per point")

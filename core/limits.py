@@ -14,6 +14,11 @@ FM_T_MAX = 0.999
 D_MAX, N_MAX, ND_MAX = 1_000, 100_000, 10_000_000
 #: Query points per request and the work P·N·d of one kernel call (~2 s at d = 100).
 P_MAX, PND_MAX = 40_000, 2 * 10**10
+#: Largest |coordinate| of drawn or uploaded points.  The kernels square distances (|x − y|² summed over
+#: d ≤ 1,000 dimensions) and the figures travel in single precision (≤ 3.4e38): points at ±1e150 made the
+#: landscape's covariance singular and its figure infinite.  At 1e6 the free energy |x|²/2s² stays below
+#: 1e18 even at the smallest s² (t = 1e-3, σ = 0.05) — ample for any data a user rescales to the lab's times.
+COORD_MAX = 1e6
 #: Noise scale of the VE process.
 SIGMA_MIN, SIGMA_MAX = 0.05, 20.0
 #: Target shape parameters: scale r, weight π₊ of the first delta, cluster width σ_c.

@@ -48,6 +48,8 @@ MALFORMED = [
     ("a.npy", _npy(np.array(["a", "b"])), "not numeric"),
     ("a.exe", b"1,2\n", "upload a .csv or a .npy"),
     ("a.csv", b"x,y,weight\n1,2,-1\n", "weights must be"),
+    ("a.csv", b"1e308,0\n-1,2\n", "the lab takes values within ±1,000,000"),
+    ("a.npy", _npy(np.array([[0.0, -2e6]])), "a coordinate reaches 2e"),
 ]
 
 
@@ -83,6 +85,33 @@ def test_drawn_target_survives_a_share_link():
     assert not notices and again == state
     np.testing.assert_allclose(target_of(again).data.points, points)
     np.testing.assert_allclose(decode_inline(again.points)[1], weights)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-8, 1.0, 5e5])
+def test_points_at_every_magnitude_the_lab_takes_draw_finite_figures(app_context, scale):
+    """From 1e-300 (distances underflow to 0) to COORD_MAX: every figure of the landscape and bifurcation pages
+    is finite and says nothing was changed."""
+    from pages.bifurcation import page as bifurcation
+    from pages.landscape import page as landscape
+    from tests.test_callbacks import _finite_figure
+    pts = encode_inline(scale * np.array([[1.0, 1.0], [-1.0, 0.0], [0.5, -2.0]]), np.ones(3))
+    state, notices = parse_state({"target": "custom", "pts": pts, "t": 0.05})
+    assert not notices and np.max(np.abs(target_of(state).data.points)) == pytest.approx(2 * scale, rel=1e-3)
+    _finite_figure(landscape.render_landscape(state, state.t, None)[0])
+    _finite_figure(landscape.render_strip(state))
+    for fig in bifurcation.render_diagram(None, state, state.t)[:5]:
+        _finite_figure(fig)
+
+
+@pytest.mark.parametrize("pts", ["1e150,1e150,1;-1e150,0,1", "1e308,0,1", "0,-1.5e6,1;1,1,1"])
+def test_points_too_large_to_square_are_refused_with_a_notice(app_context, pts):
+    """A link with points at ±1e150 made the landscape's covariance singular (HTTP 500)."""
+    from pages.landscape import page as landscape
+    from tests.test_callbacks import _finite_figure
+    state, notices = parse_state({"target": "custom", "pts": pts})
+    assert state.points == "1,0,1;-1,0,1"
+    assert notices and "the lab takes values within ±1,000,000" in notices[0] and "default two points" in notices[0]
+    _finite_figure(landscape.render_landscape(state, state.t, None)[0])
 
 
 def test_a_forgotten_upload_falls_back_with_a_notice(app_context):

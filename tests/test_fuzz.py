@@ -16,8 +16,9 @@ from tests.callback_bodies import landscape_body
 
 pytestmark = pytest.mark.server
 SENT = []
-#: Examples per property: values 700 + shapes 250 + queries 120 = 1,070 requests at least.
-VALUE_EXAMPLES, SHAPE_EXAMPLES, QUERY_EXAMPLES = 700, 250, 120
+#: Examples per property: values 700 + shapes 250 + queries 120 = 1,070 requests at least, and drawn sets at any
+#: magnitude on the callbacks that read the state.
+VALUE_EXAMPLES, SHAPE_EXAMPLES, QUERY_EXAMPLES, MAGNITUDE_EXAMPLES = 700, 250, 120, 80
 
 
 def fuzz(examples):
@@ -33,11 +34,20 @@ json_value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=4) | st.d
                                                                                              max_size=4), max_leaves=12)
 
 
+#: A drawn set (the link's 'x,y,w;…') whose coordinates span 1e-300 to 1e300, either sign (issue 34).
+magnitude = st.builds(lambda sign, exponent: f"{sign}1e{exponent}", st.sampled_from(["", "-"]), st.integers(-300, 300))
+drawn_points_at_any_magnitude = st.lists(st.tuples(magnitude, magnitude), min_size=1, max_size=5).map(
+    lambda rows: ";".join(f"{x},{y},1" for x, y in rows))
+
+
 def _field_values(name):
     field = FIELDS[name]
     kind, default, low, high = field.kind, field.default, field.low, field.high
     if kind == "choice":
         return st.one_of(st.sampled_from(list(low)), leaf, st.sampled_from([-1e300, 1e300, "1e308", "nan"]))
+    if name == "pts":
+        return st.one_of(st.just(default), st.from_regex(low, fullmatch=True).map(lambda s: s[:high]), leaf,
+                         drawn_points_at_any_magnitude)
     if kind == "text":
         return st.one_of(st.just(default), st.from_regex(low, fullmatch=True).map(lambda s: s[:high]), leaf)
     extremes = [low, high, default, low - 1, high * 10, -1e300, 1e300, str(high), f"{low}"]
@@ -109,6 +119,27 @@ def test_fuzz_callback_values(gunicorn_url, callbacks):
     def one(data):
         output = data.draw(st.sampled_from(sorted(sync)))
         body = _request(output, sync[output], data.draw)
+        _check(requests.post(gunicorn_url + "/_dash-update-component", json=body, timeout=60))
+    one()
+
+
+def test_fuzz_drawn_points_at_any_magnitude(gunicorn_url, callbacks):
+    """Every callback that reads the state, given a drawn set with coordinates from 1e-300 to 1e300: a figure
+    or a notice, never a 500 (points at ±1e150 made the landscape's covariance singular)."""
+    sync, _ = callbacks
+    reading = sorted(k for k, v in sync.items() if any(i["id"] == "lab-state" for i in v["inputs"] + v["state"]))
+
+    @fuzz(MAGNITUDE_EXAMPLES)
+    @given(st.data())
+    def one(data):
+        output = data.draw(st.sampled_from(reading))
+        body = _request(output, sync[output], data.draw)
+        state = {"target": "custom", "pts": data.draw(drawn_points_at_any_magnitude),
+                 "t": data.draw(st.sampled_from([1e-3, 0.05, 1.0, 100.0])), "process": data.draw(st.sampled_from(
+                     ["VE", "VP", "FM"]))}
+        for item in body["inputs"] + body["state"]:
+            if item["id"] == "lab-state":
+                item["value"] = state
         _check(requests.post(gunicorn_url + "/_dash-update-component", json=body, timeout=60))
     one()
 
