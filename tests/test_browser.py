@@ -179,6 +179,13 @@ def test_particles_play_and_pause(duo):
     no_errors(duo)
 
 
+#: Records, at each animation frame while the particles play, the frame shown and the URL's t.
+RECORD_PLAY = ("window.__seen = []; window.__urlT = []; const a = window.DTL_particles;"
+               "(function rec() { if (a.playing) { window.__seen.push(Math.floor(a.frame));"
+               " window.__urlT.push(Number(new URLSearchParams(location.search).get('t'))); }"
+               " if (window.__seen.length < 1e5) requestAnimationFrame(rec); })();")
+
+
 def test_particles_play_runs_from_t_max_and_the_slider_follows(duo):
     """Play starts the reverse process at t_max whatever the slider says, the slider and URL follow the
     frames, and the end leaves t = t_min in the URL (issue 22)."""
@@ -188,23 +195,26 @@ def test_particles_play_runs_from_t_max_and_the_slider_follows(duo):
     wait_for(lambda: clock.get_attribute("data-frame") is not None)
     assert int(clock.get_attribute("data-frame")) > 100                       # scrubbed to t = 0.01
     duo.driver.execute_script("window.DTL_particles.speed = 0.5")
-    duo.find_element("#particles-play").click()
-    wait_for(lambda: int(clock.get_attribute("data-frame")) < 40, timeout=5)  # from t_max
-    wait_for(lambda: float(query(duo)["t"]) > 0.1, timeout=5)                # the URL follows the frames
     length = duo.driver.execute_script("return history.length")
-    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=40)
+    # every animation frame while playing, the frame and the URL's t are recorded (a busy machine's polling
+    # saw the first frames pass before it looked)
+    duo.driver.execute_script(RECORD_PLAY)
+    duo.find_element("#particles-play").click()
+    wait_for(lambda: duo.driver.execute_script("return window.__seen.length > 0"))
+    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=120)
+    seen, url_t = duo.driver.execute_script("return [window.__seen, window.__urlT]")
+    assert seen[0] < 40, seen[:5]                                            # from t_max
+    assert max(url_t) > 0.1, url_t[:5]                                      # the URL follows the frames
     wait_for(lambda: float(query(duo)["t"]) == pytest.approx(1e-3))
     assert duo.driver.execute_script("return history.length") <= length + 1   # one entry, at the end
     handle = duo.find_element("#ctl-logt [role='slider']")
     assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(-3)
     # Play again after the run ended on its own: a whole run from t_max once more (it kept the last
     # frame's clock and jumped to the end, or restarted mid-run, issue 28)
-    duo.driver.execute_script("window.__seen = []; const a = window.DTL_particles;"
-                              "(function rec() { if (a.playing) window.__seen.push(Math.floor(a.frame));"
-                              " if (window.__seen.length < 1e5) requestAnimationFrame(rec); })();")
+    duo.driver.execute_script(RECORD_PLAY)
     duo.find_element("#particles-play").click()
-    wait_for(lambda: duo.driver.execute_script("return window.DTL_particles.playing"), timeout=5)
-    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=60)
+    wait_for(lambda: duo.driver.execute_script("return window.__seen.length > 0"))
+    wait_for(lambda: not duo.driver.execute_script("return window.DTL_particles.playing"), timeout=120)
     seen = duo.driver.execute_script("return window.__seen")
     frames = duo.driver.execute_script("return window.DTL_particles.frames")
     assert seen and seen[0] < 40, seen[:5]                                   # from t_max again
