@@ -5,20 +5,27 @@ FileSystemCache by default (shared by the gunicorn workers of one container), Re
 ``CACHE_REDIS_URL`` (or ``REDIS_URL``, which also moves the background jobs to Celery) is set; ``local``
 keeps answers in this worker's memory.  Keys are the arguments' text: pass scalars, tuples and LabStates,
 never long arrays (numpy prints them with '...').
+
+The shared store may fail (Redis stopped, the cache folder removed or full): reads and writes then go to
+this worker's memory (``SHARED``), the log says so once, the pages say that sharing is off
+(``sharing_notice``), and the store is tried again every ``RETRY_SECONDS`` — it is back without a restart.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
 from flask_caching import Cache
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 
 def code_version() -> str:
@@ -39,13 +46,136 @@ def versioned(kind: str, key) -> str:
     return f"{VERSION}:{kind}:{key!r}"
 
 
+class SharedStore:
+    """The shared cache, or this worker's memory while the shared cache cannot be reached.
+
+    A failed read or write (a connection error, an unwritable folder) marks the store down: the log says it
+    once, values go to a bounded memory of this worker, and the shared store is tried again after
+    ``RETRY_SECONDS``; the first success marks it up again (logged once too)."""
+
+    RETRY_SECONDS = 5.0
+    MEMORY_SIZE = 256
+
+    def __init__(self):
+        self.down_since: float | None = None
+        self.reason = ""
+        self._retry_at = 0.0
+        self._memory: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, name: str, fresh: bool = False):
+        """The value, or None; ``fresh`` asks the shared store even while it is marked down (a job's result, which
+        this worker's memory can never hold, is read so)."""
+        if fresh or self._usable():
+            try:
+                value = cache.get(name)
+            except _shared_errors() as err:
+                self._failed(err)
+            else:
+                self._worked()
+                return value
+        with self._lock:
+            return self._memory.get(name)
+
+    def set(self, name: str, value, timeout: int | None = None) -> None:
+        if self._usable():
+            try:
+                stored = cache.set(name, value, timeout=timeout)
+                if stored is False and _recreated_cache_folder():   # the folder was removed: make it again
+                    stored = cache.set(name, value, timeout=timeout)
+            except _shared_errors() as err:
+                self._failed(err)
+            else:
+                if stored is False:
+                    self._failed(OSError("the cache folder refused a write (removed, unwritable or full)"))
+                else:
+                    self._worked()
+                    return
+        with self._lock:
+            self._memory[name] = value
+            self._memory.move_to_end(name)
+            while len(self._memory) > self.MEMORY_SIZE:
+                self._memory.popitem(last=False)
+
+    def retry_now(self) -> None:
+        """Ask the shared store at the next read or write, whatever the last failure (a new job's process)."""
+        self._retry_at = 0.0
+
+    def _usable(self) -> bool:
+        return self.down_since is None or time.monotonic() >= self._retry_at
+
+    def _failed(self, err: Exception) -> None:
+        self._retry_at = time.monotonic() + self.RETRY_SECONDS
+        if self.down_since is None:
+            self.down_since, self.reason = time.time(), _reason(err)
+            log.warning("shared cache unreachable (%s): results are kept per worker; retrying every %g s",
+                        self.reason, self.RETRY_SECONDS)
+
+    def _worked(self) -> None:
+        if self.down_since is not None:
+            log.warning("shared cache reachable again after %.0f s", time.time() - self.down_since)
+            self.down_since, self.reason = None, ""
+
+
+def _shared_errors() -> tuple:
+    """What a store that cannot be reached raises: OS errors (a folder, a socket) and Redis's own."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:      # the file cache alone
+        return (OSError,)
+    return (OSError, RedisError)
+
+
+def _reason(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}"[:200]
+
+
+def _recreated_cache_folder() -> bool:
+    """Make the file cache's folder again if it was removed (True if it exists now)."""
+    if _FOLDER is None:
+        return False
+    try:
+        os.makedirs(_FOLDER, exist_ok=True)
+    except OSError:
+        return False
+    return os.path.isdir(_FOLDER)
+
+
+class _OneLineForCacheFiles(logging.Filter):
+    """cachelib's file cache logs a traceback for every write it cannot make (on the root logger); the lab logs
+    the failure once itself (SharedStore), so these records keep their one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.pathname.replace(os.sep, "/").endswith("cachelib/file.py"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+SHARED = SharedStore()
+#: The file cache's folder (None with Redis).
+_FOLDER: str | None = None
+
+
+def sharing_notice() -> str | None:
+    """What the pages say while the shared cache is down (tried now, at most every RETRY_SECONDS), else None.
+    A file cache answers reads of a missing folder with misses: its folder is checked (and made again) instead."""
+    if _FOLDER is not None and SHARED._usable() and not _recreated_cache_folder():
+        SHARED._failed(NotADirectoryError(f"{_FOLDER} is not a folder"))
+    else:
+        SHARED.get(versioned("probe", None))
+    if SHARED.down_since is None:
+        return None
+    return ("the shared result cache cannot be reached, so each of this server's workers computes alone (slower; "
+            "background jobs cannot hand their results over). It is tried again every few seconds.")
+
+
 def cached(kind: str, key, compute):
     """The stored result for (kind, key), or ``compute()`` stored under it."""
     name = versioned(kind, key)
-    hit = cache.get(name)
+    hit = SHARED.get(name)
     if hit is None:
         hit = compute()
-        cache.set(name, hit)
+        SHARED.set(name, hit)
     return hit
 
 
@@ -58,11 +188,11 @@ def shared(kind: str, ready=None):
         @functools.wraps(fn)
         def memoized(*args):
             name = versioned(kind, hashlib.sha1(repr(args).encode()).hexdigest())
-            hit = cache.get(name)
+            hit = SHARED.get(name)
             if hit is None:
                 hit = _plain_all(fn(*args))
                 if ready is None or ready(*args):
-                    cache.set(name, hit)
+                    SHARED.set(name, hit)
             return hit
         return memoized
     return wrap
@@ -113,5 +243,16 @@ def cache_config() -> dict:
 
 
 def init_cache(server) -> None:
-    """Attach the cache to the Flask server."""
-    cache.init_app(server, config=cache_config())
+    """Attach the cache to the Flask server.  A ``CACHE_DIR`` that exists but is not a folder stops the start
+    with a message that names the setting."""
+    global _FOLDER
+    config = cache_config()
+    if config["CACHE_TYPE"] == "FileSystemCache":
+        _FOLDER = config["CACHE_DIR"]
+        if os.path.exists(_FOLDER) and not os.path.isdir(_FOLDER):
+            raise SystemExit(f"CACHE_DIR={_FOLDER} is not a folder: set CACHE_DIR to a writable folder "
+                             "(it is made if missing)")
+    else:    # a stopped Redis answers within a second, never hangs a request
+        config["CACHE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 5}
+    logging.getLogger().addFilter(_OneLineForCacheFiles())
+    cache.init_app(server, config=config)

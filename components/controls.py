@@ -14,6 +14,7 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import ids
+from components.cache import sharing_notice
 from components.state import FIELDS, SHAPE_FIELDS, browser_schema, default_state, parse_state
 from core import limits
 from core.targets import SPECS
@@ -137,13 +138,18 @@ clientside_callback(
     State(ids.STATE, "data"), State(ids.TIME, "data"), State(ids.SCHEMA, "data"))
 
 
-@callback(Output(ids.SERVER_NOTICE, "children"), Input(ids.STATE, "data"))
+@callback(Output(ids.SERVER_NOTICE, "children"), Output(ids.JOB_NOTICE, "children"), Input(ids.STATE, "data"))
 def confirm_state(data):
     """The server's own validation of the state the browser sent (every computation validates it again):
-    what the browser could not check (a drawn point set) or a hand-made request changed is said here."""
+    what the browser could not check (a drawn point set) or a hand-made request changed is said here — and
+    whether the shared result cache is reachable (components.cache).  A new state clears the last job failure."""
     raw = {k: v for k, v in data.items() if k in FIELDS} if isinstance(data, dict) else {}
     _, notices = parse_state(raw)
-    return [html.Strong("The server adjusted: "), " ".join(notices)] if notices else None
+    said = [html.Div([html.Strong("The server adjusted: "), " ".join(notices)])] if notices else []
+    sharing = sharing_notice()
+    if sharing:
+        said.append(html.Div([html.Strong("Sharing is off: "), sharing]))
+    return said or None, None
 
 
 clientside_callback(ClientsideFunction("lab", "controls"),

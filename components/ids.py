@@ -10,6 +10,8 @@ TIME_SET = "lab-time-set"
 SCHEMA = "lab-schema"
 NOTICE = "state-notice"
 SERVER_NOTICE = "server-notice"
+#: Where an on-demand background job without a panel of its own (a download) says it failed.
+JOB_NOTICE = "job-notice"
 PANEL = "control-panel"
 NAV_LINK = "nav-link"
 CONTROL_ROW = "ctl-row"

@@ -56,6 +56,7 @@ def app_layout() -> dmc.MantineProvider:
             dmc.AppShellMain([
                 html.Div(id=ids.NOTICE, className="notice", role="status"),
                 html.Div(id=ids.SERVER_NOTICE, className="notice", role="status"),
+                html.Div(id=ids.JOB_NOTICE, className="notice", role="alert"),
                 stage_bar(), toolbar(), preset_caption_area(), dash.page_container,
             ], className="page"),
         ], id=ids.SHELL, header={"height": HEADER_HEIGHT}, padding="md",

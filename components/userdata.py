@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from components.cache import cache
+from components.cache import SHARED
 
 DATASET_TIMEOUT = int(os.environ.get("DATASET_TIMEOUT", str(7 * 24 * 3600)))
 
@@ -27,11 +27,11 @@ def store_dataset(points: np.ndarray, weights: np.ndarray) -> str:
     """Keep a validated dataset; returns its key (the same content always gets the same key)."""
     key = dataset_key(points, weights)
     # stored as float64 arrays; flask-caching pickles them, but only arrays the server itself built
-    cache.set(f"dataset:{key}", (np.asarray(points, float), np.asarray(weights, float)), timeout=DATASET_TIMEOUT)
+    SHARED.set(f"dataset:{key}", (np.asarray(points, float), np.asarray(weights, float)), timeout=DATASET_TIMEOUT)
     return key
 
 
 def load_dataset(key: str):
     """(points, weights) for ``key``, or None when it is not (or no longer) stored."""
-    return cache.get(f"dataset:{key}")
+    return SHARED.get(f"dataset:{key}")
 
