@@ -36,6 +36,8 @@ USER lab
 RUN python -c "import app; print('kernels warmed in', round(app.WARMUP_SECONDS, 2), 's')"
 
 EXPOSE 8050
+# Readiness, not mere liveness: /readyz fails (503) while a part the lab needs does not answer — the cache folder,
+# or under REDIS_URL Redis and the Celery workers (components/readiness.py); /healthz only says the process serves.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8050'), timeout=4)"
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '8050'), timeout=4)"
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:server"]

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import dash
 
-from components.background import background_manager, serial_blas_in_the_server
-from components.cache import init_cache
+from components.background import background_manager, jobs_folder, serial_blas_in_the_server
+from components.cache import cache_config, init_cache
 from components.hardening import harden
 from components.layout import app_layout
 from components.plotting import warm_figures
+from components.readiness import register_readiness
 from core.warmup import warm_kernels
 
 serial_blas_in_the_server()   # before any request thread: a job's fork must never meet a BLAS pool mid-call
@@ -20,9 +22,14 @@ app = dash.Dash(__name__, use_pages=True, title="Diffusion Thermodynamics Lab",
                 # a phone lays the page out at its own width, not at a 980 px desktop's (issue 22)
                 meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 server = app.server
+# Dash signs background jobs' handles with the server's secret, else with one it keeps in the job store — Redis
+# under Celery, so with Redis down each worker made its own and rejected the others' handles.  One secret, made
+# before gunicorn forks (--preload), serves every worker; several web containers share SECRET_KEY.
+server.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 #: The Celery application when REDIS_URL is set (``celery -A app:celery_app worker``), else None.
 celery_app = getattr(manager, "handle", None) if isinstance(manager, dash.CeleryManager) else None
 init_cache(server)
+register_readiness(server, cache_config(), jobs_folder(), os.environ.get("REDIS_URL"), celery_app)
 app.layout = app_layout
 WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
 warm_figures()

@@ -4,17 +4,39 @@ Without ``REDIS_URL``: a DiskcacheManager, each job a forked process reporting p
 diskcache folder on this machine (``BACKGROUND_CACHE_DIR``).  With ``REDIS_URL``: a CeleryManager on
 that Redis (broker and result backend); the jobs then run in a separate worker,
 ``celery -A app:celery_app worker``, on this or another machine.
+
+Both are watched (``Watched``): a job that cannot be queued, whose process stopped without a result, or that
+has not progressed for ``JOB_STALL_SECONDS`` ends as an error, which the callback's ``on_error`` turns into a
+message on the page (``failure_message``) — never an endless "computing…".
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
 
 from dash import CeleryManager, DiskcacheManager
 from threadpoolctl import threadpool_limits
 
 #: Seconds a finished job's result is kept.
 JOB_EXPIRE = 600
+#: Seconds a job may go without reporting progress (queued: without starting) before it is given up.
+JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
+log = logging.getLogger(__name__)
+
+#: What the user reads when a job ends without a result, by cause (``failure_message``).
+FAILURES = {
+    "queue": "The job could not be queued: the job queue (Redis) cannot be reached. Retry when it is back.",
+    "unreachable": "The job queue (Redis) cannot be reached, so the job's result cannot come back. Retry when it "
+                   "is back.",
+    "lost": "The job's process stopped before it finished (killed, or out of memory). Retry, or run a smaller case.",
+    "stalled": "The job made no progress for {seconds:.0f} s (no job worker free or running?). Retry, or run a "
+               "smaller case.",
+    "failed": "The computation failed ({what}). Retry, or change the parameters.",
+    "store": "The job finished, but its result could not be stored: the shared result cache cannot be reached. "
+             "Retry when it is back.",
+}
 
 
 def serial_blas_in_the_server() -> None:
@@ -36,17 +58,129 @@ def celery_app(redis_url: str):
     """The Celery application of the lab's background jobs."""
     from celery import Celery
     app = Celery("dtlab", broker=redis_url, backend=redis_url)
+    # a Redis that stops mid-way is given up within seconds (Celery's default retries the result store 20 times,
+    # ~20 s, longer than a callback may take): the page then says so and offers Retry (components.jobs)
+    quick = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
     app.conf.update(broker_connection_retry_on_startup=True, result_expires=JOB_EXPIRE,
-                    worker_prefetch_multiplier=1, task_acks_late=True)
+                    worker_prefetch_multiplier=1, task_acks_late=True,
+                    result_backend_transport_options={"retry_policy": quick}, task_publish_retry_policy=quick,
+                    redis_socket_connect_timeout=2, broker_connection_timeout=2)
     return app
+
+
+def jobs_folder() -> str | None:
+    """The folder of the local jobs' progress and results (``BACKGROUND_CACHE_DIR``); None under Celery."""
+    if os.environ.get("REDIS_URL"):
+        return None
+    return os.environ.get("BACKGROUND_CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-jobs"))
 
 
 def background_manager():
     """CeleryManager when ``REDIS_URL`` is set, else a DiskcacheManager on ``BACKGROUND_CACHE_DIR``."""
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return CeleryManager(celery_app(redis_url), expire=JOB_EXPIRE)
+        return WatchedCeleryManager(celery_app(redis_url), expire=JOB_EXPIRE)
     import diskcache
-    folder = os.environ.get("BACKGROUND_CACHE_DIR", os.path.join(tempfile.gettempdir(), "dtlab-jobs"))
-    return DiskcacheManager(diskcache.Cache(folder), expire=JOB_EXPIRE)
+    return WatchedDiskcacheManager(diskcache.Cache(jobs_folder()), expire=JOB_EXPIRE)
 
+
+
+class JobFailure(RuntimeError):
+    """A background job that cannot give a result; ``str()`` is the message for the user."""
+
+
+def _failure(message: str) -> dict:
+    """A job's outcome as Dash reads a job's error: it calls the callback's ``on_error`` with it."""
+    return {"background_callback_error": {"msg": f"{JobFailure.__name__}: {message}", "tb": ""}}
+
+
+def _unreachable() -> tuple:
+    """What a broker or result backend that cannot be reached raises."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+    return (OSError, RedisError, OperationalError)
+
+
+def failure_message(err: Exception) -> str:
+    """The user's words for an error a background callback ended with (its ``on_error``); logged in one line."""
+    text = str(err)
+    marker = f"{JobFailure.__name__}: "
+    if isinstance(err, JobFailure):
+        message = text
+    elif marker in text:                  # a watched job's outcome, through Dash's BackgroundCallbackError
+        message = text.split(marker, 1)[1].split("\n", 1)[0]
+    elif isinstance(err, _unreachable()):      # polling a job while Redis is gone
+        message = FAILURES["unreachable"]
+    else:                                  # the computation itself raised: its last line says what
+        last = [line for line in text.strip().splitlines() if line.strip()]
+        message = FAILURES["failed"].format(what=(last[-1] if last else type(err).__name__)[:160])
+    log.warning("background job failed: %s", message)
+    return message
+
+
+class Watched:
+    """Mixin for a Dash background manager: queueing errors, lost jobs and stalled jobs become job errors.
+
+    The time a job was queued or last reported progress is kept beside its result (``{key}-heard``), in the
+    manager's own store, so whichever web worker answers a poll sees it."""
+
+    def call_job_fn(self, key, job_fn, args, context):
+        try:
+            job = super().call_job_fn(key, job_fn, args, context)
+        except Exception as err:   # noqa: BLE001 — whatever stops the queueing (Celery's result consumer raises a
+            # RuntimeError when it cannot reconnect to Redis), the job is not queued; the cause goes to the log
+            log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
+            raise JobFailure(FAILURES["queue"]) from None
+        self._put_heard(key, time.time())
+        return job
+
+    def get_progress(self, key):
+        progress = super().get_progress(key)
+        if progress is not None:
+            self._put_heard(key, time.time())
+        return progress
+
+    def get_result(self, key, job):
+        result = super().get_result(key, job)
+        if result is not self.UNDEFINED or job is None:
+            return result
+        if not self.job_running(job):
+            result = super().get_result(key, job)        # it may have finished between the two looks
+            return _failure(FAILURES["lost"]) if result is self.UNDEFINED else result
+        heard = self._heard(key)
+        if heard is not None and time.time() - heard > JOB_STALL_SECONDS:
+            self.terminate_job(job)
+            return _failure(FAILURES["stalled"].format(seconds=JOB_STALL_SECONDS))
+        return result
+
+
+class WatchedDiskcacheManager(Watched, DiskcacheManager):
+    """Jobs as forked processes on this machine, watched."""
+
+    def _put_heard(self, key, when):
+        self.handle.set(f"{key}-heard", when, expire=JOB_EXPIRE)
+
+    def _heard(self, key):
+        return self.handle.get(f"{key}-heard")
+
+
+class WatchedCeleryManager(Watched, CeleryManager):
+    """Jobs on Celery workers through Redis, watched.  A job is queued only after Redis answered a ping (within a
+    second): queueing into a stopped Redis retried for ~20 s, past the callback's deadline, and the page never
+    heard why."""
+
+    def call_job_fn(self, key, job_fn, args, context):
+        import redis
+        try:
+            redis.Redis.from_url(self.handle.conf.broker_url, socket_connect_timeout=1, socket_timeout=1).ping()
+        except (redis.RedisError, OSError) as err:
+            log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
+            raise JobFailure(FAILURES["queue"]) from None
+        return super().call_job_fn(key, job_fn, args, context)
+
+    def _put_heard(self, key, when):
+        self.handle.backend.set(f"{key}-heard", repr(when))
+
+    def _heard(self, key):
+        value = self.handle.backend.get(f"{key}-heard")
+        return float(value) if value is not None else None

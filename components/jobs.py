@@ -15,6 +15,11 @@ which is also the result's cache key — so a field outside the key cannot chang
                 ──► background job: JOB.result(state, progress) computes and caches the result
                 ──► {prefix}-ready (the key again) ──► render callbacks redraw at the current t
 
+A job that ends without a result (not queued, its process killed, stalled: components.background) sets
+``{prefix}-ready`` to ``"failed:<message>"`` (text, like a key: render callbacks key their caches by it); the
+message shows with a Retry button beside the progress bar until a new run starts, and render callbacks draw
+``JOB.waiting(ready)`` instead of the figure ("computing…" or the failure).
+
 Results live in the lab's cache (components.cache), shared by gunicorn workers and Celery workers.
 A page control that is not a state field (a "new run" button's count) can enter the key too
 (``controls``: (id, property) pairs): its values are passed to ``compute`` after the inputs.
@@ -25,12 +30,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update, set_props
 
 from components import ids
-from components.background import parallel_blas_in_a_job
-from components.cache import cache, cached, versioned
+from components.background import FAILURES, JobFailure, failure_message, parallel_blas_in_a_job
+from components.cache import SHARED, cached, versioned
+from components.plotting import empty_figure
 from components.state import LabState, inputs_of, state_from_store
+
+HIDDEN, SHOWN = {"display": "none"}, {"display": "flex"}
+#: How ``{prefix}-ready`` begins when the job ended without a result.
+FAILED = "failed:"
+
+
+def download_failed(err):
+    """``on_error`` of an on-demand job without a panel of its own (a download): the failure at the page's top."""
+    set_props(ids.JOB_NOTICE, {"children": [html.Strong("The download failed: "), failure_message(err)]})
+    return no_update
+
+
+def figure_failed(height: int):
+    """``on_error`` of an on-demand job that draws one figure: the failure in the figure's place."""
+    return lambda err: empty_figure(failure_message(err), height)
 
 
 def step_status(i: int, n: int) -> str:
@@ -79,15 +100,29 @@ class TimeFreeJob:
 
     def stored(self, state: LabState, *controls):
         """The stored result, or None if it has not been computed (or has expired): never computes."""
-        return cache.get(versioned(self.kind, self.key(state, *controls)))
+        return SHARED.get(versioned(self.kind, self.key(state, *controls)), fresh=True)
 
     def progress_bar(self, prefix: str, cancel: bool = False) -> html.Div:
-        """Progress bar, status text and (optionally) a Cancel button, shown while the job runs."""
+        """Progress bar, status text and (optionally) a Cancel button, shown while the job runs; in their place
+        the failure and a Retry button when a job ended without a result."""
         parts = [html.Progress(id=f"{prefix}-progress", value="0", max="1"),
                  html.Span(id=f"{prefix}-status", className="status")]
         if cancel:
             parts.append(html.Button("Cancel", id=f"{prefix}-cancel", n_clicks=0))
-        return html.Div(parts, id=f"{prefix}-running", className="running")
+        failure = html.Div([html.Span(id=f"{prefix}-failure-text"),
+                            html.Button("Retry", id=f"{prefix}-retry", n_clicks=0)],
+                           id=f"{prefix}-failure", className="job-failure", role="alert", style=HIDDEN)
+        return html.Div([html.Div(parts, id=f"{prefix}-running", className="running"), failure])
+
+    @staticmethod
+    def failed(ready) -> bool:
+        """Whether the ``{prefix}-ready`` store says the job ended without a result."""
+        return isinstance(ready, str) and ready.startswith(FAILED)
+
+    @classmethod
+    def waiting(cls, ready, busy: str = "computing…") -> str:
+        """What a figure says while its job's result is missing: ``busy`` while the job runs, or that it failed."""
+        return "no result yet: the last run failed (see the message above)" if cls.failed(ready) else busy
 
     @staticmethod
     def stores(prefix: str) -> list:
@@ -98,16 +133,33 @@ class TimeFreeJob:
         control_inputs = [Input(cid, prop) for cid, prop in self.controls]
         control_states = [State(cid, prop) for cid, prop in self.controls]
 
-        @callback(Output(f"{prefix}-key", "data"), Input(ids.STATE, "data"), *control_inputs,
-                  State(f"{prefix}-key", "data"))
-        def job_key(data, *rest):
-            """The job's key; no_update when unchanged, so moving t (or a field it does not read) never restarts it."""
+        @callback(Output(f"{prefix}-key", "data"), Input(ids.STATE, "data"), Input(f"{prefix}-retry", "n_clicks"),
+                  *control_inputs, State(f"{prefix}-key", "data"))
+        def job_key(data, retries, *rest):
+            """The job's key; no_update when unchanged, so moving t (or a field it does not read) never restarts it.
+            Retry gives the same inputs a new key, so the job runs again."""
             *controls, current = rest
             key = repr(self.key(state_from_store(data), *controls))
-            return no_update if key == current else key
+            if ctx.triggered_id == f"{prefix}-retry":
+                key = f"{key} (retry {retries})"
+            elif current == key or str(current).startswith(f"{key} (retry "):
+                return no_update
+            return key
+
+        @callback(Output(f"{prefix}-failure", "style"), Output(f"{prefix}-failure-text", "children"),
+                  Input(f"{prefix}-ready", "data"), Input(f"{prefix}-key", "data"), prevent_initial_call=True)
+        def show_failure(ready, _key):
+            """The failure and Retry when the job's run failed; hidden once a new run starts (a new key)."""
+            if f"{prefix}-ready.data" in ctx.triggered_prop_ids and self.failed(ready):
+                return SHOWN, ready[len(FAILED):]
+            return HIDDEN, no_update
+
+        def failed(err):
+            """A job that ended without a result (its ``on_error``): the ready store says so, with the message."""
+            return FAILED + failure_message(err)
 
         @callback(Output(f"{prefix}-ready", "data"), Input(f"{prefix}-key", "data"), State(ids.STATE, "data"),
-                  *control_states, background=True, prevent_initial_call=True,
+                  *control_states, background=True, prevent_initial_call=True, on_error=failed,
                   cancel=[Input(f"{prefix}-cancel", "n_clicks")] if cancel else None,
                   running=[(Output(f"{prefix}-running", "style"), {"display": "flex"}, {"display": "none"})],
                   progress=[Output(f"{prefix}-progress", "value"), Output(f"{prefix}-progress", "max"),
@@ -115,10 +167,14 @@ class TimeFreeJob:
         def run_job(set_progress, key, data, *controls):
             """Compute (or find) the result in a background job, reporting progress."""
             parallel_blas_in_a_job()
+            SHARED.retry_now()                    # a new process: the shared cache may be back since the last failure
             set_progress(("0", "1", "starting…"))
             self.result(state_from_store(data), *controls,
                         progress=lambda i, n: set_progress((str(i), str(n), self.status(i, n))))
+            if SHARED.down_since is not None:      # kept in this process only: the page could never read it
+                raise JobFailure(FAILURES["store"])
             return key
 
         job_key.__name__ = f"{prefix.replace('-', '_')}_job_key"
+        show_failure.__name__ = f"{prefix.replace('-', '_')}_show_failure"
         run_job.__name__ = f"{prefix.replace('-', '_')}_run_job"

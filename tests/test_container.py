@@ -88,7 +88,7 @@ def test_image_config_and_size(built):
     assert added <= ADDED_BYTES_LIMIT
     assert built.user not in ("", "root", "0")
     assert built.cmd[0] == "gunicorn" and "app:server" in built.cmd
-    assert built.healthcheck and "/healthz" in built.healthcheck[-1]
+    assert built.healthcheck and "/readyz" in built.healthcheck[-1]
     assert built.env["NUMBA_CACHE_DIR"].startswith(built.workdir)
 
 
@@ -188,8 +188,9 @@ def test_compose_file_structure(compose, built):
         assert app_service["depends_on"]["redis"]["condition"] == "service_healthy"
     assert environment(web)["REDIS_URL"] == environment(worker)["REDIS_URL"]
     assert worker["command"][:4] == ["celery", "-A", "app:celery_app", "worker"]
-    assert worker["healthcheck"] == {"disable": True}     # the image's check asks /healthz, served by web only
+    assert "inspect ping" in worker["healthcheck"]["test"][-1]   # the image's check asks /readyz, served by web only
     assert "command" not in web and "healthcheck" not in web  # web is the image: its CMD and HEALTHCHECK
+    assert web["restart"] == worker["restart"] == "unless-stopped"   # a worker exits when Redis goes mid-job
     published = [str(p).split(":") for p in web["ports"]]
     assert [built.env["PORT"], built.env["PORT"]] in published
 
@@ -239,6 +240,14 @@ def test_compose_stack_runs_a_job_on_the_worker_through_redis(compose, built, da
                 image.wait_until(lambda: b"ready." in (folder / "worker.log").read_bytes(), HEALTHY_WITHIN,
                                  "celery worker ready", worker, folder / "worker.log")
                 image.wait_until(lambda: healthy(url), HEALTHY_WITHIN, "/healthz", web, folder / "web.log")
+                # the worker's compose health check (compose's $$ is a $) and web's readiness, which sees the worker
+                check = worker_box.command_of(services["worker"]["healthcheck"]["test"])
+                check = [*check[:-1], check[-1].replace("$$", "$")]
+                assert subprocess.run(worker_box.argv(check, **worker_env, HOSTNAME=socket.gethostname()),
+                                      capture_output=True, timeout=60).returncode == 0
+                ready = requests.get(url + "/readyz", timeout=10)
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["checks"]["job workers"]["detail"].startswith("1 Celery worker"), ready.text
                 dash_duo.driver.get(url + "/ising?K=5000&w=1&seed=11&t=0.5")
                 dash_duo.wait_for_contains_text("#ising-caption", "Λ = ", timeout=30)
                 # the worker's progress reaches the page, or the job is already done (a race either way on a busy

@@ -51,7 +51,7 @@ wire_time_moves("bif-paths", "bif-tree", "bif-trace", "bif-stability")
           Output("bif-stability", "figure"), Output("bif-exponents", "figure"), Output("bif-caption", "children"),
           Input("bif-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
 @drawn("bifurcation-page", "moved", job=JOB)
-def render_diagram(_ready, data, time):
+def render_diagram(ready, data, time):
     """Draw the stored diagram once per result; the current time's parts are moved (server and browser)."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
@@ -59,7 +59,7 @@ def render_diagram(_ready, data, time):
         if variant_of(state) is AxisResult:        # exact root finding is quick: compute it here
             view = JOB.result(state)
         else:
-            wait = empty_figure("computing…")
+            wait = empty_figure(JOB.waiting(ready))
             return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
     t = state.t
     if isinstance(view, NoDiagram):

@@ -53,14 +53,13 @@ wire_time_moves("entropy-profile", "entropy-fisher", "entropy-cumulative", "entr
           Input("entropy-ready", "data"), Input(ids.STATE, "data"),
           State(ids.TIME, "data"))
 @drawn("entropy-page", "moved", job=JOB)
-def render_profile(_ready, data, time):
+def render_profile(ready, data, time):
     """Draw the stored profile and spectra once per result; the current time's parts are moved."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
     if view is None:
-        wait = empty_figure("computing the profile…", 820)
-        return wait, empty_figure("computing…"), empty_figure("computing…"), "Computing (see the progress bar).", \
-            empty_figure("computing…")
+        wait, text = empty_figure(JOB.waiting(ready, "computing the profile…"), 820), JOB.waiting(ready)
+        return wait, empty_figure(text), empty_figure(text), "Computing (see the progress bar).", empty_figure(text)
     t = state.t
     times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "

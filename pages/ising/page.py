@@ -103,13 +103,13 @@ wire_time_moves("ising-diagram", "bath-magnetization", "bath-trajectories", "bat
           Output("bath-variance", "figure"), Input("bath-ready", "data"), Input(ids.STATE, "data"),
           State(ids.TIME, "data"))
 @drawn("ising-bath", "moved", job=BATH_JOB)
-def render_bath(_ready, data, time):
+def render_bath(ready, data, time):
     """The bath against t, drawn once per result (its time lines are moved)."""
     state = state_from_store(data, time)
     view = BATH_JOB.stored(state)
     if view is None:
-        wait = empty_figure("running the heat-bath Monte Carlo…", 330)
-        return wait, empty_figure("running…", 380), wait
+        wait = empty_figure(BATH_JOB.waiting(ready, "running the heat-bath Monte Carlo…"), 330)
+        return wait, empty_figure(BATH_JOB.waiting(ready, "running…"), 380), wait
     sigma, t = state.sigma, state.t
     return (bath_magnetization_figure(view, sigma, t), bath_trajectories_figure(view, sigma, t),
             bath_variance_figure(view, sigma, t, view.mean_field_variance))
@@ -118,12 +118,13 @@ def render_bath(_ready, data, time):
 @callback(Output("bath-distribution", "figure"), Output("bath-caption", "children"), Input("bath-ready", "data"),
           Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @drawn("bath-at-time", "exact")
-def render_bath_now(_ready, data, time):
+def render_bath_now(ready, data, time):
     """The bath's histogram and caption at the simulated temperature nearest T = σ²t (released or typed t)."""
     state = state_from_store(data, time)
     view = BATH_JOB.stored(state)
     if view is None:
-        return empty_figure("running the heat-bath Monte Carlo…", 330), "Running (see the progress bar)."
+        return (empty_figure(BATH_JOB.waiting(ready, "running the heat-bath Monte Carlo…"), 330),
+                "Running (see the progress bar).")
     sigma, t = state.sigma, state.t
     temp = sigma**2 * t
     index = int(np.argmin(np.abs(np.log(view.temps / temp))))

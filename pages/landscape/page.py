@@ -8,6 +8,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from components import ids
 from components.animation import FORMATS, movie_file
 from components.controls import page_control
+from components.jobs import download_failed
 from components.plotting import empty_figure
 from components.state import guidance_label, state_from_store
 from components.timemoves import drawn
@@ -234,7 +235,8 @@ clientside_callback(ClientsideFunction("landscape", "preview"),
 def _sweep_movie_callback(fmt):
     @callback(Output("landscape-movie", "data", allow_duplicate=True), Input(f"landscape-{fmt}", "n_clicks"),
               State(ids.STATE, "data"), State(ids.TIME, "data"), State("toolbar", "data-mode"), background=True,
-              prevent_initial_call=True, running=[(Output(f"landscape-{fmt}", "disabled"), True, False)])
+              prevent_initial_call=True, on_error=download_failed,
+              running=[(Output(f"landscape-{fmt}", "disabled"), True, False)])
     def download(n_clicks, data, time, mode):
         """The landscape's time sweep as a slide animation (components.animation), light or dark as the page is."""
         if not n_clicks:

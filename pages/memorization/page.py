@@ -42,12 +42,12 @@ wire_time_moves("mem-participation", "mem-collapse", "mem-phase")
           Output("mem-phase", "figure"), Output("mem-caption", "children"),
           Input("mem-ready", "data"), Input(ids.STATE, "data"), State(ids.TIME, "data"))
 @drawn("memorization-page", "moved", job=JOB)
-def render_memorization(_ready, data, time):
+def render_memorization(ready, data, time):
     """Draw the stored result once per result; the current time's parts are moved."""
     state = state_from_store(data, time)
     view = JOB.stored(state)
     if view is None:
-        wait = empty_figure("computing…", 380)
+        wait = empty_figure(JOB.waiting(ready), 380)
         return wait, wait, wait, phase_figure(state, 1.0, state.t), "Computing (see the progress bar)."
     t = state.t
     # eq. 47 gives σ²t_cond, the noise s² at which β̃ = β_c: the time of that s² under any process

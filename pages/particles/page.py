@@ -6,6 +6,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from components import ids
 from components.animation import FORMATS, movie_file
 from components.controls import page_control
+from components.jobs import download_failed, figure_failed
 from components.plotting import empty_figure
 from components.state import PARTICLE_CHOICES, STEP_CHOICES, guidance_label, state_from_store
 from components.timemoves import wire_time_moves
@@ -129,8 +130,10 @@ JOB.wire("particles-job")
 
 @callback(Output("particles-run", "data"), Output("particles-graph", "figure"), Input("particles-job-ready", "data"),
           State(ids.STATE, "data"), *[State(cid, prop) for cid, prop in JOB.controls], prevent_initial_call=True)
-def send_run(_ready, data, *controls):
+def send_run(ready, data, *controls):
     """Send the finished run to the browser once (the animation then runs there)."""
+    if JOB.failed(ready):          # its message; nothing is computed here
+        return dash.no_update, empty_figure(JOB.waiting(ready), 560)
     run = JOB.stored(state_from_store(data), *controls) or JOB.result(state_from_store(data), *controls)
     first = run.frames()[0]
     payload = {"frames": run.packed_frames, "times": run.times.tolist(),
@@ -206,7 +209,7 @@ def _run_movie_callback(fmt):
     @callback(Output("particles-movie", "data", allow_duplicate=True), Input(f"particles-{fmt}", "n_clicks"),
               State(ids.STATE, "data"), State("toolbar", "data-mode"),
               *[State(cid, prop) for cid, prop in JOB.controls],
-              background=True, prevent_initial_call=True,
+              background=True, prevent_initial_call=True, on_error=download_failed,
               running=[(Output(f"particles-{fmt}", "disabled"), True, False)])
     def download(n_clicks, data, mode, *controls):
         """The run shown, as a slide animation (components.animation), light or dark as the page is."""
@@ -225,7 +228,7 @@ MOVIE_CALLBACKS = {fmt: _run_movie_callback(fmt) for fmt in FORMATS}
 
 
 @callback(Output("sampling-graph", "figure"), Input("sampling-run", "n_clicks"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True,
+          background=True, prevent_initial_call=True, on_error=figure_failed(380),
           progress=[Output("sampling-progress", "value"), Output("sampling-progress", "max")])
 def run_sampling_error(set_progress, _n, data):
     """Sampling error of the three samplers against steps (background job, on demand)."""
@@ -238,7 +241,7 @@ def run_sampling_error(set_progress, _n, data):
 
 
 @callback(Output("guidance-graph", "figure"), Input("guidance-run", "n_clicks"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True,
+          background=True, prevent_initial_call=True, on_error=figure_failed(380),
           progress=[Output("guidance-progress", "value"), Output("guidance-progress", "max")])
 def run_guidance_sweep(set_progress, _n, data):
     """Class fraction and spread of guided samples against w (background job, on demand)."""
@@ -254,7 +257,7 @@ def run_guidance_sweep(set_progress, _n, data):
 
 
 @callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True,
+          background=True, prevent_initial_call=True, on_error=figure_failed(380),
           progress=[Output("cloning-progress", "value"), Output("cloning-progress", "max")])
 def run_cloning(set_progress, _n, data):
     """The cloning experiment over eight clone times around t_s with the page's sampler (background job, on demand)."""

@@ -93,7 +93,7 @@ def _result(data, time):
           Output("training-caption", "children"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @drawn("training-curves", "exact")
-def render_curves(_ready, data, time):
+def render_curves(ready, data, time):
     """Losses, copies and distances against τ, and the critical time against τ (the curves at the grid time
     nearest t)."""
     state, result = _result(data, time)
@@ -101,7 +101,8 @@ def render_curves(_ready, data, time):
         preset = BY_KEY["training-memorizes"]
         message = ([result.reason, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
                    if result else "Training (see the progress bar).")
-        wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
+        wait = empty_figure(JOB.waiting(ready, "training…") if result is None else "nothing trained for this target",
+                            380)
         return wait, wait, wait, message
     g = nearest_time_index(result.times, state.t)
     return (loss_figure(result, g), copies_figure(result), split_figure(result, state.t),
@@ -132,11 +133,12 @@ def _caption(result: TrainingResult, g: int) -> str:
           Output("training-line", "figure"),
           Input("training-ready", "data"), Input(ids.STATE, "data"), Input(ids.TIME_SET, "data"))
 @drawn("training-model", "exact")
-def render_model(_ready, data, time):
+def render_model(ready, data, time):
     """Samples at the chosen τ; the score difference over the principal plane and F̃ along its axis at t."""
     state, result = _result(data, time)
     if not isinstance(result, TrainingResult):
-        wait = empty_figure("training…" if result is None else "nothing trained for this target", 380)
+        wait = empty_figure(JOB.waiting(ready, "training…") if result is None else "nothing trained for this target",
+                            380)
         return wait, wait, wait, wait, wait
     k = state.tau_index
     g = nearest_time_index(result.times, state.t)
