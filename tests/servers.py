@@ -66,21 +66,28 @@ def redis_server_argv(command: list, address: str, port: int) -> list:
     return [*command, "--bind", address, "--port", str(port)]
 
 
-@contextlib.contextmanager
-def redis_server():
-    """A throw-away redis-server on loopback (no persistence); yields its URL."""
-    port = free_port()
+def start_redis(port: int) -> subprocess.Popen:
+    """redis-server on loopback ``port`` (no persistence), answering PING when this returns."""
     proc = subprocess.Popen(redis_server_argv(["redis-server", "--save", "", "--appendonly", "no"], "127.0.0.1", port),
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    import redis
+    client = redis.Redis(port=port)
+    for _ in range(600):
+        try:
+            if client.ping():
+                return proc
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    _stop(proc)
+    raise RuntimeError(f"redis-server did not answer on port {port}")
+
+
+@contextlib.contextmanager
+def redis_server(port: int | None = None):
+    """A throw-away redis-server on loopback (no persistence), on ``port`` or a free one; yields its URL."""
+    port = port or free_port()
+    proc = start_redis(port)
     try:
-        import redis
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         _stop(proc)

@@ -1,0 +1,267 @@
+"""Faults injected into the real stack (issue 34): Redis stopped before and during a job, a Celery worker killed
+mid-job, a local job's process killed, a gunicorn worker killed mid-request, the cache folder removed or made
+unwritable, a CACHE_DIR that is not a folder.  Each asserts what the user sees (a message, Retry, the result once
+the part is back), what /readyz says, and that the log has one line per failure, no traceback."""
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from tests.callback_bodies import landscape_body
+from tests.servers import ROOT, celery_worker, free_port, gunicorn, redis_server, start_redis
+
+pytestmark = [pytest.mark.faults, pytest.mark.server, pytest.mark.browser]
+#: A job's budget without progress in these servers (the lab's default is 120 s): a stalled job is reported after it.
+STALL = "10"
+
+
+def bifurcation_link(seed: int) -> str:
+    """A continuation job of a few seconds (128 points in d = 8; a fresh seed, so never a cached result)."""
+    return f"/bifurcation?target=gaussian_points&n=128&d=8&seed={seed}&t=0.3"
+
+
+def fresh_seed() -> int:
+    return random.SystemRandom().randrange(10**6)
+
+
+def text_of(dash_duo, selector: str) -> str:
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''", selector)
+
+
+def wait_until(condition, what: str, timeout: float = 120):
+    """Poll ``condition`` until it holds (a bound, not a wait: it returns as soon as it holds)."""
+    import time
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.05)
+
+
+def gunicorn_workers(url: str) -> list[psutil.Process]:
+    port = int(url.rsplit(":", 1)[1])
+    masters = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] and "gunicorn" in " ".join(
+        p.info["cmdline"]) and any(c.laddr.port == port for c in _listening(p))]
+    return [child for master in masters for child in master.children() if _alive(child)]
+
+
+def _alive(process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _listening(process):
+    try:
+        return [c for c in process.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+    except (psutil.AccessDenied, psutil.NoSuchProcess):
+        return []
+
+
+def job_processes(url: str) -> list[psutil.Process]:
+    """The local background jobs: processes the gunicorn workers forked."""
+    return [job for worker in gunicorn_workers(url) for job in worker.children() if _alive(job)]
+
+
+def no_traceback(log: Path):
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text, text[-3000:]
+
+
+def assert_no_severe(dash_duo):
+    severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"
+              and "_dash-update-component" not in e.get("message", "")]   # a killed worker's request, expected
+    assert not severe, severe
+
+
+# --- without Redis: local jobs, the file cache -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def local_lab(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faults-local")
+    cache = folder / "cache"
+    with gunicorn(folder / "gunicorn.log", CACHE_DIR=str(cache), BACKGROUND_CACHE_DIR=str(folder / "jobs"),
+                  JOB_STALL_SECONDS=STALL) as url:
+        yield url, cache, folder / "gunicorn.log"
+
+
+def test_a_killed_job_process_is_reported_and_retry_completes(local_lab, dash_duo):
+    url, _, log = local_lab
+    dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+    wait_until(lambda: job_processes(url), "the job's process")
+    for job in job_processes(url):
+        job.send_signal(signal.SIGKILL)
+    dash_duo.wait_for_contains_text("#bif-failure-text", "stopped before it finished", timeout=120)
+    dash_duo.wait_for_contains_text("#bif-paths", "the last run failed", timeout=60)   # the figure too
+    dash_duo.find_element("#bif-retry").click()
+    dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    assert not dash_duo.find_element("#bif-failure").is_displayed()
+    assert "background job failed: The job's process stopped" in log.read_text()
+    no_traceback(log)
+    assert_no_severe(dash_duo)
+
+
+def test_a_killed_gunicorn_worker_is_replaced_and_cached_results_are_served(local_lab):
+    url, _, log = local_lab
+    body = landscape_body({"target": "gaussian_points", "n": 3000, "d": 20, "t": 0.2, "seed": fresh_seed()})
+    before = requests.post(url + "/_dash-update-component", json=body, timeout=60)
+    assert before.status_code == 200
+    heavy = landscape_body({"target": "gaussian_points", "n": 20000, "d": 200, "t": 0.05, "seed": fresh_seed()})
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(_post_or_error(url, heavy))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    old = gunicorn_workers(url)
+    for worker in old:                                           # mid-request: four heavy callbacks in flight
+        worker.send_signal(signal.SIGKILL)
+    for thread in threads:
+        thread.join(120)
+    wait_until(lambda: len(gunicorn_workers(url)) == len(old) and not {w.pid for w in gunicorn_workers(url)}
+               & {w.pid for w in old}, "new gunicorn workers")
+    after = requests.post(url + "/_dash-update-component", json=body, timeout=60)
+    assert after.status_code == 200
+    # the result computed before the fault comes from the shared file cache: the very same answer
+    assert after.json()["response"]["landscape-caption"] == before.json()["response"]["landscape-caption"]
+    assert requests.get(url + "/readyz", timeout=10).status_code == 200
+    assert len(answers) == 4
+
+
+def _post_or_error(url, body):
+    try:
+        return requests.post(url + "/_dash-update-component", json=body, timeout=60).status_code
+    except requests.RequestException as err:
+        return type(err).__name__
+
+
+def test_the_cache_folder_removed_or_unwritable(local_lab, dash_duo):
+    url, cache, log = local_lab
+    shutil.rmtree(cache)                                          # removed: made again at the next write
+    dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+    dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    assert cache.is_dir()
+    shutil.rmtree(cache)
+    cache.write_text("not a folder")                             # unwritable: pages still compute, jobs say why
+    try:
+        ready = requests.get(url + "/readyz", timeout=10)
+        assert ready.status_code == 503 and not ready.json()["checks"]["result cache"]["ok"]
+        dash_duo.driver.get(url + "/landscape?target=circle&t=0.2")
+        dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=60)
+        dash_duo.wait_for_contains_text("#server-notice", "Sharing is off", timeout=60)
+        dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+        dash_duo.wait_for_contains_text("#bif-failure-text", "could not be stored", timeout=120)
+    finally:
+        cache.unlink()
+    dash_duo.find_element("#bif-retry").click()                  # the folder is back: Retry completes
+    dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    assert requests.get(url + "/readyz", timeout=10).status_code == 200
+    text = log.read_text()
+    assert "shared cache unreachable" in text and "shared cache reachable again" in text
+    no_traceback(log)
+
+
+def test_a_cache_dir_that_is_not_a_folder_names_the_setting(tmp_path):
+    bad = tmp_path / "cache"
+    bad.write_text("x")
+    env = {**os.environ, "CACHE_DIR": str(bad), "BIND": f"127.0.0.1:{free_port()}", "WEB_CONCURRENCY": "1"}
+    run = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert f"CACHE_DIR={bad} is not a folder" in run.stdout + run.stderr
+
+
+# --- with Redis: Celery jobs, the Redis cache -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def redis_lab(tmp_path_factory):
+    """gunicorn with REDIS_URL at a port where nothing listens yet (the tests start and stop Redis there)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
+    folder = tmp_path_factory.mktemp("faults-redis")
+    port = free_port()
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    with gunicorn(folder / "gunicorn.log", REDIS_URL=redis_url, JOB_STALL_SECONDS=STALL) as url:
+        yield url, port, redis_url, folder
+
+
+def test_redis_down_at_start_then_back(redis_lab, dash_duo):
+    url, port, redis_url, folder = redis_lab
+    log = folder / "gunicorn.log"
+    assert "at start, the job queue does not answer" in log.read_text()
+    assert requests.get(url + "/healthz", timeout=10).status_code == 200            # alive
+    ready = requests.get(url + "/readyz", timeout=10)                                # not ready, and says why
+    assert ready.status_code == 503 and not ready.json()["checks"]["job queue"]["ok"], ready.text
+    # what does not need Redis is served: the landscape computes (per worker) and says sharing is off
+    dash_duo.driver.get(url + "/landscape?target=circle&t=0.2")
+    dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=60)
+    dash_duo.wait_for_contains_text("#server-notice", "Sharing is off", timeout=60)
+    # a job cannot be queued: the message and Retry, not empty axes
+    dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+    dash_duo.wait_for_contains_text("#bif-failure-text", "could not be queued", timeout=60)
+    dash_duo.wait_for_contains_text("#bif-paths", "the last run failed", timeout=60)
+    with redis_server(port), celery_worker(redis_url, folder / "worker.log"):
+        wait_until(lambda: requests.get(url + "/readyz", timeout=10).status_code == 200, "ready with Redis back")
+        dash_duo.find_element("#bif-retry").click()
+        dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+        dash_duo.driver.get(url + "/landscape?target=circle&t=0.3")
+        dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=60)
+        wait_until(lambda: "Sharing is off" not in text_of(dash_duo, "#server-notice"), "sharing back on")
+    assert "background job failed: The job could not be queued" in log.read_text()
+    no_traceback(log)
+    assert_no_severe(dash_duo)
+
+
+def test_a_killed_celery_worker_is_reported_and_a_new_one_takes_the_retry(redis_lab, dash_duo):
+    url, port, redis_url, folder = redis_lab
+    log = folder / "gunicorn.log"
+    with redis_server(port):
+        worker_log = folder / "worker-killed.log"
+        with celery_worker(redis_url, worker_log) as worker:
+            dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+            wait_until(lambda: b"] received" in worker_log.read_bytes(), "the worker took the job")
+            for process in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]:
+                process.send_signal(signal.SIGKILL)                # the worker and its pool, mid-job
+            dash_duo.wait_for_contains_text("#bif-failure-text", "made no progress", timeout=120)
+        with celery_worker(redis_url, folder / "worker-new.log"):
+            dash_duo.find_element("#bif-retry").click()
+            dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    no_traceback(log)
+
+
+def test_redis_stopped_during_a_job_then_back(redis_lab, dash_duo):
+    url, port, redis_url, folder = redis_lab
+    log = folder / "gunicorn.log"
+    redis = start_redis(port)
+    try:
+        worker_log = folder / "worker-during.log"
+        with celery_worker(redis_url, worker_log) as worker:
+            dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+            wait_until(lambda: b"] received" in worker_log.read_bytes(), "the worker took the job")
+            redis.kill()                                           # Redis gone mid-job
+            redis.wait()
+            dash_duo.wait_for_contains_text("#bif-failure-text", "cannot be reached", timeout=120)
+            redis = start_redis(port)
+            # a worker that lost Redis mid-task exits (kombu's "Unrecoverable error" while it restores the unacked
+            # message) or reconnects: the compose file restarts an exited one (restart: unless-stopped), as this does
+            wait_until(lambda: worker.poll() is not None or worker_log.read_bytes().count(b"Connected to redis") > 1,
+                       "the worker reconnected or exited")
+            with (celery_worker(redis_url, folder / "worker-restarted.log") if worker.poll() is not None
+                  else contextlib.nullcontext()):
+                dash_duo.find_element("#bif-retry").click()
+                dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    finally:
+        redis.kill()
+        redis.wait()
+    no_traceback(log)
