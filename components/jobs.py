@@ -122,7 +122,7 @@ class TimeFreeJob:
     @classmethod
     def waiting(cls, ready, busy: str = "computing…") -> str:
         """What a figure says while its job's result is missing: ``busy`` while the job runs, or that it failed."""
-        return "no result yet: the last run failed (see the message above)" if cls.failed(ready) else busy
+        return "No result yet: the last run failed (see the message above)." if cls.failed(ready) else busy
 
     @staticmethod
     def stores(prefix: str) -> list:

@@ -60,7 +60,8 @@ def render_diagram(ready, data, time):
             view = JOB.result(state)
         else:
             wait = empty_figure(JOB.waiting(ready))
-            return wait, wait, wait, wait, wait, "Computing the fixed-point paths (see the progress bar)."
+            caption = JOB.waiting(ready, "Computing the fixed-point paths (see the progress bar).")
+            return wait, wait, wait, wait, wait, caption
     t = state.t
     if isinstance(view, NoDiagram):
         msg = empty_figure("continuation runs for discrete targets of 2 ≤ n ≤ 128 distinct points in d ≤ 64")

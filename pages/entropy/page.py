@@ -59,7 +59,8 @@ def render_profile(ready, data, time):
     view = JOB.stored(state)
     if view is None:
         wait, text = empty_figure(JOB.waiting(ready, "computing the profile…"), 820), JOB.waiting(ready)
-        return wait, empty_figure(text), empty_figure(text), "Computing (see the progress bar).", empty_figure(text)
+        return wait, empty_figure(text), empty_figure(text), JOB.waiting(ready, "Computing (see the progress bar)."), \
+            empty_figure(text)
     t = state.t
     times, rate = np.asarray(view.times), np.asarray(view.rate)
     caption = [f"Ḣ(y|x_t) peaks at t ≈ {times[np.argmax(rate)]:.3g}; per unit log t (t·Ḣ) at "

@@ -124,7 +124,7 @@ def render_bath_now(ready, data, time):
     view = BATH_JOB.stored(state)
     if view is None:
         return (empty_figure(BATH_JOB.waiting(ready, "running the heat-bath Monte Carlo…"), 330),
-                "Running (see the progress bar).")
+                BATH_JOB.waiting(ready, "Running (see the progress bar)."))
     sigma, t = state.sigma, state.t
     temp = sigma**2 * t
     index = int(np.argmin(np.abs(np.log(view.temps / temp))))

@@ -48,7 +48,8 @@ def render_memorization(ready, data, time):
     view = JOB.stored(state)
     if view is None:
         wait = empty_figure(JOB.waiting(ready), 380)
-        return wait, wait, wait, phase_figure(state, 1.0, state.t), "Computing (see the progress bar)."
+        return wait, wait, wait, phase_figure(state, 1.0, state.t), \
+            JOB.waiting(ready, "Computing (see the progress bar).")
     t = state.t
     # eq. 47 gives σ²t_cond, the noise s² at which β̃ = β_c: the time of that s² under any process
     t_cond = float(process_of(state).time_of_s2(condensation_time(state.r, 1.0, 1.0)))

@@ -100,7 +100,7 @@ def render_curves(ready, data, time):
     if not isinstance(result, TrainingResult):
         preset = BY_KEY["training-memorizes"]
         message = ([result.reason, " ", dcc.Link(f"Open the preset: {preset.title.lower()}.", href=preset.href)]
-                   if result else "Training (see the progress bar).")
+                   if result else JOB.waiting(ready, "Training (see the progress bar)."))
         wait = empty_figure(JOB.waiting(ready, "training…") if result is None else "nothing trained for this target",
                             380)
         return wait, wait, wait, message
