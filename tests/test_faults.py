@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -35,6 +36,16 @@ def fresh_seed() -> int:
     return random.SystemRandom().randrange(10**6)
 
 
+class Clock:
+    """Seconds since a fault (or a Retry), printed per step: docs/operations.md records a run's numbers."""
+
+    def __init__(self, what: str):
+        self.what, self.start = what, time.monotonic()
+
+    def say(self, step: str) -> None:
+        print(f"\nFAULT {self.what}: {step} after {time.monotonic() - self.start:.1f} s")
+
+
 def text_of(dash_duo, selector: str) -> str:
     return dash_duo.driver.execute_script(
         "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''", selector)
@@ -42,7 +53,6 @@ def text_of(dash_duo, selector: str) -> str:
 
 def wait_until(condition, what: str, timeout: float = 120):
     """Poll ``condition`` until it holds (a bound, not a wait: it returns as soon as it holds)."""
-    import time
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:
@@ -104,10 +114,14 @@ def test_a_killed_job_process_is_reported_and_retry_completes(local_lab, dash_du
     wait_until(lambda: job_processes(url), "the job's process")
     for job in job_processes(url):
         job.send_signal(signal.SIGKILL)
+    clock = Clock("job process killed")
     dash_duo.wait_for_contains_text("#bif-failure-text", "stopped before it finished", timeout=120)
     dash_duo.wait_for_contains_text("#bif-paths", "the last run failed", timeout=60)   # the figure too
+    clock.say("message")
     dash_duo.find_element("#bif-retry").click()
+    retry = Clock("job process killed, Retry")
     dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    retry.say("result")
     assert not dash_duo.find_element("#bif-failure").is_displayed()
     assert "background job failed: The job's process stopped" in log.read_text()
     no_traceback(log)
@@ -127,12 +141,15 @@ def test_a_killed_gunicorn_worker_is_replaced_and_cached_results_are_served(loca
     old = gunicorn_workers(url)
     for worker in old:                                           # mid-request: four heavy callbacks in flight
         worker.send_signal(signal.SIGKILL)
+    clock = Clock("gunicorn workers killed")
     for thread in threads:
         thread.join(120)
     wait_until(lambda: len(gunicorn_workers(url)) == len(old) and not {w.pid for w in gunicorn_workers(url)}
                & {w.pid for w in old}, "new gunicorn workers")
+    clock.say("new workers")
     after = requests.post(url + "/_dash-update-component", json=body, timeout=60)
     assert after.status_code == 200
+    clock.say("next request served")
     # the result computed before the fault comes from the shared file cache: the very same answer
     assert after.json()["response"]["landscape-caption"] == before.json()["response"]["landscape-caption"]
     assert requests.get(url + "/readyz", timeout=10).status_code == 200
@@ -154,6 +171,7 @@ def test_the_cache_folder_removed_or_unwritable(local_lab, dash_duo):
     assert cache.is_dir()
     shutil.rmtree(cache)
     cache.write_text("not a folder")                             # unwritable: pages still compute, jobs say why
+    clock = Clock("cache folder unwritable")
     try:
         ready = requests.get(url + "/readyz", timeout=10)
         assert ready.status_code == 503 and not ready.json()["checks"]["result cache"]["ok"]
@@ -162,10 +180,13 @@ def test_the_cache_folder_removed_or_unwritable(local_lab, dash_duo):
         dash_duo.wait_for_contains_text("#server-notice", "Sharing is off", timeout=60)
         dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
         dash_duo.wait_for_contains_text("#bif-failure-text", "could not be stored", timeout=120)
+        clock.say("job's message")
     finally:
         cache.unlink()
     dash_duo.find_element("#bif-retry").click()                  # the folder is back: Retry completes
+    retry = Clock("cache folder back, Retry")
     dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+    retry.say("result")
     assert requests.get(url + "/readyz", timeout=10).status_code == 200
     text = log.read_text()
     assert "shared cache unreachable" in text and "shared cache reachable again" in text
@@ -209,12 +230,17 @@ def test_redis_down_at_start_then_back(redis_lab, dash_duo):
     dash_duo.wait_for_contains_text("#server-notice", "Sharing is off", timeout=60)
     # a job cannot be queued: the message and Retry, not empty axes
     dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
+    clock = Clock("Redis down at start, page opened")
     dash_duo.wait_for_contains_text("#bif-failure-text", "could not be queued", timeout=60)
     dash_duo.wait_for_contains_text("#bif-paths", "the last run failed", timeout=60)
+    clock.say("message")
     with redis_server(port), celery_worker(redis_url, folder / "worker.log"):
+        back = Clock("Redis and a worker back")
         wait_until(lambda: requests.get(url + "/readyz", timeout=10).status_code == 200, "ready with Redis back")
+        back.say("ready")
         dash_duo.find_element("#bif-retry").click()
         dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+        back.say("Retry's result")
         dash_duo.driver.get(url + "/landscape?target=circle&t=0.3")
         dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=60)
         wait_until(lambda: "Sharing is off" not in text_of(dash_duo, "#server-notice"), "sharing back on")
@@ -233,10 +259,14 @@ def test_a_killed_celery_worker_is_reported_and_a_new_one_takes_the_retry(redis_
             wait_until(lambda: b"] received" in worker_log.read_bytes(), "the worker took the job")
             for process in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]:
                 process.send_signal(signal.SIGKILL)                # the worker and its pool, mid-job
+            clock = Clock(f"Celery worker killed (JOB_STALL_SECONDS={STALL})")
             dash_duo.wait_for_contains_text("#bif-failure-text", "made no progress", timeout=120)
+            clock.say("message")
         with celery_worker(redis_url, folder / "worker-new.log"):
             dash_duo.find_element("#bif-retry").click()
+            retry = Clock("new Celery worker, Retry")
             dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+            retry.say("result")
     no_traceback(log)
 
 
@@ -251,7 +281,9 @@ def test_redis_stopped_during_a_job_then_back(redis_lab, dash_duo):
             wait_until(lambda: b"] received" in worker_log.read_bytes(), "the worker took the job")
             redis.kill()                                           # Redis gone mid-job
             redis.wait()
+            clock = Clock("Redis stopped mid-job")
             dash_duo.wait_for_contains_text("#bif-failure-text", "cannot be reached", timeout=120)
+            clock.say("message")
             redis = start_redis(port)
             # a worker that lost Redis mid-task exits (kombu's "Unrecoverable error" while it restores the unacked
             # message) or reconnects: the compose file restarts an exited one (restart: unless-stopped), as this does
@@ -260,7 +292,9 @@ def test_redis_stopped_during_a_job_then_back(redis_lab, dash_duo):
             with (celery_worker(redis_url, folder / "worker-restarted.log") if worker.poll() is not None
                   else contextlib.nullcontext()):
                 dash_duo.find_element("#bif-retry").click()
+                retry = Clock("Redis back, Retry")
                 dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
+                retry.say("result")
     finally:
         redis.kill()
         redis.wait()
