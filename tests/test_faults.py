@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
+from selenium.webdriver.common.keys import Keys
 
 from tests.callback_bodies import landscape_body
 from tests.servers import ROOT, celery_worker, free_port, gunicorn, redis_server, start_redis
@@ -128,16 +129,21 @@ def test_a_killed_job_process_is_reported_and_retry_completes(local_lab, dash_du
     assert_no_severe(dash_duo)
 
 
-def test_a_killed_gunicorn_worker_is_replaced_and_cached_results_are_served(local_lab):
+def test_a_killed_gunicorn_worker_is_replaced_and_cached_results_are_served(local_lab, dash_duo):
     url, _, log = local_lab
     body = landscape_body({"target": "gaussian_points", "n": 3000, "d": 20, "t": 0.2, "seed": fresh_seed()})
     before = requests.post(url + "/_dash-update-component", json=body, timeout=60)
     assert before.status_code == 200
+    dash_duo.driver.get(url + "/landscape?target=circle&t=0.2")
+    dash_duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.2", timeout=60)
     heavy = landscape_body({"target": "gaussian_points", "n": 20000, "d": 200, "t": 0.05, "seed": fresh_seed()})
     answers = []
     threads = [threading.Thread(target=lambda: answers.append(_post_or_error(url, heavy))) for _ in range(4)]
     for thread in threads:
         thread.start()
+    port = int(url.rsplit(":", 1)[1])
+    wait_until(lambda: sum(c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+                           for c in psutil.Process().net_connections("tcp")) >= 4, "four requests in flight")
     old = gunicorn_workers(url)
     for worker in old:                                           # mid-request: four heavy callbacks in flight
         worker.send_signal(signal.SIGKILL)
@@ -147,13 +153,18 @@ def test_a_killed_gunicorn_worker_is_replaced_and_cached_results_are_served(loca
     wait_until(lambda: len(gunicorn_workers(url)) == len(old) and not {w.pid for w in gunicorn_workers(url)}
                & {w.pid for w in old}, "new gunicorn workers")
     clock.say("new workers")
+    # the browser's next request is served: a typed time redraws the landscape
+    box = dash_duo.find_element("#ctl-t")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.5", Keys.ENTER)
+    dash_duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=60)
+    clock.say("the browser's next request served")
+    # the result computed before the fault comes from the shared file cache: the very same answer
     after = requests.post(url + "/_dash-update-component", json=body, timeout=60)
     assert after.status_code == 200
-    clock.say("next request served")
-    # the result computed before the fault comes from the shared file cache: the very same answer
     assert after.json()["response"]["landscape-caption"] == before.json()["response"]["landscape-caption"]
     assert requests.get(url + "/readyz", timeout=10).status_code == 200
-    assert len(answers) == 4
+    assert len(answers) == 4 and any(a != 200 for a in answers), answers     # the killed requests did fail
 
 
 def _post_or_error(url, body):
@@ -188,8 +199,8 @@ def test_the_cache_folder_removed_or_unwritable(local_lab, dash_duo):
     dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
     retry.say("result")
     assert requests.get(url + "/readyz", timeout=10).status_code == 200
-    text = log.read_text()
-    assert "shared cache unreachable" in text and "shared cache reachable again" in text
+    # logged once per worker that met it (which worker sees the store back first is up to gunicorn's balancing)
+    assert "shared cache unreachable" in log.read_text()
     no_traceback(log)
 
 
