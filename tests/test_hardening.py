@@ -41,3 +41,20 @@ def test_the_server_runs_blas_on_one_thread(lab):
     from threadpoolctl import threadpool_info
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_every_background_callback_says_when_its_job_fails():
+    """A background callback without ``on_error`` leaves "computing…" forever when its job cannot give a result
+    (issue 34): every ``callback(..., background=True)`` in the app names its failure handler."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for path in [*root.glob("pages/*/*.py"), *root.glob("components/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "callback":
+                keywords = {k.arg: k.value for k in node.keywords}
+                if isinstance(keywords.get("background"), ast.Constant) and keywords["background"].value:
+                    found.append((path.name, node.lineno, "on_error" in keywords))
+    assert len(found) >= 6, found          # the jobs' runner, the particles' and the landscape's on-demand jobs
+    assert all(has for *_, has in found), [f for f in found if not f[2]]
