@@ -97,6 +97,39 @@ class SharedStore:
             while len(self._memory) > self.MEMORY_SIZE:
                 self._memory.popitem(last=False)
 
+    def claim(self, name: str, seconds: float) -> bool:
+        """Take ``name`` for ``seconds`` unless another process holds it (Redis: atomic SET NX; the file cache: a
+        check then a write, so two may rarely both win — then both compute, as without a claim).  True when
+        taken, or when the shared store cannot be reached (this worker then computes alone anyway)."""
+        if self._usable():
+            try:
+                return bool(cache.add(name, os.getpid(), timeout=max(1, round(seconds))))
+            except _shared_errors() as err:
+                self._failed(err)
+        return True
+
+    def claim_again(self, name: str, seconds: float) -> None:
+        """Renew a claim this process holds."""
+        if self._usable():
+            try:
+                cache.set(name, os.getpid(), timeout=max(1, round(seconds)))
+            except _shared_errors() as err:
+                self._failed(err)
+
+    def held(self, name: str) -> bool:
+        """Whether ``name`` is claimed (False when the shared store cannot be reached)."""
+        try:
+            return self._usable() and cache.has(name)
+        except _shared_errors() as err:
+            self._failed(err)
+            return False
+
+    def release(self, name: str) -> None:
+        try:
+            cache.delete(name)
+        except _shared_errors() as err:
+            self._failed(err)
+
     def retry_now(self) -> None:
         """Ask the shared store at the next read or write, whatever the last failure (a new job's process)."""
         self._retry_at = 0.0

@@ -26,6 +26,7 @@ A page control that is not a state field (a "new run" button's count) can enter 
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +35,30 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update, set_
 
 from components import ids
 from components.background import FAILURES, JobFailure, failure_message, parallel_blas_in_a_job
-from components.cache import SHARED, cached, versioned
+from components.cache import SHARED, versioned
 from components.plotting import empty_figure
 from components.state import LabState, inputs_of, state_from_store
 
 HIDDEN, SHOWN = {"display": "none"}, {"display": "flex"}
+#: Seconds a job's claim on its result lives without a progress step (then another job may compute it).
+CLAIM_SECONDS = 30
+#: Seconds between two looks of a job waiting for the same computation in another job.
+WAIT_STEP = 0.25
+WAITING = "the same computation is running for another student: waiting for its result"
 #: How ``{prefix}-ready`` begins when the job ended without a result.
 FAILED = "failed:"
+
+
+def _wait_for(name: str, claim: str, progress):
+    """The result another job is computing under ``claim``, once stored; None if the claim lapses first."""
+    while SHARED.held(claim):
+        if progress is not None:
+            progress(0, 1, WAITING)
+        found = SHARED.get(name, fresh=True)
+        if found is not None:
+            return found
+        time.sleep(WAIT_STEP)
+    return SHARED.get(name, fresh=True)
 
 
 def download_failed(err):
@@ -94,9 +112,33 @@ class TimeFreeJob:
         return (self.inputs(state), *controls)
 
     def result(self, state: LabState, *controls, progress=None):
-        """The result for ``state``: from the cache, or computed now from its inputs and stored."""
-        return cached(self.kind, self.key(state, *controls),
-                      lambda: self.compute(self.inputs(state), *controls, progress=progress))
+        """The result for ``state``: from the cache, or computed now from its inputs and stored.
+
+        Identical jobs in flight compute once: the first claims the result's name (``SharedStore.claim``, renewed
+        at each progress step, so a job that died frees it within ``CLAIM_SECONDS``); the others wait for its
+        result, saying so beside their progress bar, and compute themselves only if the claim lapses without
+        one.  ``progress(i, n, text=None)``."""
+        name = versioned(self.kind, self.key(state, *controls))
+        found = SHARED.get(name, fresh=True)
+        if found is not None:
+            return found
+        claim = f"{name}:computing"
+        if not SHARED.claim(claim, CLAIM_SECONDS):
+            found = _wait_for(name, claim, progress)
+            if found is not None:
+                return found
+            SHARED.claim(claim, CLAIM_SECONDS)
+
+        def step(i, n, text=None):
+            SHARED.claim_again(claim, CLAIM_SECONDS)
+            if progress is not None:
+                progress(i, n, text)
+        try:
+            found = self.compute(self.inputs(state), *controls, progress=step)
+            SHARED.set(name, found)
+        finally:
+            SHARED.release(claim)
+        return found
 
     def stored(self, state: LabState, *controls):
         """The stored result, or None if it has not been computed (or has expired): never computes."""
@@ -170,7 +212,7 @@ class TimeFreeJob:
             SHARED.retry_now()                    # a new process: the shared cache may be back since the last failure
             set_progress(("0", "1", "starting…"))
             self.result(state_from_store(data), *controls,
-                        progress=lambda i, n: set_progress((str(i), str(n), self.status(i, n))))
+                        progress=lambda i, n, text=None: set_progress((str(i), str(n), text or self.status(i, n))))
             if SHARED.down_since is not None:      # kept in this process only: the page could never read it
                 raise JobFailure(FAILURES["store"])
             return key

@@ -1,0 +1,62 @@
+"""Background jobs keyed by their inputs (components/jobs.py): identical jobs in flight compute once, and a job
+whose claim lapses (its process died) does not keep the others waiting."""
+import threading
+import time
+import uuid
+
+from components.cache import SHARED, versioned
+from components.jobs import WAITING, TimeFreeJob
+from components.state import parse_state
+
+
+def _in_app(lab, fn):
+    def run():
+        with lab.server.app_context():
+            fn()
+    return threading.Thread(target=run)
+
+
+def _until(condition, timeout=60):
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, "condition not met"
+        time.sleep(0.02)
+
+
+def test_two_identical_jobs_in_flight_compute_once(lab):
+    started, release, calls, results, said = threading.Event(), threading.Event(), [], [], []
+
+    def compute(inputs, progress=None):
+        calls.append(inputs)
+        started.set()
+        release.wait(60)
+        progress(1, 1)
+        return f"result {len(calls)}"
+
+    job = TimeFreeJob(f"shared-{uuid.uuid4().hex}", compute)
+    state = parse_state({"target": "circle", "t": "0.4"})[0]
+    first = _in_app(lab, lambda: results.append(job.result(state)))
+    first.start()
+    assert started.wait(60)
+    # a second student, the same inputs (another t: not read by the job), while the first computes
+    other = parse_state({"target": "circle", "t": "2"})[0]
+    second = _in_app(lab, lambda: results.append(job.result(other, progress=lambda i, n, text=None: said.append(text))))
+    second.start()
+    _until(lambda: WAITING in said)                      # it says why it waits, beside its progress bar
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert results == ["result 1", "result 1"] and len(calls) == 1
+
+
+def test_a_lapsed_claim_lets_the_waiting_job_compute(lab, app_context):
+    """A claim whose job died (never released) lapses after its seconds; the waiting job then computes."""
+    calls = []
+    job = TimeFreeJob(f"lapsed-{uuid.uuid4().hex}", lambda inputs, progress=None: calls.append(1) or "mine")
+    state = parse_state({"target": "circle"})[0]
+    name = versioned(job.kind, job.key(state))
+    assert SHARED.claim(f"{name}:computing", 1)              # a job that will never finish
+    said = []
+    assert job.result(state, progress=lambda i, n, text=None: said.append(text)) == "mine"
+    assert calls == [1] and WAITING in said
+    assert not SHARED.held(f"{name}:computing")              # released after computing
