@@ -11,6 +11,7 @@ message on the page (``failure_message``) — never an endless "computing…".
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -24,6 +25,8 @@ JOB_EXPIRE = 600
 #: Seconds a job may go without reporting progress (queued: without starting) before it is given up.
 JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
 log = logging.getLogger(__name__)
+#: A queued job's progress line (Celery): how many jobs wait before it.
+QUEUED = "waiting in the job queue: {ahead} job{s} ahead"
 
 #: What the user reads when a job ends without a result, by cause (``failure_message``).
 FAILURES = {
@@ -164,19 +167,55 @@ class WatchedDiskcacheManager(Watched, DiskcacheManager):
         return self.handle.get(f"{key}-heard")
 
 
+def queued_ahead(client, task_id: str | None, queue: str = "celery") -> int | None:
+    """How many jobs wait before ``task_id`` in Celery's Redis queue (kombu pushes on the left and workers pop on
+    the right); None when it is not waiting there (taken by a worker, or unknown)."""
+    if not task_id:
+        return None
+    messages = client.lrange(queue, 0, -1)
+    for i, raw in enumerate(messages):
+        try:
+            found = json.loads(raw)["headers"]["id"] == task_id
+        except (ValueError, KeyError, TypeError):
+            continue
+        if found:
+            return len(messages) - 1 - i
+    return None
+
+
 class WatchedCeleryManager(Watched, CeleryManager):
     """Jobs on Celery workers through Redis, watched.  A job is queued only after Redis answered a ping (within a
     second): queueing into a stopped Redis retried for ~20 s, past the callback's deadline, and the page never
-    heard why."""
+    heard why.  While a job waits in the queue its progress line says how many jobs are ahead of it (not counted
+    as progress: a queue that never moves is still reported after ``JOB_STALL_SECONDS``)."""
 
     def call_job_fn(self, key, job_fn, args, context):
         import redis
         try:
-            redis.Redis.from_url(self.handle.conf.broker_url, socket_connect_timeout=1, socket_timeout=1).ping()
+            self._broker().ping()
         except (redis.RedisError, OSError) as err:
             log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
             raise JobFailure(FAILURES["queue"]) from None
-        return super().call_job_fn(key, job_fn, args, context)
+        job = super().call_job_fn(key, job_fn, args, context)
+        self.handle.backend.set(f"{key}-task", job)
+        return job
+
+    def get_progress(self, key):
+        progress = super().get_progress(key)
+        if progress is not None:
+            return progress
+        task = self.handle.backend.get(f"{key}-task")
+        ahead = queued_ahead(self._broker(), task.decode() if isinstance(task, bytes) else task)
+        if ahead is None:
+            return None
+        return ["0", "1", QUEUED.format(ahead=ahead, s="" if ahead == 1 else "s")]
+
+    def _broker(self):
+        if getattr(self, "_broker_client", None) is None:
+            import redis
+            self._broker_client = redis.Redis.from_url(self.handle.conf.broker_url, socket_connect_timeout=1,
+                                                       socket_timeout=1)
+        return self._broker_client
 
     def _put_heard(self, key, when):
         self.handle.backend.set(f"{key}-heard", repr(when))

@@ -45,3 +45,18 @@ def test_background_job_runs_on_the_celery_worker_with_progress(scaled_out, dash
     assert "background_callback_" in log and "succeeded" in log, log[-2000:]
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+def test_a_queued_job_knows_how_many_wait_before_it():
+    """Three jobs sent to a queue no worker reads: the first sent has the two later ones behind it, none ahead."""
+    import redis
+
+    from components.background import celery_app, queued_ahead
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
+    with redis_server() as url:
+        app = celery_app(url)
+        tasks = [app.send_task("dtlab.nothing", args=(k,)).id for k in range(3)]
+        client = redis.Redis.from_url(url)
+        assert [queued_ahead(client, task) for task in tasks] == [0, 1, 2]
+        assert queued_ahead(client, "not-a-task") is None and queued_ahead(client, None) is None

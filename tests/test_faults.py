@@ -25,7 +25,8 @@ from tests.servers import ROOT, celery_worker, free_port, gunicorn, redis_server
 
 pytestmark = [pytest.mark.faults, pytest.mark.server, pytest.mark.browser]
 #: A job's budget without progress in these servers (the lab's default is 120 s): a stalled job is reported after it.
-STALL = "10"
+#: With Redis, long enough for a Celery worker to start while a job waits in the queue.
+STALL, STALL_CELERY = "10", "30"
 
 
 def bifurcation_link(seed: int) -> str:
@@ -224,7 +225,7 @@ def redis_lab(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults-redis")
     port = free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
-    with gunicorn(folder / "gunicorn.log", REDIS_URL=redis_url, JOB_STALL_SECONDS=STALL) as url:
+    with gunicorn(folder / "gunicorn.log", REDIS_URL=redis_url, JOB_STALL_SECONDS=STALL_CELERY) as url:
         yield url, port, redis_url, folder
 
 
@@ -270,14 +271,16 @@ def test_a_killed_celery_worker_is_reported_and_a_new_one_takes_the_retry(redis_
             wait_until(lambda: b"] received" in worker_log.read_bytes(), "the worker took the job")
             for process in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]:
                 process.send_signal(signal.SIGKILL)                # the worker and its pool, mid-job
-            clock = Clock(f"Celery worker killed (JOB_STALL_SECONDS={STALL})")
+            clock = Clock(f"Celery worker killed (JOB_STALL_SECONDS={STALL_CELERY})")
             dash_duo.wait_for_contains_text("#bif-failure-text", "made no progress", timeout=120)
             clock.say("message")
+        dash_duo.find_element("#bif-retry").click()            # no worker yet: the job waits in the queue, and says so
+        retry = Clock("Retry without a worker")
+        dash_duo.wait_for_contains_text("#bif-status", "waiting in the job queue: 0 jobs ahead", timeout=60)
+        retry.say("the queue's position shown")
         with celery_worker(redis_url, folder / "worker-new.log"):
-            dash_duo.find_element("#bif-retry").click()
-            retry = Clock("new Celery worker, Retry")
             dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
-            retry.say("result")
+            retry.say("result, a new worker started meanwhile")
     no_traceback(log)
 
 
