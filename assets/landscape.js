@@ -5,6 +5,18 @@
 (function () {
   const NO = () => window.dash_clientside.no_update;
   const cache = new WeakMap();
+  const watching = new Set(), reported = new WeakSet();
+
+  /* `seenId` set to true the first time this element of `graphId` shows in the viewport. */
+  function reportSeen(graphId, seenId) {
+    const el = document.getElementById(graphId);
+    if (!el || reported.has(el)) return;
+    const r = el.getBoundingClientRect();
+    if (r.height > 0 && r.top < window.innerHeight && r.bottom > 0) {
+      reported.add(el);
+      window.dash_clientside.set_props(seenId, { data: true });
+    }
+  }
 
   function decoded(stack) {
     if (!cache.has(stack)) {
@@ -58,6 +70,21 @@
         const status = `Preview at t ≈ ${Number(t.toPrecision(3))}: F̃ from precomputed frames. Release the slider `
           + "for the exact landscape, its fixed points and their counts.";
         return [Object.assign({}, fig, { data, layout }), status];
+      },
+      /* A figure below the fold is asked for once it scrolls into view: `seen` becomes true then (a page open
+       * does not pay for what nobody looks at; pages/landscape/page.py render_strip_when_seen).  Watched from
+       * when the page's main figure is drawn (before, the page is short and everything is "in view"), on every
+       * scroll and resize; React may replace the element, so each element is reported once. */
+      watchSeen: function (mainFigure, graphId, seenId) {
+        if (!mainFigure) return NO();
+        const report = () => reportSeen(graphId, seenId);
+        if (!watching.has(graphId)) {
+          watching.add(graphId);
+          document.addEventListener("scroll", report, { capture: true, passive: true });
+          window.addEventListener("resize", report, { passive: true });
+        }
+        report();
+        return NO();
       },
     },
   });

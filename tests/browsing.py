@@ -43,3 +43,10 @@ def wait_for(predicate, timeout=30):
             pass
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def scroll_to(duo, selector: str):
+    """Bring an element into view: figures below the fold are drawn once they are seen (the landscape's strip).
+    Call it inside the wait (``wait_for(lambda: scroll_to(...) or drawn())``): a figure drawn above it later
+    pushes it out of view again."""
+    duo.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", selector)

@@ -9,7 +9,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browsing import wait_for
+from tests.browsing import scroll_to, settle, wait_for
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 20
@@ -97,6 +97,28 @@ def test_control_change_updates_figure_url_and_back_button(duo):
     wait_for(lambda: query(duo).get("t") not in (None, "0.8"))
     duo.driver.back()
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.8", timeout=TIMEOUT)
+    no_errors(duo)
+
+
+def test_the_strip_below_the_fold_is_computed_once_seen(duo):
+    """A page open does not pay for the five-panel strip below the fold (issue 30): it shows a placeholder until
+    scrolled into view, then its five panels — and follows a parameter change from then on."""
+    duo.driver.set_window_size(1440, 900)                     # a laptop: the strip lies below the fold
+    duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=60)
+    settle(duo)
+    heatmaps = ("const g = document.querySelector('#strip-graph .js-plotly-plot');"
+                "return g && g.data ? g.data.filter(t => t.type === 'heatmap').length : 0")
+    assert duo.driver.execute_script(heatmaps) == 0
+    assert "drawn when you scroll here" in duo.find_element("#strip-graph").text
+    wait_for(lambda: scroll_to(duo, "#strip-graph") or duo.driver.execute_script(heatmaps) == 5, timeout=60)
+    names = "return document.querySelector('#strip-graph .js-plotly-plot').data.map(t => t.name).join()"
+    before = duo.driver.execute_script(names)
+    box = duo.find_element("#ctl-r")                      # seen once: a parameter change redraws it at once
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("2", Keys.ENTER)
+    wait_for(lambda: duo.driver.execute_script(heatmaps) == 5 and duo.driver.execute_script(names) != before,
+             timeout=60)
     no_errors(duo)
 
 

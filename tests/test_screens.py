@@ -7,7 +7,7 @@ import pytest
 from dash import page_registry
 
 from components.theme import FIGURE_THEME
-from tests.browsing import TRACK_REQUESTS, settle, wait_for
+from tests.browsing import TRACK_REQUESTS, scroll_to, settle, wait_for
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30
@@ -97,7 +97,9 @@ def test_lecture_mode_fills_the_projector_and_crosses_a_decade_in_five_keys(duo)
     wait_for(lambda: duo.driver.execute_script(height) >= 0.8 * PROJECTOR[1])
     panel_titles = """return [...document.querySelectorAll('.page .js-plotly-plot')].flatMap(g =>
         (g.layout.annotations || []).map(a => (a.font && a.font.size) || g._fullLayout.font.size))"""
+    wait_for(lambda: scroll_to(duo, "#strip-graph") or len(duo.driver.execute_script(panel_titles)) >= 5)
     wait_for(lambda: min(duo.driver.execute_script(panel_titles)) >= 20)      # the strip's panel titles too
+    duo.driver.execute_script("window.scrollTo(0, 0)")
     assert len(duo.driver.execute_script(panel_titles)) >= 5
     assert not duo.find_element(".mantine-AppShell-header").is_displayed()
     assert not duo.find_element("#control-panel").is_displayed()
@@ -226,10 +228,12 @@ def test_a_phone_lays_a_row_of_panels_out_as_a_grid(duo):
     ticks garbled at 70 px a panel); the training heat maps stack with the colorbar beside them, not over them."""
     screen(duo, PHONE, mobile=True)
     duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
+    duo.wait_for_element("#strip-graph", timeout=TIMEOUT)
     domains = """const f = document.querySelector(arguments[0] + ' .js-plotly-plot')._fullLayout;
                  return Object.keys(f).filter(k => /^[xy]axis\\d*$/.test(k)).sort().map(k => [k, f[k].domain]);"""
-    wait_for(lambda: len({tuple(d) for k, d in duo.driver.execute_script(domains, "#strip-graph")
-                          if k.startswith("y")}) == 3, timeout=TIMEOUT)
+    wait_for(lambda: scroll_to(duo, "#strip-graph") or len(  # the strip is drawn once seen
+        {tuple(d) for k, d in duo.driver.execute_script(domains, "#strip-graph") if k.startswith("y")}) == 3,
+        timeout=TIMEOUT)
     xs = {tuple(d) for k, d in duo.driver.execute_script(domains, "#strip-graph") if k.startswith("x")}
     assert len(xs) == 2 and max(d[1] for d in xs) <= 0.8 + 1e-9          # two columns, the colorbar beside
     duo.driver.get(duo.server_url + "/training?target=gaussian_points&d=4&n=32&process=VP&t=0.05")

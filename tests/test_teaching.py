@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 
 from components.presets import PRESETS, preset_of
 from components.state import parse_query, parse_state
-from tests.browsing import wait_for
+from tests.browsing import scroll_to, wait_for
 from tests.figures import as_array
 
 TIMEOUT = 30
@@ -106,7 +106,8 @@ def test_export_skips_empty_figures_and_says_what_it_did(duo):
     assert f"Exported {with_data} figure" in status and "as CSV" in status and "without data skipped" in status
     duo.driver.get(duo.server_url + "/landscape?target=circle&t=0.25")
     names = "return (document.querySelector('#strip-graph .js-plotly-plot') || {}).data?.map(t => t.name) || []"
-    wait_for(lambda: len(duo.driver.execute_script(names)) == 5)
+    duo.wait_for_element("#strip-graph", timeout=60)
+    wait_for(lambda: scroll_to(duo, "#strip-graph") or len(duo.driver.execute_script(names)) == 5)   # once seen
     assert [n.split("t = ")[1] for n in duo.driver.execute_script(names)] == ["0.125", "0.25", "0.5", "1", "2"]
 
 
@@ -134,8 +135,10 @@ def test_csv_rows_equal_every_trace_including_heatmaps(duo, path, graph):
     """The CSV export against the figure's own arrays, decoded here from plotly's packed {dtype, bdata}
     (tests/figures.py), not by the exporter: one row per value, equal values, heatmaps included."""
     duo.driver.get(duo.server_url + path)
+    duo.wait_for_element(graph, timeout=60)
     drawn = f"const gd = document.querySelector('{graph} .js-plotly-plot'); return gd && gd.data ? gd.data.length : 0"
-    wait_for(lambda: duo.driver.execute_script(drawn) >= 2, timeout=60)        # not the "computing…" placeholder
+    # not the "computing…" placeholder; the strip is drawn once seen
+    wait_for(lambda: scroll_to(duo, graph) or duo.driver.execute_script(drawn) >= 2, timeout=60)
     time.sleep(0.5)
     text = duo.driver.execute_script(
         f"return DTL_teaching.figureCsv(document.querySelector('{graph} .js-plotly-plot'))")

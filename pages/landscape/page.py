@@ -67,7 +67,8 @@ probe a point.""",
                       dcc.Graph(id="weights-graph", style={"height": "260px"},
                                 config={"displayModeBar": False})], className="side"),
         ], className="two-col"),
-        dcc.Graph(id="strip-graph"),
+        dcc.Graph(id="strip-graph", figure=empty_figure("F̃ at five times around t_c: drawn when you scroll here")),
+        dcc.Store(id="strip-seen"),
         dcc.Store(id="probe"),
         dcc.Store(id="probe-time"),
         dcc.Store(id="landscape-stack"),
@@ -257,7 +258,17 @@ def _sweep_movie_callback(fmt):
 MOVIE_CALLBACKS = {fmt: _sweep_movie_callback(fmt) for fmt in FORMATS}
 
 
-@callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"))
+# the strip lies below the fold: it is computed once it scrolls into view, not at every page open (issue 30)
+clientside_callback(ClientsideFunction("landscape", "watchSeen"), Output("strip-seen", "data"),
+                    Input("landscape-graph", "figure"), State("strip-graph", "id"), State("strip-seen", "id"))
+
+
+@callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"), Input("strip-seen", "data"))
+def render_strip_when_seen(data, seen):
+    """The strip for the current state, once it has been seen (then at every parameter change)."""
+    return render_strip(data) if seen else no_update
+
+
 @drawn("strip-page", None)
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
