@@ -16,12 +16,14 @@ import functools
 import hashlib
 import logging
 import os
+import socket
 import tempfile
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
 
+import psutil
 from flask_caching import Cache
 
 cache = Cache()
@@ -103,7 +105,7 @@ class SharedStore:
         taken, or when the shared store cannot be reached (this worker then computes alone anyway)."""
         if self._usable():
             try:
-                return bool(cache.add(name, os.getpid(), timeout=max(1, round(seconds))))
+                return bool(cache.add(name, _owner(), timeout=max(1, round(seconds))))
             except _shared_errors() as err:
                 self._failed(err)
         return True
@@ -112,17 +114,24 @@ class SharedStore:
         """Renew a claim this process holds."""
         if self._usable():
             try:
-                cache.set(name, os.getpid(), timeout=max(1, round(seconds)))
+                cache.set(name, _owner(), timeout=max(1, round(seconds)))
             except _shared_errors() as err:
                 self._failed(err)
 
     def held(self, name: str) -> bool:
-        """Whether ``name`` is claimed (False when the shared store cannot be reached)."""
+        """Whether ``name`` is claimed by a live process (False when the shared store cannot be reached).  A claim
+        of a process on this machine that is gone (a killed job) is released at once, not left to lapse."""
         try:
-            return self._usable() and cache.has(name)
+            owner = cache.get(name) if self._usable() else None
         except _shared_errors() as err:
             self._failed(err)
             return False
+        if owner is None:
+            return False
+        if not _alive(owner):
+            self.release(name)
+            return False
+        return True
 
     def release(self, name: str) -> None:
         try:
@@ -148,6 +157,21 @@ class SharedStore:
         if self.down_since is not None:
             log.warning("shared cache reachable again after %.0f s", time.time() - self.down_since)
             self.down_since, self.reason = None, ""
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner) -> bool:
+    """Whether a claim's owner ('host:pid') may still run: on another machine it cannot be told, so yes."""
+    host, _, pid = str(owner).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        return psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _shared_errors() -> tuple:

@@ -60,3 +60,20 @@ def test_a_lapsed_claim_lets_the_waiting_job_compute(lab, app_context):
     assert job.result(state, progress=lambda i, n, text=None: said.append(text)) == "mine"
     assert calls == [1] and WAITING in said
     assert not SHARED.held(f"{name}:computing")              # released after computing
+
+
+def test_a_claim_of_a_killed_job_on_this_machine_is_freed_at_once(lab, app_context):
+    """A Retry after a job's process was killed does not wait for its claim to lapse (it waited 30 s)."""
+    import socket
+    import subprocess
+    import sys
+
+    from components.cache import cache
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    calls, said = [], []
+    job = TimeFreeJob(f"killed-{uuid.uuid4().hex}", lambda inputs, progress=None: calls.append(1) or "mine")
+    state = parse_state({"target": "circle"})[0]
+    claim = f"{versioned(job.kind, job.key(state))}:computing"
+    cache.set(claim, f"{socket.gethostname()}:{gone.stdout.strip()}", timeout=600)   # its owner has exited
+    assert job.result(state, progress=lambda i, n, text=None: said.append(text)) == "mine"
+    assert calls == [1] and WAITING not in said                 # never waited for the dead owner
