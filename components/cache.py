@@ -139,6 +139,15 @@ class SharedStore:
         except _shared_errors() as err:
             self._failed(err)
 
+    def reachable(self) -> bool:
+        """Try the shared store now (at most every RETRY_SECONDS once down).  A file cache answers reads of a
+        missing folder with misses, so its folder is checked (and made again) instead of read."""
+        if _FOLDER is not None and self._usable() and not _recreated_cache_folder():
+            self._failed(NotADirectoryError(f"{_FOLDER} is not a folder"))
+        else:
+            self.get(versioned("probe", None))
+        return self.down_since is None
+
     def retry_now(self) -> None:
         """Ask the shared store at the next read or write, whatever the last failure (a new job's process)."""
         self._retry_at = 0.0
@@ -214,13 +223,8 @@ _FOLDER: str | None = None
 
 
 def sharing_notice() -> str | None:
-    """What the pages say while the shared cache is down (tried now, at most every RETRY_SECONDS), else None.
-    A file cache answers reads of a missing folder with misses: its folder is checked (and made again) instead."""
-    if _FOLDER is not None and SHARED._usable() and not _recreated_cache_folder():
-        SHARED._failed(NotADirectoryError(f"{_FOLDER} is not a folder"))
-    else:
-        SHARED.get(versioned("probe", None))
-    if SHARED.down_since is None:
+    """What the pages say while the shared cache is down (``SharedStore.reachable``), else None."""
+    if not SHARED.reachable():
         return None
     return ("the shared result cache cannot be reached, so each of this server's workers computes alone (slower; "
             "background jobs cannot hand their results over). It is tried again every few seconds.")
