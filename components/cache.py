@@ -224,7 +224,7 @@ _FOLDER: str | None = None
 
 def sharing_notice() -> str | None:
     """What the pages say while the shared cache is down (``SharedStore.reachable``), else None."""
-    if not SHARED.reachable():
+    if SHARED.reachable():
         return None
     return ("the shared result cache cannot be reached, so each of this server's workers computes alone (slower; "
             "background jobs cannot hand their results over). It is tried again every few seconds.")
