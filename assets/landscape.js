@@ -6,6 +6,8 @@
   const NO = () => window.dash_clientside.no_update;
   const cache = new WeakMap();
   const watching = new Set(), reported = new WeakSet();
+  let reaching = null;
+  const reached = new WeakSet();
 
   /* `seenId` set to true the first time this element of `graphId` shows in the viewport. */
   function reportSeen(graphId, seenId) {
@@ -43,7 +45,7 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     landscape: {
-      preview: function (t, tset, fig, stack) {
+      preview: function (t, stack, tset, fig) {
         t = Number(t);
         if (!stack || !fig || !fig.data || !(t > 0) || Math.abs(Math.log(t / Number(tset))) < 1e-9) return [NO(), NO()];
         const s = decoded(stack);
@@ -72,7 +74,7 @@
         return [Object.assign({}, fig, { data, layout }), status];
       },
       /* A figure below the fold is asked for once it scrolls into view: `seen` becomes true then (a page open
-       * does not pay for what nobody looks at; pages/landscape/page.py render_strip_when_seen).  Watched from
+       * does not pay for what nobody looks at; pages/landscape/page.py WHEN_WANTED).  Watched from
        * when the page's main figure is drawn (before, the page is short and everything is "in view"), on every
        * scroll and resize; React may replace the element, so each element is reported once. */
       watchSeen: function (mainFigure, graphId, seenId) {
@@ -84,6 +86,25 @@
           window.addEventListener("resize", report, { passive: true });
         }
         report();
+        return NO();
+      },
+      /* `wantedId` set to true when a pointer goes down on the control `controlId` while this page's figure
+       * `graphId` is shown: the time slider asks for the preview's frames before the drag's first move
+       * (pages/landscape/page.py WHEN_WANTED), once per page shown.  One listener for the session,
+       * reading the ids of the page shown last. */
+      watchReach: function (mainFigure, graphId, controlId, wantedId) {
+        if (!mainFigure) return NO();
+        if (reaching === null) {
+          document.addEventListener("pointerdown", (e) => {
+            const control = document.getElementById(reaching.controlId),
+              graph = document.getElementById(reaching.graphId);
+            if (graph && !reached.has(graph) && control && control.contains(e.target)) {
+              reached.add(graph);                       // once per page shown: the store stays true
+              window.dash_clientside.set_props(reaching.wantedId, { data: true });
+            }
+          }, { capture: true, passive: true });
+        }
+        reaching = { graphId, controlId, wantedId };
         return NO();
       },
     },

@@ -79,6 +79,18 @@ class SharedStore:
         with self._lock:
             return self._memory.get(name)
 
+    def has(self, name: str) -> bool:
+        """Whether a value is stored under ``name`` (asked of the shared store, without reading the value)."""
+        try:
+            found = cache.has(name)
+        except _shared_errors() as err:
+            self._failed(err)
+        else:
+            self._worked()
+            return bool(found)
+        with self._lock:
+            return name in self._memory
+
     def set(self, name: str, value, timeout: int | None = None) -> None:
         if self._usable():
             try:

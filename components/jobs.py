@@ -12,8 +12,10 @@ narrowed to what it reads (components.state.inputs_of; every other field at its 
 which is also the result's cache key — so a field outside the key cannot change the result.  What flows:
 
     state store ──► {prefix}-key   (the inputs; no_update while only t or an unread field moves)
+                ──► {prefix}-queue (the key, when the result is not stored yet)
                 ──► background job: JOB.result(state, progress) computes and caches the result
-                ──► {prefix}-ready (the key again) ──► render callbacks redraw at the current t
+                ──► {prefix}-ready (the key again; at once when it was stored) ──► render callbacks redraw at the
+                    current t
 
 A job that ends without a result (not queued, its process killed, stalled: components.background) sets
 ``{prefix}-ready`` to ``"failed:<message>"`` (text, like a key: render callbacks key their caches by it); the
@@ -144,6 +146,10 @@ class TimeFreeJob:
         """The stored result, or None if it has not been computed (or has expired): never computes."""
         return SHARED.get(versioned(self.kind, self.key(state, *controls)), fresh=True)
 
+    def is_stored(self, state: LabState, *controls) -> bool:
+        """Whether the result is stored (without reading it)."""
+        return SHARED.has(versioned(self.kind, self.key(state, *controls)))
+
     def progress_bar(self, prefix: str, cancel: bool = False) -> html.Div:
         """Progress bar, status text and (optionally) a Cancel button, shown while the job runs; in their place
         the failure and a Retry button when a job ended without a result."""
@@ -168,25 +174,33 @@ class TimeFreeJob:
 
     @staticmethod
     def stores(prefix: str) -> list:
-        return [dcc.Store(id=f"{prefix}-key"), dcc.Store(id=f"{prefix}-ready")]
+        return [dcc.Store(id=f"{prefix}-key"), dcc.Store(id=f"{prefix}-queue"), dcc.Store(id=f"{prefix}-ready")]
 
     def wire(self, prefix: str, cancel: bool = False) -> None:
-        """Register the page's two callbacks: the key store and the background job."""
+        """Register the page's callbacks: the key store (which answers at once when the result is stored) and
+        the background job (queued only when it is not)."""
         control_inputs = [Input(cid, prop) for cid, prop in self.controls]
         control_states = [State(cid, prop) for cid, prop in self.controls]
 
-        @callback(Output(f"{prefix}-key", "data"), Input(ids.STATE, "data"), Input(f"{prefix}-retry", "n_clicks"),
-                  *control_inputs, State(f"{prefix}-key", "data"))
+        @callback(Output(f"{prefix}-key", "data"), Output(f"{prefix}-queue", "data"), Output(f"{prefix}-ready", "data"),
+                  Input(ids.STATE, "data"), Input(f"{prefix}-retry", "n_clicks"), *control_inputs,
+                  State(f"{prefix}-key", "data"))
         def job_key(data, retries, *rest):
             """The job's key; no_update when unchanged, so moving t (or a field it does not read) never restarts it.
-            Retry gives the same inputs a new key, so the job runs again."""
+            A stored result is ready at once, with no job (a class that follows the lecturer finds every result
+            stored: a job costs a process and a poll, ~1 s); otherwise the key goes to the queue.  Retry gives
+            the same inputs a new key, so the job runs again."""
             *controls, current = rest
-            key = repr(self.key(state_from_store(data), *controls))
+            state = state_from_store(data)
+            key = repr(self.key(state, *controls))
             if ctx.triggered_id == f"{prefix}-retry":
                 key = f"{key} (retry {retries})"
-            elif current == key or str(current).startswith(f"{key} (retry "):
-                return no_update
-            return key
+                return key, key, no_update
+            if current == key or str(current).startswith(f"{key} (retry "):
+                return no_update, no_update, no_update
+            if self.is_stored(state, *controls):
+                return key, no_update, key
+            return key, key, no_update
 
         @callback(Output(f"{prefix}-failure", "style"), Output(f"{prefix}-failure-text", "children"),
                   Input(f"{prefix}-ready", "data"), Input(f"{prefix}-key", "data"), prevent_initial_call=True)
@@ -200,7 +214,8 @@ class TimeFreeJob:
             """A job that ended without a result (its ``on_error``): the ready store says so, with the message."""
             return FAILED + failure_message(err)
 
-        @callback(Output(f"{prefix}-ready", "data"), Input(f"{prefix}-key", "data"), State(ids.STATE, "data"),
+        @callback(Output(f"{prefix}-ready", "data", allow_duplicate=True), Input(f"{prefix}-queue", "data"),
+                  State(ids.STATE, "data"),
                   *control_states, background=True, prevent_initial_call=True, on_error=failed,
                   cancel=[Input(f"{prefix}-cancel", "n_clicks")] if cancel else None,
                   running=[(Output(f"{prefix}-running", "style"), {"display": "flex"}, {"display": "none"})],

@@ -9,7 +9,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browsing import scroll_to, settle, wait_for
+from tests.browsing import TRACK_REQUESTS, scroll_to, settle, wait_for
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 20
@@ -173,6 +173,25 @@ def test_bifurcation_continuation_runs_in_the_background(duo):
     assert "First branching found: t = 0.50" in duo.find_element("#bif-caption").text
     assert duo.driver.find_elements(By.CSS_SELECTOR, "#bif-tree .scatterlayer .trace")
     no_errors(duo)
+
+
+def test_a_stored_result_is_drawn_without_a_job(dash_duo, lab, app_context):
+    """A class that follows the lecturer finds each job's result stored: the page draws it with no background job
+    (issue 30: a job costs a process and a poll, ~1 s); a new parameter set still runs one."""
+    from components.state import parse_state
+    from pages.bifurcation._model import JOB
+    JOB.result(parse_state({"target": "circle", "n": "5"})[0])
+    dash_duo.start_server(lab.app)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRACK_REQUESTS})
+    dash_duo.driver.get(dash_duo.server_url + "/bifurcation?target=circle&n=5&t=0.3")
+    dash_duo.wait_for_contains_text("#bif-caption", "merges", timeout=60)
+    job = "return window.__requests.filter(r => r.startsWith('bif-ready.data'))"
+    assert dash_duo.driver.execute_script(job) == []
+    box = dash_duo.find_element("#ctl-n")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("7", Keys.ENTER)                                  # a parameter set not stored: a job
+    wait_for(lambda: dash_duo.driver.execute_script(job), timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#bif-caption", "merges", timeout=60)
 
 
 def test_particles_play_and_pause(duo):

@@ -72,6 +72,9 @@ probe a point.""",
         dcc.Store(id="probe"),
         dcc.Store(id="probe-time"),
         dcc.Store(id="landscape-stack"),
+        dcc.Store(id="stack-wanted"),
+        dcc.Store(id="stack-state"),
+        dcc.Store(id="strip-state"),
     ])
 
 
@@ -208,7 +211,13 @@ def _vec(a, k=4):
     return f"({body}{', …' if len(a) > k else ''})"
 
 
-@callback(Output("landscape-stack", "data"), Input(ids.STATE, "data"))
+#: The lab state, passed on once a flag is set: what is below the fold or only for a drag is asked for when the
+#: reader reaches for it — a page open sends no request for it (issue 30).
+WHEN_WANTED = "(data, wanted) => wanted ? data : window.dash_clientside.no_update"
+clientside_callback(WHEN_WANTED, Output("stack-state", "data"), Input(ids.STATE, "data"), Input("stack-wanted", "data"))
+
+
+@callback(Output("landscape-stack", "data"), Input("stack-state", "data"), prevent_initial_call=True)
 @drawn("landscape-stack", None)
 def send_stack(data):
     """The scrub preview's frames, once per parameter set (None when the dataset is too large for one)."""
@@ -226,11 +235,15 @@ def send_stack(data):
 # the probe panel follows a released time only when there is a probe: no request otherwise
 clientside_callback("(t, probe) => probe ? t : window.dash_clientside.no_update", Output("probe-time", "data"),
                     Input(ids.TIME_SET, "data"), State("probe", "data"))
+# the frames arrive after the first pointer-down: the preview follows them too, mid-drag
 clientside_callback(ClientsideFunction("landscape", "preview"),
                     Output("landscape-graph", "figure", allow_duplicate=True),
                     Output("landscape-caption", "children", allow_duplicate=True), Input(ids.TIME, "data"),
-                    State(ids.TIME_SET, "data"), State("landscape-graph", "figure"), State("landscape-stack", "data"),
+                    Input("landscape-stack", "data"), State(ids.TIME_SET, "data"), State("landscape-graph", "figure"),
                     prevent_initial_call=True)
+clientside_callback(ClientsideFunction("landscape", "watchReach"), Output("stack-wanted", "data"),
+                    Input("landscape-graph", "figure"), State("landscape-graph", "id"), State(ids.LOG_T, "id"),
+                    State("stack-wanted", "id"))
 
 
 def _sweep_movie_callback(fmt):
@@ -263,12 +276,10 @@ clientside_callback(ClientsideFunction("landscape", "watchSeen"), Output("strip-
                     Input("landscape-graph", "figure"), State("strip-graph", "id"), State("strip-seen", "id"))
 
 
-@callback(Output("strip-graph", "figure"), Input(ids.STATE, "data"), Input("strip-seen", "data"))
-def render_strip_when_seen(data, seen):
-    """The strip for the current state, once it has been seen (then at every parameter change)."""
-    return render_strip(data) if seen else no_update
+clientside_callback(WHEN_WANTED, Output("strip-state", "data"), Input(ids.STATE, "data"), Input("strip-seen", "data"))
 
 
+@callback(Output("strip-graph", "figure"), Input("strip-state", "data"), prevent_initial_call=True)
 @drawn("strip-page", None)
 def render_strip(data):
     """F̃ at t_c × (¼, ½, 1, 2, 4): the lecture slide."""
