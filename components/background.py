@@ -25,6 +25,8 @@ JOB_EXPIRE = 600
 #: Seconds a job may go without reporting progress (queued: without starting) before it is given up.
 JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
 log = logging.getLogger(__name__)
+#: Background jobs one browser may have running at once: a crafted client cannot fill the queue for the class.
+JOBS_PER_CLIENT = int(os.environ.get("JOBS_PER_CLIENT", "3"))
 #: A queued job's progress line (Celery): how many jobs wait before it.
 QUEUED = "waiting in the job queue: {ahead} job{s} ahead"
 
@@ -39,6 +41,8 @@ FAILURES = {
     "failed": "The computation failed ({what}). Retry, or change the parameters.",
     "store": "The job finished, but its result could not be stored: the shared result cache cannot be reached. "
              "Retry when it is back.",
+    "busy": "This browser already has {running} jobs running (the most one browser may run at once, so that a "
+            "class shares the job workers). Retry when one has finished.",
 }
 
 
@@ -121,27 +125,50 @@ def failure_message(err: Exception) -> str:
     return message
 
 
-class Watched:
-    """Mixin for a Dash background manager: queueing errors, lost jobs and stalled jobs become job errors.
+def client_id() -> str:
+    """Who asks for a job: the browser's session (components.hardening gives each browser one), or, for a client
+    that keeps no cookie, its address."""
+    from flask import has_request_context, request
 
-    The time a job was queued or last reported progress is kept beside its result (``{key}-heard``), in the
-    manager's own store, so whichever web worker answers a poll sees it."""
+    from components.hardening import CLIENT
+    return request.environ.get(CLIENT, "local") if has_request_context() else "local"
+
+
+class Watched:
+    """Mixin for a Dash background manager: queueing errors, lost jobs and stalled jobs become job errors, and a
+    browser runs at most ``JOBS_PER_CLIENT`` jobs at once.
+
+    The time a job was queued or last reported progress is kept beside its result (``{key}-heard``), and each
+    browser's running jobs under ``jobs-of-{client}``, in the manager's own store, so whichever web worker answers
+    sees them."""
 
     def call_job_fn(self, key, job_fn, args, context):
+        client = f"jobs-of-{client_id()}"
+        # (job, queued at): a handle older than a job result's life is dropped (Celery reads an expired task as
+        # PENDING, which would count as running for ever)
+        running = [[job, at] for job, at in json.loads(self._get(client) or "[]")
+                   if time.time() - at < JOB_EXPIRE and self.job_running(job)]
+        if len(running) >= JOBS_PER_CLIENT:
+            raise JobFailure(FAILURES["busy"].format(running=len(running)))
         try:
             job = super().call_job_fn(key, job_fn, args, context)
         except Exception as err:   # noqa: BLE001 — whatever stops the queueing (Celery's result consumer raises a
             # RuntimeError when it cannot reconnect to Redis), the job is not queued; the cause goes to the log
             log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
             raise JobFailure(FAILURES["queue"]) from None
-        self._put_heard(key, time.time())
+        self._put(f"{key}-heard", repr(time.time()))
+        self._put(client, json.dumps(running + [[job, time.time()]]))
         return job
 
     def get_progress(self, key):
         progress = super().get_progress(key)
         if progress is not None:
-            self._put_heard(key, time.time())
+            self._put(f"{key}-heard", repr(time.time()))
         return progress
+
+    def _heard(self, key):
+        value = self._get(f"{key}-heard")
+        return float(value) if value is not None else None
 
     def get_result(self, key, job):
         result = super().get_result(key, job)
@@ -160,11 +187,11 @@ class Watched:
 class WatchedDiskcacheManager(Watched, DiskcacheManager):
     """Jobs as forked processes on this machine, watched."""
 
-    def _put_heard(self, key, when):
-        self.handle.set(f"{key}-heard", when, expire=JOB_EXPIRE)
+    def _put(self, name, text):
+        self.handle.set(name, text, expire=JOB_EXPIRE)
 
-    def _heard(self, key):
-        return self.handle.get(f"{key}-heard")
+    def _get(self, name):
+        return self.handle.get(name)
 
 
 def queued_ahead(client, task_id: str | None, queue: str = "celery") -> int | None:
@@ -217,9 +244,9 @@ class WatchedCeleryManager(Watched, CeleryManager):
                                                        socket_timeout=1)
         return self._broker_client
 
-    def _put_heard(self, key, when):
-        self.handle.backend.set(f"{key}-heard", repr(when))
+    def _put(self, name, text):
+        self.handle.backend.set(name, text)          # kept for result_expires (JOB_EXPIRE), as a job's result
 
-    def _heard(self, key):
-        value = self.handle.backend.get(f"{key}-heard")
-        return float(value) if value is not None else None
+    def _get(self, name):
+        value = self.handle.backend.get(name)
+        return value.decode() if isinstance(value, bytes) else value

@@ -7,7 +7,8 @@
   that overruns answers with a notice on the page instead of getting its worker killed;
 - security headers: a Content-Security-Policy with what Dash and plotly need, nosniff, a
   referrer policy and frame-ancestors ('self' unless ``FRAME_ANCESTORS`` says otherwise);
-- error pages without stack traces.
+- error pages without stack traces;
+- a session id per browser (a signed cookie), by which its background jobs are counted.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import threading
 
 import flask
@@ -29,6 +31,8 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(8 * 2**20)))
 REQUEST_TIMEOUT = float(os.environ.get("REQUEST_TIMEOUT", "20"))
 #: Callback computations allowed in flight per worker process, counting overrun ones still running.
 IN_FLIGHT = int(os.environ.get("CALLBACKS_IN_FLIGHT", "8"))
+#: Where a request carries who sent it (the WSGI environ: shared with the callback's own thread).
+CLIENT = "dtlab.client"
 
 
 def content_security_policy(script_hashes) -> str:
@@ -162,6 +166,7 @@ def harden(app) -> None:
     """Apply the limits, the callback check, the deadline and the headers to a Dash app."""
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     dispatch = server.view_functions[UPDATE_ENDPOINT]
     deadline = _Deadline()
 
@@ -174,6 +179,15 @@ def harden(app) -> None:
 
     server.view_functions[UPDATE_ENDPOINT] = checked_dispatch
     policy = {}
+
+    @server.before_request
+    def known_client():
+        """Each browser gets a session id (a signed cookie): its background jobs are counted by it
+        (components.background.JOBS_PER_CLIENT).  A request without the cookie counts by its address."""
+        client = flask.session.get("client")
+        flask.request.environ[CLIENT] = client if isinstance(client, str) else f"address {flask.request.remote_addr}"
+        if client is None:
+            flask.session["client"] = secrets.token_hex(8)
 
     @server.after_request
     def security_headers(response):

@@ -77,3 +77,35 @@ def test_a_claim_of_a_killed_job_on_this_machine_is_freed_at_once(lab, app_conte
     cache.set(claim, f"{socket.gethostname()}:{gone.stdout.strip()}", timeout=600)   # its owner has exited
     assert job.result(state, progress=lambda i, n, text=None: said.append(text)) == "mine"
     assert calls == [1] and WAITING not in said                 # never waited for the dead owner
+
+
+def test_one_browser_runs_a_few_jobs_at_once(lab, tmp_path):
+    """A browser (its session) may run ``JOBS_PER_CLIENT`` jobs at once: the next is refused with a message until
+    one has ended; another browser is not held up (issue 30: one client cannot fill the queue for the class)."""
+    import diskcache
+    import pytest
+
+    from components.background import JOBS_PER_CLIENT, JobFailure, WatchedDiskcacheManager
+    from components.hardening import CLIENT
+    manager = WatchedDiskcacheManager(diskcache.Cache(str(tmp_path)))
+    release = tmp_path / "release"
+
+    def job_fn(*_):                      # a job that runs until the test lets it end
+        while not release.exists():
+            time.sleep(0.02)
+
+    def queue(client, n):
+        with lab.server.test_request_context(environ_base={CLIENT: client}):
+            return manager.call_job_fn(f"{client}-{n}", job_fn, (), {})
+    jobs = [queue("browser A", n) for n in range(JOBS_PER_CLIENT)]
+    try:
+        with pytest.raises(JobFailure, match=f"already has {JOBS_PER_CLIENT} jobs running"):
+            queue("browser A", "one more")
+        jobs.append(queue("browser B", 0))                   # another browser queues
+        manager.terminate_job(jobs[0])                       # one of A's ends (here: cancelled)
+        _until(lambda: not manager.job_running(jobs[0]))
+        jobs.append(queue("browser A", "after one ended"))
+    finally:
+        release.touch()
+        for job in jobs:
+            manager.terminate_job(job)
