@@ -11,11 +11,14 @@ message on the page (``failure_message``) — never an endless "computing…".
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from dash import CeleryManager, DiskcacheManager
 from threadpoolctl import threadpool_limits
@@ -27,7 +30,12 @@ JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
 log = logging.getLogger(__name__)
 #: Background jobs one browser may have running at once: a crafted client cannot fill the queue for the class.
 JOBS_PER_CLIENT = int(os.environ.get("JOBS_PER_CLIENT", "3"))
-#: A queued job's progress line (Celery): how many jobs wait before it.
+#: Jobs computing at once on this machine without Celery (its cores by default); the others wait their turn, in
+#: order, saying how many are ahead: a crowd's jobs never all run at once (CPU and memory stay bounded).
+JOB_SLOTS = int(os.environ.get("JOB_SLOTS", str(os.cpu_count() or 1)))
+#: Seconds between a waiting job's looks for a free slot, and at most between two reports of its place.
+SLOT_LOOK, SLOT_REPORT = 0.25, 5.0
+#: A queued job's progress line: how many jobs wait before it.
 QUEUED = "waiting in the job queue: {ahead} job{s} ahead"
 
 #: What the user reads when a job ends without a result, by cause (``failure_message``).
@@ -59,6 +67,60 @@ def parallel_blas_in_a_job() -> None:
     """Every core for BLAS inside a background job's own process (a fork of the server or a Celery worker),
     where no other thread can fork."""
     threadpool_limits(limits=os.cpu_count() or 1, user_api="blas")
+
+
+@contextmanager
+def job_slot(report):
+    """Hold one of ``JOB_SLOTS`` slots while the body computes (local jobs; under Celery its workers' concurrency is
+    the limit and this does nothing).  Jobs wait in arrival order; ``report(ahead)`` says how many wait before this
+    one, when that changes and every ``SLOT_REPORT`` s (a waiting job is not stalled).  Slots are ``flock``-ed
+    files in the jobs' folder: a job killed while computing frees its slot with its process."""
+    folder = jobs_folder()
+    if folder is None:
+        yield
+        return
+    slots = Path(folder, "slots")
+    (slots / "waiting").mkdir(parents=True, exist_ok=True)
+    me = slots / "waiting" / f"{time.time():.6f}-{os.getpid()}"
+    me.touch()
+    said, said_at = None, 0.0
+    try:
+        while True:
+            ahead = _waiting_before(me)
+            if ahead == 0:
+                for i in range(JOB_SLOTS):
+                    fd = os.open(slots / f"slot-{i}", os.O_CREAT | os.O_RDWR)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        os.close(fd)
+                        continue
+                    me.unlink(missing_ok=True)
+                    try:
+                        yield
+                    finally:
+                        os.close(fd)                    # closing the file releases its lock
+                    return
+            if ahead != said or time.monotonic() - said_at > SLOT_REPORT:
+                report(ahead)
+                said, said_at = ahead, time.monotonic()
+            time.sleep(SLOT_LOOK)
+    finally:
+        me.unlink(missing_ok=True)
+
+
+def _waiting_before(me: Path) -> int:
+    """Jobs waiting for a slot that arrived before ``me`` (a waiting file whose process is gone is removed)."""
+    import psutil
+    ahead = 0
+    for other in sorted(me.parent.iterdir()):
+        if other.name >= me.name:
+            break
+        if psutil.pid_exists(int(other.name.rsplit("-", 1)[1])):
+            ahead += 1
+        else:
+            other.unlink(missing_ok=True)
+    return ahead
 
 
 def celery_app(redis_url: str):

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update, set_props
 
 from components import ids
-from components.background import FAILURES, JobFailure, failure_message, parallel_blas_in_a_job
+from components.background import FAILURES, QUEUED, JobFailure, failure_message, job_slot, parallel_blas_in_a_job
 from components.cache import SHARED, versioned
 from components.plotting import empty_figure
 from components.state import LabState, inputs_of, state_from_store
@@ -113,13 +114,14 @@ class TimeFreeJob:
     def key(self, state: LabState, *controls) -> tuple:
         return (self.inputs(state), *controls)
 
-    def result(self, state: LabState, *controls, progress=None):
+    def result(self, state: LabState, *controls, progress=None, slot=None):
         """The result for ``state``: from the cache, or computed now from its inputs and stored.
 
         Identical jobs in flight compute once: the first claims the result's name (``SharedStore.claim``, renewed
         at each progress step, so a job that died frees it within ``CLAIM_SECONDS``); the others wait for its
         result, saying so beside their progress bar, and compute themselves only if the claim lapses without
-        one.  ``progress(i, n, text=None)``."""
+        one.  ``progress(i, n, text=None)``; ``slot(report)``, a context manager held while computing
+        (``components.background.job_slot``: a background job waits its turn for a CPU)."""
         name = versioned(self.kind, self.key(state, *controls))
         found = SHARED.get(name, fresh=True)
         if found is not None:
@@ -135,8 +137,11 @@ class TimeFreeJob:
             SHARED.claim_again(claim, CLAIM_SECONDS)
             if progress is not None:
                 progress(i, n, text)
+        def queued(ahead):
+            step(0, 1, QUEUED.format(ahead=ahead, s="" if ahead == 1 else "s"))
         try:
-            found = self.compute(self.inputs(state), *controls, progress=step)
+            with slot(queued) if slot is not None else nullcontext():
+                found = self.compute(self.inputs(state), *controls, progress=step)
             SHARED.set(name, found)
         finally:
             SHARED.release(claim)
@@ -226,7 +231,7 @@ class TimeFreeJob:
             parallel_blas_in_a_job()
             SHARED.retry_now()                    # a new process: the shared cache may be back since the last failure
             set_progress(("0", "1", "starting…"))
-            self.result(state_from_store(data), *controls,
+            self.result(state_from_store(data), *controls, slot=job_slot,
                         progress=lambda i, n, text=None: set_progress((str(i), str(n), text or self.status(i, n))))
             if SHARED.down_since is not None:      # kept in this process only: the page could never read it
                 raise JobFailure(FAILURES["store"])

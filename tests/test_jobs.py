@@ -109,3 +109,31 @@ def test_one_browser_runs_a_few_jobs_at_once(lab, tmp_path):
         release.touch()
         for job in jobs:
             manager.terminate_job(job)
+
+
+def test_local_jobs_wait_their_turn_for_a_slot_and_say_their_place(monkeypatch, tmp_path):
+    """Without Celery at most ``JOB_SLOTS`` jobs compute at once; the others wait in arrival order, each told how
+    many are ahead of it (issue 30: a crowd's jobs never all run at once, and no bar stands frozen)."""
+    from components import background
+    monkeypatch.setenv("BACKGROUND_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(background, "JOB_SLOTS", 1)
+    monkeypatch.setattr(background, "SLOT_LOOK", 0.02)
+    order, places, release = [], {"B": [], "C": []}, {name: threading.Event() for name in "ABC"}
+
+    def job(name):
+        with background.job_slot(places.get(name, []).append):
+            order.append(name)
+            release[name].wait(60)
+    threads = {name: threading.Thread(target=job, args=(name,)) for name in "ABC"}
+    threads["A"].start()
+    _until(lambda: order == ["A"])
+    threads["B"].start()
+    _until(lambda: places["B"])
+    threads["C"].start()
+    _until(lambda: places["C"])
+    assert places["B"][0] == 0 and places["C"][0] == 1          # B is next; C has one job ahead
+    for name in "ABC":
+        release[name].set()
+        _until(lambda name=name: not threads[name].is_alive())
+    assert order == ["A", "B", "C"]
