@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import tempfile
 import threading
 import time
@@ -21,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+import requests
 
 from bench.browser import chrome_options, start_server, wait_healthy
-from bench.load import FAILURES, prepare_jobs, user
+from bench.load import prepare_jobs, student
 
 #: page → (link, the main figure, a control the page uses and a new value for it)
 PAGES = {
@@ -115,14 +115,15 @@ def run(users=200) -> dict:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     cache_dir = tempfile.mkdtemp(prefix="dtlab-class-")
-    specs = prepare_jobs(cache_dir)
+    prepare_jobs(cache_dir)
     proc, url = start_server({"CACHE_DIR": cache_dir})
     try:
         wait_healthy(url)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=chrome_options())
         result = dict(budgets=budgets(driver, url, proc.pid), latency_alone=latency(driver, url))
-        stop, records = threading.Event(), []
-        crowd = [threading.Thread(target=user, args=(url, specs, stop, records, random.Random(i)))
+        specs = {d["output"]: d for d in requests.get(url + "/_dash-dependencies", timeout=30).json()}
+        stop, records, failures, counts = threading.Event(), [], [], {"requests": 0, "polls": 0}
+        crowd = [threading.Thread(target=student, args=(url, specs, "class", stop, records, failures, counts, i))
                  for i in range(users)]
         for th in crowd:
             th.start()
@@ -133,7 +134,7 @@ def run(users=200) -> dict:
             th.join()
         sent = [r for r in records if r[0] != "drag position (no request)"]
         result["crowd_requests"], result["crowd_errors"] = len(sent), sum(not r[2] for r in sent)
-        result["crowd_failures"] = sorted(set(FAILURES))
+        result["crowd_failures"] = sorted(set(failures))
         driver.quit()
     finally:
         proc.terminate()
