@@ -239,7 +239,16 @@
     markStage();
     for (const gd of graphs()) { hook(gd); fit(gd); }
   }
-  window.addEventListener("resize", () => { if (mode.lecture) { const gd = markStage(); if (gd) fit(gd); } });
+  // the stage's height is set, which turns dcc.Graph's own resizing off (plotly then keeps the width it drew at):
+  // its width follows its box here
+  window.addEventListener("resize", () => {
+    if (!mode.lecture) return;
+    const gd = markStage();
+    if (!gd) return;
+    fit(gd);
+    if (gd.data && gd.layout && window.Plotly && Math.abs((gd.layout.width || 0) - gd.clientWidth) > 2
+        && gd.layout.width !== undefined) Plotly.relayout(gd, { width: gd.clientWidth });
+  });
   /* The step of ←/→ outside the slider: mode.theme.key_step_decades of log₁₀ t, on the slider's grid. */
   function stepTime(direction, decades) {
     const handle = document.querySelector("#ctl-logt [role='slider']");

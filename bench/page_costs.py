@@ -5,7 +5,8 @@
 Serves the lab with gunicorn as the container does, but one worker (so every request lands in one
 process), opens each page in headless Chromium with a fresh seed (no cached result can answer), waits
 until no callback is pending and no job runs, and reads the CPU seconds (user + system) the worker and
-the job processes it forked spent: everything that page open computed on the server. Each page at its
+the job processes it forked spent: everything that page open computed on the server, split into the worker's own
+(synchronous callbacks: the browser waits for them) and the jobs'. Each page at its
 default sizes and at sizes near the caps. Run it on a quiet machine; it prints one line per page.
 """
 from __future__ import annotations
@@ -53,11 +54,15 @@ class ServerClock:
     def total(self) -> float:
         return sum(self.seen.values())
 
+    def synchronous(self) -> float:
+        """The worker's own CPU: its callbacks, answered while the browser waits."""
+        return self.seen[self.worker.pid]
+
 
 def measure(driver, url: str, worker: psutil.Process) -> dict:
     clock = ServerClock(worker)
     clock.look()
-    start_cpu, start = clock.total(), time.perf_counter()
+    start_cpu, start_sync, start = clock.total(), clock.synchronous(), time.perf_counter()
     # the job processes are counted while they live: look while the page settles
     driver.get(url)
     end = time.monotonic() + 180
@@ -71,7 +76,9 @@ def measure(driver, url: str, worker: psutil.Process) -> dict:
             break
         time.sleep(0.05)
     requests = driver.execute_script("return window.__requests.length")
-    return {"cpu_s": round(clock.total() - start_cpu, 3), "wall_s": round(time.perf_counter() - start, 2),
+    sync = clock.synchronous() - start_sync
+    return {"cpu_s": round(clock.total() - start_cpu, 3), "synchronous_cpu_s": round(sync, 3),
+            "jobs_cpu_s": round(clock.total() - start_cpu - sync, 3), "wall_s": round(time.perf_counter() - start, 2),
             "requests": requests}
 
 
@@ -98,8 +105,9 @@ def main():
                     row = {"page": path, "sizes": label, "query": query,
                            **measure(driver, f"{url}{path}?{query}&seed={seed}", worker)}
                     rows.append(row)
-                    print(f"{path:14s} {label:8s} CPU {row['cpu_s']:7.3f} s  wall {row['wall_s']:6.2f} s  "
-                          f"{row['requests']:3d} requests  ({query})", flush=True)
+                    print(f"{path:14s} {label:8s} CPU {row['cpu_s']:7.3f} s (synchronous "
+                          f"{row['synchronous_cpu_s']:.3f}, jobs {row['jobs_cpu_s']:.3f}) "
+                          f" wall {row['wall_s']:6.2f} s  {row['requests']:3d} requests  ({query})", flush=True)
         finally:
             driver.quit()
     Path(args.out).write_text(json.dumps({"machine": f"{psutil.cpu_count()} cores", "rows": rows}, indent=1))
