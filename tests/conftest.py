@@ -23,6 +23,25 @@ def pytest_setup_options():
     return options
 
 
+#: Tiers that start shared services (Redis, Celery workers, containers) or kill processes: one xdist worker runs
+#: them all, one after the other, while the other tiers share the cores (.ci/run: -n 2 --dist loadgroup).
+SERVICES = ("redis", "faults", "container")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SERVICES):
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_dash_ports():
+    """dash.testing numbers its servers' ports from 58050 in every process: each xdist worker gets its own range."""
+    from dash.testing.application_runners import BaseDashRunner
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    BaseDashRunner._next_port = 58050 + 500 * int(worker[2:] or 0)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def bounded_server_stop():
     """dash.testing stops its threaded server by raising SystemExit in every thread it started, then joins the
