@@ -29,6 +29,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # connections just as they were reused (bench/load.py counted them as connection errors).
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "30"))
 preload_app = True
+# REUSE_PORT=1: several gunicorn masters on one host bind the same port and the kernel spreads connections over
+# them (more web processes behind one port without a proxy; they share results through REDIS_URL).
+reuse_port = os.environ.get("REUSE_PORT") == "1"
 accesslog = "-" if os.environ.get("ACCESS_LOG") == "1" else None
 control_socket_disable = True  # containers: no control socket
 # A long share link (drawn points, ~4 KB, or longer by hand) must reach the app, which reads the first

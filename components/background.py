@@ -30,6 +30,9 @@ JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
 log = logging.getLogger(__name__)
 #: Background jobs one browser may have running at once: a crafted client cannot fill the queue for the class.
 JOBS_PER_CLIENT = int(os.environ.get("JOBS_PER_CLIENT", "3"))
+#: How much lower a background job's process runs than the web server's (Unix niceness): a request a student waits
+#: on (a figure at a released time, a new parameter) gets the CPU before the jobs do.
+JOB_NICENESS = 10
 #: Jobs computing at once on this machine without Celery (its cores by default); the others wait their turn, in
 #: order, saying how many are ahead: a crowd's jobs never all run at once (CPU and memory stay bounded).
 JOB_SLOTS = int(os.environ.get("JOB_SLOTS", str(os.cpu_count() or 1)))
@@ -59,14 +62,17 @@ def serial_blas_in_the_server() -> None:
     job is a fork of a threaded server: forking while another request thread is inside a multithreaded BLAS
     call deadlocks in OpenBLAS's fork handler (seen: a home-page thumbnail's matrix product and a bifurcation
     job's fork, both stuck for 15 minutes).  With one BLAS thread there is no pool to wait for.  Jobs get the
-    machine's BLAS threads back in their own process (``parallel_blas_in_a_job``)."""
+    machine's BLAS threads back in their own process (``in_a_job_process``)."""
     threadpool_limits(limits=1, user_api="blas")
 
 
-def parallel_blas_in_a_job() -> None:
-    """Every core for BLAS inside a background job's own process (a fork of the server or a Celery worker),
-    where no other thread can fork."""
+def in_a_job_process() -> None:
+    """A background job's own process (a fork of the server or a Celery pool process), where no other thread can
+    fork: every core for BLAS, and ``JOB_NICENESS`` below the server (set once: a pool process runs many jobs)."""
     threadpool_limits(limits=os.cpu_count() or 1, user_api="blas")
+    current = os.nice(0)
+    if current < JOB_NICENESS:
+        os.nice(JOB_NICENESS - current)
 
 
 @contextmanager

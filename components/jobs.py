@@ -37,7 +37,7 @@ from typing import Any
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update, set_props
 
 from components import ids
-from components.background import FAILURES, QUEUED, JobFailure, failure_message, job_slot, parallel_blas_in_a_job
+from components.background import FAILURES, QUEUED, JobFailure, failure_message, in_a_job_process, job_slot
 from components.cache import SHARED, versioned
 from components.plotting import empty_figure
 from components.state import LabState, inputs_of, state_from_store
@@ -228,7 +228,7 @@ class TimeFreeJob:
                             Output(f"{prefix}-status", "children")])
         def run_job(set_progress, key, data, *controls):
             """Compute (or find) the result in a background job, reporting progress."""
-            parallel_blas_in_a_job()
+            in_a_job_process()
             SHARED.retry_now()                    # a new process: the shared cache may be back since the last failure
             set_progress(("0", "1", "starting…"))
             self.result(state_from_store(data), *controls, slot=job_slot,

@@ -32,9 +32,9 @@ def _stop(proc):
 
 
 @contextlib.contextmanager
-def gunicorn(log_path: Path, **env_overrides):
-    """``gunicorn -c gunicorn.conf.py app:server`` on a free loopback port; yields its URL."""
-    port = free_port()
+def gunicorn(log_path: Path, port: int | None = None, **env_overrides):
+    """``gunicorn -c gunicorn.conf.py app:server`` on loopback ``port`` (a free one by default); yields its URL."""
+    port = port or free_port()
     env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
            **env_overrides}
     with open(log_path, "wb") as log:

@@ -60,3 +60,38 @@ def test_a_queued_job_knows_how_many_wait_before_it():
         client = redis.Redis.from_url(url)
         assert [queued_ahead(client, task) for task in tasks] == [0, 1, 2]
         assert queued_ahead(client, "not-a-task") is None and queued_ahead(client, None) is None
+
+
+def test_two_web_processes_behind_one_port_share_results(tmp_path):
+    """Scaling past one web process (issue 30): two gunicorn masters on one port (REUSE_PORT), sharing Redis's
+    cache and Celery's worker, with one SECRET_KEY.  A job computed through the port is found stored by every later
+    student, whichever process answers — and both processes answer."""
+    from bench.load import Browser
+    from components.state import default_state
+    from tests.servers import free_port
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
+    port, state = free_port(), default_state("circle").replace(n=7)
+    env = {"REUSE_PORT": "1", "SECRET_KEY": "one key for both", "WEB_CONCURRENCY": "1", "ACCESS_LOG": "1"}
+    with redis_server() as url, celery_worker(url, tmp_path / "worker.log"), \
+            gunicorn(tmp_path / "a.log", port, REDIS_URL=url, **env) as web, \
+            gunicorn(tmp_path / "b.log", port, REDIS_URL=url, **env):
+        import requests
+        specs = {d["output"]: d for d in requests.get(web + "/_dash-dependencies", timeout=30).json()}
+        records, failures = [], []
+
+        def student():               # a new session each: a new connection, which the kernel gives to either
+            browser = Browser(web, specs, records, failures, {"requests": 0, "polls": 0})
+            browser.open("bifurcation", state, 0.3)
+            assert browser.job("bif"), failures
+        student()                                           # the first computes it, on the Celery worker
+        assert [r[0] for r in records if r[0].startswith("job")] == ["job bif: time to result (queued)"]
+        served = lambda: [len([line for line in (tmp_path / f"{name}.log").read_text().splitlines()   # noqa: E731
+                               if "_dash-update-component" in line]) for name in "ab"]
+        for later in range(40):
+            student()
+            if later >= 4 and min(served()) > 0:
+                break
+        kinds = [r[0] for r in records if r[0].startswith("job")][1:]
+        assert kinds and set(kinds) == {"job: key (result stored)"}, kinds    # found by every later student
+        assert min(served()) > 0, served()                                      # and both processes answered

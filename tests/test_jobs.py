@@ -137,3 +137,17 @@ def test_local_jobs_wait_their_turn_for_a_slot_and_say_their_place(monkeypatch, 
         release[name].set()
         _until(lambda name=name: not threads[name].is_alive())
     assert order == ["A", "B", "C"]
+
+
+def test_a_job_process_runs_below_the_server():
+    """A job's process is ``JOB_NICENESS`` below the server, once however many jobs a pool process runs: a request
+    a student waits on gets the CPU before the jobs."""
+    import subprocess
+    import sys
+
+    from components.background import JOB_NICENESS
+    code = ("import os; from components.background import in_a_job_process as job; "
+            "before = os.nice(0); job(); job(); print(before, os.nice(0))")
+    before, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                            cwd=__file__.rsplit("/tests/", 1)[0]).stdout.split())
+    assert after == max(before, JOB_NICENESS)
