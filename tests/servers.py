@@ -49,15 +49,19 @@ def gunicorn(log_path: Path, port: int | None = None, **env_overrides):
 
 
 def wait_healthy(url, proc, log_path, timeout=90):
+    """Until this gunicorn has booted a worker (its own log says so: with REUSE_PORT another process may answer on
+    the same port) and the port answers /healthz."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if proc.poll() is not None:
             break
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if b"Booting worker" in Path(log_path).read_bytes() \
+                    and requests.get(url + "/healthz", timeout=1).status_code == 200:
                 return
         except requests.ConnectionError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz: " + Path(log_path).read_text()[-2000:])
 
 
