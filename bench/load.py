@@ -79,7 +79,9 @@ EXPLORED = {"d": (2, 100), "n": (8, 1000), "r": (0.3, 3.0), "temp": (0.3, 3.0)}
 #: Share of the landscape's explorers who scroll to its strip.
 STRIP_SHARE = 0.25
 #: Values of the page's own components before any answer (the browser's initial props).
-INITIAL = {"probe.data": None}
+INITIAL = {"probe.data": None, "particles-rerun.n_clicks": 0, "bif-retry.n_clicks": 0, "entropy-retry.n_clicks": 0,
+           "mem-retry.n_clicks": 0, "particles-job-retry.n_clicks": 0, "bath-retry.n_clicks": 0,
+           "training-retry.n_clicks": 0}
 
 
 def explored_state(page: Page, rng: random.Random):
@@ -125,8 +127,10 @@ class Browser:
             key = f"{json.dumps(i['id'], separators=(',', ':')) if isinstance(i['id'], dict) else i['id']}." \
                   f"{i['property']}"
             return {**i, "value": self.held.get(key)}
-        outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
-                   for p in (output[2:-2].split("...") if output.startswith("..") else [output])]
+        def part(text):                   # "id.prop", a pattern-matching id written as JSON
+            cid, prop = text.rsplit(".", 1)
+            return {"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop}
+        outputs = [part(p) for p in (output[2:-2].split("...") if output.startswith("..") else [output])]
         return {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
                 "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"][:1]],
                 "inputs": [item(i) for i in spec["inputs"]], "state": [item(s) for s in spec.get("state", [])]}
@@ -155,12 +159,14 @@ class Browser:
         start = time.perf_counter()
         ok, _ = self.post(self.callback(prefix))
         self.record(kind, start, ok)
+        self.record(f"callback {prefix}", start, ok)
         return ok
 
     def job(self, prefix: str) -> bool:
         """A job as the page runs it: its key callback, then (result not stored) the job, polled until it answers."""
         start = time.perf_counter()
         ok, data = self.post(self.callback(f"{prefix}-key"))
+        self.record(f"callback {prefix}-key", start, ok)
         queued = ok and data is not None and f"{prefix}-queue" in (data.get("response") or {})
         if queued:
             output = next(k for k in self.specs if k.startswith(f"{prefix}-ready.data@"))
@@ -193,11 +199,11 @@ class Browser:
         self.records.append((kind, time.perf_counter() - start, bool(ok), start))
 
 
-def student(url, specs, mode, stop, records, failures, counts, seed):
+def student(url, specs, mode, stop, records, failures, counts, seed, pages=tuple(PAGES)):
     rng, browser, moves = random.Random(seed), Browser(url, specs, records, failures, counts), 0
     explore = mode == "explorers"
     while not stop.is_set():
-        name = rng.choice(list(PAGES))
+        name = rng.choice(pages)
         page = PAGES[name]
         state, t = (explored_state(page, rng) if explore else rng.choice(page.pool)), 0.3
         browser.open(name, state, t)
@@ -231,11 +237,11 @@ def student(url, specs, mode, stop, records, failures, counts, seed):
                 wanted = False
 
 
-def generator(url, specs, mode, seeds, seconds, origin, queue):
+def generator(url, specs, mode, seeds, seconds, origin, queue, pages):
     """One process of the load generator: a thread per student until ``origin + seconds``; its records, failures
     and CPU seconds go back through ``queue``."""
     stop, records, failures, counts = threading.Event(), [], [], {"requests": 0, "polls": 0}
-    threads = [threading.Thread(target=student, args=(url, specs, mode, stop, records, failures, counts, seed))
+    threads = [threading.Thread(target=student, args=(url, specs, mode, stop, records, failures, counts, seed, pages))
                for seed in seeds]
     for th in threads:
         th.start()
@@ -253,14 +259,15 @@ def prepare_jobs(cache_dir):
     import os
     os.environ["CACHE_DIR"] = cache_dir
     import app as lab
-    from pages import bifurcation, entropy, memorization, particles, training
+    from pages import bifurcation, entropy, memorization, particles
     from pages.ising._model import BATH_JOB
+    from pages.training._model import JOB as TRAINING
     jobs = {"bifurcation": bifurcation.JOB, "entropy": entropy.JOB, "memorization": memorization.JOB,
-            "ising": BATH_JOB, "particles": particles.JOB, "training": training.JOB}
+            "ising": BATH_JOB, "particles": particles.JOB, "training": TRAINING}
     with lab.server.test_request_context():
         for page, job in jobs.items():
             for state in PAGES[page].pool:
-                job.result(state)
+                job.result(state, *[INITIAL[f"{cid}.{prop}"] for cid, prop in job.controls])
 
 
 def sample_memory(server_pid, stop, peaks, series):
@@ -299,7 +306,7 @@ def summary(records, kind):
                 p99=round(float(np.percentile(lat, 99)), 1))
 
 
-def run(users=200, seconds=120, mode="class", processes=4, workers="2", threads="4") -> dict:
+def run(users=200, seconds=120, mode="class", processes=4, workers="2", threads="4", pages=tuple(PAGES)) -> dict:
     cache_dir = tempfile.mkdtemp(prefix="dtlab-load-")
     if mode == "class":
         prepare_jobs(cache_dir)
@@ -319,7 +326,7 @@ def run(users=200, seconds=120, mode="class", processes=4, workers="2", threads=
         queue = context.Queue()
         origin = time.time() + 5.0                           # every process started before the clock runs
         gens = [context.Process(target=generator,
-                                args=(url, specs, mode, range(i, users, processes), seconds, origin, queue))
+                                args=(url, specs, mode, range(i, users, processes), seconds, origin, queue, pages))
                 for i in range(processes)]
         for g in gens:
             g.start()
@@ -340,8 +347,8 @@ def run(users=200, seconds=120, mode="class", processes=4, workers="2", threads=
     failures = [f for _, fs, *_ in results for f in fs]
     sent = sum(c["requests"] for *_, c in results)
     polls = sum(c["polls"] for *_, c in results)
-    return dict(mode=mode, users=users, seconds=seconds, generator_processes=processes, workers=int(workers),
-                threads=int(threads), cores=psutil.cpu_count(), requests=sent, job_polls=polls,
+    return dict(mode=mode, pages=list(pages), users=users, seconds=seconds, generator_processes=processes,
+                workers=int(workers), threads=int(threads), cores=psutil.cpu_count(), requests=sent, job_polls=polls,
                 errors=int(sum(not r[2] for r in records)), healthy=healthy,
                 drag_positions=sum(1 for r in records if r[0] == "drag position (no request)"),
                 per_action={kind: summary(records, kind) for kind in sorted({r[0] for r in records})},
@@ -361,10 +368,12 @@ def main():
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--workers", default="2")
     parser.add_argument("--threads", default="4")
+    parser.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES))
     args = parser.parse_args()
-    result = run(args.users, args.seconds, args.mode, args.processes, args.workers, args.threads)
+    result = run(args.users, args.seconds, args.mode, args.processes, args.workers, args.threads, tuple(args.pages))
     print(json.dumps(result, indent=1))
-    out = Path(__file__).parent / "results" / f"load-{args.mode}-{args.users}.json"
+    subset = "" if len(args.pages) == len(PAGES) else f"-{len(args.pages)}pages"
+    out = Path(__file__).parent / "results" / f"load-{args.mode}-{args.users}{subset}.json"
     out.write_text(json.dumps(result, indent=1))
 
 

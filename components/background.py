@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from dash import CeleryManager, DiskcacheManager
@@ -36,6 +36,9 @@ JOB_NICENESS = 10
 #: Jobs computing at once on this machine without Celery (its cores by default); the others wait their turn, in
 #: order, saying how many are ahead: a crowd's jobs never all run at once (CPU and memory stay bounded).
 JOB_SLOTS = int(os.environ.get("JOB_SLOTS", str(os.cpu_count() or 1)))
+#: Jobs that may wait for a slot without Celery: a job beyond them is refused at once (each waiting job is a
+#: process holding memory; under Celery a waiting job is a message in Redis and the queue is not bounded).
+JOB_QUEUE = int(os.environ.get("JOB_QUEUE", str(3 * JOB_SLOTS)))
 #: Seconds between a waiting job's looks for a free slot, and at most between two reports of its place.
 SLOT_LOOK, SLOT_REPORT = 0.25, 5.0
 #: A queued job's progress line: how many jobs wait before it.
@@ -52,6 +55,8 @@ FAILURES = {
     "failed": "The computation failed ({what}). Retry, or change the parameters.",
     "store": "The job finished, but its result could not be stored: the shared result cache cannot be reached. "
              "Retry when it is back.",
+    "full": "The server's job queue is full ({live} jobs computing or waiting for its {slots} job slots): Retry in a "
+            "moment.",
     "busy": "This browser already has {running} jobs running (the most one browser may run at once, so that a "
             "class shares the job workers). Retry when one has finished.",
 }
@@ -203,21 +208,23 @@ def client_id() -> str:
 
 
 class Watched:
-    """Mixin for a Dash background manager: queueing errors, lost jobs and stalled jobs become job errors, and a
-    browser runs at most ``JOBS_PER_CLIENT`` jobs at once.
+    """Mixin for a Dash background manager: queueing errors, lost jobs and stalled jobs become job errors, a browser
+    runs at most ``JOBS_PER_CLIENT`` jobs at once, and (``live_max``) the server holds a bounded number of jobs.
 
-    The time a job was queued or last reported progress is kept beside its result (``{key}-heard``), and each
-    browser's running jobs under ``jobs-of-{client}``, in the manager's own store, so whichever web worker answers
-    sees them."""
+    The time a job was queued or last reported progress is kept beside its result (``{key}-heard``), each
+    browser's jobs under ``jobs-of-{client}`` and all under ``jobs-all``, in the manager's own store, so whichever
+    web worker answers sees them."""
+
+    #: Jobs computing or waiting at once on this server; None: not bounded.
+    live_max: int | None = None
 
     def call_job_fn(self, key, job_fn, args, context):
-        client = f"jobs-of-{client_id()}"
-        # (job, queued at): a handle older than a job result's life is dropped (Celery reads an expired task as
-        # PENDING, which would count as running for ever)
-        running = [[job, at] for job, at in json.loads(self._get(client) or "[]")
-                   if time.time() - at < JOB_EXPIRE and self.job_running(job)]
-        if len(running) >= JOBS_PER_CLIENT:
-            raise JobFailure(FAILURES["busy"].format(running=len(running)))
+        mine = f"jobs-of-{client_id()}"
+        everyone, own = self._live("jobs-all"), self._live(mine)
+        if len(own) >= JOBS_PER_CLIENT:
+            raise JobFailure(FAILURES["busy"].format(running=len(own)))
+        if self.live_max is not None and len(everyone) >= self.live_max:
+            raise JobFailure(FAILURES["full"].format(live=len(everyone), slots=JOB_SLOTS))
         try:
             job = super().call_job_fn(key, job_fn, args, context)
         except Exception as err:   # noqa: BLE001 — whatever stops the queueing (Celery's result consumer raises a
@@ -225,8 +232,20 @@ class Watched:
             log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
             raise JobFailure(FAILURES["queue"]) from None
         self._put(f"{key}-heard", repr(time.time()))
-        self._put(client, json.dumps(running + [[job, time.time()]]))
+        with self._transaction():        # two web workers adding a job at once both keep theirs
+            self._put(mine, json.dumps(self._live(mine) + [[job, time.time()]]))
+            if self.live_max is not None:
+                self._put("jobs-all", json.dumps(self._live("jobs-all") + [[job, time.time()]]))
         return job
+
+    def _live(self, name) -> list:
+        """The [job, queued at] pairs kept under ``name`` whose job still runs (a handle older than a job result's
+        life is dropped: Celery reads an expired task as PENDING, which would count as running for ever)."""
+        return [[job, at] for job, at in json.loads(self._get(name) or "[]")
+                if time.time() - at < JOB_EXPIRE and self.job_running(job)]
+
+    def _transaction(self):
+        return nullcontext()
 
     def get_progress(self, key):
         progress = super().get_progress(key)
@@ -253,7 +272,12 @@ class Watched:
 
 
 class WatchedDiskcacheManager(Watched, DiskcacheManager):
-    """Jobs as forked processes on this machine, watched."""
+    """Jobs as forked processes on this machine, watched; at most ``JOB_SLOTS`` compute and ``JOB_QUEUE`` wait."""
+
+    live_max = JOB_SLOTS + JOB_QUEUE
+
+    def _transaction(self):
+        return self.handle.transact()            # the job counts, read and written by one web worker at a time
 
     def _put(self, name, text):
         self.handle.set(name, text, expire=JOB_EXPIRE)

@@ -151,3 +151,36 @@ def test_a_job_process_runs_below_the_server():
     before, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                             cwd=__file__.rsplit("/tests/", 1)[0]).stdout.split())
     assert after == max(before, JOB_NICENESS)
+
+
+def test_a_full_local_queue_refuses_at_once(lab, tmp_path, monkeypatch):
+    """Without Celery a waiting job is a process: beyond ``live_max`` jobs computing or waiting, the next one is
+    refused at once with a message (issue 30: 200 explorers forked hundreds of waiting jobs, which polled and held
+    memory while the class waited minutes)."""
+    import diskcache
+    import pytest
+
+    from components.background import JobFailure, WatchedDiskcacheManager
+    from components.hardening import CLIENT
+    manager = WatchedDiskcacheManager(diskcache.Cache(str(tmp_path)))
+    monkeypatch.setattr(manager, "live_max", 2)
+    release = tmp_path / "release"
+
+    def job_fn(*_):
+        while not release.exists():
+            time.sleep(0.02)
+
+    def queue(client):
+        with lab.server.test_request_context(environ_base={CLIENT: client}):
+            return manager.call_job_fn(client, job_fn, (), {})
+    jobs = [queue("browser A"), queue("browser B")]
+    try:
+        with pytest.raises(JobFailure, match="job queue is full"):
+            queue("browser C")
+        manager.terminate_job(jobs[0])
+        _until(lambda: not manager.job_running(jobs[0]))
+        jobs.append(queue("browser C"))                     # a place freed: admitted
+    finally:
+        release.touch()
+        for job in jobs:
+            manager.terminate_job(job)
