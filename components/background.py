@@ -15,6 +15,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from contextlib import contextmanager, nullcontext
@@ -271,10 +272,30 @@ class Watched:
         return result
 
 
+def close_inherited_sockets() -> None:
+    """Close every socket a forked job inherited from its web worker.  A job forked while other threads of the
+    worker served students held copies of their keep-alive connections: when the worker closed one, the job's
+    copy kept it open, and the student's next request on it went to a process that never answers (seen under
+    bench.load: requests waited out a 60 s timeout).  A job needs none of them: diskcache reads files and
+    redis-py opens new connections in a new process."""
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                os.close(int(name))
+        except OSError:                      # the listing's own descriptor, already gone
+            pass
+
+
 class WatchedDiskcacheManager(Watched, DiskcacheManager):
     """Jobs as forked processes on this machine, watched; at most ``JOB_SLOTS`` compute and ``JOB_QUEUE`` wait."""
 
     live_max = JOB_SLOTS + JOB_QUEUE
+
+    def call_job_fn(self, key, job_fn, args, context):
+        def job(*job_args):
+            close_inherited_sockets()
+            return job_fn(*job_args)
+        return super().call_job_fn(key, job, args, context)
 
     def _transaction(self):
         return self.handle.transact()            # the job counts, read and written by one web worker at a time

@@ -184,3 +184,34 @@ def test_a_full_local_queue_refuses_at_once(lab, tmp_path, monkeypatch):
         release.touch()
         for job in jobs:
             manager.terminate_job(job)
+
+
+def test_a_forked_job_keeps_no_student_connection_open(lab, tmp_path):
+    """A local job is forked from a web worker that holds students' keep-alive connections: the job closes its
+    copies at once, so a connection the worker closes is closed for the student (a copy kept open made the next
+    request on it wait for ever)."""
+    import os
+    import socket
+
+    import diskcache
+
+    from components.background import WatchedDiskcacheManager
+    from components.hardening import CLIENT
+    manager = WatchedDiskcacheManager(diskcache.Cache(str(tmp_path / "jobs")))
+    server_side, student_side = socket.socketpair()
+    seen = tmp_path / "seen"
+
+    def job_fn(*_):
+        try:
+            os.fstat(server_side.fileno())
+            seen.write_text("open")
+        except OSError:
+            seen.write_text("closed")
+    with lab.server.test_request_context(environ_base={CLIENT: "browser A"}):
+        job = manager.call_job_fn("sockets", job_fn, (), {})
+    _until(seen.exists)
+    assert seen.read_text() == "closed"
+    server_side.close()                                   # the worker closes the connection: the student sees it
+    student_side.settimeout(10)
+    assert student_side.recv(1) == b""
+    manager.terminate_job(job)
