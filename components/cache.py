@@ -69,27 +69,29 @@ class SharedStore:
         """The value, or None; ``fresh`` asks the shared store even while it is marked down (a job's result, which
         this worker's memory can never hold, is read so)."""
         if fresh or self._usable():
-            try:
-                value = cache.get(name)
-            except _shared_errors() as err:
-                self._failed(err)
-            else:
-                self._worked()
+            answered, value = self._ask(lambda: cache.get(name))
+            if answered:
                 return value
         with self._lock:
             return self._memory.get(name)
 
     def has(self, name: str) -> bool:
         """Whether a value is stored under ``name`` (asked of the shared store, without reading the value)."""
-        try:
-            found = cache.has(name)
-        except _shared_errors() as err:
-            self._failed(err)
-        else:
-            self._worked()
+        answered, found = self._ask(lambda: cache.has(name))
+        if answered:
             return bool(found)
         with self._lock:
             return name in self._memory
+
+    def _ask(self, question):
+        """(True, the shared store's answer to ``question()``), or (False, None) when it failed (noted)."""
+        try:
+            answer = question()
+        except _shared_errors() as err:
+            self._failed(err)
+            return False, None
+        self._worked()
+        return True, answer
 
     def set(self, name: str, value, timeout: int | None = None) -> None:
         if self._usable():
