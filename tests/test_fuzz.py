@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from components.state import FIELDS
 from tests.callback_bodies import landscape_body
 
-pytestmark = pytest.mark.server
+# one xdist process runs the module, in order: the last test counts what the others sent (SENT)
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("fuzz")]
 SENT = []
 #: Examples per property: values 700 + shapes 250 + queries 120 = 1,070 requests at least, and drawn sets at any
 #: magnitude on the callbacks that read the state.
