@@ -221,7 +221,8 @@ class Watched:
 
     def call_job_fn(self, key, job_fn, args, context):
         mine = f"jobs-of-{client_id()}"
-        everyone, own = self._live("jobs-all"), self._live(mine)
+        own = self._live(mine)
+        everyone = self._live("jobs-all") if self.live_max is not None else []     # Celery keeps no such list
         if len(own) >= JOBS_PER_CLIENT:
             raise JobFailure(FAILURES["busy"].format(running=len(own)))
         if self.live_max is not None and len(everyone) >= self.live_max:
