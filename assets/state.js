@@ -91,6 +91,12 @@
         if (values.target !== rule.target || values[name] === rule.value) return null;
         values[name] = rule.value;
         return name in given ? rule.notice : null;
+      case "square_of": {
+        const side = values[rule.of];
+        if (!spec.uses.includes(rule.of) || values[name] === side * side) return null;
+        values[name] = side * side;
+        return name in given ? fill(rule.notice, { value: side * side, side: side }) : null;
+      }
       case "range": {
         if (values.target !== rule.target) return null;
         const v = Math.min(Math.max(values[name], rule.low), rule.high);

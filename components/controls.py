@@ -17,14 +17,15 @@ from components import ids
 from components.cache import sharing_notice
 from components.state import FIELDS, SHAPE_FIELDS, browser_schema, default_state, parse_state
 from core import limits
+from core.image_sets import SIDES as IMAGE_SIDES
 from core.targets import SPECS
 
 LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 #: Controls a page shows when it does not list its own (``register_page(..., controls=...)``).
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
 #: The panel's rows, in order: a state field each (t has two controls: the log slider and the typed box).
-PANEL_ROWS = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "pts", "seed", "h", "gc", "gw",
-              "spins", "J", "temp", "K", "w")
+PANEL_ROWS = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "side", "pts", "seed", "h",
+              "gc", "gw", "spins", "J", "temp", "K", "w")
 #: Fields edited by one panel control each; the other fields (but t) are a page's own settings (``page_control``).
 PANEL = tuple(k for k in PANEL_ROWS if k != "t")
 PAGE_OWN = tuple(k for k in FIELDS if k not in PANEL_ROWS)
@@ -86,8 +87,13 @@ def control_panel() -> html.Div:
         "sc": _row("sc", "Width σ_c", _number("sc", "any")),
         "dd": _row("dd", "D_data", _number("dd", 1)),
         "seed": _row("seed", "Seed", _number("seed", 1)),
-        "cls": _row("cls", "Digit classes", dcc.Input(id=ids.CONTROL["cls"], type="text", value="01", debounce=True,
-                                                      className="ctl-number"), "two or more of 0–9, e.g. 017"),
+        "cls": _row("cls", "Classes", dcc.Input(id=ids.CONTROL["cls"], type="text", value="01", debounce=True,
+                                                className="ctl-number"),
+                    "two or more of 0–9, e.g. 017 (digits; the image sets' classes are listed below the panel)"),
+        "side": _row("side", "Image side", dcc.Dropdown(
+            id=ids.CONTROL["side"], options=[{"label": f"{k} × {k} (d = {k * k:,})", "value": k} for k in IMAGE_SIDES],
+            value=FIELDS["side"].default, clearable=False, searchable=False),
+            "28 × 28 as the set comes, or zero-padded to 32 × 32 (Biroli et al. 2024's MNIST)"),
         "pts": _row("pts", "Points", dcc.Input(id=ids.CONTROL["pts"], type="text", value=FIELDS["pts"].default,
                                                debounce=True, className="ctl-number"),
                     "edited on the Data page"),

@@ -96,21 +96,27 @@ def time_lines(fig, t_now, predicted=None, measured=None, rows=(None,)):
 IMAGE_SHEET = "image sheet"
 
 
-def digit_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
-    """8×8 images in a grid (one heatmap, one-pixel gaps), each labelled with its class."""
+def image_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
+    """Square grey images (flattened, pixels in [0, 1]) in a grid — one heatmap, one-pixel gaps — each labelled
+    above with its text (its class, a distance).  Drawn bottom-up on an ordinary axis: a reversed one came out
+    upside down once lecture mode relaid the figure out."""
+    images = np.asarray(images)
+    side = int(round(np.sqrt(images.shape[1])))
+    cell = side + 1
     rows = int(np.ceil(len(images) / columns))
-    sheet = np.full((rows * 9 - 1, columns * 9 - 1), np.nan)
+    sheet = np.full((rows * cell - 1, columns * cell - 1), np.nan)
     for k, (img, _) in enumerate(zip(images, labels, strict=True)):
         r, c = divmod(k, columns)
-        sheet[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.asarray(img).reshape(8, 8)
-    fig = go.Figure(go.Heatmap(z=f32(sheet), colorscale="Greys", zmin=0, zmax=1, showscale=False,
+        sheet[r * cell:r * cell + side, c * cell:c * cell + side] = img.reshape(side, side)
+    fig = go.Figure(go.Heatmap(z=f32(np.flipud(sheet)), colorscale="Greys", zmin=0, zmax=1, showscale=False,
                                hoverinfo="skip", name=IMAGE_SHEET))
     for k, lab in enumerate(labels):
         r, c = divmod(k, columns)
-        fig.add_annotation(x=c * 9 + 3.5, y=r * 9 - 0.9, text=str(lab), showarrow=False, font=dict(size=11))
+        fig.add_annotation(x=c * cell + (side - 1) / 2, y=sheet.shape[0] - 1 - (r * cell - 0.1 * cell), text=str(lab),
+                           showarrow=False, font=dict(size=11))
     fig.update_layout(**BASE_LAYOUT, height=90 + 130 * rows, title=title)
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig.update_yaxes(visible=False, scaleanchor="x")
     return fig
 
 

@@ -25,10 +25,13 @@ from core.dynamics import SAMPLERS
 from core.guidance import W_MAX as GUIDANCE_W_MAX
 from core.guidance import W_MIN as GUIDANCE_W_MIN
 from core.guidance import class_names, class_target, guided_target, populated_classes
+from core.image_sets import SIDES as IMAGE_SIDES
 from core.processes import PROCESS_KINDS, Process
 from core.targets import BASE_DEFAULTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
 DEFAULT_TARGET = "circle"
+#: The image target shown where an image set is not installed (scikit-learn's digits, always there).
+FALLBACK_IMAGES = "digits"
 #: Longest query string read; the rest is ignored (with a notice).  A drawn set of 64 points fits.
 MAX_QUERY_CHARS = 4_000
 #: Most fields a query string may hold (``parse_qs``'s ``max_num_fields``).
@@ -92,6 +95,7 @@ class LabState:
     data_dim: int = _shape("dd", "int", 1, limits.D_MAX, "subspace dimension D_data")
     points: str = _shape("pts", "text", r"@[0-9a-f]{16}|[-+0-9.eE,;]+", 3_000, "drawn or uploaded points")
     digit_classes: str = _shape("cls", "text", r"[0-9]{2,10}", 10, "digit classes")
+    image_side: int = _shape("side", "choice", IMAGE_SIDES, None, "image side")
     probe_field: float = _field("h", "float", 0.0, limits.H_MIN, limits.H_MAX, "probe field h", "page")
     spins: int = _field("spins", "int", 8, 1, limits.SPINS_MAX, "Ising spins d", "page")
     coupling: float = _field("J", "float", 1.0, limits.J_MIN, limits.J_MAX, "Ising coupling J", "page")
@@ -122,6 +126,11 @@ class LabState:
     def spec(self) -> TargetSpec:
         """The target's spec: how it is built and what the views may do with it (its capabilities)."""
         return SPECS[self.target]
+
+    @property
+    def image_shape(self) -> tuple | None:
+        """The shape of the target's images (None: its points are not images)."""
+        return self.spec.image_shape_in(self.d)
 
     def symmetric(self) -> bool:
         """Whether the target's transition is a symmetric pitchfork at these shape parameters (no field)."""
@@ -173,6 +182,8 @@ def _rules() -> list[dict]:
             rules.append({"rule": "range", "field": name, "target": key, "low": low, "high": high,
                           "notice": f"{spec.name} takes {label} from {low} to {high}: set to {{value}}."})
     rules += [
+        {"rule": "square_of", "field": "d", "of": "side",
+         "notice": "Images of side {side} live in d = {value}."},
         {"rule": "product_max", "field": "n", "times": "d", "max": limits.ND_MAX,
          "notice": f"n·d is capped at {limits.ND_MAX:.0e}: n set to {{value}}."},
         {"rule": "distinct_sorted", "field": "cls", "min": 2, "fallback": "01",
@@ -266,6 +277,9 @@ def _apply(rule: dict, values: dict, given: Mapping) -> str | None:
     elif kind == "fixed" and values["target"] == rule["target"] and values[name] != rule["value"]:
         values[name] = rule["value"]
         return rule["notice"] if name in given else None
+    elif kind == "square_of" and rule["of"] in spec.uses and values[name] != values[rule["of"]] ** 2:
+        values[name] = values[rule["of"]] ** 2
+        return _fill(rule["notice"], value=values[name], side=values[rule["of"]]) if name in given else None
     elif kind == "range" and values["target"] == rule["target"]:
         value = min(max(values[name], rule["low"]), rule["high"])
         if value != values[name]:
@@ -323,8 +337,12 @@ def parse_state(raw: Mapping | LabState | None, base: LabState | Mapping | None 
 
 
 def _server_only_checks(state: LabState, notices: list[str]) -> tuple[LabState, list[str]]:
-    """What the browser cannot check, as it does not build datasets: drawn or uploaded points, and whether
-    the guided class has points in this dataset."""
+    """What the browser cannot check, as it does not build datasets: whether an image set is installed here,
+    drawn or uploaded points, and whether the guided class has points in this dataset."""
+    missing = state.spec.missing() if state.spec.missing else None
+    if missing:
+        notices.append(f"{missing}. Showing scikit-learn's 8×8 digits of the same classes instead.")
+        state = parse_state({**state.raw(), "target": FALLBACK_IMAGES})[0]
     if state.spec.user_points:
         from core.datasets import DataError
         try:

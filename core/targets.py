@@ -103,8 +103,8 @@ class TargetSpec:
         weights), "subspace" or "hypersphere".
     labelled : bool
         Its points carry class labels (digits): a generated point's class is the nearest class mean.
-    image_shape : tuple or None
-        Its points are images of this shape.
+    image_shape : tuple, "square" or None
+        Its points are images of this shape ("square": √d × √d; ``image_shape_in(d)`` gives the tuple).
     user_points : bool
         Its points come from the user (drawn or uploaded), to be validated when a state is read.
     classes : callable or None
@@ -116,6 +116,9 @@ class TargetSpec:
         (digits: the images of the same classes not in the set); None where the points are the whole law.
     bounds : dict
         Parameter → (lowest, highest) where this target is narrower than the lab's range (the circle's K).
+    missing : callable or None
+        ``missing()`` → None when its data is on this machine, else the message saying how to install it (the
+        image sets' files).
     """
 
     key: str
@@ -132,11 +135,19 @@ class TargetSpec:
     two_clusters: bool = False
     exact_rate: str | None = None
     labelled: bool = False
-    image_shape: tuple | None = None
+    image_shape: tuple | str | None = None
     user_points: bool = False
     classes: Callable | None = None
     population: Callable | None = None
     bounds: dict = field(default_factory=dict)
+    missing: Callable | None = None
+
+    def image_shape_in(self, d: int) -> tuple | None:
+        """The shape of its images in dimension d (None: its points are not images)."""
+        if self.image_shape == "square":
+            side = int(round(np.sqrt(d)))
+            return (side, side)
+        return self.image_shape
 
     def symmetric_at(self, params) -> bool:
         """Whether the transition is a symmetric pitchfork for ``params`` (a mapping with its parameters)."""
@@ -243,6 +254,56 @@ def _digits(n, seed, cls, **_):
     return digits_points(cls, n, seed)[0], None
 
 
+def _images(key):
+    """An image set's builder: ``n`` images of the classes ``cls`` at side ``side`` (core.image_sets)."""
+    def build(n, seed, cls, side, **_):
+        from core.image_sets import class_images
+        return class_images(_image_set(key), tuple(cls), n, side, seed)[0], None
+    return build
+
+
+def _image_set(key: str) -> str:
+    """The core.image_sets key of target ``key`` ('fashion_mnist' → 'fashion-mnist')."""
+    return key.replace("_", "-")
+
+
+def _image_classes(target):
+    from core.image_sets import IMAGE_SETS
+    names = IMAGE_SETS[_image_set(target.key)].classes
+    return _split(target, class_labels(target), tuple(names[int(c)] for c in dict(target.params)["cls"]))
+
+
+def _held_out_images(target):
+    """The same classes of the set's test files: a second sample of the law the training images came from (None
+    where the set's test files are not installed)."""
+    from core.datasets import DataError
+    from core.image_sets import class_images
+    params = dict(target.params)
+    try:
+        points = class_images(_image_set(target.key), tuple(params["cls"]), None, int(params["side"]), 0,
+                              split="test")[0]
+    except DataError:
+        return None
+    return _discrete(target.key, f"{target.name}, test images", target.params + (("held_out", 1),), points)
+
+
+def _image_set_missing(key):
+    def missing():
+        from core.image_sets import installed
+        return installed(_image_set(key))
+    return missing
+
+
+def _image_spec(key, name, classes_note):
+    return TargetSpec(
+        key, name, ("n", "seed", "cls", "side"), dict(d=1024, n=2000, cls="01", side=32), _points_target(_images(key)),
+        True, bounds={"n": (20, 10_000)},
+        note=f"two or more classes of {name}'s training images (an equal share each), pixels / 255 in [0, 1], "
+             f"28 × 28 or zero-padded to 32 × 32 (Biroli et al. 2024's MNIST shape); classes: {classes_note}",
+        labelled=True, image_shape="square", classes=_image_classes, population=_held_out_images,
+        missing=_image_set_missing(key))
+
+
 def subset_target(target: Target, keep, name: str | None = None) -> Target:
     """The discrete target made of the points ``keep`` (a mask or indices) of ``target``, weights renormalized."""
     data = target.data
@@ -277,12 +338,21 @@ def _side_classes(target):
     return _split(target, (target.data.points @ m < 0).astype(int), ("+m", "−m"))
 
 
-def _digit_classes(target):
-    from core.datasets import digits_points
+def class_labels(target: Target) -> np.ndarray:
+    """The class of each point of a labelled target (digits, image sets), numbered in the order of its classes
+    ``cls`` (sorted): 0 for the first, 1 for the next…"""
     params = dict(target.params)
+    if SPECS[target.key].image_shape == "square":
+        from core.image_sets import class_images
+        return class_images(_image_set(target.key), tuple(params["cls"]), int(params["n"]), int(params["side"]),
+                            int(params["seed"]))[1].astype(int)
+    from core.datasets import digits_points
     labels = digits_points(params["cls"], int(params["n"]), int(params["seed"]))[1]
-    digits = sorted(set(params["cls"]))
-    return _split(target, np.searchsorted(np.array([int(c) for c in digits]), labels), tuple(digits))
+    return np.searchsorted(np.array([int(c) for c in sorted(set(params["cls"]))]), labels)
+
+
+def _digit_classes(target):
+    return _split(target, class_labels(target), tuple(sorted(set(dict(target.params)["cls"]))))
 
 
 def _component_classes(target):
@@ -355,6 +425,11 @@ SPECS = {s.key: s for s in (
                _points_target(_digits), True, fixed_d=64,
                note="scikit-learn's bundled digits of the chosen classes, pixels in [0, 1] (Biroli et al. 2024 §5)",
                labelled=True, image_shape=(8, 8), classes=_digit_classes, population=_held_out_digits),
+    _image_spec("fashion_mnist", "Fashion-MNIST",
+                "0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, "
+                "9 Ankle boot"),
+    _image_spec("mnist", "MNIST", "the digits 0–9"),
+    _image_spec("kmnist", "Kuzushiji-MNIST", "0 o, 1 ki, 2 su, 3 tsu, 4 na, 5 ha, 6 ma, 7 ya, 8 re, 9 wo"),
     TargetSpec("mixture", "Two-cluster mixture (law)", ("d", "r", "sc"),
                dict(d=2, r=1.0, sc=0.3), _mixture_law, False,
                note="the continuous law ½N(m, σ_c²I) + ½N(−m, σ_c²I) (Biroli et al. 2024)", axial=True,
@@ -371,7 +446,7 @@ SPECS = {s.key: s for s in (
 )}
 
 #: Parameter values used when neither the spec nor the caller sets them.
-BASE_DEFAULTS = dict(d=2, n=50, seed=0, r=1.0, pw=0.5, sc=0.3, dd=2, pts=DEFAULT_PTS, cls="01")
+BASE_DEFAULTS = dict(d=2, n=50, seed=0, r=1.0, pw=0.5, sc=0.3, dd=2, pts=DEFAULT_PTS, cls="01", side=32)
 
 
 def target_defaults(key: str) -> dict:
@@ -387,6 +462,8 @@ def make_target(key: str, datasets=None, **params) -> Target:
     full = {**target_defaults(key), **params}
     if spec.fixed_d is not None:
         full["d"] = spec.fixed_d
+    if "side" in spec.uses:                 # images: d = side²
+        full["d"] = int(full["side"]) ** 2
     used = tuple(sorted((k, full[k]) for k in set(spec.uses) | {"d"}))
     return _cached_target(key, used, datasets if spec.user_points else None)
 
@@ -395,6 +472,6 @@ def make_target(key: str, datasets=None, **params) -> Target:
 def _cached_target(key, used, datasets):
     spec = SPECS[key]
     kw = dict(used)
-    kw = {k: (v if k in TEXT_PARAMS else int(v) if k in ("d", "n", "seed", "dd") else float(v))
+    kw = {k: (v if k in TEXT_PARAMS else int(v) if k in ("d", "n", "seed", "dd", "side") else float(v))
           for k, v in kw.items()}
     return spec.build(key=key, name=spec.name, params=used, datasets=datasets, **kw)

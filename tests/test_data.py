@@ -9,6 +9,7 @@ from dash import no_update
 from selenium.webdriver.common.action_chains import ActionChains
 
 from components.state import parse_query, parse_state, state_query, target_of
+from core import limits
 from core.datasets import (
     UPLOAD_MAX_BYTES,
     DataError,
@@ -39,7 +40,7 @@ MALFORMED = [
     ("a.csv", b"x,y\n", "no points"),
     ("a.csv", b"", "no points"),
     ("a.npy", _npy(np.zeros((0, 2))), "no points"),
-    ("a.npy", _npy(np.zeros((1, 1_001))), "over the lab's caps"),
+    ("a.npy", _npy(np.zeros((1, limits.D_MAX + 1))), "over the lab's caps"),
     ("a.npy", _npy(np.zeros((100_001, 1))), "over the lab's caps"),
     ("a.csv", b"1,2\n" * (UPLOAD_MAX_BYTES // 4 + 1), "limit"),
     ("a.csv", bytes(range(256)) * 8, "not text"),

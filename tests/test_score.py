@@ -5,6 +5,7 @@ import pytest
 from core.processes import Process, time_grid
 from core.score import free_energy, posterior_at, score, score_jacobian
 from core.targets import SPECS, make_target
+from tests.installed import every_target
 
 PROCESSES = [Process("VE", 1.0), Process("VE", 0.5), Process("VP"), Process("FM")]
 
@@ -48,7 +49,7 @@ def test_process_coefficients():
         Process("VE", 0.0)
 
 
-@pytest.mark.parametrize("key", sorted(SPECS))
+@pytest.mark.parametrize("key", every_target())
 @pytest.mark.parametrize("process", PROCESSES, ids=lambda p: f"{p.kind}{p.sigma}")
 def test_score_and_jacobian_are_derivatives(key, process):
     target = make_target(key, d=3, n=6, seed=1)
@@ -77,7 +78,7 @@ def test_free_energy_two_deltas_closed_form():
         np.testing.assert_allclose(f - f[40], ref - ref[40], atol=1e-12)
 
 
-@pytest.mark.parametrize("key", sorted(SPECS))
+@pytest.mark.parametrize("key", every_target())
 def test_free_energy_gradient_is_minus_drift(key):
     # ∇_x̃ F̃ = x̃ − ⟨y⟩: fixed points of the generative drift are critical points of F̃.
     target, proc, t = make_target(key, d=2, n=7, seed=3), Process("VP"), 0.5

@@ -10,6 +10,7 @@ from components.plotting import IMAGE_SHEET
 from components.state import FIELDS, SHAPE_FIELDS, default_state, parse_state
 from core.targets import SPECS
 from tests.figures import is_figure, trace_arrays
+from tests.installed import missing
 
 # a RuntimeWarning (log of 0, sqrt of a negative step) is how NaN starts: it fails the sweep
 pytestmark = [pytest.mark.sweep, pytest.mark.filterwarnings("error::RuntimeWarning")]
@@ -115,8 +116,10 @@ PAGE_OWN = {"/landscape": ("plot", "hopfield"), "/entropy": ("axis",), "/trainin
 
 def _cases():
     for path in RENDER:
-        for target in (["two_deltas"] if path == "/ising" else SPECS):
-            yield pytest.param(path, target, id=f"{path[1:]}-{target}")
+        for target in (["two_deltas"] if path == "/ising" else sorted(SPECS)):
+            why = missing(target)
+            yield pytest.param(path, target, id=f"{path[1:]}-{target}",
+                               marks=pytest.mark.skipif(bool(why), reason=why or ""))
 
 
 @pytest.mark.parametrize("path,target", _cases())

@@ -6,7 +6,7 @@ import numpy as np
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
-from components.plotting import digit_sheet_figure
+from components.plotting import image_sheet_figure
 from components.state import parse_state, state_from_store, state_query, target_of
 from components.userdata import store_dataset
 from core.datasets import (
@@ -239,7 +239,7 @@ def digits_panel(classes, n, use_clicks, data, t):
     state = state_from_store(data, t)
     table = digits_table_view(chosen, n, state.seed)
     images, labels = digits_points(chosen if len(chosen) >= 2 else "01", 24, state.seed)
-    sheet = digit_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")
+    sheet = image_sheet_figure(images, labels, title="24 of the chosen images (pixels scaled to [0, 1])")
     if ctx.triggered_id != "data-use-digits" or not use_clicks or len(chosen) < 2:
         return table, sheet, no_update
     new, _ = parse_state({**state.raw(), "target": "digits", "cls": chosen, "n": max(2, n)})

@@ -258,7 +258,7 @@ def _simulate(state, params, progress):
     fan_edges = np.linspace(-span, span, 81)
     fan = np.stack([np.histogram(f[:, 0], bins=fan_edges)[0] for f in frames], axis=1).astype(np.float32)
     images = None
-    if state.spec.image_shape:      # generated images beside their nearest training image
+    if state.image_shape:      # generated images beside their nearest training image
         final = traj.final[:SHOWN_IMAGES] / float(process.a(times[-1]))
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)

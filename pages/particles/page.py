@@ -165,11 +165,11 @@ def render_side(payload, data, time, *controls):
 
 def _images_figure(images):
     """Each generated image (top of a pair) above its nearest training image: memorization made visible."""
-    from components.plotting import digit_sheet_figure
+    from components.plotting import image_sheet_figure
     k = len(images["generated"])
     stacked = np.concatenate([images["generated"], images["nearest"]])
     labels = [f"{lab}" for lab in images["labels"]] + [f"{d:.2f}" for d in images["distance"]]
-    return digit_sheet_figure(stacked, labels, columns=k, title="generated images at t_min (top row) and their "
+    return image_sheet_figure(stacked, labels, columns=k, title="generated images at t_min (top row) and their "
                               "nearest training image (bottom; label: distance). Top labels: nearest class mean")
 
 

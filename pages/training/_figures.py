@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.plotting import BASE_LAYOUT, digit_sheet_figure, f32
+from components.plotting import BASE_LAYOUT, f32, image_sheet_figure
 from pages.training._model import SAMPLE_TAUS, TAUS, TrainingResult
 
 #: One color per training-set size, smallest first: ordered, and mid-luminance so each reads on light and dark.
@@ -132,7 +132,7 @@ def samples_figures(result: TrainingResult, k: int, image_shape=None) -> tuple[g
     flagged = (result.copied[k], result.exact_copied, result.law_copied)
     names = (f"model at τ = {tau}", "exact score", "population")
     if image_shape is not None:
-        return tuple(digit_sheet_figure(s[:16], [""] * len(s[:16]), columns=8, title=name)
+        return tuple(image_sheet_figure(s[:16], [""] * len(s[:16]), columns=8, title=name)
                      for s, name in zip(sets, names, strict=True))
     pts = _project(result, result.points)
     clouds = [_project(result, s) for s in sets]

@@ -144,4 +144,4 @@ def render_model(ready, data, time):
     g = nearest_time_index(result.times, state.t)
     field = (field_figure(result, g, k) if result.plane is not None else
              empty_figure("the heat map needs d ≥ 2: for d = 1 the line below is the whole space", 420))
-    return (*samples_figures(result, k, state.spec.image_shape), field, line_figure(result, g, k))
+    return (*samples_figures(result, k, state.image_shape), field, line_figure(result, g, k))
