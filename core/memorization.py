@@ -103,19 +103,28 @@ class ExcessEntropy:
 def excess_entropy(target: Target, process: Process, times, samples: int, rng: np.random.Generator,
                    progress=None) -> ExcessEntropy:
     """Empirical excess entropy density of a discrete target (Biroli et al. 2024 eq. 4–5):
-    s_sep = α + ½ + ½ log(2πb²),  s^e = −(1/d) E_{x∼P^e_t} log P^e_t(x),  α = (log n)/d."""
-    n, d = target.data.n, target.d
+    f^e = s_sep − s^e with s_sep = α + ½ + ½ log(2πb²), s^e = −(1/d) E_{x∼P^e_t} log P^e_t(x), α = (log n)/d.
+
+    Estimated as f^e = α − H(π)/d + E[−log w_μ(x̃)]/d, x̃ = y_μ + s·z drawn from the point μ ~ π it came from and
+    w_μ its posterior weight (science.md §5): the same expectation, since log N(x̃; y_μ, s²) has the mean that
+    s_sep subtracts, but without the noise's own χ²_d fluctuation, which at d = 1,000 made the plain estimator's
+    standard error larger than α itself."""
+    data = target.data
+    n, d = data.n, target.d
     alpha = np.log(n) / d
+    weights = data.weights
+    spread = alpha + np.sum(weights * data.log_weights) / d             # (log n − H(π))/d: 0 for equal weights
     f, se = np.empty(len(times)), np.empty(len(times))
     for i, t in enumerate(times):
-        a, b2, s2 = float(process.a(t)), float(process.b2(t)), float(process.s2(t))
-        x_tilde = target.sample(samples, rng) + np.sqrt(s2) * rng.standard_normal((samples, d))
+        s2 = float(process.s2(t))
+        mu = rng.choice(n, size=samples, p=weights)
+        y = data.points[mu]
+        x_tilde = y + np.sqrt(s2) * rng.standard_normal((samples, d))
         log_z = target.posterior(x_tilde, s2, full_cov=False).log_z
-        # log P^e_t(x) = log Z(x̃) − |x̃|²/(2s²) − (d/2) log(2πs²) − d log a      (science.md §1)
-        log_p = log_z - np.einsum("ij,ij->i", x_tilde, x_tilde) / (2 * s2) - 0.5 * d * np.log(2 * np.pi * s2) \
-            - d * np.log(a)
-        s_sep = alpha + 0.5 + 0.5 * np.log(2 * np.pi * b2)
-        per = s_sep + log_p / d
+        # log w_μ = log π_μ + (x̃·y_μ − ½|y_μ|²)/s² − log Z(x̃)                 (science.md §1)
+        log_w = data.log_weights[mu] + (np.einsum("ij,ij->i", x_tilde, y) - 0.5 * np.einsum("ij,ij->i", y, y)) / s2 \
+            - log_z
+        per = spread - log_w / d
         f[i], se[i] = per.mean(), per.std(ddof=1) / np.sqrt(samples)
         if progress is not None:
             progress(i + 1, len(times))
