@@ -98,6 +98,9 @@ class TimeFreeJob:
         Page controls that are not state fields and enter the key.
     status : callable
         ``status(i, n)`` → the text beside the progress bar.
+    applies : callable
+        ``applies(state)``: whether the view computes anything for this state (the images view: an image target);
+        no job is queued where it does not, and the page says why.
     """
 
     kind: str
@@ -106,6 +109,7 @@ class TimeFreeJob:
     target: bool = True
     controls: tuple = ()
     status: Callable[[int, int], str] = step_status
+    applies: Callable[[LabState], bool] = lambda _state: True
 
     def inputs(self, state: LabState) -> LabState:
         """What ``compute`` receives: the state narrowed to what it reads."""
@@ -197,6 +201,8 @@ class TimeFreeJob:
             the same inputs a new key, so the job runs again."""
             *controls, current = rest
             state = state_from_store(data)
+            if not self.applies(state):
+                return no_update, no_update, no_update
             key = repr(self.key(state, *controls))
             if ctx.triggered_id == f"{prefix}-retry":
                 key = f"{key} (retry {retries})"

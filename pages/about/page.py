@@ -59,6 +59,7 @@ The formula sheet with the conventions and the errata the lab follows is `docs/s
 | Particles | Biroli et al. 2024 §2–3 and Figs. 1, 2, 5; science.md §4–5; samplers and guidance, §9 |
 | Entropy | Ambrogioni 2025; science.md §7; the flow-matching marginal rate and the guided rate, §9 |
 | Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; science.md §5–6 |
+| Images | Biroli et al. 2024 §5, Table 1 and Figs. 4–5, on Fashion-MNIST, MNIST or KMNIST; science.md §5 |
 | Ising | Ambrogioni 2023 §4.4, §8; science.md §3.6, §8 |
 | Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; science.md §1–3 |
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.plotting import BASE_LAYOUT, digit_sheet_figure
+from components.plotting import BASE_LAYOUT, image_sheet_figure
 from components.state import default_state, parse_state
 from core.bath import mean_field_magnetization
-from core.datasets import digits_points
+from core.datasets import DataError, digits_points
 from core.entropy import two_deltas_rate
+from core.image_sets import class_images
 from core.processes import Process
 from core.regimes import phi_closed_form
 from core.training import Features, feature_moments, train_score
@@ -76,14 +77,24 @@ def _training():
     return fig
 
 
+def _images():
+    """Ten training images of the Images view: Fashion-MNIST's T-shirts and trousers (the 8×8 digits 0 and 1 where
+    Fashion-MNIST is not installed)."""
+    try:
+        images, _ = class_images("fashion-mnist", (0, 1), 10, 28, 0)
+    except DataError:
+        images, _ = digits_points("01", 10, 0)
+    return image_sheet_figure(images, [""] * len(images), columns=5)
+
+
 def _data():
     images, labels = digits_points("0123456789", 20, 0)
-    return digit_sheet_figure(images, labels, columns=10)
+    return image_sheet_figure(images, labels, columns=10)
 
 
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
               "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising,
-              "/training": _training, "/data": _data}
+              "/training": _training, "/images": _images, "/data": _data}
 
 
 def thumbnail(path: str) -> go.Figure:

@@ -34,6 +34,10 @@ VIEWS = [
      "A score model trained live on n points generalizes first (at a training time τ_gen independent of n) and "
      "memorizes later (τ_mem growing with n); its fixed points, free energy and critical time are read off the "
      "trained denoiser (Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 §8)."),
+    ("/images", "Real images",
+     "Speciation and collapse on real images at the paper's scale: two classes of Fashion-MNIST (or MNIST, KMNIST), "
+     "n up to 10,000 images of 32 × 32 — noisy images becoming garments, the moment one snaps onto a training image, "
+     "and Table 1 and Figs. 4–5 of Biroli et al. 2024."),
     ("/data", "Your own data",
      "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
      "their Λ, their speciation time, their landscape, their memorization."),
