@@ -17,6 +17,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_TIMEOUT=60
 
 RUN useradd --create-home --uid 1000 lab
+# Real images for the Images page: Debian's Fashion-MNIST (MIT license; the original IDX files, 30 MB) where
+# core/image_sets.py looks for it. MNIST or KMNIST can be mounted under DATA_DIR (README, "Real images").
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 # Cut what a server never reads: the packages' own test suites (~50 MB), Dash's source maps (served
