@@ -80,7 +80,12 @@ def flow_marginals(model: Target, start: Target, process: Process, times, partic
     forward law of any target; by Liouville, −E[div of the flow's drift] over them is its entropy rate
     (science.md §9).  Returns (T, P, d) float32."""
     times = np.asarray(times, float)
-    fine = np.geomspace(times[-1], times[0], substeps * (times.size - 1) + 1)
+    if times.ndim != 1 or times.size < 2 or np.any(times <= 0) or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be two or more increasing positive times")
+    # each interval on its own geometric substeps, so the records fall on the times asked for, whatever their grid
+    down = times[::-1]
+    fine = np.concatenate([np.geomspace(hi, lo, substeps + 1)[:-1] for hi, lo in zip(down[:-1], down[1:], strict=True)]
+                          + [down[-1:]])
     x0 = initial_particles(process, times[-1], start, particles, rng)
     run = reverse_trajectories(model, process, x0, fine, sde=False, record_every=substeps, sampler="heun")
     return (run.frames / process.a(run.times)[:, None, None])[::-1].astype(np.float32)

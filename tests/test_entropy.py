@@ -138,3 +138,19 @@ def test_lyapunov_spectrum_at_the_fixed_point_is_the_two_delta_closed_form():
         m = brentq(lambda u, t=t: u - np.tanh(u / t), 1e-6, 2.0) if t < 1 else 0.0
         got = fixed_point_spectrum(target, process, t, np.array([0.2]))
         assert got == pytest.approx([-1 / t + (1 - m * m) / t**2], rel=1e-6, abs=1e-9), t
+
+
+def test_flow_marginals_are_recorded_at_the_times_asked_for():
+    """The probability-flow ODE carries N(0, h²I)'s forward law exactly: x̃ = x/a has variance h² + s²(t) at every
+    time, on any grid. Under FM at 0.1, 0.4, 0.7, 0.9 (not geometric) the records once fell on a geometric grid
+    from 0.9 down to 0.1: at 0.7 the variance was that of t ≈ 0.43 (issue 32). 4,000 particles in d = 2: the
+    variance's relative standard error is 1.6 %, bounded here at 5 standard errors."""
+    from core.entropy import flow_marginals
+    target, process = make_target("subspace", d=2, r=1.0, dd=2), Process("FM")
+    times = np.array([0.1, 0.4, 0.7, 0.9])
+    x = flow_marginals(target, target, process, times, 4000, np.random.default_rng(0))
+    expected = 1.0 + process.s2(times)
+    measured = x.reshape(len(times), -1).var(axis=1)
+    np.testing.assert_allclose(measured, expected, rtol=5 * np.sqrt(2 / 8000))
+    with pytest.raises(ValueError, match="increasing"):
+        flow_marginals(target, target, process, times[::-1], 10, np.random.default_rng(0))
