@@ -27,6 +27,7 @@ from core.guidance import W_MIN as GUIDANCE_W_MIN
 from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.image_sets import SIDES as IMAGE_SIDES
 from core.processes import PROCESS_KINDS, Process
+from core.schedules import SCHEDULES
 from core.targets import BASE_DEFAULTS, SPECS, Target, TargetSpec, make_target, target_defaults
 
 DEFAULT_TARGET = "circle"
@@ -108,6 +109,7 @@ class LabState:
     dynamics: str = _field("dynamics", "choice", "sde", ("sde", "ode"), None, "dynamics", "page")
     sampler: str = _field("sampler", "choice", "euler", SAMPLERS, None, "sampler", "page")
     steps: int = _field("steps", "choice", 200, STEP_CHOICES, None, "steps", "page")
+    schedule: str = _field("grid", "choice", "log", SCHEDULES, None, "step grid", "page")
     surface: str = _field("plot", "choice", "map", ("map", "surface"), None, "landscape plot", "page")
     width: int = _field("width", "choice", 512, WIDTH_CHOICES, None, "width p", "page")
     tau_index: int = _field("tau", "int", 2, 0, len(TRAINING_TAUS) - 1, "training time τ (its index)", "page")

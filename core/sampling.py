@@ -18,6 +18,7 @@ import numpy as np
 from core.dynamics import initial_particles, nearest_rows, reverse_times, reverse_trajectories
 from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.processes import Process
+from core.schedules import step_times
 from core.targets import Target
 
 
@@ -49,6 +50,8 @@ class SamplingError:
     paired: np.ndarray | None = None
     paired_se: np.ndarray | None = None
     reference_steps: int | None = None
+    #: the step grid (core.schedules)
+    schedule: str = "log"
 
     @property
     def noise_floor(self) -> float:
@@ -59,17 +62,20 @@ class SamplingError:
 
 def sampling_error(target: Target, process: Process, samplers, steps, sde: bool, particles: int,
                    t_min: float, t_max: float, rng_of, progress=None,
-                   reference_steps: int | None = None) -> SamplingError:
+                   reference_steps: int | None = None, schedule: str = "log", clock=None,
+                   reference=None) -> SamplingError:
     """The relative errors of E|x_{t_min}|² and of the first class's share for each sampler and number of
-    steps, from one start x_{t_max} shared by all (common random numbers: ``rng_of(0)`` draws the start and
-    ``rng_of(1 + j)`` the noise at the j-th step count, the same for every sampler).
+    steps on the grid ``schedule`` (core.schedules; ``clock`` for the entropic one), from one start x_{t_max}
+    shared by all (common random numbers: ``rng_of(0)`` draws the start and ``rng_of(1 + j)`` the noise at the
+    j-th step count, the same for every sampler and schedule).
 
     E|x_end|² is estimated with the start's |x|² as a control variate (its mean is known):
     mean(A) − β(mean(B) − E B), β = cov(A, B)/var(B) — noise-free for a linear flow (the Gaussian under
     the ODE: A ∝ B) and for a flow onto points of one norm (A constant).  Elsewhere (a mixture of many
     points) the sampling noise of E|x|² can exceed the step error: for the ODE, ``reference_steps`` adds the
-    step error paired with a fine Heun run from the same starts (a deterministic map: the noise cancels
-    particle by particle, and Euler's 1/N and Heun's 1/N² show)."""
+    step error paired with a fine Heun run from the same starts on the Karras grid (a deterministic map: the
+    noise cancels particle by particle, and Euler's 1/N and Heun's 1/N² show); ``reference``, that run's |x|²
+    when already computed (``reference_moments``: one for every schedule)."""
     steps = np.asarray(steps, int)
     start = initial_particles(process, t_max, target, particles, rng_of(0))
     b = np.sum(start**2, axis=1)
@@ -83,15 +89,16 @@ def sampling_error(target: Target, process: Process, samplers, steps, sde: bool,
     paired, paired_se = (np.empty(shape), np.empty(shape)) if pairing else (None, None)
     total = len(samplers) * steps.size + pairing
     if pairing:
-        reference = np.sum(reverse_trajectories(target, process, start, reverse_times(t_min, t_max, reference_steps),
-                                                sde=False, record_every=10**9, sampler="heun").final ** 2, axis=1)
+        if reference is None:
+            reference = reference_moments(target, process, start, t_min, t_max, reference_steps)
         if progress is not None:
             progress(1, total)
     done = int(pairing)
     for i, sampler in enumerate(samplers):
         for j, n in enumerate(steps):
-            end = reverse_trajectories(target, process, start, reverse_times(t_min, t_max, int(n)), sde=sde,
-                                       rng=rng_of(1 + j), record_every=10**9, sampler=sampler).final
+            grid = step_times(schedule, process, t_min, t_max, int(n), clock)
+            end = reverse_trajectories(target, process, start, grid, sde=sde, rng=rng_of(1 + j), record_every=10**9,
+                                       sampler=sampler).final
             a = np.sum(end**2, axis=1)
             cov = np.cov(a, b)
             beta = cov[0, 1] / cov[1, 1] if cov[1, 1] > 0 else 0.0
@@ -109,7 +116,15 @@ def sampling_error(target: Target, process: Process, samplers, steps, sde: bool,
             if progress is not None:
                 progress(done, total)
     return SamplingError(tuple(samplers), steps, moment, moment_se, fraction, fraction_se, particles, sde,
-                         paired, paired_se, reference_steps if pairing else None)
+                         paired, paired_se, reference_steps if pairing else None, schedule)
+
+
+def reference_moments(target: Target, process: Process, start, t_min: float, t_max: float, steps: int) -> np.ndarray:
+    """|x|² at t_min of the probability-flow ODE run from ``start`` in ``steps`` Heun steps on the Karras grid
+    (dense at low noise, where the flow bends): the fine run that paired step errors are measured against."""
+    fine = step_times("karras", process, t_min, t_max, steps)
+    return np.sum(reverse_trajectories(target, process, start, fine, sde=False, record_every=10**9,
+                                       sampler="heun").final ** 2, axis=1)
 
 
 def class_of(target: Target, x_tilde) -> np.ndarray:

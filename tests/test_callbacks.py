@@ -227,16 +227,20 @@ def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
     from pages.particles import page as particles
     from pages.particles._model import run_params
     junk = parse_state({"particles": "1e99", "dynamics": "ode", "sampler": "rk4", "steps": "nan"})[0]
-    assert run_params(junk, "x") == {"particles": 20_000, "sde": False, "offset": 0, "sampler": "euler", "steps": 200}
+    assert run_params(junk, "x") == {"particles": 20_000, "sde": False, "offset": 0, "sampler": "euler", "steps": 200,
+                                     "schedule": "log"}
     quiet = lambda *_: None  # noqa: E731
     big = default_state("mixture_samples").replace(n=20_000, d=2)
-    for fig in (particles.run_sampling_error(quiet, 1, big), particles.run_guidance_sweep(quiet, 1, big)):
+    for fig in (particles.run_sampling_error(quiet, 1, big)[0], particles.run_guidance_sweep(quiet, 1, big)):
         assert "too large for this panel" in fig.layout.annotations[0].text
     plain = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
     assert "no classes" in plain.layout.annotations[0].text
     small = default_state("two_deltas").replace(weight_plus=0.3, t=0.5)
-    fig = particles.run_sampling_error(quiet, 1, small.replace(dynamics="ode"))
+    fig, verdict = particles.run_sampling_error(quiet, 1, small.replace(dynamics="ode"))
     assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[:3] == ["uniform in log t", "Karras ρ = 7", "entropic time"]     # one column per step grid
+    assert verdict.startswith("Smallest error of E|x|²") and "at 10 steps" in verdict and "at 100 steps" in verdict
     _finite_figure(fig)
 
 

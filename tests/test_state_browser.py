@@ -30,7 +30,8 @@ LINKS = [
     "?process=FM&t=5", "?process=FM&t=0.9995", "?process=FM&t=0.5", "?target=mixture&gc=0&gw=25&process=FM&t=50",
     "?target=two_deltas&gc=1&gw=3", "?target=digits&cls=017&gc=2&gw=-5", "?target=digits&gc=5",
     "?target=gaussian_points&gc=0", "?gc=abc&gw=nan", "?target=circle&gc=1&gw=-1",
-    "?particles=1e9&steps=-1&sampler=zz&dynamics=x&plot=3d&width=300", "?particles=5000&dynamics=ode&plot=surface",
+    "?particles=1e9&steps=-1&sampler=zz&dynamics=x&plot=3d&width=300&grid=cosine", "?grid=karras&steps=50",
+    "?particles=5000&dynamics=ode&plot=surface",
     "?particles=abc&steps=55&width=1e400",
 ]
 

@@ -31,8 +31,11 @@ Beyond the papers (science.md §9), through the same kernel:
 4. **Flow matching** — the linear interpolant $x_t = (1-t)\,y + t\,z$, $0 < t < 1$ (rectified flow): $a = 1 - t$,
    $b = t$, $s^2 = t^2/(1-t)^2$, critical time $t_c = \sqrt\Lambda/(1+\sqrt\Lambda)$. A third process on every page.
 5. **Samplers** — Euler–Maruyama, Heun's second-order predictor–corrector (Karras et al. 2022, Alg. 1) and the
-   exponential integrator (DDIM, Song et al. 2021; ancestral sampling for the SDE), with their error against steps
-   measured on the Particles page.
+   exponential integrator (DDIM, Song et al. 2021; ancestral sampling for the SDE), on three step grids: uniform in
+   $\log t$, Karras, Aittala, Aila & Laine (2022, [arXiv:2206.00364](https://arxiv.org/abs/2206.00364)) eq. 5 with
+   $\rho = 7$ in the noise level $s = b/a$, and entropic time — equal steps of $H(y|x_t)$ (Stancevic, Handke &
+   Ambrogioni 2025, [arXiv:2504.13612](https://arxiv.org/abs/2504.13612)); their error against steps is measured on
+   the Particles page.
 6. **Classifier-free guidance** (Ho & Salimans 2022) — the score $s_w = (1+w)\nabla\log p_t(x|c)$
    $- \, w\nabla\log p_t(x)$, whose free energy is $\tilde F_w = \tfrac12|\tilde x|^2 - s^2 L_w$ with
    $L_w = (1+w)\log Z_c - w\log Z$: its landscape, fixed points,

@@ -13,7 +13,8 @@ from components.timemoves import axis_of, movable, now_line, title, title_text
 from core import limits
 from core.dynamics import SAMPLER_NAMES
 from core.guidance import class_names
-from core.sampling import GuidanceSweep, SamplingError
+from core.sampling import GuidanceSweep
+from core.schedules import SCHEDULE_NAMES
 from pages.particles._model import CloningResult, ParticleRun
 
 CLASS_COLORS = qualitative.Set1
@@ -177,54 +178,80 @@ def cloning_figure(result: CloningResult) -> go.Figure:
 SAMPLER_COLORS = {"euler": "#1f77b4", "heun": "#d62728", "ddim": "#2ca02c"}
 
 
-def sampling_figure(result: SamplingError, state: LabState) -> go.Figure:
-    """|relative error| of E|x|² against steps, log–log, and the signed relative error of the first class's share
-    (linear), one line per sampler with 2-SE error bars; a first-order (∝ 1/steps) and a second-order guide.
+def sampling_figure(results, state: LabState) -> go.Figure:
+    """One column per step grid (core.schedules): |relative error| of E|x|² against steps, log–log, and below it the
+    signed relative error of the first class's share, one line per sampler with 2-SE error bars; a first-order
+    (∝ 1/steps) and a second-order guide.
 
-    Under the ODE the log panel shows the step error paired with a fine run from the same starts (the sampling
+    Under the ODE the log panels show the step error paired with a fine run from the same starts (the sampling
     noise cancels); under the SDE, the error against the exact E|x|², with its Monte Carlo floor drawn and
     said in the title when it hides the step error (issue 28: a 2 % floor on a mixture of 1,000 points)."""
-    panels = 2 if result.fraction is not None else 1
-    paired = result.paired is not None
-    left = (f"E|x|² at t_min: N steps against {result.reference_steps:,} Heun steps, same starts" if paired
-            else "E|x|² at t_min against its exact value")
-    fig = make_subplots(rows=1, cols=panels, horizontal_spacing=0.12,
-                        subplot_titles=[left, "first class's share"][:panels])
-    steps = np.asarray(result.steps, float)
-    first = (result.paired, result.paired_se) if paired else (result.moment, result.moment_se)
-    rows = [first] + ([(result.fraction, result.fraction_se)] if panels == 2 else [])
-    for col, (err, se) in enumerate(rows, start=1):
-        for i, sampler in enumerate(result.samplers):
-            fig.add_trace(go.Scatter(x=steps, y=np.maximum(np.abs(err[i]), 1e-7) if col == 1 else err[i],
-                                     mode="lines+markers",
-                                     name=SAMPLER_NAMES[sampler], legendgroup=sampler, showlegend=col == 1,
-                                     error_y=dict(array=2 * se[i], thickness=1),
-                                     line=dict(color=SAMPLER_COLORS[sampler], width=2)), 1, col)
-    top = float(np.max(np.abs(first[0][:, 0]))) or 1e-3
-    for order, dash in ((1, "dot"), (2, "dash")):
-        fig.add_trace(go.Scatter(x=steps, y=top * (steps[0] / steps) ** order, mode="lines",
-                                 name=f"∝ steps^−{order}", line=dict(color="#888", dash=dash, width=1)), 1, 1)
-    floor = result.noise_floor
-    hidden = np.mean(np.abs(result.moment) < 2 * result.moment_se) >= 0.5
-    if not paired:
-        fig.add_trace(go.Scatter(x=[steps[0], steps[-1]], y=[floor, floor], mode="lines", name="Monte Carlo floor",
-                                 line=dict(color="#d62728", dash="dashdot", width=1)), 1, 1)
-    fig.update_xaxes(type="log", title_text="steps", tickvals=steps, ticktext=[f"{k:g}" for k in steps])
-    fig.update_yaxes(type="log", title_text="|relative error|", row=1, col=1)
-    if panels == 2:
-        fig.update_yaxes(title_text="relative error", zeroline=True, row=1, col=2)
+    first_run = results[0]
+    rows = 2 if first_run.fraction is not None else 1
+    paired = first_run.paired is not None
+    cols = len(results)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.06, vertical_spacing=0.16, shared_yaxes="rows",
+                        subplot_titles=[SCHEDULE_NAMES[r.schedule] for r in results] + [""] * cols * (rows - 1))
+    steps = np.asarray(first_run.steps, float)
+    top = max(float(np.max(np.abs((r.paired if paired else r.moment)[:, 0]))) for r in results) or 1e-3
+    for col, result in enumerate(results, start=1):
+        first = (result.paired, result.paired_se) if paired else (result.moment, result.moment_se)
+        panels = [first] + ([(result.fraction, result.fraction_se)] if rows == 2 else [])
+        for row, (err, se) in enumerate(panels, start=1):
+            for i, sampler in enumerate(result.samplers):
+                fig.add_trace(go.Scatter(x=steps, y=np.maximum(np.abs(err[i]), 1e-7) if row == 1 else err[i],
+                                         mode="lines+markers", name=SAMPLER_NAMES[sampler], legendgroup=sampler,
+                                         showlegend=row == 1 and col == 1, error_y=dict(array=2 * se[i], thickness=1),
+                                         line=dict(color=SAMPLER_COLORS[sampler], width=2)), row, col)
+        for order, dash in ((1, "dot"), (2, "dash")):
+            fig.add_trace(go.Scatter(x=steps, y=top * (steps[0] / steps) ** order, mode="lines",
+                                     name=f"∝ steps^−{order}", legendgroup=f"order{order}", showlegend=col == 1,
+                                     line=dict(color="#888", dash=dash, width=1)), 1, col)
+        if not paired:
+            floor = result.noise_floor
+            fig.add_trace(go.Scatter(x=[steps[0], steps[-1]], y=[floor, floor], mode="lines", name="Monte Carlo floor",
+                                     legendgroup="floor", showlegend=col == 1,
+                                     line=dict(color="#d62728", dash="dashdot", width=1)), 1, col)
+    fig.update_xaxes(type="log", tickvals=steps, ticktext=[f"{k:g}" for k in steps])
+    fig.update_xaxes(title_text="steps", row=rows)
+    fig.update_yaxes(type="log", row=1)
+    fig.update_yaxes(title_text="|relative error| of E|x|²", row=1, col=1)
+    if rows == 2:
+        fig.update_yaxes(title_text="first class's share", zeroline=True, row=2, col=1)
+    floor = float(np.median([r.noise_floor for r in results]))
+    hidden = np.mean([np.mean(np.abs(r.moment) < 2 * r.moment_se) for r in results]) >= 0.5
     if paired:
-        note = (f"<br>paired with a fine run, the sampling noise cancels; against the exact E|x|² it is "
-                f"±{floor:.1%}")
+        note = (f"<br>E|x|² against a {first_run.reference_steps:,}-step Heun run from the same starts (the sampling "
+                f"noise cancels; against the exact E|x|² it is ±{floor:.1%})")
     elif hidden:
         note = (f"<br>Monte Carlo noise (±{floor:.1%}) hides the step error at most step counts: the ODE "
                 "pairs each run with a fine one and shows the orders")
     else:
-        note = ""
-    fig.update_layout(**BASE_LAYOUT, height=430, legend=dict(orientation="h", y=-0.25),
-                      title=f"Sampling error ({state.process}, {'SDE' if result.sde else 'ODE'}, "
-                            f"{result.particles:,} particles; bars: 2 s.e.){note}")
+        note = "<br>E|x|² against its exact value"
+    fig.update_layout(**BASE_LAYOUT, height=300 + 220 * rows, legend=dict(orientation="h", y=-0.12 * 2 / rows),
+                      title=f"Sampling error per step grid ({state.process}, {'SDE' if first_run.sde else 'ODE'}, "
+                            f"{first_run.particles:,} particles; bars: 2 s.e.){note}")
     return fig
+
+
+def schedule_verdict(results) -> str:
+    """Which step grid gives the smallest error of E|x|², per sampler, at a few steps and at many — in words, from
+    the measurements (differences within two standard errors are called a tie)."""
+    paired = results[0].paired is not None
+    steps = list(results[0].steps)
+    said = []
+    for i, sampler in enumerate(results[0].samplers):
+        parts = []
+        for n in (steps[1], steps[-2]):
+            j = steps.index(n)
+            errors = [(abs((r.paired if paired else r.moment)[i, j]), (r.paired_se if paired else r.moment_se)[i, j],
+                       SCHEDULE_NAMES[r.schedule]) for r in results]
+            best = min(errors)
+            rivals = [e for e in errors if e is not best and e[0] - best[0] <= 2 * np.hypot(e[1], best[1])]
+            tie = f" (tied with {', '.join(e[2] for e in rivals)})" if rivals else ""
+            parts.append(f"at {n} steps {best[2]}, {best[0]:.1%}{tie}")
+        said.append(f"{SAMPLER_NAMES[sampler]}: " + "; ".join(parts))
+    return "Smallest error of E|x|² — " + ". ".join(said) + "."
 
 
 def guidance_figure(sweep: GuidanceSweep, state: LabState) -> go.Figure:

@@ -18,13 +18,13 @@ from core.dynamics import (
     SAMPLERS,
     initial_particles,
     posterior_mean_of,
-    reverse_times,
     reverse_trajectories,
 )
 from core.guidance import populated_classes
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
-from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, sampling_error
+from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, reference_moments, sampling_error
+from core.schedules import SCHEDULES, entropic_clock, step_times
 from core.streams import stream
 from pages import bifurcation
 
@@ -45,14 +45,14 @@ SHOWN_IMAGES = 12
 
 
 def run_params(state, rerun=0) -> dict:
-    """The run's settings, read from the state (validated there): particle count, SDE/ODE, sampler, steps, and
-    the "new run" button's count as a seed offset."""
+    """The run's settings, read from the state (validated there): particle count, SDE/ODE, sampler, steps, the
+    step grid (core.schedules), and the "new run" button's count as a seed offset."""
     try:
         offset = int(rerun or 0) % 10_000
     except (TypeError, ValueError, OverflowError):
         offset = 0
     return {"particles": state.particles, "sde": state.dynamics != "ode", "offset": offset,
-            "sampler": state.sampler, "steps": state.steps}
+            "sampler": state.sampler, "steps": state.steps, "schedule": state.schedule}
 
 
 def time_range(target, process) -> tuple[float, float]:
@@ -184,6 +184,8 @@ class ParticleRun:
         The integrator (core.dynamics.SAMPLERS).
     steps : int
         Its number of steps from t_max to t_min.
+    schedule : str
+        Its step grid (core.schedules).
     """
 
     times: np.ndarray
@@ -204,6 +206,7 @@ class ParticleRun:
     d: int
     sampler: str = "euler"
     steps: int = 200
+    schedule: str = "log"
 
     def frames(self) -> np.ndarray:
         """The recorded positions, (F, P, K) float32."""
@@ -229,7 +232,9 @@ def _simulate(state, params, progress):
     p = int(min(params["particles"], max(50, WORK_MAX // (n_data * steps * evals)),
                 max(50, DIM_WORK_MAX // (target.d * steps))))
     t_min, t_max = time_range(target, process)
-    times = reverse_times(t_min, t_max, steps)
+    clock = (entropic_clock(target, process, t_min, t_max, stream(state.seed, "entropy-clock"))
+             if params["schedule"] == "entropic" else None)
+    times = step_times(params["schedule"], process, t_min, t_max, steps, clock)
     frames_wanted = int(np.clip(FRAME_BUDGET // p, 20, steps + 1))
     every = max(1, int(round(steps / (frames_wanted - 1))))
     rng = stream(state.seed, "particles", params["offset"])
@@ -268,7 +273,7 @@ def _simulate(state, params, progress):
                        labels=labels, data_uv=data_uv, scales=scales, spans=spans, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
                        sde=params["sde"], particles=p, requested=params["particles"], d=target.d,
-                       sampler=params["sampler"], steps=steps)
+                       sampler=params["sampler"], steps=steps, schedule=params["schedule"])
 
 
 def _fixed_paths_overlay(state, target):
@@ -333,14 +338,14 @@ def cloning(state, progress=None) -> CloningResult:
 
 #: The particles view's job: one run of the reverse process, keyed by the state narrowed to what it reads (the
 #: run settings and guidance) and the "new run" button's count as a seed offset.
-JOB = TimeFreeJob("particles", _run, reads=("gc", "gw", "particles", "dynamics", "sampler", "steps"),
+JOB = TimeFreeJob("particles", _run, reads=("gc", "gw", "particles", "dynamics", "sampler", "steps", "grid"),
                   status=lambda i, n: f"frame {i} of {n}", controls=(("particles-rerun", "n_clicks"),))
 
 
 #: The sampling-error panel and the guidance sweep: step counts, the work particles × data points × steps ×
 #: evaluations (~20 s at 7 ns per pair, a background job with its progress bar), and the fewest particles
 #: worth measuring with (a larger dataset is refused with a notice).
-ERROR_STEPS = (10, 20, 50, 100, 200, 500)
+ERROR_STEPS = (5, 10, 20, 50, 100, 200)
 ERROR_WORK_MAX = 3e9
 EXPERIMENT_MIN_PARTICLES = 100
 
@@ -357,24 +362,35 @@ def experiment_limit(per_particle: float) -> int:
     return int(ERROR_WORK_MAX // (per_particle * EXPERIMENT_MIN_PARTICLES))
 
 
-#: Work per particle and data point: the sampling panel (3 samplers, Heun twice, all step counts) and the sweep.
-#: The ODE's step errors are paired with this many Heun steps from the same starts (core.sampling).
+#: Work per particle and data point: the sampling panel (3 samplers, Heun twice, all step counts, every schedule;
+#: the entropy clock's 48 × 400 queries are a few per cent of it) and the sweep.  The ODE's step errors are
+#: paired with this many Heun steps from the same starts (core.sampling).
 REFERENCE_STEPS = 1_000
-SAMPLING_WORK = sum(ERROR_STEPS) * 4 + 2 * REFERENCE_STEPS
+SAMPLING_WORK = sum(ERROR_STEPS) * 4 * len(SCHEDULES) + 2 * REFERENCE_STEPS
 
 
-def sampling_errors(state: LabState, sde: bool, progress=None) -> SamplingError | None:
-    """Errors of the generated law for the three samplers against ERROR_STEPS (core.sampling): E|x|², exact
-    for every target, and the first class's share where the target has classes.  None if the dataset is too
-    large for the budget."""
+def sampling_errors(state: LabState, sde: bool, progress=None) -> tuple[SamplingError, ...] | None:
+    """Errors of the generated law for the three samplers against ERROR_STEPS on each step grid of
+    core.schedules (core.sampling): E|x|², exact for every target, and the first class's share where the target
+    has classes.  None if the dataset is too large for the budget."""
     target, process = target_of(state), process_of(state)
     particles = _experiment_particles(target, SAMPLING_WORK, 8_000)
     if particles is None:
         return None
     t_min, t_max = time_range(target, process)
-    return sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
-                          lambda k: stream(state.seed, "sampling", k), progress=progress,
-                          reference_steps=REFERENCE_STEPS)
+    clock = entropic_clock(target, process, t_min, t_max, stream(state.seed, "entropy-clock"))
+    start = initial_particles(process, t_max, target, particles, stream(state.seed, "sampling", 0))
+    reference = None if sde else reference_moments(target, process, start, t_min, t_max, REFERENCE_STEPS)
+    parts = len(SCHEDULES)
+
+    def part(k):
+        return None if progress is None else lambda i, n: progress(k * n + i, parts * n)
+
+    return tuple(sampling_error(target, process, SAMPLERS, ERROR_STEPS, sde, particles, t_min, t_max,
+                                lambda j: stream(state.seed, "sampling", j), progress=part(k),
+                                reference_steps=REFERENCE_STEPS, schedule=schedule, clock=clock,
+                                reference=reference)
+                 for k, schedule in enumerate(SCHEDULES))
 
 
 #: The guidance sweep's strengths (−1: unconditional; 0: the class), its steps, and its work per particle and
