@@ -43,7 +43,15 @@ Beyond the papers (science.md §9), through the same kernel:
    $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
    monotone, so guidance removes the other class's well instead of tilting it (science.md §9).
 
-7. **T. Bonnaire, R. Urfin, G. Biroli, M. Mézard (2025)**, *Why diffusion models don't memorize: the role of implicit
+7. **U-turns and critical windows** — A. Sclocchi, A. Favero, M. Wyart (2025), *A phase transition in diffusion
+   models reveals the hierarchical nature of data*, PNAS 122, e2408799121,
+   [arXiv:2402.16991](https://arxiv.org/abs/2402.16991); Achilli, Benedetti, Biroli & Mézard (2026),
+   [arXiv:2602.04404](https://arxiv.org/abs/2602.04404); M. Li, S. Chen (2024), *Critical windows: non-asymptotic
+   theory for feature emergence in diffusion models*, ICML 2024, [arXiv:2403.01633](https://arxiv.org/abs/2403.01633).
+   The class-return probability of a noised-and-denoised data point, and the total-variation window in which a
+   class is decided (the U-turns page; science.md §5).
+
+8. **T. Bonnaire, R. Urfin, G. Biroli, M. Mézard (2025)**, *Why diffusion models don't memorize: the role of implicit
    dynamical regularization in training*, NeurIPS 2025, [arXiv:2505.17638](https://arxiv.org/abs/2505.17638). The
    random-features score model $s_A(x) = A\tanh(Wx/\sqrt d)$ trained by denoising score matching (ridge
    $\lambda = 10^{-3}$), generalization at a training time $\tau_{gen}$ independent of $n$ and memorization at
@@ -63,6 +71,7 @@ The formula sheet with the conventions and the errata the lab follows is `docs/s
 | Entropy | Ambrogioni 2025; science.md §7; the flow-matching marginal rate and the guided rate, §9 |
 | Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; science.md §5–6 |
 | Images | Biroli et al. 2024 §5, Table 1 and Figs. 4–5, on Fashion-MNIST, MNIST or KMNIST; science.md §5 |
+| U-turns | Sclocchi et al. 2025, Achilli et al. 2026 (U-turns), Li & Chen 2024 (critical windows); science.md §5 |
 | Ising | Ambrogioni 2023 §4.4, §8; science.md §3.6, §8 |
 | Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; science.md §1–3 |
 

@@ -13,6 +13,7 @@ from core.image_sets import class_images
 from core.processes import Process
 from core.regimes import phi_closed_form
 from core.training import Features, feature_moments, train_score
+from core.uturn import two_gaussian_return, two_gaussian_tv
 from pages import bifurcation
 from pages.landscape import landscape_2d_figure, landscape_view, view_inputs
 from pages.memorization import phase_figure
@@ -87,6 +88,15 @@ def _images():
     return image_sheet_figure(images, [""] * len(images), columns=5)
 
 
+def _uturn():
+    """The return probability of two Gaussian classes against t (closed form) and their total variation."""
+    process, t = Process("VP"), np.geomspace(0.01, 5, 80)
+    fig = go.Figure(go.Scatter(x=t, y=two_gaussian_return(t, 2.0, 0.25, process), line=dict(width=3)))
+    fig.add_trace(go.Scatter(x=t, y=two_gaussian_tv(t, 2.0, 0.25, process), line=dict(width=2, dash="dash")))
+    fig.update_xaxes(type="log")
+    return fig
+
+
 def _data():
     images, labels = digits_points("0123456789", 20, 0)
     return image_sheet_figure(images, labels, columns=10)
@@ -94,7 +104,8 @@ def _data():
 
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
               "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising,
-              "/training": _training, "/images": _images, "/data": _data}
+              "/training": _training, "/images": _images, "/uturn": _uturn,
+              "/data": _data}
 
 
 def thumbnail(path: str) -> go.Figure:

@@ -38,6 +38,10 @@ VIEWS = [
      "Speciation and collapse on real images at the paper's scale: two classes of Fashion-MNIST (or MNIST, KMNIST), "
      "n up to 10,000 images of 32 × 32 — noisy images becoming garments, the moment one snaps onto a training image, "
      "and Table 1 and Figs. 4–5 of Biroli et al. 2024."),
+    ("/uturn", "U-turns",
+     "Noise a data point to time t and run it back: does it return to its class? The return probability falls "
+     "from 1 to the class's weight across the critical window where the noised classes stop overlapping, around "
+     "the speciation time (Sclocchi, Favero & Wyart 2025; Achilli et al. 2026; Li & Chen 2024)."),
     ("/data", "Your own data",
      "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
      "their Λ, their speciation time, their landscape, their memorization."),
