@@ -33,7 +33,7 @@ def header() -> dmc.Group:
                    **{"aria-label": "controls and pages"}),
         html.Span([html.Span("Diffusion Thermodynamics Lab", className="brand-long"),
                    html.Span("DT Lab", className="brand-short")], className="brand"),
-        dmc.Group(page_links("header"), gap="md", visibleFrom=PHONE_BREAKPOINT, className="nav-links"),
+        dmc.Group(page_links("header"), gap="sm", visibleFrom=PHONE_BREAKPOINT, className="nav-links"),
         preset_menu(),
     ], h="100%", px="md", gap="md", wrap="nowrap", className="navbar")
 
