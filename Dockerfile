@@ -21,7 +21,7 @@ RUN useradd --create-home --uid 1000 lab
 # core/image_sets.py looks for it. MNIST or KMNIST can be mounted under DATA_DIR (README, "Real images").
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /app
 COPY requirements.txt .
 # Cut what a server never reads: the packages' own test suites (~50 MB), Dash's source maps (served

@@ -13,19 +13,19 @@ from components.state import LabState, model_of, process_of, target_of
 from components.typed_arrays import packed, unpacked
 from core import limits
 from core.bifurcation import symmetry_axis
-from core.datasets import digits_points
 from core.dynamics import (
     SAMPLERS,
     initial_particles,
     posterior_mean_of,
     reverse_trajectories,
 )
-from core.guidance import populated_classes
+from core.guidance import class_names, populated_classes
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
 from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, reference_moments, sampling_error
 from core.schedules import SCHEDULES, entropic_clock, step_times
 from core.streams import stream
+from core.targets import class_labels
 from pages import bifurcation
 
 #: frames × particles sent per run (≈ 3 MB of float32 positions).
@@ -71,11 +71,11 @@ def classes_are_points(target, spec) -> bool:
 
 
 def end_labels(target, state, final) -> np.ndarray:
-    """Colors from the future: the class each particle ends in (digits: the nearest class mean,
-    the classifier of the cloning experiment)."""
+    """Colors from the future: the class each particle ends in (labelled images — digits, the image sets: the
+    nearest class mean, the classifier of the cloning experiment; numbered in the order of the classes)."""
     spec = state.spec
     if spec.labelled:
-        images, classes = digits_points(state.digit_classes, state.n, state.seed)
+        images, classes = target.data.points, class_labels(target)
         kinds = np.unique(classes)
         means = np.stack([images[classes == k].mean(0) for k in kinds])
         dist = np.sum(final**2, 1)[:, None] - 2 * final @ means.T + np.sum(means**2, 1)[None]
@@ -268,7 +268,8 @@ def _simulate(state, params, progress):
         y = target.data.points
         nearest = np.argmin(np.sum(final**2, 1)[:, None] - 2 * final @ y.T + np.sum(y**2, 1)[None], axis=1)
         images = dict(generated=final.astype(np.float32), nearest=y[nearest].astype(np.float32),
-                      distance=np.linalg.norm(final - y[nearest], axis=1), labels=labels[:SHOWN_IMAGES])
+                      distance=np.linalg.norm(final - y[nearest], axis=1),
+                      labels=[class_names(target)[k] for k in labels[:SHOWN_IMAGES]])
     return ParticleRun(times=traj.times, packed_frames=packed(frames), images=images,
                        labels=labels, data_uv=data_uv, scales=scales, spans=spans, fan=fan / p, fan_edges=fan_edges,
                        regimes=regimes, nearest=traj.nearest, fixed=_fixed_paths_overlay(state, target),
