@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browsing import TRACK_REQUESTS, scroll_to, settle, wait_for
+from tests.installed import missing
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 20
@@ -344,3 +345,26 @@ def test_compare_shows_two_states_on_one_time_axis(duo):
     for name in "ab":                                      # one time axis: both sides follow the page's t
         wait_for(lambda name=name: "t = 0.2 " in in_frame(name, "#landscape-graph .gtitle"), timeout=60)
     no_errors(duo)
+
+
+@pytest.mark.skipif(bool(missing("fashion_mnist")), reason=missing("fashion_mnist") or "")
+def test_the_images_page_runs_its_experiment_on_fashion_mnist(duo):
+    """A fresh clone with the data installed (.ci/run installs it): the Images page's job runs on 100 T-shirts and
+    trousers, draws its pictures, Fig. 4 and Fig. 5 and names both collapse times; Table 1 holds the set at the
+    paper's preprocessing beside the paper's rows."""
+    duo.driver.get(duo.server_url + "/images?target=fashion_mnist&process=VP&n=100&side=28&t=0.3")
+    duo.wait_for_contains_text("#images-caption", "mean collapse time", timeout=120)
+    for graph in ("#images-pictures", "#images-speciation", "#images-collapse"):
+        wait_for(lambda graph=graph: duo.driver.execute_script(
+            f"const g = document.querySelector('{graph} .js-plotly-plot'); return g && g.data && g.data.length > 0"),
+            TIMEOUT)
+    table = duo.find_element("#images-table").text
+    assert "the paper's preprocessing" in table and "LSUN (Biroli et al. 2024)" in table and "60.5" in table
+    no_errors(duo)
+
+
+@pytest.mark.skipif(not missing("kmnist"), reason="KMNIST is installed here: nothing falls back")
+def test_a_set_that_is_not_installed_says_how_to_install_it(duo):
+    duo.driver.get(duo.server_url + "/images?target=kmnist&process=VP")
+    duo.wait_for_contains_text("#server-notice", "Kuzushiji-MNIST is not installed", timeout=TIMEOUT)
+    assert "DATA_DIR/kmnist" in duo.find_element("#server-notice").text
