@@ -32,7 +32,8 @@ def header() -> dmc.Group:
         dmc.Burger(id=ids.BURGER, hiddenFrom=PHONE_BREAKPOINT, size="sm", color="white",
                    **{"aria-label": "controls and pages"}),
         html.Span([html.Span("Diffusion Thermodynamics Lab", className="brand-long"),
-                   html.Span("DT Lab", className="brand-short")], className="brand"),
+                   html.Span("DT Lab", className="brand-short")], className="brand",
+                  title="Diffusion Thermodynamics Lab"),
         dmc.Group(page_links("header"), gap="sm", visibleFrom=PHONE_BREAKPOINT, className="nav-links"),
         preset_menu(),
     ], h="100%", px="md", gap="md", wrap="nowrap", className="navbar")

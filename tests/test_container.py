@@ -268,6 +268,9 @@ def test_compose_stack_runs_a_job_on_the_worker_through_redis(compose, built, da
                                  or "K = 5000" in text("#bath-caption"), 120, "bath job progress", worker,
                                  folder / "worker.log")
                 dash_duo.wait_for_contains_text("#bath-caption", "K = 5000", timeout=180)
+                # the page may see the stored result before the worker has logged its task's end
+                image.wait_until(lambda: "succeeded" in (folder / "worker.log").read_text(), 60,
+                                 "the worker's task logged as succeeded", worker, folder / "worker.log")
                 worker_log = (folder / "worker.log").read_text()
                 assert "background_callback_" in worker_log and "succeeded" in worker_log, worker_log[-2000:]
                 for proc, box in ((worker, worker_box), (web, web_box)):
