@@ -61,6 +61,26 @@ PRESETS = (
            "peaks later in generation, at t ≈ 0.30 (per unit log t at t ≈ 0.66): with a single pair of points "
            "the choice between them is made gradually as the two wells deepen, over the decade of t after the "
            "branching. Ambrogioni 2025 §5, Fig. 1."),
+    Preset("s003-fig45", "/images", "target=fashion_mnist&process=VP&n=600&side=32&cls=01&seed=0&t=0.4",
+           "Speciation and collapse on real images (Biroli et al. 2024, Figs. 4–5)",
+           "600 Fashion-MNIST T-shirts and trousers at 32 × 32 with the exact score, VP: pictures of the reverse "
+           "process snapping onto training images, φ against t/t_s with the 8×8 digits on the same axis, and the "
+           "collapse three ways — φ_C, the last change of the nearest training image (mean t̂_C ≈ 0.45) and the "
+           "zero of f^e (≈ 0.40) — well below t_s ≈ 1.4. The paper's sizes (n up to 10,000) are a change of n away. "
+           "Biroli et al. 2024 §5, Table 1, Fig. 4 and Fig. 5."),
+    Preset("uturn-window", "/uturn", "target=mixture&process=VP&d=2&r=1&sc=0.3&t=0.56",
+           "U-turns and the critical window",
+           "Two Gaussian classes ±(1, 1) of width 0.3, VP: a point noised to t and run back returns to its class "
+           "with probability falling from 1 to ½; the class is decided in the window where the total variation "
+           "between the noised classes falls from 0.9 (t ≈ 0.25) to 0.1 (t ≈ 2.4). At t_s ≈ 0.56 it is 0.66 and a "
+           "U-turn returns with probability 0.76 (Monte Carlo on the lab's kernel against the closed form). "
+           "Sclocchi, Favero & Wyart 2025; Achilli et al. 2026; Li & Chen 2024; science.md §5."),
+    Preset("fm-grids", "/particles", "target=subspace&d=1&dd=1&r=2&process=FM&grid=karras&t=0.5",
+           "Flow matching: where the sampler's steps go",
+           "N(0, 4) under flow matching, sampled on Karras et al.'s ρ = 7 grid. Press “Measure sampling error”: "
+           "uniform steps in log t are too coarse near t = 1, where a = 1 − t changes fastest — the SDE's E|x|² is "
+           "off by +32 % at 50 steps there, by −4 % on Karras's grid; entropic time spends its steps around t_s "
+           "instead and does no better here. science.md §4."),
     Preset("fm-pitchfork", "/bifurcation", "target=two_deltas&process=FM&r=1&pw=0.5&t=0.45",
            "Flow matching: the same pitchfork at t_c = ½",
            "Two deltas at ±1 under flow matching's linear interpolant x_t = (1 − t)y + tz: in x̃ = x/(1 − t) the "
