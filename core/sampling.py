@@ -136,10 +136,10 @@ def class_of(target: Target, x_tilde) -> np.ndarray:
     return labels[nearest_rows(x_tilde, points)[0][:, 0]]
 
 
-def class_share(target: Target) -> float:
-    """The weight of the first class: Σ π_j over its points (the mixture law: ½, its sides being symmetric)."""
+def class_share(target: Target, c: int = 0) -> float:
+    """The weight π_c of class c (the first by default): Σ π_j over its points (a law's classes: equal shares)."""
     if target.is_discrete:
-        return float(target.data.weights @ (class_of(target, target.data.points) == 0))
+        return float(target.data.weights @ (class_of(target, target.data.points) == c))
     return 1.0 / len(class_names(target))
 
 

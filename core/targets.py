@@ -258,18 +258,18 @@ def _images(key):
     """An image set's builder: ``n`` images of the classes ``cls`` at side ``side`` (core.image_sets)."""
     def build(n, seed, cls, side, **_):
         from core.image_sets import class_images
-        return class_images(_image_set(key), tuple(cls), n, side, seed)[0], None
+        return class_images(image_set_of(key), tuple(cls), n, side, seed)[0], None
     return build
 
 
-def _image_set(key: str) -> str:
+def image_set_of(key: str) -> str:
     """The core.image_sets key of target ``key`` ('fashion_mnist' → 'fashion-mnist')."""
     return key.replace("_", "-")
 
 
 def _image_classes(target):
     from core.image_sets import IMAGE_SETS
-    names = IMAGE_SETS[_image_set(target.key)].classes
+    names = IMAGE_SETS[image_set_of(target.key)].classes
     return _split(target, class_labels(target), tuple(names[int(c)] for c in dict(target.params)["cls"]))
 
 
@@ -280,7 +280,7 @@ def _held_out_images(target):
     from core.image_sets import class_images
     params = dict(target.params)
     try:
-        points = class_images(_image_set(target.key), tuple(params["cls"]), None, int(params["side"]), 0,
+        points = class_images(image_set_of(target.key), tuple(params["cls"]), None, int(params["side"]), 0,
                               split="test")[0]
     except DataError:
         return None
@@ -290,7 +290,7 @@ def _held_out_images(target):
 def _image_set_missing(key):
     def missing():
         from core.image_sets import installed
-        return installed(_image_set(key))
+        return installed(image_set_of(key))
     return missing
 
 
@@ -344,7 +344,7 @@ def class_labels(target: Target) -> np.ndarray:
     params = dict(target.params)
     if SPECS[target.key].image_shape == "square":
         from core.image_sets import class_images
-        return class_images(_image_set(target.key), tuple(params["cls"]), int(params["n"]), int(params["side"]),
+        return class_images(image_set_of(target.key), tuple(params["cls"]), int(params["n"]), int(params["side"]),
                             int(params["seed"]))[1].astype(int)
     from core.datasets import digits_points
     labels = digits_points(params["cls"], int(params["n"]), int(params["seed"]))[1]

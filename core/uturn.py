@@ -27,6 +27,7 @@ from scipy.special import expit, ndtr
 
 from core.guidance import class_names, class_target, populated_classes
 from core.processes import Process
+from core.sampling import class_share
 from core.targets import Target
 
 #: Gauss–Hermite nodes for the one-dimensional integrals E_z[f(z)], z ~ N(0, 1).
@@ -41,18 +42,8 @@ def class_posterior(target: Target, x_tilde, s2: float) -> np.ndarray:
     out = []
     for c in populated_classes(target):
         own = class_target(target, c)
-        out.append(np.log(class_weight(target, c)) + own.posterior(x_tilde, s2, full_cov=False).log_z - log_z)
+        out.append(np.log(class_share(target, c)) + own.posterior(x_tilde, s2, full_cov=False).log_z - log_z)
     return np.exp(np.stack(out, axis=1))
-
-
-def class_weight(target: Target, c: int) -> float:
-    """π_c: the weight of class c's points (a law's classes: equal shares)."""
-    if target.is_discrete:
-        own = class_target(target, c).data.points
-        rows = {p.tobytes() for p in own}
-        return float(sum(w for p, w in zip(target.data.points, target.data.weights, strict=True)
-                         if p.tobytes() in rows))
-    return 1.0 / len(class_names(target))
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,7 @@ def u_turn_returns(target: Target, process: Process, times, samples: int, rng: n
             progress(i + 1, times.size)
     names = class_names(target)
     return UTurns(times, tuple(names[c] for c in classes), ret, se,
-                  np.array([class_weight(target, c) for c in classes]))
+                  np.array([class_share(target, c) for c in classes]))
 
 
 def two_gaussian_return(times, m_norm: float, var_c: float, process: Process, log_odds: float = 0.0) -> np.ndarray:

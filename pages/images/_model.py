@@ -22,7 +22,7 @@ from core.image_sets import IMAGE_SETS, class_images, installed
 from core.processes import VP
 from core.regimes import speciation_time
 from core.streams import stream
-from core.targets import SPECS, class_labels
+from core.targets import SPECS, class_labels, image_set_of
 
 #: Biroli, Bonnaire, de Bortoli & Mézard 2024 (arXiv:2402.18491), Table 1: (set, n, d, Λ, t_s = ½ log Λ).
 PAPER_TABLE = (("MNIST", 10_000, 1_024, 7.66, 1.02), ("CIFAR-10", 10_000, 3_072, 16.72, 1.41),
@@ -115,7 +115,7 @@ def other_sets(state: LabState) -> list[LabState]:
     """The states of Fig. 4's other curves: every other installed image set with the same classes, n and side,
     and scikit-learn's 8×8 digits of the same classes (all of them, up to n)."""
     others = [key for key, spec in SPECS.items() if spec.image_shape == "square" and key != state.target
-              and not installed(key.replace("_", "-"))]
+              and not SPECS[key].missing()]
     if state.target != FALLBACK_IMAGES:
         others.append(FALLBACK_IMAGES)
     return [parse_state({**state.raw(), "target": key})[0] for key in others]
@@ -148,7 +148,7 @@ def _compute(inputs: LabState, progress=None) -> ImagesResult:
 def class_names_of(state: LabState) -> list[str]:
     """The names of the state's classes, in order (Fashion-MNIST's garments, the digits…)."""
     if state.spec.image_shape == "square":
-        names = IMAGE_SETS[state.target.replace("_", "-")].classes
+        names = IMAGE_SETS[image_set_of(state.target)].classes
         return [names[int(c)] for c in state.digit_classes]
     return list(state.digit_classes)
 
