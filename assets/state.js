@@ -321,7 +321,8 @@
           const name = o.id && o.id.name;
           let visible = wanted.includes(name) && (own || schema.fields[name][5] !== "shape" || spec.uses.includes(name));
           visible = visible && (own || name !== "sigma" || process === "VE");
-          visible = visible && (name !== "gc" || guidable) && (name !== "gw" || (guidable && state.gc !== "none"));
+          visible = visible && (name !== "gc" || guidable) && (!(name in schema.active_when) || (guidable &&
+            schema.active_when[name].every(([other, test, value]) => (state[other] === value) === (test === "is"))));
           return visible ? null : { display: "none" };
         });
         document.body.classList.toggle("no-controls", !wanted.length);   // assets/lab.css gives the column back

@@ -17,6 +17,7 @@ from components import ids
 from components.cache import sharing_notice
 from components.state import FIELDS, SHAPE_FIELDS, browser_schema, default_state, parse_state
 from core import limits
+from core.guidance_schedules import BAND_LOW, SCHEDULE_LABELS
 from core.image_sets import SIDES as IMAGE_SIDES
 from core.targets import SPECS
 
@@ -25,7 +26,7 @@ LOG_T_MIN, LOG_T_MAX = math.log10(limits.T_MIN), math.log10(limits.T_MAX)
 ALL_CONTROLS = ("target", "t", "process", "sigma") + SHAPE_FIELDS
 #: The panel's rows, in order: a state field each (t has two controls: the log slider and the typed box).
 PANEL_ROWS = ("target", "t", "process", "sigma", "d", "n", "r", "pw", "sc", "dd", "cls", "side", "pts", "seed", "h",
-              "gc", "gw", "spins", "J", "temp", "K", "w")
+              "gc", "gw", "gs", "gn", "spins", "J", "temp", "K", "w")
 #: Fields edited by one panel control each; the other fields (but t) are a page's own settings (``page_control``).
 PANEL = tuple(k for k in PANEL_ROWS if k != "t")
 PAGE_OWN = tuple(k for k in FIELDS if k not in PANEL_ROWS)
@@ -112,6 +113,16 @@ def control_panel() -> html.Div:
             marks={k: f"{k:g}".replace("-", "−") for k in (-1, 0, 2, 4, 6, 8, 10)}, updatemode="mouseup",
             tooltip={"always_visible": False, "placement": "bottom"}),
                    "s_w = (1 + w)·score(x|c) − w·score(x): −1 unconditional, 0 the class, > 0 guided"),
+        "gs": _row("gs", "Guidance w(t)", dcc.Dropdown(
+            id=ids.CONTROL["gs"],
+            options=[{"label": SCHEDULE_LABELS[k], "value": k} for k in FIELDS["gs"].low],
+            value=FIELDS["gs"].default, clearable=False, searchable=False),
+                   "when guidance acts, by the noise level s² against Λ (s² = Λ: speciation)"),
+        "gn": _row("gn", "Window's w", dcc.Slider(
+            id=ids.CONTROL["gn"], min=FIELDS["gn"].low, max=FIELDS["gn"].high, step=0.05, value=FIELDS["gn"].default,
+            marks={k: f"{k:g}".replace("-", "−") for k in (-1, -0.5, 0)}, updatemode="mouseup",
+            tooltip={"always_visible": False, "placement": "bottom"}),
+                   f"negative guidance for {BAND_LOW:g}Λ ≤ s² < Λ, after speciation"),
     }
     return html.Div([html.H2("Controls"), *[rows[k] for k in PANEL_ROWS],
                      html.P(id="target-note", className="target-note")],

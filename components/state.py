@@ -25,6 +25,8 @@ from core.dynamics import SAMPLERS
 from core.guidance import W_MAX as GUIDANCE_W_MAX
 from core.guidance import W_MIN as GUIDANCE_W_MIN
 from core.guidance import class_names, class_target, guided_target, populated_classes
+from core.guidance_schedules import SCHEDULE_NAMES as GUIDANCE_SCHEDULES
+from core.guidance_schedules import make_schedule
 from core.image_sets import SIDES as IMAGE_SIDES
 from core.processes import PROCESS_KINDS, Process
 from core.schedules import SCHEDULES
@@ -105,6 +107,9 @@ class LabState:
     bath_coupling: float = _field("w", "float", 1.0, limits.W_MIN, limits.W_MAX, "bath coupling w", "page")
     guided_class: str = _field("gc", "text", "none", r"none|[0-9]", 4, "guided class", "page")
     guidance_w: float = _field("gw", "float", 1.0, GUIDANCE_W_MIN, GUIDANCE_W_MAX, "guidance strength w", "page")
+    guidance_schedule: str = _field("gs", "choice", "constant", GUIDANCE_SCHEDULES, None, "guidance schedule w(t)",
+                                    "page")
+    guidance_window: float = _field("gn", "float", -0.25, GUIDANCE_W_MIN, 0.0, "negative window's w", "page")
     particles: int = _field("particles", "choice", 2_000, PARTICLE_CHOICES, None, "particles", "page")
     dynamics: str = _field("dynamics", "choice", "sde", ("sde", "ode"), None, "dynamics", "page")
     sampler: str = _field("sampler", "choice", "euler", SAMPLERS, None, "sampler", "page")
@@ -155,6 +160,20 @@ def _declared() -> dict[str, Field]:
 FIELDS = _declared()
 SHAPE_FIELDS = tuple(k for k, f in FIELDS.items() if f.group == "shape")
 PAGE_FIELDS = tuple(k for k, f in FIELDS.items() if f.group == "page")
+#: The fields of classifier-free guidance: the class, w, the schedule w(t) and its negative window's w.
+GUIDANCE_KEYS = ("gc", "gw", "gs", "gn")
+#: Fields that matter only while other fields hold given values: key → [(other key, "is" | "not", value)], all
+#: must hold.  A field that does not matter is hidden in the panel (assets/state.js reads this declaration) and
+#: left out of cache keys (``inputs_of``).
+ACTIVE_WHEN = {"gw": [("gc", "not", "none")], "gs": [("gc", "not", "none")],
+               "gn": [("gc", "not", "none"), ("gs", "is", "window")]}
+
+
+def active(state: LabState, key: str) -> bool:
+    """Whether field ``key`` matters in ``state`` (``ACTIVE_WHEN``)."""
+    raw = state.raw()
+    return all((raw[other] == value) == (test == "is") for other, test, value in ACTIVE_WHEN.get(key, ()))
+
 
 #: Notices, by what happened; ``{…}`` are filled from the field and the values involved.
 NOTICES = {
@@ -361,16 +380,16 @@ def _server_only_checks(state: LabState, notices: list[str]) -> tuple[LabState, 
 
 def inputs_of(state: LabState, reads=(), target: bool = True) -> LabState:
     """The state narrowed to what a computation reads: the target with the shape parameters it uses and the
-    process (σ only under VE) — unless ``target`` is False — and the fields named in ``reads`` (keys;
-    guidance's w only when a class is guided).  Every other field — t included — is set to its default, so a
-    result computed from the narrowed state cannot depend on it, and the narrowed state is its cache key."""
+    process (σ only under VE) — unless ``target`` is False — and the fields named in ``reads`` (keys; a field
+    only while it is ``active``: guidance's w when a class is guided).  Every other field — t included — is set
+    to its default, so a result computed from the narrowed state cannot depend on it, and the narrowed state is
+    its cache key."""
     reads = set(reads)
     keep = reads
     if target:
         keep |= {"target", "process"} | ({"sigma"} if state.process == "VE" else set())
         keep |= {k for k in SHAPE_FIELDS if k in state.spec.uses}
-    if state.guided_class == "none":
-        keep.discard("gw")
+    keep = {k for k in keep if active(state, k)}
     default = default_state(state.target if target else DEFAULT_TARGET)
     return LabState(**{f.name: getattr(state if key in keep else default, f.name) for key, f in FIELDS.items()})
 
@@ -406,7 +425,7 @@ def browser_schema() -> dict:
                    else class_names(make_target(key))}
              for key, spec in SPECS.items()}
     return {"fields": {k: f.browser() for k, f in FIELDS.items()}, "order": list(FIELDS), "specs": specs,
-            "rules": RULES,
+            "rules": RULES, "active_when": ACTIVE_WHEN,
             "notices": NOTICES, "max_query_chars": MAX_QUERY_CHARS, "max_fields": MAX_QUERY_FIELDS,
             "t_max": {kind: Process(kind).t_max for kind in PROCESS_KINDS}}
 
@@ -446,13 +465,20 @@ def target_of(state: LabState) -> Target:
     return make_target(state.target, datasets=load_dataset, **state.target_params())
 
 
+def guidance_of(state: LabState):
+    """The state's guidance schedule w(t) (core.guidance_schedules), or None when no class is guided."""
+    if state.guided_class == "none":
+        return None
+    return make_schedule(state.guidance_schedule, state.guidance_w, state.guidance_window)
+
+
 def model_of(state: LabState) -> Target:
     """The model the views integrate: the target, or the target guided toward class ``guided_class`` with
-    strength ``guidance_w`` (core.guidance; science.md §9)."""
+    the schedule ``guidance_of`` (core.guidance; science.md §9)."""
     target = target_of(state)
     if state.guided_class == "none":
         return target
-    return guided_target(target, int(state.guided_class), state.guidance_w)
+    return guided_target(target, int(state.guided_class), guidance_of(state))
 
 
 def guided_class_law(state: LabState) -> tuple | None:
@@ -467,10 +493,10 @@ def guided_class_law(state: LabState) -> tuple | None:
 
 
 def guidance_label(state: LabState) -> str | None:
-    """'guided to class +r, w = 2' for a guided state, else None."""
+    """'guided to class +r, w = 2' (or the schedule's w(t)) for a guided state, else None."""
     if state.guided_class == "none":
         return None
-    return f"guided to class {class_names(target_of(state))[int(state.guided_class)]}, w = {state.guidance_w:g}"
+    return f"guided to class {class_names(target_of(state))[int(state.guided_class)]}, {guidance_of(state).describe()}"
 
 
 def process_of(state: LabState) -> Process:

@@ -24,6 +24,7 @@ import functools
 
 import numpy as np
 
+from core.guidance_schedules import ConstantGuidance, GuidanceSchedule
 from core.posterior import PosteriorStats
 from core.targets import SPECS, Target
 
@@ -61,28 +62,41 @@ def populated_classes(target: Target) -> list[int]:
     return [k for k, (_, own) in enumerate(_classes(target)) if own is not None]
 
 
-def guided_posterior(target: Target, cls: Target, w: float):
+def guided_posterior(target: Target, cls: Target, guidance: GuidanceSchedule):
     """The guided posterior (x̃, s², full_cov) → PosteriorStats with mean m_w, log Z_w = (1 + w)log Z_c − w log Z
-    and covariance C_w = (1 + w)C_c − wC (trace likewise); participation is not defined (None)."""
+    and covariance C_w = (1 + w)C_c − wC (trace likewise), w = ``guidance`` at the noise level s²/Λ
+    (core.guidance_schedules); participation is not defined (None)."""
+    lam = target.top_eigenvalue
+
     def posterior(x_tilde, s2, full_cov=False):
+        w = np.asarray(guidance.at(np.asarray(s2, float) / lam), float)   # one w, or one per row of x̃
+
+        def mix(own, full):
+            wk = w.reshape(w.shape + (1,) * (np.ndim(own) - w.ndim))
+            return (1 + wk) * own - wk * full
+
         full = target.posterior(x_tilde, s2, full_cov=full_cov)
         own = cls.posterior(x_tilde, s2, full_cov=full_cov)
-        cov = None if own.cov is None else (1 + w) * own.cov - w * full.cov
-        return PosteriorStats((1 + w) * own.log_z - w * full.log_z, (1 + w) * own.mean - w * full.mean,
-                              (1 + w) * own.trace_cov - w * full.trace_cov, None, cov)
+        return PosteriorStats(mix(own.log_z, full.log_z), mix(own.mean, full.mean),
+                              mix(own.trace_cov, full.trace_cov), None,
+                              None if own.cov is None else mix(own.cov, full.cov))
     return posterior
 
 
-def guided_target(target: Target, c: int, w: float) -> Target:
-    """The model guided toward class ``c`` with strength ``w`` ∈ [−1, 10], as a (continuous) target: its posterior is
-    ``guided_posterior``, its covariance and display points are the target's (the same principal axes), and
-    its samples are class c's (what the guided sampler aims at for w = 0)."""
-    if not (np.isfinite(w) and W_MIN <= w <= W_MAX):
-        raise ValueError(f"guidance strength must be in [{W_MIN:g}, {W_MAX:g}], got {w!r}")
+def guided_target(target: Target, c: int, guidance: float | GuidanceSchedule) -> Target:
+    """The model guided toward class ``c`` with a constant strength w ∈ [−1, 10] or a schedule w(t)
+    (core.guidance_schedules), as a (continuous) target: its posterior is ``guided_posterior``, its covariance
+    and display points are the target's (the same principal axes), and its samples are class c's (what the
+    guided sampler aims at for w = 0)."""
+    schedule = ConstantGuidance(float(guidance)) if np.isscalar(guidance) else guidance
+    strengths = np.asarray(schedule.key[1:], float)
+    if not np.all(np.isfinite(strengths) & (strengths >= W_MIN) & (strengths <= W_MAX)):
+        raise ValueError(f"guidance strength must be in [{W_MIN:g}, {W_MAX:g}], got {schedule.key[1:]!r}")
     cls = class_target(target, c)
-    return Target(target.key, f"{target.name}, guided to class {class_names(target)[c]} (w = {w:g})",
-                  target.params + (("guided", (c, float(w))),), target.d, None, target.covariance,
-                  target.display_points, guided_posterior(target, cls, float(w)), cls.sample, reach=1.0 + 2.0 * abs(w))
+    return Target(target.key, f"{target.name}, guided to class {class_names(target)[c]} ({schedule.describe()})",
+                  target.params + (("guided", (c, schedule.key)),), target.d, None, target.covariance,
+                  target.display_points, guided_posterior(target, cls, schedule), cls.sample,
+                  reach=1.0 + 2.0 * schedule.largest)
 
 
 def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float) -> np.ndarray:
@@ -95,19 +109,21 @@ def mixture_guided_score(x, a: float, b2: float, centre, var_c: float, w: float)
     return (a * centre[None, :] * ((1 + w) - w * tanh)[:, None] - x) / gamma
 
 
-def mixture_guided_roots(m_norm: float, var_c: float, s2_values, w: float, grid: int = 2001) -> list[np.ndarray]:
+def mixture_guided_roots(m_norm: float, var_c: float, s2_values, w, grid: int = 2001) -> list[np.ndarray]:
     """Fixed points along m̂ of the two-cluster mixture ±m (variance σ_c², σ_c = 0: two deltas) guided toward +m
     (science.md §9): in x̃ = x/a, with M = |m|, the roots u of
 
         u = M·((1 + w) − w·tanh(M·u/(σ_c² + s²))),
 
-    one array per s² (bracketed on a grid over [−(1 + 2|w|)M, (1 + 2|w|)M] and bisected to 1e-12 M)."""
+    one array per s² (``w``: one strength, or one per s² for a schedule w(t); bracketed on a grid over
+    [−(1 + 2|w|)M, (1 + 2|w|)M] and bisected to 1e-12 M)."""
     s2_values = np.atleast_1d(np.asarray(s2_values, float))
-    half = 1.5 * (1 + 2 * abs(w)) * m_norm + 1e-12
-    u = np.linspace(-half, half, grid)
+    ws = np.broadcast_to(np.asarray(w, float), s2_values.shape)
     out = []
-    for s2 in s2_values:
-        gap = lambda v, s2=s2: v - m_norm * ((1 + w) - w * np.tanh(m_norm * v / (var_c + s2)))  # noqa: E731
+    for s2, w in zip(s2_values, ws, strict=True):
+        half = 1.5 * (1 + 2 * abs(w)) * m_norm + 1e-12
+        u = np.linspace(-half, half, grid)
+        gap = lambda v, s2=s2, w=w: v - m_norm * ((1 + w) - w * np.tanh(m_norm * v / (var_c + s2)))  # noqa: E731
         g = gap(u)
         k = np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)
         lo, hi, g_lo = u[k], u[k + 1], g[k]

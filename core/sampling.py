@@ -7,7 +7,7 @@ where the target has classes, so does the share of its first class (its weight).
 
 ``guidance_sweep``: what classifier-free guidance does to the generated law, measured (the guided
 sampler's output is not p(x|c)^{1+w}/p(x)^w in general): the fraction of samples in the class and
-their spread against the class's own.
+their spread against the exact class law's, for each schedule w(t) (core.guidance_schedules).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from core.dynamics import initial_particles, nearest_rows, reverse_times, reverse_trajectories
 from core.guidance import class_names, class_target, guided_target, populated_classes
+from core.guidance_schedules import make_schedule
 from core.processes import Process
 from core.schedules import step_times
 from core.targets import Target
@@ -145,44 +146,70 @@ def class_share(target: Target, c: int = 0) -> float:
 
 @dataclass(frozen=True)
 class GuidanceSweep:
-    """Generated samples against the guidance strength w for class ``cls``.
+    """Generated samples against the guidance strength w for class ``cls``, one row per schedule w(t)
+    (core.guidance_schedules; the negative window's strength ``w_neg``), measured as the exact class law is.
 
-    ``fraction``: the fraction ending in the class (standard error ``fraction_se``); ``spread``: the
-    variance tr Cov of those samples over the class's own tr Cov (1: the class as it is; < 1: guidance
-    shrinks it); ``shift``: the distance of their mean from the class's mean, over the class's RMS radius."""
+    ``fraction``: the fraction ending in the class (standard error ``fraction_se``; the exact law's own is
+    ``exact_fraction``: its samples the class rule puts elsewhere); ``spread``: the variance tr Cov of those
+    samples over the exact law's, measured alike (1: the class as it is; < 1: guidance shrinks it); ``axis_spread``:
+    the same along the class axis (the class mean minus the target's), where guidance acts; ``shift``: the
+    distance of their mean from the exact law's, over its RMS radius.  Rows a schedule does not run (w ≤ 0 but for
+    the constant schedule, where w = −1 is the unconditional model) are NaN."""
 
     w: np.ndarray
     cls: int
+    schedules: tuple
     fraction: np.ndarray
     fraction_se: np.ndarray
     spread: np.ndarray
+    axis_spread: np.ndarray
     shift: np.ndarray
+    exact_fraction: float
     particles: int
+    w_neg: float
+
+
+def _class_statistics(target: Target, cls: int, x_tilde, axis) -> tuple:
+    """(fraction in the class, tr Cov, variance along ``axis``, mean) of the rows the class rule puts in ``cls``
+    (all rows when fewer than two are)."""
+    inside = class_of(target, x_tilde) == cls
+    chosen = x_tilde[inside] if inside.sum() >= 2 else x_tilde
+    return (float(inside.mean()), float(np.sum(chosen.var(axis=0, ddof=1))), float((chosen @ axis).var(ddof=1)),
+            chosen.mean(axis=0))
 
 
 def guidance_sweep(target: Target, process: Process, cls: int, ws, sampler: str, steps: int, particles: int,
-                   t_min: float, t_max: float, rng_of, progress=None) -> GuidanceSweep:
-    """Run the guided reverse SDE at each w (w = −1: unconditional) from one shared start and measure the
-    class fraction, spread and shift of the samples at t_min (``rng_of(0)``: the start; ``rng_of(1 + k)``: the
-    noise of the k-th w)."""
+                   t_min: float, t_max: float, rng_of, progress=None, schedules=("constant",),
+                   w_neg: float = -0.5, exact_samples: int = 20_000) -> GuidanceSweep:
+    """Run the guided reverse SDE for each schedule at each w (w = −1: unconditional) from one shared start and
+    measure the class fraction, spread and shift of the samples at t_min against ``exact_samples`` draws of the
+    class's law measured alike (``rng_of(0)``: the start; ``rng_of(1 + k)``: the noise of the k-th of R runs;
+    ``rng_of(1 + R)``: the exact draws)."""
     ws = np.asarray(ws, float)
     own = class_target(target, cls)
     own_mean = own.data.weights @ own.data.points if own.is_discrete else own.display_points[0]
-    own_var = float(np.trace(own.covariance))
-    radius = np.sqrt(own_var) if own_var > 0 else 1.0
+    everyone = target.data.weights @ target.data.points if target.is_discrete else np.zeros(target.d)
+    axis = own_mean - everyone
+    axis = axis / np.linalg.norm(axis) if np.linalg.norm(axis) > 0 else np.eye(target.d)[0]
+    runs = [(i, k) for i, name in enumerate(schedules) for k, w in enumerate(ws) if name == "constant" or w > 0]
+    exact_fraction, exact_var, exact_axis, exact_mean = _class_statistics(
+        target, cls, own.sample(exact_samples, rng_of(1 + len(runs))), axis)
+    radius = np.sqrt(exact_var) if exact_var > 0 else 1.0
     start = initial_particles(process, t_max, target, particles, rng_of(0))
     times = reverse_times(t_min, t_max, steps)
     a_end = float(process.a(t_min))
-    fraction, fraction_se, spread, shift = (np.empty(ws.size) for _ in range(4))
-    for k, w in enumerate(ws):
-        end = reverse_trajectories(guided_target(target, cls, w), process, start, times, rng=rng_of(1 + k),
-                                   record_every=10**9, sampler=sampler).final / a_end
-        inside = class_of(target, end) == cls
-        fraction[k] = inside.mean()
-        fraction_se[k] = np.sqrt(max(fraction[k] * (1 - fraction[k]), 1.0 / particles) / particles)
-        chosen = end[inside] if inside.sum() >= 2 else end
-        spread[k] = float(np.trace(np.atleast_2d(np.cov(chosen.T)))) / own_var if own_var > 0 else np.nan
-        shift[k] = float(np.linalg.norm(chosen.mean(0) - own_mean)) / radius
+    shape = (len(schedules), ws.size)
+    fraction, fraction_se, spread, axis_spread, shift = (np.full(shape, np.nan) for _ in range(5))
+    for r, (i, k) in enumerate(runs):
+        model = guided_target(target, cls, make_schedule(schedules[i], ws[k], w_neg))
+        end = reverse_trajectories(model, process, start, times, rng=rng_of(1 + r), record_every=10**9,
+                                   sampler=sampler).final / a_end
+        fraction[i, k], var, var_axis, mean = _class_statistics(target, cls, end, axis)
+        fraction_se[i, k] = np.sqrt(max(fraction[i, k] * (1 - fraction[i, k]), 1.0 / particles) / particles)
+        spread[i, k] = var / exact_var if exact_var > 0 else np.nan
+        axis_spread[i, k] = var_axis / exact_axis if exact_axis > 0 else np.nan
+        shift[i, k] = float(np.linalg.norm(mean - exact_mean)) / radius
         if progress is not None:
-            progress(k + 1, ws.size)
-    return GuidanceSweep(ws, cls, fraction, fraction_se, spread, shift, particles)
+            progress(r + 1, len(runs))
+    return GuidanceSweep(ws, cls, tuple(schedules), fraction, fraction_se, spread, axis_spread, shift,
+                         exact_fraction, particles, float(w_neg))

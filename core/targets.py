@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -68,9 +68,9 @@ class Target:
             return self.data.points[idx]
         return self._sampler(size, rng)
 
-    @property
+    @cached_property
     def top_eigenvalue(self) -> float:
-        """Λ, the top eigenvalue of the target's covariance."""
+        """Λ, the top eigenvalue of the target's covariance (computed once per target)."""
         return float(np.linalg.eigvalsh(self.covariance)[-1])
 
 

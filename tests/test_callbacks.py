@@ -231,16 +231,30 @@ def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
                                      "schedule": "log"}
     quiet = lambda *_: None  # noqa: E731
     big = default_state("mixture_samples").replace(n=20_000, d=2)
-    for fig in (particles.run_sampling_error(quiet, 1, big)[0], particles.run_guidance_sweep(quiet, 1, big)):
+    for fig in (particles.run_sampling_error(quiet, 1, big)[0], particles.run_guidance_sweep(quiet, 1, big)[0]):
         assert "too large for this panel" in fig.layout.annotations[0].text
-    plain = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
-    assert "no classes" in plain.layout.annotations[0].text
+    plain, line = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
+    assert "no classes" in plain.layout.annotations[0].text and line is None
     small = default_state("two_deltas").replace(weight_plus=0.3, t=0.5)
     fig, verdict = particles.run_sampling_error(quiet, 1, small.replace(dynamics="ode"))
     assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
     titles = [a.text for a in fig.layout.annotations]
     assert titles[:3] == ["uniform in log t", "Karras ρ = 7", "entropic time"]     # one column per step grid
     assert verdict.startswith("Smallest error of E|x|²") and "at 10 steps" in verdict and "at 100 steps" in verdict
+    _finite_figure(fig)
+
+
+def test_guidance_panel_measures_each_schedule_against_the_exact_law(app_context):
+    """The guidance sweep on the mixture law: a line per schedule in each panel, the exact law's fraction drawn,
+    and a verdict naming the three schedules at the state's w with the window's own negative w."""
+    from pages.particles import page as particles
+    state = default_state("mixture").replace(guided_class="0", guidance_w=4.0, guidance_schedule="window",
+                                             guidance_window=-0.5)
+    fig, verdict = particles.run_guidance_sweep(lambda *_: None, 1, state)
+    names = {t.name for t in fig.data if t.showlegend is not False}
+    assert {"constant w", "negative window (−0.5)", "exact class law"} <= names
+    assert verdict.startswith("At w = 4 (the exact class law:") and verdict.count("spread along the class axis") == 3
+    assert "negative window (−0.5)" in verdict
     _finite_figure(fig)
 
 

@@ -149,6 +149,25 @@ def test_inputs_keep_only_what_a_computation_reads():
     assert inputs.t == FIELDS["t"].default and hash(inputs) == hash(inputs_of(base, ("seed",)))
 
 
+def test_guidance_fields_matter_only_while_active():
+    """w and the schedule matter when a class is guided, the window's w only under the window schedule: a field
+    that does not matter is left out of the cache key."""
+    from components.state import GUIDANCE_KEYS, active, guidance_label
+    base = parse_state({"target": "mixture", "gs": "interval", "gn": "-0.7", "gw": "3"})[0]
+    assert not any(active(base, k) for k in ("gw", "gs", "gn")) and guidance_label(base) is None
+    assert inputs_of(base, GUIDANCE_KEYS) == inputs_of(base.replace(guidance_w=1.0, guidance_schedule="window"),
+                                                       GUIDANCE_KEYS)
+    guided = base.replace(guided_class="0")
+    assert active(guided, "gs") and not active(guided, "gn")
+    assert inputs_of(guided, GUIDANCE_KEYS) == inputs_of(guided.replace(guidance_window=-0.1), GUIDANCE_KEYS)
+    window = guided.replace(guidance_schedule="window")
+    assert active(window, "gn")
+    assert inputs_of(window, GUIDANCE_KEYS) != inputs_of(window.replace(guidance_window=-0.1), GUIDANCE_KEYS)
+    assert guidance_label(window).endswith("w = 3 for s² ≥ Λ, −0.7 for 0.25Λ ≤ s² < Λ, else 0")
+    assert parse_state({"gs": "cosine"})[0].guidance_schedule == "constant"
+    assert parse_state({"gn": "0.5"})[0].guidance_window == 0.0                   # the window's w is never positive
+
+
 def _another_value(key):
     field = FIELDS[key]
     if field.kind == "choice":
@@ -188,6 +207,8 @@ def test_the_browser_reads_the_rules_it_does_not_copy_them():
     for text in [*schema["notices"].values(), *(r["notice"] for r in RULES)]:
         words = max(re.split(r"\{\w+\}", text), key=len).strip()
         assert len(words) >= 8 and words not in code, text
+    for key, conditions in schema["active_when"].items():             # when a field matters: read, not copied
+        assert f'"{key}"' not in code and not any(f'"{value}"' in code for _, _, value in conditions[1:]), key
     for rule in RULES:
         assert f'case "{rule["rule"]}"' in code, rule["rule"]
         for number in (v for k, v in rule.items() if isinstance(v, (int, float)) and not isinstance(v, bool)):

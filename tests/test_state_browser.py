@@ -285,7 +285,8 @@ def test_flow_matching_brings_the_time_into_its_range(duo):
 
 
 def test_guidance_controls_follow_the_target(duo):
-    """Guide to lists the target's classes and shows only for targets with classes; w shows once a class is chosen."""
+    """Guide to lists the target's classes and shows only for targets with classes; w and the schedule show once a
+    class is chosen, the window's negative w under the window schedule only."""
     duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
     duo.wait_for_element("#ctl-gc", timeout=TIMEOUT)
     settle(duo)
@@ -296,9 +297,12 @@ def test_guidance_controls_follow_the_target(duo):
     assert shown("ctl-gc") and not shown("ctl-gw")
     duo.select_dcc_dropdown("#ctl-gc", "class −r")
     duo.wait_for_contains_text("#landscape-caption", "guided to class −r, w = 1", timeout=TIMEOUT)
-    assert shown("ctl-gw") and "gc=1" in duo.driver.current_url
+    assert shown("ctl-gw") and shown("ctl-gs") and not shown("ctl-gn") and "gc=1" in duo.driver.current_url
+    duo.select_dcc_dropdown("#ctl-gs", "negative window")           # the window's own w appears
+    duo.wait_for_contains_text("#landscape-caption", "−0.25 for 0.25Λ ≤ s² < Λ", timeout=TIMEOUT)
+    assert shown("ctl-gn") and "gs=window" in duo.driver.current_url
     duo.select_dcc_dropdown("#ctl-target", "Random dataset (Gaussian)")
     end = time.monotonic() + TIMEOUT
     while shown("ctl-gc") and time.monotonic() < end:
         time.sleep(0.1)
-    assert not shown("ctl-gc") and not shown("ctl-gw") and "gc=" not in duo.driver.current_url
+    assert not any(shown(f"ctl-{k}") for k in ("gc", "gw", "gs", "gn")) and "gc=" not in duo.driver.current_url

@@ -51,6 +51,7 @@ FEATURES = {
     "s003-fig45": ("#images-caption", "mean collapse time"),
     "uturn-window": ("#uturn-returns", "run back"),
     "fm-grids": ("#particles-caption", "(Karras ρ = 7)"),
+    "guidance-window": ("#particles-caption", "−0.25 for 0.25Λ ≤ s² < Λ"),
 }
 
 

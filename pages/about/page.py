@@ -41,7 +41,12 @@ Beyond the papers (science.md §9), through the same kernel:
    $L_w = (1+w)\log Z_c - w\log Z$: its landscape, fixed points,
    branching diagram, entropy rate and samples. Found here: guidance acts as a field (an imperfect pitchfork) only for
    $-1 < w < 0$; for $w \ge 0$ and classes that are points or Gaussians the guided drift along the class axis is
-   monotone, so guidance removes the other class's well instead of tilting it (science.md §9).
+   monotone, so guidance removes the other class's well instead of tilting it (science.md §9). Guidance over time
+   w(t): constant, limited to an interval of noise levels (T. Kynkäänniemi, M. Aittala, T. Karras, S. Laine,
+   T. Aila, J. Lehtinen (2024), [arXiv:2404.07724](https://arxiv.org/abs/2404.07724)), or with a negative-guidance
+   window (E. Ventura, B. Achilli, L. Ambrogioni, C. Lucibello (2026), *Emergence of distortions in high-dimensional
+   guided diffusion models*, [arXiv:2602.00716](https://arxiv.org/abs/2602.00716)); the Particles page measures
+   each schedule's class separability and spread against the exact class law.
 
 7. **U-turns and critical windows** — A. Sclocchi, A. Favero, M. Wyart (2025), *A phase transition in diffusion
    models reveals the hierarchical nature of data*, PNAS 122, e2408799121,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import LabState, guided_class_law, model_of, process_of, target_of
+from components.state import GUIDANCE_KEYS, LabState, guidance_of, guided_class_law, model_of, process_of, target_of
 from components.timemoves import merge_groups
 from core.bifurcation import (
     axis_diagram,
@@ -218,7 +218,8 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
                                        branch=diagram.branch, curvature=diagram.curvature))
         law = guided_class_law(state)
         out["closed"] = (None if law is None else
-                         _closed_guided_roots(target, *law, state.guidance_w, s2, times, process))
+                         _closed_guided_roots(target, *law, guidance_of(state).at(s2 / target.top_eigenvalue), s2,
+                                              times, process))
         stable_count = np.array([np.sum(diagram.stable[diagram.time == t]) for t in times])
         out["t_meas"] = _axial_branching_time(model, process, s2, stable_count, axis, state.probe_field)
         top = diagram.stable & (diagram.m >= 0) if symmetric_pitchfork(state) else diagram.stable
@@ -261,7 +262,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
 
 
 def _closed_guided_roots(target, centre, var_c, w, s2, times, process):
-    """science.md §9's roots u = M((1 + w) − w tanh(Mu/(σ_c² + s²))) for the guided class of a symmetric
+    """science.md §9's roots u = M((1 + w) − w tanh(Mu/(σ_c² + s²))) (w: one per s²) for the guided class of a symmetric
     two-class target (M: its centre's distance from the origin along the axis, σ_c²: its variance per
     dimension, 0 for a delta), in the process's coordinates x = a·u (class −: mirrored)."""
     along = float(centre @ symmetry_axis(target))
@@ -321,4 +322,4 @@ def clusters_at(view: PathsResult, t_now: float) -> list[list[int]]:
 
 
 #: The bifurcation view's job: everything but t (root finding or continuation, a progress step per time).
-JOB = TimeFreeJob("bifurcation", _compute, reads=("gc", "gw", "h"), status=lambda i, n: f"time step {i} of {n}")
+JOB = TimeFreeJob("bifurcation", _compute, reads=(*GUIDANCE_KEYS, "h"), status=lambda i, n: f"time step {i} of {n}")

@@ -4,7 +4,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from components import ids
 from components.plotting import empty_figure
-from components.state import guidance_label, state_from_store
+from components.state import GUIDANCE_KEYS, guidance_label, state_from_store
 from components.timemoves import drawn, wire_time_moves
 from pages.bifurcation._figures import (
     dendrogram_figure,
@@ -17,7 +17,7 @@ from pages.bifurcation._model import JOB, AxisResult, Diagram, NoDiagram, PathsR
 
 dash.register_page(__name__, path="/bifurcation", name="Bifurcation", title="Bifurcation diagram", order=2,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd", "h",
-                             "gc", "gw"))
+                             *GUIDANCE_KEYS))
 
 
 def layout(**_query):

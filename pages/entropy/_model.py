@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.jobs import TimeFreeJob
-from components.state import model_of, process_of, target_of
+from components.state import GUIDANCE_KEYS, model_of, process_of, target_of
 from core import limits
 from core.entropy import (
     EntropyProfile,
@@ -141,7 +141,7 @@ def _compute(state, progress=None) -> EntropyResult:
 
 
 #: The entropy view's job: the Monte Carlo profile over the time grid (a progress step per time).
-JOB = TimeFreeJob("entropy", _compute, reads=("gc", "gw", "seed"), status=lambda i, n: f"time {i} of {n}")
+JOB = TimeFreeJob("entropy", _compute, reads=(*GUIDANCE_KEYS, "seed"), status=lambda i, n: f"time {i} of {n}")
 
 #: Fisher spectra need the full covariance: samples × d² doubles per time ≤ this (64 MB), on every
 #: FISHER_STRIDE-th time of the grid (20 times), the top FISHER_TOP eigenvalues kept.

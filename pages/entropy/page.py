@@ -6,14 +6,14 @@ from dash import Input, Output, State, callback, dcc, html
 from components import ids
 from components.controls import page_control
 from components.plotting import empty_figure
-from components.state import guidance_label, state_from_store
+from components.state import GUIDANCE_KEYS, guidance_label, state_from_store
 from components.timemoves import drawn, wire_time_moves
 from pages.entropy._figures import cumulative_figure, fisher_figure, lyapunov_figure, profile_figure
 from pages.entropy._model import JOB
 
 dash.register_page(__name__, path="/entropy", name="Entropy", title="Information dynamics", order=4,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd",
-                             "gc", "gw"))
+                             *GUIDANCE_KEYS))
 
 
 def layout(**query):

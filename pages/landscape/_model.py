@@ -9,7 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.cache import local, shared
-from components.state import LabState, guided_class_law, inputs_of, model_of, process_of, target_of
+from components.state import (
+    GUIDANCE_KEYS,
+    LabState,
+    guidance_of,
+    guided_class_law,
+    inputs_of,
+    model_of,
+    process_of,
+    target_of,
+)
 from core import limits
 from core.guidance import mixture_guided_score
 from core.landscape import (
@@ -33,7 +42,7 @@ STRIP_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 #: What the landscape reads besides the target, its shape and the process: guidance.
-READS = ("gc", "gw")
+READS = GUIDANCE_KEYS
 
 
 def view_inputs(state: LabState, at_time: bool = True) -> LabState:
@@ -206,7 +215,8 @@ def landscape_view(inputs: LabState) -> LandscapeResult:
         k = len(grid.axis)
         law = guided_class_law(state)       # science.md §9's guided score in closed form, an independent check
         out["score_closed"] = (None if law is None else
-                               mixture_guided_score(a * grid.points, a, b2, law[0], law[1], state.guidance_w)[:, 0])
+                               mixture_guided_score(a * grid.points, a, b2, law[0], law[1],
+                                                    float(guidance_of(state).at(s2 / target.top_eigenvalue)))[:, 0])
         out.update(x=grid.axis, f=lan.free_energy[:k], score=a / b2 * lan.drift[:k, 0],
                    fixed_x=fp.points[:, 0], fixed_f=lan.free_energy[k:], fixed_score=np.zeros(len(fp.points)),
                    kinds=fp.kind, data_x=target.display_points[:, 0])

@@ -10,7 +10,7 @@ from components.animation import FORMATS, movie_file
 from components.controls import page_control
 from components.jobs import download_failed
 from components.plotting import empty_figure
-from components.state import guidance_label, state_from_store
+from components.state import GUIDANCE_KEYS, guidance_label, state_from_store
 from components.timemoves import drawn
 from components.typed_arrays import packed
 from pages.landscape._figures import (
@@ -34,7 +34,7 @@ from pages.landscape._model import (
 
 dash.register_page(__name__, path="/landscape", name="Landscape", title="Free-energy landscape",
                    order=1, controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r",
-                                      "pw", "sc", "dd", "gc", "gw"))
+                                      "pw", "sc", "dd", *GUIDANCE_KEYS))
 
 
 def layout(**query):

@@ -13,6 +13,7 @@ from components.timemoves import axis_of, movable, now_line, title, title_text
 from core import limits
 from core.dynamics import SAMPLER_NAMES
 from core.guidance import class_names
+from core.guidance_schedules import SCHEDULE_LABELS
 from core.sampling import GuidanceSweep
 from core.schedules import SCHEDULE_NAMES
 from pages.particles._model import CloningResult, ParticleRun
@@ -254,22 +255,52 @@ def schedule_verdict(results) -> str:
     return "Smallest error of E|x|² — " + ". ".join(said) + "."
 
 
+#: A color per guidance schedule (core.guidance_schedules).
+SCHEDULE_COLORS = {"constant": "#d62728", "interval": "#ff7f0e", "window": "#2ca02c"}
+
+
+def _schedule_label(sweep: GuidanceSweep, name: str) -> str:
+    return SCHEDULE_LABELS[name] + (f" ({sweep.w_neg:g})".replace("-", "−") if name == "window" else "")
+
+
 def guidance_figure(sweep: GuidanceSweep, state: LabState) -> go.Figure:
-    """Fraction of samples in class c and their spread (over the class's own) against w."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=["fraction in the class", "spread tr Cov / the class's (shift: dotted)"])
+    """Against w, per schedule w(t): the fraction of samples in class c, their spread along the class axis (solid;
+    in all directions: dotted) over the exact class law's, and their mean's shift over its RMS radius; the exact
+    law's fraction dashed."""
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
+                        subplot_titles=["in the class", "spread ÷ exact law's", "mean shift ÷ radius"])
     w = sweep.w
-    fig.add_trace(go.Scatter(x=w, y=sweep.fraction, mode="lines+markers", name="fraction in class",
-                             error_y=dict(array=2 * sweep.fraction_se), line=dict(color="#1f77b4", width=2)), 1, 1)
-    fig.add_trace(go.Scatter(x=w, y=sweep.spread, mode="lines+markers", name="spread",
-                             line=dict(color="#d62728", width=2)), 1, 2)
-    fig.add_trace(go.Scatter(x=w, y=sweep.shift, mode="lines+markers", name="mean shift / class radius",
-                             line=dict(color="#2ca02c", width=2, dash="dot")), 1, 2)
-    for col in (1, 2):
-        fig.add_vline(x=0, line=dict(color="#999", dash="dash"), row=1, col=col)
-    fig.update_xaxes(title_text="guidance w (−1: unconditional, 0: the class)")
+    for i, name in enumerate(sweep.schedules):
+        color, label = SCHEDULE_COLORS[name], _schedule_label(sweep, name)
+        fig.add_trace(go.Scatter(x=w, y=sweep.fraction[i], mode="lines+markers", name=label, legendgroup=name,
+                                 error_y=dict(array=2 * sweep.fraction_se[i]), line=dict(color=color, width=2)), 1, 1)
+        fig.add_trace(go.Scatter(x=w, y=sweep.axis_spread[i], mode="lines+markers", name=label, legendgroup=name,
+                                 showlegend=False, line=dict(color=color, width=2)), 1, 2)
+        fig.add_trace(go.Scatter(x=w, y=sweep.spread[i], mode="lines", name=label + ", all directions",
+                                 legendgroup=name, showlegend=False, line=dict(color=color, width=1.5, dash="dot")),
+                      1, 2)
+        fig.add_trace(go.Scatter(x=w, y=sweep.shift[i], mode="lines+markers", name=label, legendgroup=name,
+                                 showlegend=False, line=dict(color=color, width=2)), 1, 3)
+    fig.add_trace(go.Scatter(x=[w[0], w[-1]], y=[sweep.exact_fraction] * 2, mode="lines", name="exact class law",
+                             line=dict(color="#777", dash="dash")), 1, 1)
+    fig.add_trace(go.Scatter(x=[w[0], w[-1]], y=[1, 1], mode="lines", name="exact class law", showlegend=False,
+                             line=dict(color="#777", dash="dash")), 1, 2)
+    fig.update_xaxes(title_text="guidance w")
     fig.update_yaxes(range=[0, 1.05], row=1, col=1)
-    fig.update_layout(**BASE_LAYOUT, height=400, legend=dict(orientation="h", y=-0.25),
+    fig.update_layout(**BASE_LAYOUT, height=420, legend=dict(orientation="h", y=-0.3),
                       title=f"Guided toward class {class_names(target_of(state))[sweep.cls]} ({state.process}, "
-                            f"{sweep.particles:,} particles)")
+                            f"{sweep.particles:,} particles; w = −1: unconditional, 0: the class)")
     return fig
+
+
+def guidance_verdict(sweep: GuidanceSweep, w: float) -> str:
+    """What the schedules did at the swept strength nearest ``w`` (2 for w ≤ 0): the fraction in the class and
+    the spread along the class axis, against the exact class law's."""
+    k = int(np.argmin(np.abs(sweep.w - (w if w > 0 else 2.0))))
+    said = []
+    for i, name in enumerate(sweep.schedules):
+        spread = sweep.axis_spread[i, k]
+        spread_text = f", spread along the class axis {spread:.2f} of the exact law's" if np.isfinite(spread) else ""
+        said.append(f"{_schedule_label(sweep, name)}: {sweep.fraction[i, k]:.1%} in the class{spread_text}")
+    return (f"At w = {sweep.w[k]:g} (the exact class law: {sweep.exact_fraction:.1%} in the class) — "
+            + "; ".join(said) + ".")

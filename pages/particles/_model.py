@@ -9,7 +9,7 @@ from scipy.cluster.vq import kmeans2
 
 from components.cache import cached
 from components.jobs import TimeFreeJob
-from components.state import LabState, model_of, process_of, target_of
+from components.state import GUIDANCE_KEYS, LabState, model_of, process_of, target_of
 from components.typed_arrays import packed, unpacked
 from core import limits
 from core.bifurcation import symmetry_axis
@@ -20,6 +20,7 @@ from core.dynamics import (
     reverse_trajectories,
 )
 from core.guidance import class_names, populated_classes
+from core.guidance_schedules import SCHEDULE_NAMES
 from core.landscape import principal_plane
 from core.regimes import cloning_experiment, collapse_times, mixture_collapse_time, phi_closed_form, speciation_time
 from core.sampling import GuidanceSweep, SamplingError, guidance_sweep, reference_moments, sampling_error
@@ -339,7 +340,7 @@ def cloning(state, progress=None) -> CloningResult:
 
 #: The particles view's job: one run of the reverse process, keyed by the state narrowed to what it reads (the
 #: run settings and guidance) and the "new run" button's count as a seed offset.
-JOB = TimeFreeJob("particles", _run, reads=("gc", "gw", "particles", "dynamics", "sampler", "steps", "grid"),
+JOB = TimeFreeJob("particles", _run, reads=(*GUIDANCE_KEYS, "particles", "dynamics", "sampler", "steps", "grid"),
                   status=lambda i, n: f"frame {i} of {n}", controls=(("particles-rerun", "n_clicks"),))
 
 
@@ -394,17 +395,21 @@ def sampling_errors(state: LabState, sde: bool, progress=None) -> tuple[Sampling
                  for k, schedule in enumerate(SCHEDULES))
 
 
-#: The guidance sweep's strengths (−1: unconditional; 0: the class), its steps, and its work per particle and
-#: data point (the class's kernel and the target's, Heun twice, every w).
+#: The guidance sweep's strengths (−1: unconditional; 0: the class), its schedules w(t) (the interval and window
+#: schedules at w > 0 only), its steps, and its work per particle and data point (the class's kernel and the
+#: target's, Heun twice, every run).
 SWEEP_W = (-1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+SWEEP_SCHEDULES = SCHEDULE_NAMES
+SWEEP_RUNS = len(SWEEP_W) + (len(SWEEP_SCHEDULES) - 1) * sum(w > 0 for w in SWEEP_W)
 SWEEP_STEPS = 200
-SWEEP_WORK = 2 * SWEEP_STEPS * 2 * len(SWEEP_W)
+SWEEP_WORK = 2 * SWEEP_STEPS * 2 * SWEEP_RUNS
 
 
 def guidance_effects(state: LabState, progress=None) -> GuidanceSweep | None:
-    """The guided reverse SDE at each of SWEEP_W toward the state's class (class 0 when unguided), Heun steps:
-    the fraction of samples in the class, their spread and shift (core.sampling.guidance_sweep).  None for a
-    target without classes or too large for the budget."""
+    """The guided reverse SDE at each of SWEEP_W and each schedule w(t) (the window's negative w: the state's)
+    toward the state's class (class 0 when unguided), Heun steps: the fraction of samples in the class, their
+    spread and shift against the exact class law (core.sampling.guidance_sweep).  None for a target without
+    classes or too large for the budget."""
     target, process = target_of(state), process_of(state)
     particles = _experiment_particles(target, SWEEP_WORK, 4_000)
     if state.spec.classes is None or particles is None:
@@ -412,4 +417,5 @@ def guidance_effects(state: LabState, progress=None) -> GuidanceSweep | None:
     t_min, t_max = time_range(target, process)
     cls = populated_classes(target)[0] if state.guided_class == "none" else int(state.guided_class)
     return guidance_sweep(target, process, cls, SWEEP_W, "heun", SWEEP_STEPS, particles, t_min, t_max,
-                          lambda k: stream(state.seed, "guidance", k), progress=progress)
+                          lambda k: stream(state.seed, "guidance", k), progress=progress,
+                          schedules=SWEEP_SCHEDULES, w_neg=state.guidance_window)

@@ -8,7 +8,7 @@ from components.animation import FORMATS, movie_file
 from components.controls import page_control
 from components.jobs import download_failed, figure_failed
 from components.plotting import empty_figure
-from components.state import PARTICLE_CHOICES, STEP_CHOICES, guidance_label, state_from_store
+from components.state import GUIDANCE_KEYS, PARTICLE_CHOICES, STEP_CHOICES, guidance_label, state_from_store
 from components.timemoves import wire_time_moves
 from core.dynamics import SAMPLER_NAMES, SAMPLERS
 from core.schedules import SCHEDULE_NAMES, SCHEDULES
@@ -17,6 +17,7 @@ from pages.particles._figures import (
     collapse_figure,
     fan_figure,
     guidance_figure,
+    guidance_verdict,
     particles_figure,
     regime_title,
     run_movie,
@@ -36,7 +37,7 @@ from pages.particles._model import (
 
 dash.register_page(__name__, path="/particles", name="Particles", title="Reverse diffusion", order=3,
                    controls=("target", "t", "process", "sigma", "d", "n", "cls", "seed", "r", "pw", "sc", "dd",
-                             "gc", "gw"))
+                             *GUIDANCE_KEYS))
 
 
 
@@ -55,10 +56,16 @@ SAMPLING_TEXT = ("Euler–Maruyama is first order; Heun's predictor–corrector 
                  "log t are coarse near t = 1, where a = 1 − t changes fastest: there the other grids win. The "
                  "line under the figure says which grid did best here.")
 GUIDANCE_TEXT = ("The guided score s_w = (1 + w)·∇log p_t(x|c) − w·∇log p_t(x) drives the reverse SDE (Heun, 200 "
-                 "steps) from one shared start, for w from −1 (unconditional) through 0 (the class itself) to 8. "
-                 "Measured: the fraction of samples that end in class c, and their spread tr Cov over the class's "
-                 "own (the guided sampler's output is not p(x|c)^{1+w}/p(x)^w: it is measured, not assumed). The "
-                 "class is the one chosen under Guide to (the first class when unguided).")
+                 "steps) from one shared start, for w from −1 (unconditional) through 0 (the class itself) to 8, "
+                 "under three schedules w(t), by the noise level s² against the top eigenvalue Λ (s² = Λ is "
+                 "speciation): constant; only in the band Λ/4 ≤ s² ≤ 4Λ around speciation (Kynkäänniemi et al. "
+                 "2024); and w before speciation, then the negative w of the panel's “Window's w” for Λ/4 ≤ s² < Λ "
+                 "(the shape of Ventura, Achilli, Ambrogioni & Lucibello 2026's schedule). Measured against exact "
+                 "draws of the class law, measured alike: the fraction of samples in class c (class separability), "
+                 "their spread along the class axis (solid) — where guidance steepens the well while the other class "
+                 "still pulls — and in all directions (dotted), over the exact law's, and their mean's shift over "
+                 "its RMS radius. The class is the one chosen under Guide "
+                 "to (the first class when unguided).")
 
 
 def _experiment(prefix, heading, text, button, placeholder=None):
@@ -128,8 +135,9 @@ animates in the browser.""", mathjax=True, className="explain"),
         *_experiment("cloning", "Cloning experiment", CLONING_TEXT, "Run cloning experiment"),
         *_experiment("sampling", "Sampling error against steps", SAMPLING_TEXT, "Measure sampling error"),
         html.P(id="sampling-verdict", className="caption"),
-        *_experiment("guidance", "Classifier-free guidance", GUIDANCE_TEXT, "Run guidance sweep",
+        *_experiment("guidance", "Classifier-free guidance over time", GUIDANCE_TEXT, "Run guidance sweep",
                      "press “Run guidance sweep” (targets with classes)"),
+        html.P(id="guidance-verdict", className="caption"),
         *JOB.stores("particles-job"),
         dcc.Store(id="particles-run"),
         html.Div(id="particles-sink", style={"display": "none"}),
@@ -239,12 +247,13 @@ def _run_movie_callback(fmt):
 MOVIE_CALLBACKS = {fmt: _run_movie_callback(fmt) for fmt in FORMATS}
 
 
-def _sampling_failed(err):
+def _figure_and_line_failed(err):
+    """``on_error`` of a panel with a figure and a verdict line: the failure in the figure's place."""
     return figure_failed(380)(err), None
 
 
 @callback(Output("sampling-graph", "figure"), Output("sampling-verdict", "children"), Input("sampling-run", "n_clicks"),
-          State(ids.STATE, "data"), background=True, prevent_initial_call=True, on_error=_sampling_failed,
+          State(ids.STATE, "data"), background=True, prevent_initial_call=True, on_error=_figure_and_line_failed,
           progress=[Output("sampling-progress", "value"), Output("sampling-progress", "max")])
 def run_sampling_error(set_progress, _n, data):
     """Sampling error of the three samplers against steps on each step grid (background job, on demand), and
@@ -257,20 +266,20 @@ def run_sampling_error(set_progress, _n, data):
     return sampling_figure(results, state), schedule_verdict(results)
 
 
-@callback(Output("guidance-graph", "figure"), Input("guidance-run", "n_clicks"), State(ids.STATE, "data"),
-          background=True, prevent_initial_call=True, on_error=figure_failed(380),
+@callback(Output("guidance-graph", "figure"), Output("guidance-verdict", "children"), Input("guidance-run", "n_clicks"),
+          State(ids.STATE, "data"), background=True, prevent_initial_call=True, on_error=_figure_and_line_failed,
           progress=[Output("guidance-progress", "value"), Output("guidance-progress", "max")])
 def run_guidance_sweep(set_progress, _n, data):
-    """Class fraction and spread of guided samples against w (background job, on demand)."""
+    """Class fraction and spread of guided samples against w, per schedule (background job, on demand)."""
     state = state_from_store(data)
     sweep = guidance_effects(state, progress=lambda i, n: set_progress((str(i), str(n))))
     if sweep is None and state.spec.classes is None:
         return empty_figure(f"{state.spec.name} has no classes to guide toward: pick two deltas, the "
-                            "circle, the two-cluster mixture or digits", 380)
+                            "circle, the two-cluster mixture or digits", 380), None
     if sweep is None:
         return empty_figure(f"too large for this panel: it runs on datasets of up to "
-                            f"{experiment_limit(SWEEP_WORK):,} points (d ≤ 100)", 380)
-    return guidance_figure(sweep, state)
+                            f"{experiment_limit(SWEEP_WORK):,} points (d ≤ 100)", 380), None
+    return guidance_figure(sweep, state), guidance_verdict(sweep, state.guidance_w)
 
 
 @callback(Output("cloning-graph", "figure"), Input("cloning-run", "n_clicks"), State(ids.STATE, "data"),
