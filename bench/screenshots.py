@@ -27,6 +27,7 @@ PAGES = ("/", "/landscape?target=circle&t=0.25", "/bifurcation?target=circle&t=0
          "/particles?target=mixture_samples&process=VP&d=2&n=1000&r=1.5&sc=0.5&t=0.5",
          "/entropy?target=two_deltas&t=0.5", "/memorization?target=mixture_samples&process=VP&d=10&n=2000&t=0.3",
          "/images?target=fashion_mnist&process=VP&t=0.5", "/uturn?target=mixture&d=2&r=1&sc=0.3&process=VP&t=0.4",
+         "/hierarchy?process=VP&t=0.06",
          "/ising", "/training?target=gaussian_points&d=4&n=32&process=VP&t=0.05", "/data", "/about")
 
 

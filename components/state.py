@@ -27,6 +27,9 @@ from core.guidance import W_MIN as GUIDANCE_W_MIN
 from core.guidance import class_names, class_target, guided_target, populated_classes
 from core.guidance_schedules import SCHEDULE_NAMES as GUIDANCE_SCHEDULES
 from core.guidance_schedules import make_schedule
+from core.hierarchy import BRANCHINGS as HIERARCHY_BRANCHINGS
+from core.hierarchy import LEVELS_MAX as HIERARCHY_LEVELS_MAX
+from core.hierarchy import VOCABULARY_MAX as HIERARCHY_VOCABULARY_MAX
 from core.image_sets import SIDES as IMAGE_SIDES
 from core.processes import PROCESS_KINDS, Process
 from core.schedules import SCHEDULES
@@ -120,6 +123,10 @@ class LabState:
     tau_index: int = _field("tau", "int", 2, 0, len(TRAINING_TAUS) - 1, "training time τ (its index)", "page")
     hopfield: str = _field("hopfield", "choice", "off", ("off", "on"), None, "Hopfield overlay", "page")
     time_axis: str = _field("axis", "choice", "log", ("log", "entropic"), None, "time axis", "page")
+    hierarchy_levels: int = _field("hl", "int", 4, 1, HIERARCHY_LEVELS_MAX, "hierarchy levels L", "page")
+    hierarchy_vocabulary: int = _field("hv", "int", 8, 2, HIERARCHY_VOCABULARY_MAX, "vocabulary v", "page")
+    hierarchy_branching: int = _field("hs", "choice", 2, HIERARCHY_BRANCHINGS, None, "branching s", "page")
+    hierarchy_rules: int = _field("hm", "int", 6, 1, HIERARCHY_VOCABULARY_MAX, "rules per symbol m", "page")
 
     def raw(self) -> dict:
         """The state as the URL and the stores write it: {key: value}."""

@@ -54,7 +54,11 @@ Beyond the papers (science.md §9), through the same kernel:
    [arXiv:2602.04404](https://arxiv.org/abs/2602.04404); M. Li, S. Chen (2024), *Critical windows: non-asymptotic
    theory for feature emergence in diffusion models*, ICML 2024, [arXiv:2403.01633](https://arxiv.org/abs/2403.01633).
    The class-return probability of a noised-and-denoised data point, and the total-variation window in which a
-   class is decided (the U-turns page; science.md §5).
+   class is decided (the U-turns page; science.md §5). The random hierarchy model — F. Petrini, F. Cagnetta,
+   A. Sclocchi, A. Favero, M. Wyart (2023), [arXiv:2307.02129](https://arxiv.org/abs/2307.02129) — with its exact
+   score by belief propagation, the class lost at a transition while the leaves change smoothly, and the correlated
+   changes of A. Sclocchi, A. Favero, N. I. Levi, M. Wyart (2025), [arXiv:2410.13770](https://arxiv.org/abs/2410.13770)
+   (the Hierarchy page).
 
 8. **T. Bonnaire, R. Urfin, G. Biroli, M. Mézard (2025)**, *Why diffusion models don't memorize: the role of implicit
    dynamical regularization in training*, NeurIPS 2025, [arXiv:2505.17638](https://arxiv.org/abs/2505.17638). The
@@ -77,6 +81,7 @@ The formula sheet with the conventions and the errata the lab follows is `docs/s
 | Memorization | Ambrogioni 2023 §10, Biroli et al. 2024 §4; science.md §5–6 |
 | Images | Biroli et al. 2024 §5, Table 1 and Figs. 4–5, on Fashion-MNIST, MNIST or KMNIST; science.md §5 |
 | U-turns | Sclocchi et al. 2025, Achilli et al. 2026 (U-turns), Li & Chen 2024 (critical windows); science.md §5 |
+| Hierarchy | Sclocchi, Favero & Wyart 2025 (random hierarchy model, exact BP score); science.md §5 |
 | Ising | Ambrogioni 2023 §4.4, §8; science.md §3.6, §8 |
 | Training | Bonnaire, Urfin, Biroli & Mézard 2025; Ambrogioni 2023 (short version) §8; science.md §1–3 |
 

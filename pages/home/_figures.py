@@ -9,6 +9,7 @@ from components.state import default_state, parse_state
 from core.bath import mean_field_magnetization
 from core.datasets import DataError, digits_points
 from core.entropy import two_deltas_rate
+from core.hierarchy import forward_backward, make_hierarchy
 from core.image_sets import class_images
 from core.processes import Process
 from core.regimes import phi_closed_form
@@ -97,6 +98,17 @@ def _uturn():
     return fig
 
 
+def _hierarchy():
+    """What a U-turn changes at the root and at the leaves of a small random hierarchy model, against s²."""
+    h = make_hierarchy(4, 8, 2, 6, seed=0)
+    s2 = np.geomspace(0.03, 1.0, 14)
+    fb = forward_backward(h, s2, 300, np.random.default_rng(0))
+    fig = go.Figure(go.Scatter(x=s2, y=fb.changed[:, 0], line=dict(width=3)))
+    fig.add_trace(go.Scatter(x=s2, y=fb.changed[:, -1], line=dict(width=2, dash="dash")))
+    fig.update_xaxes(type="log")
+    return fig
+
+
 def _data():
     images, labels = digits_points("0123456789", 20, 0)
     return image_sheet_figure(images, labels, columns=10)
@@ -105,7 +117,7 @@ def _data():
 THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particles": _particles,
               "/entropy": _entropy, "/memorization": _memorization, "/ising": _ising,
               "/training": _training, "/images": _images, "/uturn": _uturn,
-              "/data": _data}
+              "/hierarchy": _hierarchy, "/data": _data}
 
 
 def thumbnail(path: str) -> go.Figure:

@@ -42,6 +42,9 @@ VIEWS = [
      "Noise a data point to time t and run it back: does it return to its class? The return probability falls "
      "from 1 to the class's weight across the critical window where the noised classes stop overlapping, around "
      "the speciation time (Sclocchi, Favero & Wyart 2025; Achilli et al. 2026; Li & Chen 2024)."),
+    ("/hierarchy", "Hierarchical data",
+     "Data made by a grammar, scored exactly by belief propagation: noise it and denoise it, and the class is lost "
+     "abruptly at a transition while the low-level parts change smoothly (Sclocchi, Favero & Wyart 2025)."),
     ("/data", "Your own data",
      "Draw points, upload a dataset or pick classes of handwritten digits, and every page computes with them: "
      "their Λ, their speciation time, their landscape, their memorization."),
