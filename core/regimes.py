@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-from core.dynamics import initial_particles, reverse_times, reverse_trajectories
+from core.dynamics import initial_particles, reverse_trajectories
 from core.processes import VP, Process
 from core.targets import Target
 
@@ -82,13 +82,14 @@ class CloningResult:
     phi_c_se: np.ndarray | None
 
 
-def cloning_experiment(target: Target, process: Process, clone_times, classify, pairs: int, t_max: float,
-                       t_min: float, steps: int, rng: np.random.Generator, progress=None,
-                       sampler: str = "euler") -> CloningResult:
-    """Run ``pairs`` backward trajectories from t_max to each clone time t, copy each, run both
-    copies on to t_min with independent noise (SDE, by ``sampler``), and count agreements of ``classify``
-    (final positions → class labels) and, for discrete targets, of the nearest data point."""
-    grid = reverse_times(t_min, t_max, steps)
+def cloning_experiment(target: Target, process: Process, clone_times, classify, pairs: int, grid,
+                       rng: np.random.Generator, progress=None, sampler: str = "euler") -> CloningResult:
+    """Run ``pairs`` backward trajectories along ``grid`` (decreasing times, t_max to t_min: any step grid,
+    core.schedules) to each clone time t, copy each, run both copies on to t_min with independent noise (SDE, by
+    ``sampler``), and count agreements of ``classify`` (final positions → class labels) and, for discrete targets,
+    of the nearest data point."""
+    grid = np.asarray(grid, float)
+    t_max, t_min = float(grid[0]), float(grid[-1])
     phi, phi_c = [], []
     for i, t_clone in enumerate(np.sort(np.asarray(clone_times, float))[::-1]):
         first = grid[grid > t_clone]

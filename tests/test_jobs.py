@@ -211,7 +211,7 @@ def test_a_forked_job_keeps_no_student_connection_open(lab, tmp_path):
             seen.write_text("closed")
     with lab.server.test_request_context(environ_base={CLIENT: "browser A"}):
         job = manager.call_job_fn("sockets", job_fn, (), {})
-    _until(seen.exists)
+    _until(lambda: seen.exists() and seen.read_text())     # written, not only created (write_text is two steps)
     assert seen.read_text() == "closed"
     server_side.close()                                   # the worker closes the connection: the student sees it
     student_side.settimeout(10)

@@ -323,14 +323,17 @@ class CloningResult:
 
 def cloning(state, progress=None) -> CloningResult:
     """The cloning experiment over eight clone times around t_s, classes by ``end_labels``, integrated by
-    the state's sampler (Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%: docs/pages.md)."""
+    the state's sampler on the state's step grid (Euler's φ(t_s) is 1.2% low at d = 100, Heun's within 0.1%:
+    docs/pages.md)."""
     target, process = target_of(state), process_of(state)
     t_min, t_max = time_range(target, process)
     t_s = speciation_time(target, process)
     clone_times = np.unique(np.clip(t_s * np.geomspace(0.15, 4.0, 8), 2 * t_min, 0.8 * t_max))
+    clock = (entropic_clock(target, process, t_min, t_max, stream(state.seed, "entropy-clock"))
+             if state.schedule == "entropic" else None)
+    grid = step_times(state.schedule, process, t_min, t_max, CLONE_STEPS, clock)
     result = cloning_experiment(target, process, clone_times, lambda x: end_labels(target, state, x), CLONE_PAIRS,
-                                t_max, t_min, CLONE_STEPS, stream(state.seed, "cloning"), progress=progress,
-                                sampler=state.sampler)
+                                grid, stream(state.seed, "cloning"), progress=progress, sampler=state.sampler)
     theory_t = theory = None
     if state.spec.two_clusters:
         theory_t = np.geomspace(clone_times.min(), clone_times.max(), 60)
