@@ -52,6 +52,7 @@ FEATURES = {
     "uturn-window": ("#uturn-returns", "run back"),
     "fm-grids": ("#particles-caption", "(Karras ρ = 7)"),
     "guidance-window": ("#particles-caption", "−0.25 for 0.25Λ ≤ s² < Λ"),
+    "hierarchy-transition": ("#hierarchy-caption", "the susceptibility peaks at t* = 0.0651"),
 }
 
 
