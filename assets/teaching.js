@@ -447,6 +447,14 @@
       if (button) { ev.preventDefault(); button.click(); }
       return;
     }
+    // a lesson's steps: PageUp/PageDown (a clicker's keys) always, ← / → in lecture mode (components/tour.py)
+    const toStep = ev.key === "PageDown" || (mode.lecture && ev.key === "ArrowRight") ? "lesson-next"
+      : ev.key === "PageUp" || (mode.lecture && ev.key === "ArrowLeft") ? "lesson-prev" : null;
+    if (toStep && document.getElementById("lesson-panel") && !document.getElementById("lesson-panel").hidden) {
+      const link = document.getElementById(toStep) || (toStep === "lesson-next" && document.getElementById("lesson-finish"));
+      if (link) { ev.preventDefault(); link.click(); }
+      return;
+    }
     if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && !(ev.target.getAttribute && ev.target.getAttribute("role") === "slider")) {
       ev.preventDefault();
       stepTime(ev.key === "ArrowRight" ? 1 : -1);

@@ -2,8 +2,8 @@
 
 Header: brand, one link per page, the presets menu (on a phone: a burger).  Navbar: the shared
 control panel (on a phone: a drawer the burger opens, with the page links above the controls).
-Main: the notices, the teaching toolbar, a preset's caption and the page.  Colors and sizes come
-from ``components.theme``.
+Main: the notices, the teaching toolbar, a preset's caption, and the page with a lesson's step beside it.
+Colors and sizes come from ``components.theme``.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from components.presets import preset_menu
 from components.state import default_state, without_time
 from components.teaching import preset_caption_area, stage_bar, toolbar
 from components.theme import FIGURE_THEME, HEADER_HEIGHT, MANTINE_THEME, PANEL_WIDTH, PHONE_BREAKPOINT
+from components.tour import tour_panel
 
 
 def page_links(where: str) -> list:
@@ -58,7 +59,9 @@ def app_layout() -> dmc.MantineProvider:
                 html.Div(id=ids.NOTICE, className="notice", role="status"),
                 html.Div(id=ids.SERVER_NOTICE, className="notice", role="status"),
                 html.Div(id=ids.JOB_NOTICE, className="notice", role="alert"),
-                stage_bar(), toolbar(), preset_caption_area(), dash.page_container,
+                stage_bar(), toolbar(), preset_caption_area(),
+                html.Div([html.Div(dash.page_container, className="lesson-page"), tour_panel()],
+                         className="lesson-layout"),
             ], className="page"),
         ], id=ids.SHELL, header={"height": HEADER_HEIGHT}, padding="md",
             navbar={"width": PANEL_WIDTH, "breakpoint": PHONE_BREAKPOINT, "collapsed": {"mobile": True}}),

@@ -127,6 +127,8 @@ class LabState:
     hierarchy_vocabulary: int = _field("hv", "int", 8, 2, HIERARCHY_VOCABULARY_MAX, "vocabulary v", "page")
     hierarchy_branching: int = _field("hs", "choice", 2, HIERARCHY_BRANCHINGS, None, "branching s", "page")
     hierarchy_rules: int = _field("hm", "int", 6, 1, HIERARCHY_VOCABULARY_MAX, "rules per symbol m", "page")
+    lesson: str = _field("lesson", "text", "none", r"none|[a-z0-9][a-z0-9-]{0,39}", 40, "lesson", "page")
+    step: int = _field("step", "int", 1, 1, 12, "lesson step", "page")
 
     def raw(self) -> dict:
         """The state as the URL and the stores write it: {key: value}."""
@@ -173,7 +175,7 @@ GUIDANCE_KEYS = ("gc", "gw", "gs", "gn")
 #: must hold.  A field that does not matter is hidden in the panel (assets/state.js reads this declaration) and
 #: left out of cache keys (``inputs_of``).
 ACTIVE_WHEN = {"gw": [("gc", "not", "none")], "gs": [("gc", "not", "none")],
-               "gn": [("gc", "not", "none"), ("gs", "is", "window")]}
+               "gn": [("gc", "not", "none"), ("gs", "is", "window")], "step": [("lesson", "not", "none")]}
 
 
 def active(state: LabState, key: str) -> bool:

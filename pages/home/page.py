@@ -66,6 +66,8 @@ def layout(**_query):
                "processes, with or without classifier-free guidance. Pick a view, move the sliders, "
                "and every number you see is checked against theory in the test suite.",
                className="lead"),
+        html.P(["New to the subject? ", dcc.Link("Start with a lesson", href="/lessons", id="home-lessons"),
+                ": a guided tour, one view and one thing to notice at a time."], className="lead"),
         html.Div(cards, className="cards"),
     ])
 

@@ -1,0 +1,64 @@
+"""The tour: a lesson's step beside the live view (laptop), above it (phone), or as a caption bar (lecture mode).
+
+The panel reads the state's ``lesson`` and ``step`` fields (components.lessons): the step's title, text, what
+to notice and do, its question with the answer behind a click, a progress line, and Back / Next as links to the
+neighbouring steps' views — so the browser's Back works and a step is shared by its link.  The reader may play
+with the controls; while the view differs from the step's, a link brings it back.
+"""
+from __future__ import annotations
+
+from dash import Input, Output, callback, dcc, html
+
+from components import ids
+from components.lessons import lesson_of
+from components.state import state_from_store, state_query, without_time
+
+
+def tour_panel() -> html.Aside:
+    """The panel's place in the shell (empty and hidden without a lesson)."""
+    return html.Aside(id="lesson-panel", className="lesson-panel", hidden=True, **{"aria-label": "lesson"})
+
+
+def _same_view(state, step_state, path, step_path) -> bool:
+    """Whether the reader still sees the step's view (its page and every field, t included)."""
+    return path == step_path and without_time(state) == without_time(step_state) and abs(state.t - step_state.t) \
+        <= 1e-9 * max(1.0, step_state.t)
+
+
+@callback(Output("lesson-panel", "children"), Output("lesson-panel", "hidden"),
+          Input(ids.STATE, "data"), Input(ids.TIME, "data"), Input(ids.URL, "pathname"))
+def show_step(data, time, path):
+    """The state's lesson step, or nothing."""
+    state = state_from_store(data, time)
+    if state.lesson == "none":
+        return None, True
+    lesson = lesson_of(state)
+    here = f"{path}{state_query(state.replace(lesson='none'))}"
+    if lesson is None:
+        return [html.P(f"The lab has no lesson “{state.lesson}”.", className="lesson-missing"),
+                dcc.Link("All lessons", href="/lessons"), " · ", dcc.Link("Close", href=here)], False
+    k = min(state.step, len(lesson.steps))
+    step = lesson.steps[k - 1]
+    progress = html.Div([html.Span(className="lesson-dot" + (" done" if j <= k else ""))
+                         for j in range(1, len(lesson.steps) + 1)],
+                        className="lesson-progress", title=f"step {k} of {len(lesson.steps)}")
+    body = [html.P(step.text, className="lesson-text"),
+            html.P([html.Strong("Notice: "), step.notice], className="lesson-notice")]
+    if step.action:
+        body.append(html.P([html.Strong("Try: "), step.action], className="lesson-action"))
+    if step.question:
+        body.append(html.Details([html.Summary(["Question: ", step.question]),
+                                  html.P(step.answer, className="lesson-answer")], className="lesson-question"))
+    if not _same_view(state, lesson.state(k), path, step.path):
+        body.append(html.P(dcc.Link("↺ Back to the step's view", href=lesson.href(k), id="lesson-restore"),
+                           className="lesson-restore"))
+    back = (dcc.Link("← Back", href=lesson.href(k - 1), id="lesson-prev", className="lesson-button") if k > 1
+            else html.Span())
+    after = (dcc.Link("Next →", href=lesson.href(k + 1), id="lesson-next", className="lesson-button")
+             if k < len(lesson.steps) else dcc.Link("Finish ✓", href="/lessons", id="lesson-finish",
+                                                    className="lesson-button"))
+    return [html.Div([dcc.Link(lesson.title, href="/lessons", className="lesson-title", title="all lessons"),
+                      dcc.Link("×", href=here, id="lesson-close", className="lesson-close",
+                               title="close the lesson (keep this view)")], className="lesson-head"),
+            html.H3(f"Step {k} of {len(lesson.steps)}: {step.title}", className="lesson-step"),
+            progress, *body, html.Div([back, after], className="lesson-nav")], False
