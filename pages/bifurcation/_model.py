@@ -234,7 +234,7 @@ def _compute(state: LabState, progress=None) -> BifurcationResult:
         if not state.spec.transition:
             out["kind"] = "no transition: a Gaussian target keeps one stable fixed point"
         elif state.guided_class != "none" and out["t_meas"] is None:
-            out["kind"] = "none: guidance (w ≥ 0) leaves one stable fixed point, its class's"
+            out["kind"] = "none: the guided model keeps one stable fixed point, its class's, at every time"
         return AxisResult(**out)
     # guided: the points whose own minimum the guided model keeps at the earliest time
     starts, leaf_points = ((target, np.arange(target.data.n)) if state.guided_class == "none"
