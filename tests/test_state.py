@@ -173,7 +173,7 @@ def _another_value(key):
     if field.kind == "choice":
         return next(str(c) for c in field.low if c != field.default)
     if field.kind == "text":
-        return {"pts": "1,1,1;-1,-1,1", "cls": "0123", "gc": "none"}[key]
+        return {"pts": "1,1,1;-1,-1,1", "cls": "0123", "gc": "none", "lesson": "a-lesson"}[key]
     return field.low if field.default != field.low else field.high
 
 
