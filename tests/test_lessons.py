@@ -129,61 +129,67 @@ def _step_heading(duo):
                                      "return h ? h.textContent : ''")
 
 
+def _panel_above_view(duo) -> bool:
+    return duo.driver.execute_script(
+        "const p = document.getElementById('lesson-panel').getBoundingClientRect();"
+        "const v = document.querySelector('.lesson-page').getBoundingClientRect();"
+        "return p.bottom <= v.top + 1 && p.width > 300")
+
+
+def _panel_beside_view(duo) -> bool:
+    return duo.driver.execute_script(
+        "const p = document.getElementById('lesson-panel').getBoundingClientRect();"
+        "const v = document.querySelector('.lesson-page').getBoundingClientRect();"
+        "return p.left >= v.right - 1 && p.top < innerHeight / 2")
+
+
 @pytest.mark.browser
 def test_each_lesson_runs_start_to_finish_and_shows_what_it_names(duo, app_context):
-    """At 1,440 px: from the index, each lesson's steps in order by Next; each step's view shows every text the
-    step relies on (its `shows`: the numbers it names); Back returns to the previous step; Finish to the index."""
+    """Each lesson from the index to Finish by its Next links: at 1,440 px the step sits beside the view, and the
+    view shows every text the step relies on (its `shows`: the numbers it names); at 390 px the step sits above the
+    view; Finish leads to the index and the browser's Back to the last step."""
     from tests.browsing import wait_for
-    _screen(duo, 1440, 900)
     for key, lesson in lessons().items():
+        _screen(duo, 1440, 900)
         duo.driver.get(duo.server_url + "/lessons")
         duo.wait_for_element(f"#lesson-card-{key}", timeout=TIMEOUT).click()
         count = len(lesson.steps)
         for k, step in enumerate(lesson.steps, start=1):
             wait_for(lambda k=k, count=count: _step_heading(duo).startswith(f"Step {k} of {count}"), TIMEOUT)
+            assert (f"step={k}" in duo.driver.current_url or k == 1) and _panel_beside_view(duo), (key, k)
             for text in step.shows:
                 wait_for(lambda text=text: text in duo.driver.find_element("css selector", ".lesson-page").text,
                          TIMEOUT)
-            assert f"step={k}" in duo.driver.current_url or k == 1
+            _screen(duo, 390, 844, mobile=True)
+            wait_for(lambda: _panel_above_view(duo), TIMEOUT)
+            _screen(duo, 1440, 900)
             duo.driver.find_element("css selector", "#lesson-next, #lesson-finish").click()
         wait_for(lambda: duo.driver.current_url.endswith("/lessons"), TIMEOUT)
         duo.driver.back()
-        wait_for(lambda lesson=lesson: _step_heading(duo).startswith(f"Step {len(lesson.steps)} of"), TIMEOUT)
+        wait_for(lambda count=count: _step_heading(duo).startswith(f"Step {count} of"), TIMEOUT)
 
 
 @pytest.mark.browser
-def test_a_phone_reads_the_step_above_the_view_and_a_projector_as_a_caption_moved_by_keys(duo, app_context):
-    """390 px: the step's text above the page, Next through every step; 1,920 px in lecture mode: a caption bar
-    above the stage, → and PageDown to the next step, ← back, and the main figure still wholly on the screen."""
+def test_in_lecture_mode_each_lesson_is_a_caption_bar_moved_by_the_clicker(duo, app_context):
+    """1,920 × 1,080 in lecture mode: every step of every lesson as a caption bar above the stage's figure, → and
+    PageDown to the next step, ← and PageUp back."""
     from selenium.webdriver.common.keys import Keys
 
     from tests.browsing import wait_for
-    for key, lesson in lessons().items():
-        _screen(duo, 390, 844, mobile=True)
-        duo.driver.get(duo.server_url + lesson.href(1))
+    _screen(duo, 1920, 1080)
+    bar_above_figure = (
+        "const p = document.getElementById('lesson-panel').getBoundingClientRect();"
+        "const g = [...document.querySelectorAll('.lesson-page .js-plotly-plot')].find(e => e.offsetParent);"
+        "return p.top >= 0 && p.bottom < innerHeight / 4 && (!g || g.getBoundingClientRect().top >= p.bottom)")
+    for lesson in lessons().values():
+        duo.driver.get(duo.server_url + lesson.href(1) + "&lecture=1&theme=dark")
         for k in range(1, len(lesson.steps) + 1):
             wait_for(lambda k=k: _step_heading(duo).startswith(f"Step {k} of"), TIMEOUT)
-            above = duo.driver.execute_script(
-                "const p = document.getElementById('lesson-panel').getBoundingClientRect();"
-                "const v = document.querySelector('.lesson-page').getBoundingClientRect();"
-                "return p.bottom <= v.top + 1 && p.width > 300")
-            assert above, (key, k)
+            wait_for(lambda: duo.driver.execute_script(bar_above_figure), TIMEOUT)
             if k < len(lesson.steps):
-                duo.driver.find_element("css selector", "#lesson-next").click()
-        _screen(duo, 1920, 1080)
-        duo.driver.get(duo.server_url + lesson.href(1) + "&lecture=1&theme=dark")
-        wait_for(lambda: _step_heading(duo).startswith("Step 1 of"), TIMEOUT)
-        body = duo.driver.find_element("css selector", "body")
-        body.send_keys(Keys.ARROW_RIGHT)
-        wait_for(lambda: _step_heading(duo).startswith("Step 2 of"), TIMEOUT)
-        body = duo.driver.find_element("css selector", "body")
-        body.send_keys(Keys.PAGE_DOWN)
-        wait_for(lambda: _step_heading(duo).startswith("Step 3 of"), TIMEOUT)
-        body = duo.driver.find_element("css selector", "body")
-        body.send_keys(Keys.ARROW_LEFT)
-        wait_for(lambda: _step_heading(duo).startswith("Step 2 of"), TIMEOUT)
-        bar = duo.driver.execute_script(
-            "const p = document.getElementById('lesson-panel').getBoundingClientRect();"
-            "const g = [...document.querySelectorAll('.lesson-page .js-plotly-plot')].find(e => e.offsetParent);"
-            "return [p.top >= 0 && p.bottom < innerHeight / 4, !!g && g.getBoundingClientRect().top >= p.bottom]")
-        assert bar == [True, True], (key, bar)
+                duo.driver.find_element("css selector", "body").send_keys(
+                    Keys.ARROW_RIGHT if k % 2 else Keys.PAGE_DOWN)
+        duo.driver.find_element("css selector", "body").send_keys(Keys.ARROW_LEFT)
+        wait_for(lambda lesson=lesson: _step_heading(duo).startswith(f"Step {len(lesson.steps) - 1} of"), TIMEOUT)
+        duo.driver.find_element("css selector", "body").send_keys(Keys.PAGE_UP)
+        wait_for(lambda lesson=lesson: _step_heading(duo).startswith(f"Step {len(lesson.steps) - 2} of"), TIMEOUT)
