@@ -14,6 +14,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 from components import ids
 from components.controls import browser_declaration, control_panel
 from components.presets import preset_menu
+from components.recorder import recorder
 from components.state import default_state, without_time
 from components.teaching import preset_caption_area, stage_bar, toolbar
 from components.theme import FIGURE_THEME, HEADER_HEIGHT, MANTINE_THEME, PANEL_WIDTH, PHONE_BREAKPOINT
@@ -49,6 +50,7 @@ def app_layout() -> dmc.MantineProvider:
         dcc.Store(id=ids.TIME_SET, data=default_state().t),
         dcc.Store(id=ids.SCHEMA, data=browser_declaration()),
         dcc.Store(id=ids.FIGURE_THEME, data=FIGURE_THEME),
+        recorder(),
         dmc.AppShell([
             dmc.AppShellHeader(header()),
             dmc.AppShellNavbar([

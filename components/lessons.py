@@ -13,10 +13,11 @@ step and Back works; the reader may play with the controls and go back to the st
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -153,6 +154,43 @@ def parse_lesson(text: str, key: str, pages) -> Lesson:
                                            for p in papers), _text(data, "summary", "the lesson"), tuple(built))
 
 
+def _toml_string(value: str) -> str:
+    """A TOML basic string: backslash, quote and control characters escaped."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or ord(c) == 127 else c for c in out) + '"'
+
+
+def lesson_toml(title: str, level: str, summary: str, papers, steps) -> str:
+    """A lesson file: ``steps`` are dicts with the keys of a [[step]] table (view, title, text, notice and the
+    optional ones); what ``parse_lesson`` reads back."""
+    lines = [f"title = {_toml_string(title)}", f"level = {_toml_string(level)}",
+             f"papers = [{', '.join(_toml_string(p) for p in papers)}]", f"summary = {_toml_string(summary)}"]
+    for step in steps:
+        lines += ["", "[[step]]"]
+        for key in ("title", "view", "text", "notice", "action", "question", "answer"):
+            if step.get(key):
+                lines.append(f"{key} = {_toml_string(step[key])}")
+        if step.get("shows"):
+            lines.append(f"shows = [{', '.join(_toml_string(x) for x in step['shows'])}]")
+    return "\n".join(lines) + "\n"
+
+
+def store_lesson(text: str) -> str:
+    """Keep a validated lesson file on the server for ``userdata.DATASET_TIMEOUT``; returns its key, "@" and 16 hex
+    digits of its SHA-256 (the same file, the same key)."""
+    from components.cache import SHARED
+    from components.userdata import DATASET_TIMEOUT
+    key = "@" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    parse_lesson(text, key, page_paths())
+    SHARED.set(f"lesson:{key}", text, timeout=DATASET_TIMEOUT)
+    return key
+
+
+@lru_cache(maxsize=64)
+def _stored(key: str, text: str) -> Lesson:
+    return parse_lesson(text, key, page_paths())
+
+
 def page_paths() -> frozenset:
     """The paths of the lab's views a step may name (not the lessons' own pages)."""
     import dash
@@ -168,5 +206,10 @@ def lessons() -> dict:
 
 
 def lesson_of(state: LabState) -> Lesson | None:
-    """The lesson the state's tour names, or None (no lesson, or one the lab does not have)."""
+    """The lesson the state's tour names — one of the lab's, or one a lecturer uploaded ("@KEY", while the
+    server keeps it) — or None."""
+    if state.lesson.startswith("@"):
+        from components.cache import SHARED
+        text = SHARED.get(f"lesson:{state.lesson}")
+        return None if text is None else _stored(state.lesson, text)
     return lessons().get(state.lesson)

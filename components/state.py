@@ -127,7 +127,8 @@ class LabState:
     hierarchy_vocabulary: int = _field("hv", "int", 8, 2, HIERARCHY_VOCABULARY_MAX, "vocabulary v", "page")
     hierarchy_branching: int = _field("hs", "choice", 2, HIERARCHY_BRANCHINGS, None, "branching s", "page")
     hierarchy_rules: int = _field("hm", "int", 6, 1, HIERARCHY_VOCABULARY_MAX, "rules per symbol m", "page")
-    lesson: str = _field("lesson", "text", "none", r"none|[a-z0-9][a-z0-9-]{0,39}", 40, "lesson", "page")
+    lesson: str = _field("lesson", "text", "none", r"none|[a-z0-9][a-z0-9-]{0,39}|@[0-9a-f]{16}", 40, "lesson",
+                         "page")
     step: int = _field("step", "int", 1, 1, 12, "lesson step", "page")
 
     def raw(self) -> dict:

@@ -25,6 +25,7 @@ def toolbar() -> html.Div:
         html.Button("PNG", id="export-png", n_clicks=0, title=f"every figure, {SLIDE_WIDTH} px wide"),
         html.Button("SVG", id="export-svg", n_clicks=0, title="every figure as vector graphics"),
         html.Button("CSV", id="export-csv", n_clicks=0, title="the data behind every figure"),
+        html.Button("+ Step", id="record-step", n_clicks=0, title="add this view as a step of a lesson you write"),
         html.Span(id="toolbar-status", role="status", className="toolbar-status"),
     ], id="toolbar", className="toolbar")
 

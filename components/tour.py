@@ -12,6 +12,7 @@ from dash import Input, Output, callback, dcc, html
 from components import ids
 from components.lessons import lesson_of
 from components.state import state_from_store, state_query, without_time
+from components.userdata import DATASET_TIMEOUT
 
 
 def tour_panel() -> html.Aside:
@@ -35,7 +36,9 @@ def show_step(data, time, path):
     lesson = lesson_of(state)
     here = f"{path}{state_query(state.replace(lesson='none'))}"
     if lesson is None:
-        return [html.P(f"The lab has no lesson “{state.lesson}”.", className="lesson-missing"),
+        gone = (f"This shared lesson is no longer kept on the server (it keeps one {DATASET_TIMEOUT / 86400:g} days)."
+                if state.lesson.startswith("@") else f"The lab has no lesson “{state.lesson}”.")
+        return [html.P(gone, className="lesson-missing"),
                 dcc.Link("All lessons", href="/lessons"), " · ", dcc.Link("Close", href=here)], False
     k = min(state.step, len(lesson.steps))
     step = lesson.steps[k - 1]

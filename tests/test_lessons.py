@@ -193,3 +193,106 @@ def test_in_lecture_mode_each_lesson_is_a_caption_bar_moved_by_the_clicker(duo, 
         wait_for(lambda lesson=lesson: _step_heading(duo).startswith(f"Step {len(lesson.steps) - 1} of"), TIMEOUT)
         duo.driver.find_element("css selector", "body").send_keys(Keys.PAGE_UP)
         wait_for(lambda lesson=lesson: _step_heading(duo).startswith(f"Step {len(lesson.steps) - 2} of"), TIMEOUT)
+
+
+# --- a lecturer writes a lesson ---------------------------------------------------------------------------------
+
+def test_a_lesson_file_written_by_the_lab_reads_back_the_same(app_context):
+    from components.lessons import lesson_toml
+    for lesson in lessons().values():
+        steps = [dict(title=s.title, view=f"{s.path}?{s.query}", text=s.text, notice=s.notice, action=s.action,
+                      question=s.question, answer=s.answer, shows=list(s.shows)) for s in lesson.steps]
+        text = lesson_toml(lesson.title, lesson.level, lesson.summary, lesson.papers, steps)
+        assert parse_lesson(text, lesson.key, page_paths()) == lesson
+    odd = lesson_toml('quotes " and \\ backslash\nand a newline', "introductory", "s", [], [])
+    assert 'quotes \\" and \\\\ backslash\\u000aand' in odd
+
+
+def test_recording_steps_builds_a_lesson_to_download_or_to_open(app_context):
+    """+ Step records the view without the tour's fields; a step the parser refuses is not added and says why; two
+    steps and a title make a file that downloads and, kept on the server, opens as a tour by its link."""
+    from components import recorder, tour
+    from components.lessons import lesson_of
+    from components.state import parse_state
+    state = parse_state({"target": "two_deltas", "t": "0.5", "lesson": "1-symmetry-breaking", "step": "2"})[0]
+    opened, view = recorder.open_recorder(1, "/landscape", state.raw(), 0.5)
+    assert opened and view.startswith("/landscape?") and "lesson=" not in view and "target=two_deltas" in view
+    fields = ["A title", "Two sentences. Here.", "Notice this.", "", "", ""]
+    draft, message, *cleared = recorder.add_step(1, recorder.EMPTY_DRAFT, view, *fields)
+    assert len(draft["steps"]) == 1 and message.startswith("Step 1 added") and cleared == [""] * 6
+    refused = recorder.add_step(2, draft, "/nowhere?t=1", *fields)
+    assert refused[0] is recorder.no_update and "has no page “/nowhere”" in refused[1]
+    no_notice = recorder.add_step(2, draft, view, "T", "Text.", "", "", "", "")
+    assert "“notice” is missing" in no_notice[1]
+    draft = recorder.add_step(2, draft, "/bifurcation?target=two_deltas&t=0.6", *fields)[0]
+    early = recorder.download_lesson(1, draft, "", "introductory", "S.")
+    assert early[0] is recorder.no_update and "“title” is missing" in early[1]
+    download, message = recorder.download_lesson(1, draft, "My lesson", "introductory", "One line.")
+    assert download["filename"] == "lesson.toml" and parse_lesson(download["content"], "mine", page_paths())
+    message = recorder.open_lesson(1, draft, "My lesson", "introductory", "One line.")
+    link = next(c for c in message if getattr(c, "id", None) == "rec-tour")
+    assert "lesson=%40" in link.href or "lesson=@" in link.href
+    key = "@" + link.href.split("lesson=")[1].split("&")[0].replace("%40", "@")[1:]
+    stored = parse_state({"target": "two_deltas", "t": "0.5", "lesson": key})[0]
+    assert lesson_of(stored).title == "My lesson"
+    children, hidden = tour.show_step(stored.raw(), 0.5, "/landscape")
+    assert not hidden and any("A title" in str(getattr(c, "children", "")) for c in children)
+    gone = stored.replace(lesson="@" + "0" * 16)
+    assert "no longer kept on the server" in tour.show_step(gone.raw(), 0.5, "/landscape")[0][0].children
+
+
+def test_an_uploaded_lesson_is_validated_never_run(app_context):
+    import base64
+
+    from pages.lessons import page
+    def upload(text):
+        return "data:application/toml;base64," + base64.b64encode(text.encode()).decode()
+    good = page.upload_lesson(upload(lesson_text()))
+    assert "2 steps, is kept on the server" in "".join(c if isinstance(c, str) else "" for c in good)
+    bad = page.upload_lesson(upload(lesson_text(GOOD_STEP.replace("/landscape", "/admin") + GOOD_STEP)))
+    assert bad.startswith("Upload refused: step 1: the lab has no page “/admin”")
+    code = page.upload_lesson(upload('title = "x"\n__import__("os").system("true")\n'))
+    assert code.startswith("Upload refused: the lesson file is not valid TOML")
+    binary = page.upload_lesson("data:application/octet-stream;base64," + base64.b64encode(b"\xff\xfe\x00").decode())
+    assert binary == "Upload refused: the file is not UTF-8 text. Nothing was opened."
+
+
+@pytest.mark.browser
+def test_a_lecturer_records_two_views_and_opens_them_as_a_tour_and_uploads_a_file(duo, app_context, tmp_path):
+    """+ Step on the landscape and on the bifurcation page, each with its text; a title; “Open it as a tour”: the
+    tour's link shows the first recorded view with its text. A lesson file dropped on /lessons opens the same way;
+    a file with an unknown page is refused, saying which step and why."""
+    from tests.browsing import wait_for
+
+    def fill(field, text):
+        box = duo.find_element(f"#rec-{field}")
+        box.clear()
+        box.send_keys(text)
+
+    _screen(duo, 1440, 900)
+    for path, title in (("/landscape?target=two_deltas&t=0.5", "Two wells"),
+                        ("/bifurcation?target=two_deltas&t=0.6", "The pitchfork")):
+        duo.driver.get(duo.server_url + path)
+        duo.wait_for_element("#record-step", timeout=TIMEOUT).click()
+        wait_for(lambda: "target=two_deltas" in duo.find_element("#rec-view").text, TIMEOUT)
+        fill("title", title)
+        fill("text", "Look at the figure. It has what we said.")
+        fill("notice", "The wells.")
+        duo.find_element("#rec-add").click()
+        wait_for(lambda: "added" in duo.find_element("#rec-message").text, TIMEOUT)
+    fill("lesson-title", "Recorded in class")
+    fill("summary", "Two views.")
+    duo.find_element("#rec-open").click()
+    duo.wait_for_element("#rec-tour", timeout=TIMEOUT).click()
+    wait_for(lambda: _step_heading(duo) == "Step 1 of 2: Two wells", TIMEOUT)
+    assert "/landscape?" in duo.driver.current_url and "lesson=%40" in duo.driver.current_url.replace("@", "%40")
+    file = tmp_path / "lesson.toml"
+    file.write_text(lesson_text(GOOD_STEP.replace("/landscape", "/nowhere") + GOOD_STEP))
+    duo.driver.get(duo.server_url + "/lessons")
+    duo.wait_for_element("#lesson-upload input[type=file]", timeout=TIMEOUT).send_keys(str(file))
+    duo.wait_for_contains_text("#lesson-upload-message", "step 1: the lab has no page “/nowhere”", timeout=TIMEOUT)
+    file.write_text(lesson_text())
+    duo.driver.get(duo.server_url + "/lessons")
+    duo.wait_for_element("#lesson-upload input[type=file]", timeout=TIMEOUT).send_keys(str(file))
+    duo.wait_for_element("#lesson-upload-link", timeout=TIMEOUT).click()
+    wait_for(lambda: _step_heading(duo) == "Step 1 of 2: One", TIMEOUT)
