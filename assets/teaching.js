@@ -493,7 +493,7 @@
         if ((lectureClicks || 0) > mode.clicks.lecture) mode.lecture = !mode.lecture;
         if ((themeClicks || 0) > mode.clicks.theme) mode.dark = !mode.dark;
         mode.clicks = { lecture: lectureClicks || 0, theme: themeClicks || 0 };
-        save();
+        if (!mode.embed) save();     // a frame (a side of /compare, a handout's figure) leaves the session's mode be
         setTimeout(apply, 0);
         return [`${mode.lecture ? "lecture" : "desk"} ${mode.dark ? "dark" : "light"}`, mode.dark ? "dark" : "light"];
       },

@@ -31,7 +31,7 @@ def _same_view(state, step_state, path, step_path) -> bool:
 def show_step(data, time, path):
     """The state's lesson step, or nothing."""
     state = state_from_store(data, time)
-    if state.lesson == "none":
+    if state.lesson == "none" or path == "/handout":          # the handout prints the whole lesson itself
         return None, True
     lesson = lesson_of(state)
     here = f"{path}{state_query(state.replace(lesson='none'))}"
@@ -61,6 +61,8 @@ def show_step(data, time, path):
              if k < len(lesson.steps) else dcc.Link("Finish ✓", href="/lessons", id="lesson-finish",
                                                     className="lesson-button"))
     return [html.Div([dcc.Link(lesson.title, href="/lessons", className="lesson-title", title="all lessons"),
+                      dcc.Link("⎙", href=f"/handout?lesson={state.lesson}", id="lesson-handout",
+                               className="lesson-close", title="the lesson's handout, to print"),
                       dcc.Link("×", href=here, id="lesson-close", className="lesson-close",
                                title="close the lesson (keep this view)")], className="lesson-head"),
             html.H3(f"Step {k} of {len(lesson.steps)}: {step.title}", className="lesson-step"),

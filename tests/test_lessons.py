@@ -296,3 +296,42 @@ def test_a_lecturer_records_two_views_and_opens_them_as_a_tour_and_uploads_a_fil
     duo.wait_for_element("#lesson-upload input[type=file]", timeout=TIMEOUT).send_keys(str(file))
     duo.wait_for_element("#lesson-upload-link", timeout=TIMEOUT).click()
     wait_for(lambda: _step_heading(duo) == "Step 1 of 2: One", TIMEOUT)
+
+
+@pytest.mark.browser
+def test_the_handout_prints_each_step_whole_with_its_figure_and_the_answers_last(duo, app_context):
+    """/handout: every step's view becomes a picture; printed at A4 and at Letter, the shell is gone, every step
+    fits on a page (so it is never split), the answers start a page of their own, and the PDF has at most a page
+    per step plus the answers."""
+    import base64
+    import re
+
+    from tests.browsing import wait_for
+    lesson = lessons()["1-symmetry-breaking"]
+    _screen(duo, 1440, 900)
+    duo.driver.get(duo.server_url + f"/handout?lesson={lesson.key}")
+    duo.wait_for_element("#handout", timeout=TIMEOUT)
+    wait_for(lambda: duo.driver.execute_script(
+        "return document.querySelectorAll('img.handout-image').length") == len(lesson.steps), 240)
+    duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    for name, (width_in, height_in) in {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}.items():
+        body_px = (height_in * 25.4 - 2 * 14) / 25.4 * 96                     # @page margin 14 mm
+        _screen(duo, round((width_in * 25.4 - 2 * 14) / 25.4 * 96), round(body_px))
+        layout = duo.driver.execute_script(
+            "return [[...document.querySelectorAll('.handout-step')].map(e => e.getBoundingClientRect().height),"
+            " getComputedStyle(document.querySelector('.handout-answers')).breakBefore,"
+            " getComputedStyle(document.querySelector('.toolbar')).display]")
+        heights, answers_break, toolbar = layout
+        assert max(heights) < body_px and answers_break == "page" and toolbar == "none", (name, layout)
+        pdf = base64.b64decode(duo.driver.execute_cdp_cmd("Page.printToPDF", {
+            "paperWidth": width_in, "paperHeight": height_in, "marginTop": 0, "marginBottom": 0})["data"])
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert 2 <= pages <= len(lesson.steps) + 1, (name, pages)
+
+
+def test_the_handout_of_a_lesson_the_lab_does_not_have_says_so(app_context):
+    from pages.handout import page
+    for key in ("no-such-lesson", "<script>", None, "@" + "0" * 16):
+        assert "No such lesson" in str(page.layout(lesson=key))
+    full = str(page.layout(lesson="1-symmetry-breaking"))
+    assert full.count("handout-frame") == 7 and "Answers" in full and "embed=1" in full

@@ -19,6 +19,12 @@ def _card(lesson):
     ], href=lesson.href(1), className="lesson-card card", id=f"lesson-card-{lesson.key}")
 
 
+def _entry(lesson):
+    """A lesson's card and the link to its handout."""
+    return html.Div([_card(lesson), dcc.Link("⎙ Handout to print", href=f"/handout?lesson={lesson.key}",
+                                             className="lesson-meta", id=f"lesson-handout-{lesson.key}")])
+
+
 def layout(**_query):
     return html.Div([
         html.H1("Lessons"),
@@ -27,7 +33,7 @@ talks about, says what to notice, and asks a question you answer from the figure
 live view — play with the controls, and go back to the step's view when you like. Back and Next are links: the
 browser's Back works, and a step's link opens that step for anyone (a lecturer's clicker sends Page Up / Page
 Down; in lecture mode ← and → move through the steps too).""", className="explain"),
-        html.Div([_card(lesson) for lesson in lessons().values()], className="lessons-grid"),
+        html.Div([_entry(lesson) for lesson in lessons().values()], className="lessons-grid"),
         html.H2("Your own lesson"),
         html.P("Write one with “+ Step” on any page (it records the view you see and asks for the text), or as a "
                "file (docs/lessons.md in the lab's repository says how). Drop a lesson file here to open it as a "
