@@ -10,6 +10,7 @@ from components.background import background_manager, jobs_folder, serial_blas_i
 from components.cache import cache_config, init_cache
 from components.hardening import harden
 from components.layout import app_layout
+from components.lessons import lessons
 from components.plotting import warm_figures
 from components.readiness import register_readiness
 from core.warmup import warm_kernels
@@ -33,6 +34,7 @@ register_readiness(server, cache_config(), jobs_folder(), os.environ.get("REDIS_
 app.layout = app_layout
 WARMUP_SECONDS = warm_kernels()  # no JIT compile on a user's request path
 warm_figures()
+lessons()  # every lesson file read and validated now: a bad one stops the server with its reason, not a request
 # Dash sets itself up on a worker's first request and raises its "done" flag before it has
 # registered its script paths, so a second thread's request for a script in that window got
 # "dash is not a registered library" (seen under gunicorn with threads).  Set up once here,

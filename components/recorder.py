@@ -8,7 +8,15 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
-from components.lessons import LEVELS, LessonError, lesson_toml, page_paths, parse_lesson, store_lesson
+from components.lessons import (
+    LEVELS,
+    MAX_STEPS,
+    LessonError,
+    lesson_toml,
+    page_paths,
+    parse_lesson,
+    store_lesson,
+)
 from components.state import state_from_store, state_query
 
 #: The fields a recorded step asks for: (key, label, multi-line).
@@ -54,9 +62,23 @@ def _view_of(path, data, time) -> str:
     return f"{path or '/'}{state_query(state)}"
 
 
-def _draft_lesson(draft: dict, title: str, level: str, summary: str):
+def _text(value) -> str:
+    """A browser's value as text ("" for anything else: a store or a request may hold anything)."""
+    return value if isinstance(value, str) else ""
+
+
+def _draft_steps(draft) -> list:
+    """The draft's steps as the writer takes them: dicts of texts, at most MAX_STEPS + 1 (one too many is refused
+    by the parser, with its reason)."""
+    steps = draft.get("steps") if isinstance(draft, dict) else None
+    keys = ("view", *(key for key, _, _ in STEP_FIELDS))
+    return [{key: _text(step.get(key)) for key in keys} for step in (steps if isinstance(steps, list) else [])
+            if isinstance(step, dict)][:MAX_STEPS + 1]
+
+
+def _draft_lesson(draft, title, level, summary):
     """The draft as a lesson file's text and the parsed lesson (or LessonError)."""
-    text = lesson_toml(title or "", level or "", summary or "", [], draft.get("steps", []))
+    text = lesson_toml(_text(title), _text(level), _text(summary), [], _draft_steps(draft))
     return text, parse_lesson(text, "draft", page_paths())
 
 
@@ -73,15 +95,13 @@ def open_recorder(_n, path, data, time):
           *[State(f"rec-{key}", "value") for key, _, _ in STEP_FIELDS], prevent_initial_call=True)
 def add_step(_add, draft, view, *values):
     """Add the recorded view with its text to the draft, checked as the lab's lessons are (or say why not)."""
-    draft = draft if isinstance(draft, dict) and isinstance(draft.get("steps"), list) else EMPTY_DRAFT
-    step = {"view": view if isinstance(view, str) else "",
-            **{key: (v if isinstance(v, str) else "") for (key, _, _), v in zip(STEP_FIELDS, values, strict=True)}}
+    step = {"view": _text(view), **{key: _text(v) for (key, _, _), v in zip(STEP_FIELDS, values, strict=True)}}
     try:   # the step checked as the lab checks a lesson's (a second copy makes the two steps a lesson needs)
         _draft_lesson({"steps": [step, step]}, "check", LEVELS[0], "check")
     except LessonError as err:
         return no_update, f"Not added: {str(err).replace('step 1: ', '')}.", *[no_update] * len(STEP_FIELDS)
-    steps = draft["steps"] + [step]
-    return ({**draft, "steps": steps}, f"Step {len(steps)} added. Go to the next view and press “+ Step” again.",
+    steps = _draft_steps(draft) + [step]
+    return ({**EMPTY_DRAFT, "steps": steps}, f"Step {len(steps)} added. Go to the next view and press “+ Step” again.",
             *[""] * len(STEP_FIELDS))
 
 
@@ -96,7 +116,7 @@ def clear_draft(_n):
 @callback(Output("rec-steps", "children"), Input("lesson-draft", "data"))
 def list_steps(draft):
     """The steps recorded so far."""
-    steps = draft.get("steps", []) if isinstance(draft, dict) else []
+    steps = _draft_steps(draft)
     if not steps:
         return "No steps yet."
     return [f"{len(steps)} step(s): ", "; ".join(f"{k}. {s.get('title', '')}" for k, s in enumerate(steps, 1))]
@@ -108,7 +128,7 @@ def list_steps(draft):
 def download_lesson(_n, draft, title, level, summary):
     """The draft as a lesson file to download (or what keeps it from being a lesson yet)."""
     try:
-        text, _ = _draft_lesson(draft if isinstance(draft, dict) else EMPTY_DRAFT, title, level, summary)
+        text, _ = _draft_lesson(draft, title, level, summary)
     except LessonError as err:
         return no_update, f"Not yet a lesson: {err}."
     return dict(content=text, filename="lesson.toml", type="application/toml"), "Downloaded lesson.toml."
@@ -120,7 +140,7 @@ def download_lesson(_n, draft, title, level, summary):
 def open_lesson(_n, draft, title, level, summary):
     """The draft kept on the server and linked: the tour opens for anyone with the link."""
     try:
-        text, _ = _draft_lesson(draft if isinstance(draft, dict) else EMPTY_DRAFT, title, level, summary)
+        text, _ = _draft_lesson(draft, title, level, summary)
     except LessonError as err:
         return f"Not yet a lesson: {err}."
     key = store_lesson(text)

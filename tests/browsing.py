@@ -18,6 +18,15 @@ window.fetch = function (url, init) {
 """
 COUNT_REQUESTS = "window.__requests = [];"
 
+#: What shows that a page without a figure of its own is drawn (a page with one: ".page .main-svg").
+DRAWN = {"/compare": ".compare-frame[src]",          # it draws inside its two frames, each a page of its own
+         "/lessons": ".lesson-card", "/handout": ".page h1", "/about": ".page h2"}
+
+
+def drawn_selector(path: str) -> str:
+    """The CSS selector that appears once ``path`` has drawn."""
+    return DRAWN.get(path, ".page .main-svg")
+
 
 def settle(duo, seconds=1.5, timeout=90):
     """Wait until no callback has been pending and no background job running for ``seconds``."""

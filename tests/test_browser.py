@@ -9,7 +9,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browsing import TRACK_REQUESTS, scroll_to, settle, wait_for
+from tests.browsing import TRACK_REQUESTS, drawn_selector, scroll_to, settle, wait_for
 from tests.installed import missing
 
 pytestmark = pytest.mark.browser
@@ -51,9 +51,9 @@ def test_every_page_loads_and_navigation_keeps_state(duo):
     assert brand.get_attribute("title") == "Diffusion Thermodynamics Lab"
     for path in [page["path"] for page in page_registry.values()]:
         duo.driver.get(duo.server_url + path)
-        wait_for(lambda path=path: duo.driver.find_elements(By.CSS_SELECTOR, ".page .main-svg")
-                 or (path == "/about" and "References" in duo.find_element(".page").text)
-                 or (path == "/compare" and len(duo.driver.find_elements(By.CSS_SELECTOR, ".compare-frame[src]")) == 2))
+        wait_for(lambda path=path: duo.driver.find_elements(By.CSS_SELECTOR, drawn_selector(path))
+                 and (path != "/about" or "References" in duo.find_element(".page").text)
+                 and (path != "/compare" or len(duo.driver.find_elements(By.CSS_SELECTOR, drawn_selector(path))) == 2))
         no_errors(duo)
     duo.driver.get(duo.server_url + "/landscape?target=two_deltas&t=0.5")
     duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.5", timeout=TIMEOUT)

@@ -22,6 +22,7 @@ import requests
 import yaml
 
 from tests import image
+from tests.browsing import drawn_selector
 from tests.callback_bodies import landscape_body
 from tests.servers import free_port, redis_server_argv
 
@@ -123,8 +124,7 @@ def test_every_page_draws_through_callbacks_and_a_background_job_completes(serve
         if page["path"] == "/about":                      # text only: no callback draws a figure there
             continue
         driver.get(served.url + page["path"])
-        # /compare draws inside its two frames (each a page of its own): its frames must be set
-        drawn = ".compare-frame[src]" if page["path"] == "/compare" else ".page .main-svg"
+        drawn = drawn_selector(page["path"])
         image.wait_until(lambda drawn=drawn: driver.find_elements("css selector", drawn), 30, page["path"] + " drawn")
         calls = driver.execute_script(
             "return performance.getEntriesByType('resource')"
