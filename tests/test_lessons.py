@@ -169,33 +169,28 @@ BAR_ABOVE_FIGURE = (
 @pytest.mark.browser
 @pytest.mark.parametrize("key", _lesson_keys())
 def test_a_lesson_runs_start_to_finish_on_a_laptop_a_phone_and_a_projector(duo, app_context, key):
-    """From the index to Finish. At every step: at 1,440 px the step beside the view, which shows every text the
-    step relies on (its `shows`: the numbers it names); at 390 px the step above the view; at 1,920 px in lecture
-    mode a caption bar above the stage's figure, and → (odd steps) or PageDown (even) to the next step. At the end
-    ← and PageUp go back, Finish leads to the index and the browser's Back to the last step."""
+    """From the index through every step by Next: at 1,440 px the step beside the view, which shows every text the
+    step relies on (its `shows`: the numbers it names), and at 390 px the step above the view. Then at 1,920 px in
+    lecture mode, from the last step back by ← and PageUp and on by PageDown, a caption bar above the stage's figure
+    at each; Finish leads to the index and the browser's Back to the last step."""
     from selenium.webdriver.common.keys import Keys
 
     from tests.browsing import wait_for
     lesson = lessons()[key]
     count = len(lesson.steps)
 
+    def at_step(k):
+        wait_for(lambda: _step_heading(duo).startswith(f"Step {k} of {count}"), TIMEOUT)
+
     def press(key_):
         duo.driver.find_element("css selector", "body").send_keys(key_)
-
-    def lecture(on):
-        if duo.driver.execute_script("return document.body.classList.contains('lecture')") != on:
-            duo.driver.execute_script("document.getElementById(arguments[0]).click()",
-                                      "lecture-toggle" if on else "stage-exit")
-        wait_for(lambda: duo.driver.execute_script("return document.body.classList.contains('lecture')") == on,
-                 TIMEOUT)
 
     _screen(duo, 1440, 900)
     duo.driver.get(duo.server_url + "/lessons")
     duo.wait_for_element(f"#lesson-card-{key}", timeout=TIMEOUT).click()
     for k, step in enumerate(lesson.steps, start=1):
-        wait_for(lambda k=k: _step_heading(duo).startswith(f"Step {k} of {count}"), TIMEOUT)
+        at_step(k)
         _screen(duo, 1440, 900)
-        lecture(False)
         assert (f"step={k}" in duo.driver.current_url or k == 1) and _panel_beside_view(duo), (key, k)
         for text in step.shows:
             try:
@@ -205,23 +200,22 @@ def test_a_lesson_runs_start_to_finish_on_a_laptop_a_phone_and_a_projector(duo, 
         duo.driver.execute_script("window.scrollTo(0, 0)")
         _screen(duo, 390, 844, mobile=True)
         wait_for(lambda: _panel_above_view(duo), TIMEOUT)
-        _screen(duo, 1920, 1080)
-        lecture(True)
-        wait_for(lambda: duo.driver.execute_script(BAR_ABOVE_FIGURE), TIMEOUT)
-        if k < count:
-            press(Keys.ARROW_RIGHT if k % 2 else Keys.PAGE_DOWN)
-    press(Keys.ARROW_LEFT)
-    wait_for(lambda: _step_heading(duo).startswith(f"Step {count - 1} of"), TIMEOUT)
-    press(Keys.PAGE_UP)
-    wait_for(lambda: _step_heading(duo).startswith(f"Step {count - 2} of"), TIMEOUT)
-    lecture(False)
-    duo.driver.get(duo.server_url + lesson.href(count))
-    wait_for(lambda: _step_heading(duo).startswith(f"Step {count} of"), TIMEOUT)
-    wait_for(lambda: duo.driver.execute_script(            # the panel may be redrawn between finding and clicking
-        "const e = document.getElementById('lesson-finish'); if (e) e.click(); return !!e"), TIMEOUT)
+        _screen(duo, 1440, 900)
+        link = "lesson-next" if k < count else "lesson-finish"
+        wait_for(lambda link=link: duo.driver.execute_script(    # the panel may be redrawn between finding and clicking
+            "const e = document.getElementById(arguments[0]); if (e) e.click(); return !!e", link), TIMEOUT)
     wait_for(lambda: duo.driver.current_url.endswith("/lessons"), TIMEOUT)
     duo.driver.back()
-    wait_for(lambda: _step_heading(duo).startswith(f"Step {count} of"), TIMEOUT)
+    at_step(count)
+    _screen(duo, 1920, 1080)
+    duo.driver.execute_script("document.getElementById('lecture-toggle').click()")
+    for key_, k in ((None, count), (Keys.ARROW_LEFT, count - 1), (Keys.PAGE_UP, count - 2),
+                    (Keys.PAGE_DOWN, count - 1), (Keys.ARROW_RIGHT, count)):
+        if key_:
+            press(key_)
+        at_step(k)
+        wait_for(lambda: duo.driver.execute_script(BAR_ABOVE_FIGURE), TIMEOUT)
+    duo.driver.execute_script("document.getElementById('stage-exit').click()")
 
 
 # --- a lecturer writes a lesson ---------------------------------------------------------------------------------
