@@ -375,6 +375,8 @@ def test_a_set_that_is_not_installed_says_how_to_install_it(duo):
 def test_the_hierarchy_page_runs_its_model_and_follows_its_controls(duo):
     """The Hierarchy page's job runs on the default grammar and names the transition; changing L in its own
     control goes into the link and reruns the model; an m the vocabulary cannot hold gets the page's note."""
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",       # a laptop, whatever a test before left
+                               {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False})
     duo.driver.get(duo.server_url + "/hierarchy?process=VP&t=0.06")
     duo.wait_for_contains_text("#hierarchy-caption", "the susceptibility peaks at t* =", timeout=120)
     for graph in ("#hierarchy-changes", "#hierarchy-susceptibility", "#hierarchy-uturns"):
