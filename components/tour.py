@@ -63,7 +63,7 @@ def show_step(data, path):
              if k < len(lesson.steps) else dcc.Link("Finish ✓", href="/lessons", id="lesson-finish",
                                                     className="lesson-button"))
     return [html.Div([dcc.Link(lesson.title, href="/lessons", className="lesson-title", title="all lessons"),
-                      dcc.Link("⎙", href=f"/handout?lesson={state.lesson}", id="lesson-handout",
+                      dcc.Link("handout", href=f"/handout?lesson={state.lesson}", id="lesson-handout",
                                className="lesson-close", title="the lesson's handout, to print"),
                       html.A("×", href="#", id="lesson-close", className="lesson-close",
                              title="close the lesson (keep this view)")], className="lesson-head"),

@@ -21,7 +21,7 @@ def _card(lesson):
 
 def _entry(lesson):
     """A lesson's card and the link to its handout."""
-    return html.Div([_card(lesson), dcc.Link("⎙ Handout to print", href=f"/handout?lesson={lesson.key}",
+    return html.Div([_card(lesson), dcc.Link("Handout to print", href=f"/handout?lesson={lesson.key}",
                                              className="lesson-meta", id=f"lesson-handout-{lesson.key}")])
 
 
