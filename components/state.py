@@ -179,10 +179,13 @@ ACTIVE_WHEN = {"gw": [("gc", "not", "none")], "gs": [("gc", "not", "none")],
                "gn": [("gc", "not", "none"), ("gs", "is", "window")], "step": [("lesson", "not", "none")]}
 
 
-def active(state: LabState, key: str) -> bool:
-    """Whether field ``key`` matters in ``state`` (``ACTIVE_WHEN``)."""
-    raw = state.raw()
-    return all((raw[other] == value) == (test == "is") for other, test, value in ACTIVE_WHEN.get(key, ()))
+def active(state: LabState, key: str, raw: dict | None = None) -> bool:
+    """Whether field ``key`` matters in ``state`` (``ACTIVE_WHEN``; ``raw``: ``state.raw()`` when the caller has it)."""
+    conditions = ACTIVE_WHEN.get(key, ())
+    if not conditions:
+        return True
+    raw = state.raw() if raw is None else raw
+    return all((raw[other] == value) == (test == "is") for other, test, value in conditions)
 
 
 #: Notices, by what happened; ``{…}`` are filled from the field and the values involved.
@@ -399,7 +402,8 @@ def inputs_of(state: LabState, reads=(), target: bool = True) -> LabState:
     if target:
         keep |= {"target", "process"} | ({"sigma"} if state.process == "VE" else set())
         keep |= {k for k in SHAPE_FIELDS if k in state.spec.uses}
-    keep = {k for k in keep if active(state, k)}
+    raw = state.raw()                  # once: every cache key passes here (slider and time callbacks included)
+    keep = {k for k in keep if active(state, k, raw)}
     default = default_state(state.target if target else DEFAULT_TARGET)
     return LabState(**{f.name: getattr(state if key in keep else default, f.name) for key, f in FIELDS.items()})
 
