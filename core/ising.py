@@ -143,26 +143,111 @@ class UniformFixedPoints:
     stable_across: np.ndarray
 
 
-#: Numbers in one block of logits when the fixed points are scanned on a grid (4·10⁶: 32 MB of float64).
-GRID_BLOCK = 4_000_000
+#: A walk's terms are kept within [RESCALE⁻¹, 1) by this factor: no under- or overflow between two modes.
+RESCALE = 1e200
+#: A walk stops where the log of every further term is below the largest's by this much (e⁻⁴¹·⁴ = 10⁻¹⁸: the
+#: d + 1 ≤ 1,001 terms left out change the sum by less than 10⁻¹⁵ of it, below double precision's reach).
+NEGLIGIBLE_LOG = 41.4
 
 
-def uniform_fixed_points(log_dos: np.ndarray, s2_grid, grid: int = 400, bisections: int = 40) -> UniformFixedPoints:
-    """Roots of g(h) = m(h, s²) − h on [−1.05, 1.05] for each s²: sign changes on a grid that omits 0
-    (g is odd, so the root at 0 is bracketed too), refined by bisection, all s² at once."""
+@njit(cache=True)
+def _upper_hull(values):
+    """The least concave majorant H(k) ≥ values[k] (monotone chain), and its vertices' indices."""
+    n = len(values)
+    vertices = np.empty(n, np.int64)
+    top = 0
+    for k in range(n):
+        while top >= 2:
+            i, j = vertices[top - 2], vertices[top - 1]
+            if (values[j] - values[i]) * (k - i) <= (values[k] - values[i]) * (j - i):
+                top -= 1                                         # j lies on or below the chord i–k
+            else:
+                break
+        vertices[top] = k
+        top += 1
+    vertices = vertices[:top]
+    hull = np.empty(n)
+    for v in range(top - 1):
+        i, j = vertices[v], vertices[v + 1]
+        for k in range(i, j + 1):
+            hull[k] = values[i] + (values[j] - values[i]) * (k - i) / (j - i)
+    hull[vertices[top - 1]] = values[vertices[top - 1]]
+    return hull, vertices
+
+
+@njit(cache=True)
+def _line_means(log_dos, h, s2):
+    """m = ⟨M⟩/d under p(M) ∝ g(M)·e^{hM/s²}, M = 2k − d, for each pair (h[i], s2[i]).
+
+    The terms e_k = exp(logit_k − max), logit_k = log g(k) + 2k·h/s², are walked out from the largest:
+    e_{k±1} = e_k·(g(k+1)/g(k)·e^{2h/s²})^{±1}: multiplications, one exp per pair (a per-term exp was 1.3·10⁸ exps
+    for the page's diagram at d = 1,000).  The largest term sits on a vertex of the concave hull H of log g (found by
+    bisection over its slopes), and H(k) + 2k·h/s², concave, bounds every term beyond k: a walk stops once that bound
+    is NEGLIGIBLE_LOG below the largest.  Between two modes (a cold ferromagnet) a term is kept as e·RESCALE^(−c)."""
+    d = len(log_dos) - 1
+    ratio = np.exp(log_dos[1:] - log_dos[:-1])               # g(k + 1)/g(k)
+    hull, vertices = _upper_hull(log_dos)
+    slopes = np.empty(len(vertices) - 1)                      # decreasing
+    for v in range(len(slopes)):
+        slopes[v] = (log_dos[vertices[v + 1]] - log_dos[vertices[v]]) / (vertices[v + 1] - vertices[v])
+    out = np.empty(len(h))
+    for i in range(len(h)):
+        tilt = 2.0 * h[i] / s2[i]
+        lo, hi = 0, len(slopes)                               # the first vertex whose next slope + tilt < 0
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if slopes[mid] + tilt >= 0.0:
+                lo = mid + 1
+            else:
+                hi = mid
+        best = vertices[lo]
+        top = log_dos[best] + tilt * best
+        step = np.exp(tilt)
+        z, first = 1.0, 2.0 * best - d
+        for direction in (1, -1):
+            e, c = 1.0, 0
+            k = best
+            while 0 <= k + direction <= d:
+                if direction == 1:
+                    e *= ratio[k] * step
+                else:
+                    e /= ratio[k - 1] * step
+                k += direction
+                if hull[k] + tilt * k - top < -NEGLIGIBLE_LOG:
+                    break
+                if e < 1.0 / RESCALE:
+                    e, c = e * RESCALE, c + 1
+                elif e >= 1.0 and c > 0:
+                    e, c = e / RESCALE, c - 1
+                if c == 0:
+                    z += e
+                    first += e * (2.0 * k - d)
+        out[i] = first / (z * d) if d > 0 else 0.0
+    return out
+
+
+def line_magnetization(log_dos: np.ndarray, h, s2) -> np.ndarray:
+    """m(h, s²) = ⟨y_j⟩ on the uniform line (uniform_posterior's m, by _line_means), broadcast over h and s²."""
+    h, s2 = np.broadcast_arrays(np.asarray(h, float), np.asarray(s2, float))
+    flat = _line_means(np.ascontiguousarray(log_dos, dtype=np.float64), np.ascontiguousarray(h.ravel()),
+                       np.ascontiguousarray(s2.ravel()))
+    return flat.reshape(h.shape)
+
+
+def uniform_fixed_points(log_dos: np.ndarray, s2_grid, grid: int = 100, bisections: int = 40) -> UniformFixedPoints:
+    """Roots of g(h) = m(h, s²) − h on [−1.05, 1.05] for each s²: sign changes on a grid of 2·``grid`` points that
+    omits 0 (g is odd, so the root at 0 is bracketed too), refined by bisection, all s² at once.  100 a side finds
+    the roots 400 a side finds, to 10⁻⁹, at every corner of the lab's ranges (tests/test_ising.py); two roots
+    closer than the grid's step (2.1/199) would merge — a pitchfork's pair only within ~10⁻⁵ of its s²."""
     s2_grid = np.asarray(s2_grid, float)
     h = np.linspace(-1.05, 1.05, 2 * grid)
-    # chunks of s² rows: a (rows, 2·grid, d + 1) block of logits stays near GRID_BLOCK numbers
-    # (all 160 rows at d = 1,000 made 1 GB temporaries and took 6.2 s; chunked 1.7 s, measured in one run)
-    rows = max(1, GRID_BLOCK // (h.size * len(log_dos)))
-    g = np.concatenate([uniform_posterior(log_dos, h[None, :], s2_grid[i:i + rows, None]).m - h
-                        for i in range(0, s2_grid.size, rows)]) if s2_grid.size else np.empty((0, h.size))
+    g = line_magnetization(log_dos, h[None, :], s2_grid[:, None]) - h
     row, col = np.nonzero(np.sign(g[:, :-1]) * np.sign(g[:, 1:]) < 0)
     lo, hi, s2 = h[col], h[col + 1], s2_grid[row]
     g_lo = g[row, col]
     for _ in range(bisections):
         mid = 0.5 * (lo + hi)
-        g_mid = uniform_posterior(log_dos, mid, s2).m - mid
+        g_mid = line_magnetization(log_dos, mid, s2) - mid
         left = np.sign(g_mid) == np.sign(g_lo)
         lo, g_lo = np.where(left, mid, lo), np.where(left, g_mid, g_lo)
         hi = np.where(left, hi, mid)

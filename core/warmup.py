@@ -11,7 +11,7 @@ import numpy as np
 
 from core.bath import heat_bath
 from core.dynamics import reverse_trajectories
-from core.ising import curie_weiss_couplings, enumerate_log_dos
+from core.ising import curie_weiss_couplings, curie_weiss_log_dos, enumerate_log_dos, line_magnetization
 from core.posterior import DiscreteData, empirical_posterior
 from core.processes import Process
 from core.targets import make_target
@@ -28,5 +28,6 @@ def warm_kernels() -> float:
         reverse_trajectories(deltas, Process("VE"), np.zeros((2, 1)), np.array([1.0, 0.5, 0.1]), sde=sde,
                              rng=np.random.default_rng(0))
     enumerate_log_dos(curie_weiss_couplings(2, 1.0), 1.0)
+    line_magnetization(curie_weiss_log_dos(2, 1.0, 1.0), 0.1, 1.0)
     heat_bath(2, 1.0, [1.0], sweeps=1, burn=0)
     return time.perf_counter() - start

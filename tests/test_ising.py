@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
+from core import limits
 from core.bath import (
     bath_trajectories,
     exact_bath_distribution,
@@ -19,6 +20,7 @@ from core.ising import (
     curie_weiss_couplings,
     curie_weiss_log_dos,
     enumerate_log_dos,
+    line_magnetization,
     magnetization_log_dos,
     target_top_eigenvalue,
     uniform_fixed_points,
@@ -78,6 +80,34 @@ def test_uniform_posterior_against_brute_force():
     eps = 1e-6                                                                # ∂m/∂h by finite differences
     up, down = (uniform_posterior(curie_weiss_log_dos(d, coupling, temp), h + s, s2).m for s in (eps, -eps))
     np.testing.assert_allclose((up - down) / (2 * eps), post.slope, rtol=1e-6)
+
+
+@pytest.mark.parametrize("d,coupling,temp", [(1, 1.0, 1.0), (9, 0.7, 0.3), (16, 1.0, 1.0), (200, 1.0, 3.0),
+                                             (1000, 1.0, 2.0), (1000, 1.0, 1.0), (1000, 3.0, 0.05), (1000, 0.0, 1.0)])
+def test_line_magnetization_walk_matches_the_posterior(d, coupling, temp):
+    """The multiplicative walk (one exp per point) against uniform_posterior's per-term exps, fields from none to
+    the strongest the diagram asks (h/s² ≈ 100), a cold ferromagnet included (two modes e^−10⁴ apart, equal at h = 0:
+    the walk crosses the valley without losing the second mode).  Tolerance: ~2,000 products' rounding, ≤ 1e-12."""
+    log_dos = magnetization_log_dos(d, coupling, temp)
+    h = np.linspace(-1.05, 1.05, 43)[None, :]
+    s2 = np.geomspace(0.01, 8.0 * max(1.0, target_top_eigenvalue(log_dos)), 29)[:, None]
+    np.testing.assert_allclose(line_magnetization(log_dos, h, s2), uniform_posterior(log_dos, h, s2).m,
+                               rtol=0, atol=1e-12)
+    assert line_magnetization(log_dos, 0.0, 0.01) == pytest.approx(0.0, abs=1e-12)     # both modes kept
+
+
+@pytest.mark.parametrize("d", [1, 8, 17, 1000])
+def test_the_diagrams_field_grid_finds_what_a_four_times_finer_one_finds(d):
+    """uniform_fixed_points' 2 × 100 brackets give the roots 2 × 400 give, at the corners of the lab's J and T."""
+    from pages.ising._model import DIAGRAM_S2
+    for coupling, temp in itertools.product((limits.J_MIN, 1.0, limits.J_MAX), (limits.TEMP_MIN, 1.0, limits.TEMP_MAX)):
+        log_dos = magnetization_log_dos(d, coupling, temp)
+        s2 = DIAGRAM_S2 * max(target_top_eigenvalue(log_dos), 1.0)
+        coarse, fine = uniform_fixed_points(log_dos, s2), uniform_fixed_points(log_dos, s2, grid=400)
+        assert len(coarse.h) == len(fine.h), (coupling, temp)
+        order_c, order_f = np.lexsort((coarse.h, coarse.s2)), np.lexsort((fine.h, fine.s2))
+        np.testing.assert_allclose(coarse.h[order_c], fine.h[order_f], atol=1e-9)
+        np.testing.assert_array_equal(coarse.stable_line[order_c], fine.stable_line[order_f])
 
 
 def test_top_eigenvalue_limits():

@@ -17,11 +17,11 @@ from core.bath import (
 )
 from core.ising import (
     ENUM_MAX,
+    line_magnetization,
     magnetization_log_dos,
     target_magnetization,
     target_top_eigenvalue,
     uniform_fixed_points,
-    uniform_posterior,
 )
 
 #: Noise levels s² of the diagram, relative to max(Λ, 1), and the field grid of the response panel.
@@ -116,7 +116,7 @@ def at_time(model: IsingModel, sigma: float, t: float) -> IsingAtTime:
 
 def field_response(log_dos: np.ndarray, s2_values) -> np.ndarray:
     """m(h, s²) on FIELD for each s² (rows)."""
-    return uniform_posterior(log_dos, FIELD[None, :], np.asarray(s2_values, float)[:, None]).m
+    return line_magnetization(log_dos, FIELD[None, :], np.asarray(s2_values, float)[:, None])
 
 
 @dataclass(frozen=True)
