@@ -11,6 +11,7 @@ from core.landscape import (
     fixed_points,
     hopfield_energy,
     landscape,
+    plane_landscape,
     principal_plane,
 )
 from core.processes import Process
@@ -109,6 +110,24 @@ def test_hopfield_energy_equals_free_energy_on_a_sphere():
     for s2 in (0.05, 0.5):
         np.testing.assert_allclose(hopfield_energy(target, s2, x), landscape(target, s2, x).free_energy,
                                    atol=1e-10)
+
+
+@pytest.mark.parametrize("name,params", [("gaussian_points", dict(d=40, n=300, seed=3, r=1.0)),
+                                         ("mixture_samples", dict(d=12, n=200, seed=1, r=1.0, sc=0.3)),
+                                         ("two_deltas", dict(d=5, r=1.0, pw=0.3))])
+def test_the_plane_reduction_is_the_full_landscape(name, params):
+    """|x̃ − y|² = |(q, 0) − (p, r)|² for x̃ on the plane: F̃, the in-plane drift and Σw² from the 3-D reduction equal
+    the d-dimensional kernel's at plane points off the data (unequal weights included), from s² = 10⁻³ (one
+    point dominates) to 30.  Tolerance: rounding of sums over N points, 1e-11 of F̃'s range."""
+    target = make_target(name, **params)
+    plane = principal_plane(target)
+    uv = np.random.default_rng(0).normal(size=(150, 2)) * 2
+    for s2 in (1e-3, 0.05, 1.0, 30.0):
+        full, reduced = landscape(target, s2, plane.embed(uv)), plane_landscape(target, s2, plane, uv)
+        scale = np.ptp(full.free_energy)
+        np.testing.assert_allclose(reduced.free_energy, full.free_energy, rtol=0, atol=1e-11 * scale)
+        np.testing.assert_allclose(reduced.drift, full.drift @ plane.axes.T, rtol=0, atol=1e-11)
+        np.testing.assert_allclose(reduced.participation, full.participation, rtol=0, atol=1e-11)
 
 
 def test_weights_and_plane():

@@ -29,6 +29,7 @@ from core.landscape import (
     fixed_points,
     hopfield_energy,
     landscape,
+    plane_landscape,
     principal_plane,
 )
 
@@ -65,6 +66,12 @@ class ViewGrid:
     axis: np.ndarray           # coordinates along the line, or along each plane axis
     points: np.ndarray         # (P, d) points x̃
     plane: Plane | None
+    uv: np.ndarray | None = None   # (P, 2) the points' plane coordinates
+
+    def landscape(self, model, s2: float):
+        """F̃ and the drift on the grid: on a plane at O(P·N) (core.landscape.plane_landscape), drift in-plane."""
+        return landscape(model, s2, self.points) if self.plane is None else plane_landscape(model, s2, self.plane,
+                                                                                             self.uv)
 
 
 def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
@@ -81,7 +88,8 @@ def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
     size = int(np.clip(np.sqrt(pairs / n), lo, hi))
     axis = np.linspace(-half, half, size)
     uu, vv = np.meshgrid(axis, axis)
-    return ViewGrid(axis, plane.embed(np.column_stack([uu.ravel(), vv.ravel()])), plane)
+    uv = np.column_stack([uu.ravel(), vv.ravel()])
+    return ViewGrid(axis, plane.embed(uv), plane, uv)
 
 
 def critical_time(state: LabState) -> float:
@@ -222,13 +230,13 @@ def landscape_view(inputs: LabState) -> LandscapeResult:
                    kinds=fp.kind, data_x=target.display_points[:, 0])
         out["pattern_gap"] = pattern_gap(target, fp)
         return LineLandscape(**out)
-    lan = landscape(model, s2, grid.points)
+    lan = grid.landscape(model, s2)
     plane, axis = grid.plane, grid.axis
     size = len(axis)
     coarse = np.linspace(axis[0], axis[-1], ARROWS + 2)[1:-1]
     cu, cv = np.meshgrid(coarse, coarse)
     tails = np.column_stack([cu.ravel(), cv.ravel()])
-    drift = landscape(model, s2, plane.embed(tails)).drift @ plane.axes.T
+    drift = plane_landscape(model, s2, plane, tails).drift
     out.update(u=axis, v=axis, f=lan.free_energy.reshape(size, size), tails=tails, drift=drift,
                cell=float(coarse[1] - coarse[0]), data_uv=plane.project(target.display_points),
                plane_origin=plane.origin, plane_axes=plane.axes)
@@ -283,8 +291,7 @@ def strip_view(inputs: LabState) -> StripResult:
     times = np.clip(process.time_of_s2(s2_c * np.array(STRIP_FACTORS)), limits.T_MIN, process.t_max)
     grid = view_grid(target, GRID_PAIRS / 4, (30, 90) if target.d > 1 else (60, 120))
     shape = (-1,) if target.d == 1 else (len(grid.axis), len(grid.axis))
-    panels = [landscape(model, float(process.s2(t)), grid.points).free_energy.reshape(shape)
-              for t in times]
+    panels = [grid.landscape(model, float(process.s2(t))).free_energy.reshape(shape) for t in times]
     return StripResult(times=times, panels=panels, axis=grid.axis, t_c=t_c)
 
 
@@ -363,7 +370,8 @@ def quantized(frames: np.ndarray):
 
 
 def stack_side(n: int, d: int) -> int:
-    """Grid side of the preview for N = n points in d dims (0: no preview at this size)."""
+    """Grid side of the preview for N = n points whose pairs with a grid point cost as in d dims (0: no preview
+    at this size).  Data points on a plane cost as in 3 (core.landscape.plane_landscape): pass d = 3."""
     cost = STACK_FRAMES * max(1.0, d / 10) * n
     side = int(min(STACK_SIDE[1], np.sqrt(STACK_PAIRS / cost)))
     return side if side >= STACK_SIDE[0] else 0
@@ -375,7 +383,7 @@ def stack_view(inputs: LabState) -> StackResult | None:
     state = inputs
     target, model, process = target_of(state), model_of(state), process_of(state)
     n = target.data.n if target.is_discrete else 64
-    side = stack_side(n, target.d)
+    side = stack_side(n, 3 if model.data is not None else target.d)
     if side == 0:
         return None
     times = np.geomspace(limits.T_MIN, process.t_max, STACK_FRAMES)
@@ -385,7 +393,7 @@ def stack_view(inputs: LabState) -> StackResult | None:
         grid = ViewGrid(full.axis, full.points, None)
     frames, scores = [], []
     for t in times:
-        lan = landscape(model, float(process.s2(t)), grid.points)
+        lan = grid.landscape(model, float(process.s2(t)))
         frames.append(lan.free_energy if target.d == 1 else lan.free_energy.reshape(side, side))
         scores.append(float(process.a(t)) / float(process.b2(t)) * lan.drift[:, 0])
     low, high, levels = quantized(np.array(frames))
