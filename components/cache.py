@@ -244,14 +244,41 @@ def sharing_notice() -> str | None:
             "background jobs cannot hand their results over). It is tried again every few seconds.")
 
 
+_NOT_KEPT = object()                 # local(): no answer kept (None is an answer)
+_pending: dict[str, list] = {}        # name → [lock, threads wanting it]: answers being computed in this worker
+_pending_guard = threading.Lock()
+
+
+def _computed_once(name: str, look, compute, missing=None):
+    """``look()``, or when it answers ``missing``, ``compute()`` — one thread of this worker at a time per name: a
+    request for an answer that another thread is computing waits for it and reads it (two callbacks of one page
+    open, or two students asking the same thing at once, compute it once)."""
+    hit = look()
+    if hit is not missing:
+        return hit
+    with _pending_guard:
+        entry = _pending.setdefault(name, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            hit = look()
+            return compute() if hit is missing else hit
+    finally:
+        with _pending_guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _pending[name]
+
+
 def cached(kind: str, key, compute):
     """The stored result for (kind, key), or ``compute()`` stored under it."""
     name = versioned(kind, key)
-    hit = SHARED.get(name)
-    if hit is None:
-        hit = compute()
-        SHARED.set(name, hit)
-    return hit
+
+    def computed():
+        value = compute()
+        SHARED.set(name, value)
+        return value
+    return _computed_once(name, lambda: SHARED.get(name), computed)
 
 
 def shared(kind: str, ready=None):
@@ -263,12 +290,13 @@ def shared(kind: str, ready=None):
         @functools.wraps(fn)
         def memoized(*args):
             name = versioned(kind, hashlib.sha1(repr(args).encode()).hexdigest())
-            hit = SHARED.get(name)
-            if hit is None:
-                hit = _plain_all(fn(*args))
+
+            def computed():
+                value = _plain_all(fn(*args))
                 if ready is None or ready(*args):
-                    SHARED.set(name, hit)
-            return hit
+                    SHARED.set(name, value)
+                return value
+            return _computed_once(name, lambda: SHARED.get(name), computed)
         return memoized
     return wrap
 
@@ -282,19 +310,25 @@ def local(maxsize: int = 64):
         store: OrderedDict = OrderedDict()
         lock = threading.Lock()
 
-        @functools.wraps(fn)
-        def memoized(*args):
-            name = hashlib.sha1(repr(args).encode()).hexdigest()
+        def look(name):
             with lock:
                 if name in store:
                     store.move_to_end(name)
                     return store[name]
-            hit = _plain_all(fn(*args))
-            with lock:
-                store[name] = hit
-                while len(store) > maxsize:
-                    store.popitem(last=False)
-            return hit
+            return _NOT_KEPT
+
+        @functools.wraps(fn)
+        def memoized(*args):
+            name = f"{fn.__module__}.{fn.__qualname__}:" + hashlib.sha1(repr(args).encode()).hexdigest()
+
+            def computed():
+                value = _plain_all(fn(*args))
+                with lock:
+                    store[name] = value
+                    while len(store) > maxsize:
+                        store.popitem(last=False)
+                return value
+            return _computed_once(name, lambda: look(name), computed, missing=_NOT_KEPT)
         return memoized
     return wrap
 
