@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from core.newton import solve_fixed_points
 from core.posterior import BLOCK_ELEMENTS, DiscreteData, empirical_posterior
@@ -122,11 +123,7 @@ def fixed_points(target: Target, s2: float, seeds, tol: float = 1e-9, max_iter: 
     x, residual = solve_fixed_points(target, x, s2, tol=tol * (1 + scale), max_iter=max_iter, halvings=8)
     x = x[residual < accept]
     merge = 1e-4 * scale if merge is None else merge
-    keep = []
-    for i in range(len(x)):
-        if all(np.linalg.norm(x[i] - x[j]) > merge for j in keep):
-            keep.append(i)
-    x = x[keep]
+    x = x[_first_of_each_cluster(x, merge)]
     if len(x) == 0:
         return FixedPoints(np.zeros((0, d)), np.zeros((0, d)), np.zeros(0, dtype="<U8"))
     x, flat = _merge_flat_roots(target, x, s2, accept, 0.05 * scale)
@@ -144,10 +141,10 @@ def _merge_flat_roots(target: Target, x: np.ndarray, s2: float, accept: float, r
     ``reach`` with |g| < accept all along the segment between them (checked at ¼, ½, ¾) are merged into
     their centroid, which is flagged as flat (a zero Hessian eigenvalue within what g resolves).
     Returns (points, flat mask)."""
-    pairs = [(i, j) for i in range(len(x)) for j in range(i + 1, len(x)) if np.linalg.norm(x[i] - x[j]) < reach]
-    if not pairs:
+    ii, jj = _close_pairs(x, np.nextafter(reach, 0.0)).T
+    if ii.size == 0:
         return x, np.zeros(len(x), bool)
-    ii, jj = np.array(pairs).T
+    pairs = list(zip(ii, jj, strict=True))
     fractions = np.array([0.25, 0.5, 0.75])
     between = (x[ii, None, :] * (1 - fractions[:, None]) + x[jj, None, :] * fractions[:, None]).reshape(-1, x.shape[1])
     g = np.linalg.norm(between - target.posterior(between, s2, full_cov=False).mean, axis=1)
@@ -163,6 +160,24 @@ def _merge_flat_roots(target: Target, x: np.ndarray, s2: float, accept: float, r
     heads = np.unique(labels)
     merged = np.array([x[labels == h].mean(axis=0) for h in heads])
     return merged, np.array([(labels == h).sum() > 1 for h in heads])
+
+
+def _close_pairs(x: np.ndarray, within: float) -> np.ndarray:
+    """Index pairs (i < j) of rows at most ``within`` apart: a k-d tree, so K roots cost ~K log K, not K²."""
+    if len(x) < 2:
+        return np.zeros((0, 2), int)
+    return cKDTree(x).query_pairs(within, output_type="ndarray").reshape(-1, 2)
+
+
+def _first_of_each_cluster(x: np.ndarray, merge: float) -> np.ndarray:
+    """Rows kept when each row is dropped if an earlier kept row lies within ``merge`` (a mask)."""
+    neighbours = [[] for _ in range(len(x))]
+    for i, j in _close_pairs(x, merge):
+        neighbours[max(i, j)].append(min(i, j))
+    keep = np.zeros(len(x), bool)
+    for i in range(len(x)):
+        keep[i] = not any(keep[j] for j in neighbours[i])
+    return keep
 
 
 def classify(hessian_eigs, tol: float = 1e-6) -> np.ndarray:
