@@ -23,7 +23,7 @@ def _landscape_body(state):
                         {"id": "landscape-caption", "property": "children"},
                         {"id": {"type": "page-ctl", "name": "plot"}, "property": "style"}],
             "inputs": [{"id": "lab-state", "property": "data", "value": state},
-                       {"id": "lab-time-set", "property": "data", "value": state.t},
+                       {"id": "lab-time-set", "property": "data", "value": state["t"]},
                        {"id": "probe", "property": "data", "value": None}],
             "changedPropIds": ["lab-state.data"], "state": []}
 
@@ -92,3 +92,46 @@ def redraw_run() -> list[dict]:
                 times.append(time.perf_counter() - start)
             rows.append(dict(case=name, **{k: v * 1e3 for k, v in percentiles(times).items()}))
     return rows
+
+
+def explorers_run(count: int = 15, seed: int = 30) -> list[dict]:
+    """What a parameter set nobody chose costs the server (issue 30): the landscape's figure for explorers' states
+    (bench.load's: target among its samples, d 2–100, n 8–1,000, r 0.3–3, a new seed: the target is built too) and
+    the Ising page's two model callbacks (d 8–1,000 spins, J 0.5–2, T 0.3–3), each state new to the cache.  Median
+    and max ms over ``count`` states."""
+    import math
+    import random
+
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="dtlab-bench-")
+    import app
+    from bench.load import PAGES, explored_state
+    from components.state import default_state
+    from pages.ising import page as ising
+
+    rng = random.Random(seed)
+    client = app.server.test_client()
+    landscape, model = [], []
+    for _ in range(count):
+        state = explored_state(PAGES["landscape"], rng)
+        body = _landscape_body({**state.raw(), "t": 0.3})
+        start = time.perf_counter()
+        response = client.post("/_dash-update-component", json=body)
+        landscape.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.data[:300]
+    with app.server.test_request_context():
+        for _ in range(count):
+            spins = round(math.exp(rng.uniform(math.log(8), math.log(1000))))
+            state = default_state().replace(spins=spins, coupling=round(rng.uniform(0.5, 2.0), 3),
+                                            temperature=round(rng.uniform(0.3, 3.0), 3))
+            start = time.perf_counter()
+            ising.render_ising(state, 0.5)
+            ising.render_ising_now(state, 0.5)
+            model.append(time.perf_counter() - start)
+    return [dict(case=name, median_ms=1e3 * float(np.median(times)), max_ms=1e3 * float(np.max(times)))
+            for name, times in (("landscape figure, explorers' states", landscape),
+                                ("Ising model and response, explorers' states", model))]
+
+
+if __name__ == "__main__":
+    for row in explorers_run():
+        print(f"{row['case']:48s} median {row['median_ms']:7.1f} ms   max {row['max_ms']:7.1f} ms")
