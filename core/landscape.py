@@ -17,6 +17,8 @@ from core.targets import Target
 
 #: Fixed points are searched for by Newton in the full space only up to this dimension.
 FIXED_POINT_MAX_D = 64
+#: Numbers in one block of plane points embedded in the full space (8 MB of float64).
+EMBED_ELEMENTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def principal_plane(target: Target) -> Plane:
         return Plane(np.zeros(2), np.eye(2))
     if d < 2:
         raise ValueError("a plane needs d >= 2")
-    vals, vecs = np.linalg.eigh(target.covariance)
+    vals, vecs = target.covariance_eigh
     order = np.argsort(vals)[::-1][:2]
     mean = target.data.centre if target.is_discrete else np.zeros(d)
     return Plane(np.asarray(mean, float), vecs[:, order].T.copy())
@@ -79,8 +81,19 @@ def plane_landscape(target: Target, s2: float, plane: Plane, uv) -> Landscape:
     instead of O(P·N·d).  Targets without data points (mixture laws, a guided model) are evaluated in full."""
     uv = np.atleast_2d(np.asarray(uv, dtype=float))
     if target.data is None or target.d <= 3:
-        full = landscape(target, s2, plane.embed(uv))
-        return Landscape(uv, full.free_energy, full.drift @ plane.axes.T, full.participation)
+        # in the full space, a block of plane points at a time: never a (P, d) array at large d
+        rows = max(1, EMBED_ELEMENTS // target.d)
+        f, drift, part = np.empty(len(uv)), np.empty((len(uv), 2)), None
+        for start in range(0, len(uv), rows):
+            block = slice(start, start + rows)
+            x = plane.embed(uv[block])
+            st = target.posterior(x, s2, full_cov=False)
+            f[block] = -s2 * st.log_z + 0.5 * np.einsum("ij,ij->i", x, x)
+            drift[block] = (st.mean - x) @ plane.axes.T
+            if st.participation is not None:
+                part = np.empty(len(uv)) if part is None else part
+                part[block] = st.participation
+        return Landscape(uv, f - f.min(), drift, part)
     offset = target.data.points - plane.origin
     p = offset @ plane.axes.T
     across = np.sqrt(np.maximum(np.einsum("ij,ij->i", offset, offset) - np.einsum("ij,ij->i", p, p), 0.0))

@@ -69,6 +69,12 @@ class Target:
         return self._sampler(size, rng)
 
     @cached_property
+    def covariance_eigh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Eigenvalues (ascending) and eigenvectors of the covariance (computed once per target: 0.13 s at
+        d = 1,024)."""
+        return np.linalg.eigh(self.covariance)
+
+    @cached_property
     def top_eigenvalue(self) -> float:
         """Λ, the top eigenvalue of the target's covariance (computed once per target)."""
         return float(np.linalg.eigvalsh(self.covariance)[-1])

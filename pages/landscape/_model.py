@@ -64,14 +64,19 @@ class ViewGrid:
     """Where a landscape is evaluated: a line (d = 1) or a square grid on the principal plane."""
 
     axis: np.ndarray           # coordinates along the line, or along each plane axis
-    points: np.ndarray         # (P, d) points x̃
     plane: Plane | None
-    uv: np.ndarray | None = None   # (P, 2) the points' plane coordinates
+    coords: np.ndarray         # (P, 1) points on the line, or (P, 2) plane coordinates (u, v)
+
+    @property
+    def points(self) -> np.ndarray:
+        """The points x̃ (P, d) in the full space (built on demand: (P, d) is 330 MB at d = 1,024)."""
+        return self.coords if self.plane is None else self.plane.embed(self.coords)
 
     def landscape(self, model, s2: float):
         """F̃ and the drift on the grid: on a plane at O(P·N) (core.landscape.plane_landscape), drift in-plane."""
-        return landscape(model, s2, self.points) if self.plane is None else plane_landscape(model, s2, self.plane,
-                                                                                             self.uv)
+        if self.plane is None:
+            return landscape(model, s2, self.coords)
+        return plane_landscape(model, s2, self.plane, self.coords)
 
 
 def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
@@ -82,14 +87,13 @@ def view_grid(target, pairs: float, size_range: tuple[int, int]) -> ViewGrid:
         half = _extent(target)
         centre = target.data.centre[0] if target.is_discrete else 0.0
         axis = np.linspace(-half, half, 2 * hi + 1) + centre
-        return ViewGrid(axis, axis[:, None], None)
+        return ViewGrid(axis, None, axis[:, None])
     plane = principal_plane(target)
     half = _extent(target, plane)
     size = int(np.clip(np.sqrt(pairs / n), lo, hi))
     axis = np.linspace(-half, half, size)
     uu, vv = np.meshgrid(axis, axis)
-    uv = np.column_stack([uu.ravel(), vv.ravel()])
-    return ViewGrid(axis, plane.embed(uv), plane, uv)
+    return ViewGrid(axis, plane, np.column_stack([uu.ravel(), vv.ravel()]))
 
 
 def critical_time(state: LabState) -> float:
@@ -390,7 +394,7 @@ def stack_view(inputs: LabState) -> StackResult | None:
     grid = view_grid(target, side**2 * n, (side, side)) if target.d > 1 else None
     if target.d == 1:
         full = view_grid(target, 0, (0, 100))
-        grid = ViewGrid(full.axis, full.points, None)
+        grid = ViewGrid(full.axis, None, full.coords)
     frames, scores = [], []
     for t in times:
         lan = grid.landscape(model, float(process.s2(t)))
