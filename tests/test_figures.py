@@ -1,7 +1,11 @@
 """Figure builders return the traces and layout the pages rely on."""
+import json
+
 import numpy as np
+import plotly.graph_objects as go
 
 from pages.landscape import _figures as figures
+from tests.figures import plain
 
 
 def test_landscape_2d_traces_and_payload_dtype():
@@ -12,15 +16,30 @@ def test_landscape_2d_traces_and_payload_dtype():
     fig = figures.landscape_2d_figure(u, u, f, arrows, np.array([[0, 0], [0.5, 0.5]]), kinds,
                                       np.array([[1.0, 1.0]]), "title", probe=np.array([0.2, 0.1]),
                                       probe_mean=np.array([0.5, 0.5]))
-    names = [t.name for t in fig.data]
+    names = [t["name"] for t in fig["data"]]
     assert names[:3] == ["F̃", "score direction", "data points"]
     assert "stable fixed point" in names and "saddle (unstable)" in names and "probe x̃" in names
-    assert fig.data[0].z.dtype == np.float32             # typed arrays, not lists
-    assert len(fig.layout.annotations) == 1               # ⟨y⟩ arrow from the probe
-    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig["data"][0]["z"]["dtype"] == "f4"                # typed arrays, not lists
+    assert len(fig["layout"]["annotations"]) == 1              # ⟨y⟩ arrow from the probe
+    assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
     surface = figures.landscape_2d_figure(u, u, f, arrows, np.zeros((0, 2)), np.array([], "<U8"),
                                           np.zeros((1, 2)), "", surface=True)
     assert surface.data[0].type == "surface"
+
+
+def test_the_landscape_map_built_as_a_dict_is_what_plotly_writes():
+    """The map skips plotly's objects (components.plotting.plain_figure): plotly must read it back — every property
+    known, every value valid (go.Figure raises otherwise) — and write exactly the same figure, template included."""
+    u = np.linspace(-1, 1, 7)
+    f = np.add.outer(u**2, u**3)
+    arrows = figures.arrow_segments(np.zeros((3, 2)), np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), 0.5)
+    kinds = np.array(["minimum", "saddle", "maximum", "marginal"])
+    for extra in ({}, dict(hopfield=f.T, probe=np.array([0.2, 0.1]), probe_mean=np.array([0.5, 0.5]))):
+        fig = figures.landscape_2d_figure(u, u, f, arrows, np.arange(8.0).reshape(4, 2) / 8, kinds,
+                                          np.array([[1.0, 1.0], [0.0, -1.0]]), "a title", **extra)
+        again = go.Figure(fig).to_plotly_json()
+        assert json.dumps(plain(again), sort_keys=True) == json.dumps(plain(fig), sort_keys=True)   # NaN gaps too
+        assert fig["layout"]["template"] == go.Figure().to_plotly_json()["layout"]["template"]
 
 
 def test_arrow_segments_point_along_the_field():

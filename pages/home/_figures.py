@@ -23,7 +23,7 @@ from pages.memorization import phase_figure
 def _landscape():
     state, _ = parse_state({**default_state("circle").raw(), "t": 0.25})
     v = landscape_view(view_inputs(state))
-    fig = landscape_2d_figure(v.u, v.v, v.f, np.zeros((0, 2)), v.fixed_uv, v.kinds, v.data_uv, "")
+    fig = go.Figure(landscape_2d_figure(v.u, v.v, v.f, np.zeros((0, 2)), v.fixed_uv, v.kinds, v.data_uv, ""))
     fig.update_traces(showscale=False, selector=dict(type="contour"))
     return fig
 

@@ -8,7 +8,7 @@ from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
 from components.animation import blank, canvas, caption, colormap, image_in_square, stamp
-from components.plotting import BASE_LAYOUT, f32, fixed_point_traces
+from components.plotting import BASE_LAYOUT, f32, fixed_point_traces, plain_figure
 
 
 def arrow_segments(tails, vectors, length):
@@ -60,51 +60,52 @@ def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title
     return fig
 
 
+#: Viridis as plotly writes a named colorscale into a figure (a list of [level, color]).
+VIRIDIS_LEVELS = go.Figure(go.Contour(colorscale="Viridis")).to_plotly_json()["data"][0]["colorscale"]
+
+
 def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surface=False,
                         hopfield=None, probe=None, probe_mean=None, axis_labels=("u", "v")):
-    """F̃ as a heatmap with contours (or a 3-D surface), descent arrows, fixed points, data."""
-    fig = go.Figure()
+    """F̃ as a heatmap with contours (or a 3-D surface), descent arrows, fixed points, data: the map a plain dict
+    (components.plotting.plain_figure; drawn at every released time), the surface a plotly figure."""
     if surface:
-        fig.add_trace(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
-                                 colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
+        fig = go.Figure(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
+                                   colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
         fig.update_layout(**BASE_LAYOUT, title=title, height=600,
                           scene=dict(xaxis_title=axis_labels[0], yaxis_title=axis_labels[1],
                                      zaxis_title="F̃"))
         return fig
-    fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis", ncontours=28,
-                             contours=dict(coloring="heatmap", showlines=True),
-                             line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
-                             colorbar=dict(title=dict(text="F̃", side="right")), name="F̃",
-                             hovertemplate="(%{x:.3f}, %{y:.3f})<br>F̃ = %{z:.4g}<extra></extra>"))
+    data = [dict(type="contour", x=f32(u), y=f32(v), z=f32(f), colorscale=VIRIDIS_LEVELS, ncontours=28,
+                 contours=dict(coloring="heatmap", showlines=True),
+                 line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
+                 colorbar=dict(title=dict(text="F̃", side="right")), name="F̃",
+                 hovertemplate="(%{x:.3f}, %{y:.3f})<br>F̃ = %{z:.4g}<extra></extra>")]
     if hopfield is not None:
-        fig.add_trace(go.Contour(x=f32(u), y=f32(v), z=f32(hopfield), ncontours=14,
-                                 contours=dict(coloring="none"), showscale=False,
-                                 line=dict(color="#ff4fd8", width=1.2, dash="dot"),
-                                 name="Hopfield energy E (eq. 40)", showlegend=True, hoverinfo="skip"))
+        data.append(dict(type="contour", x=f32(u), y=f32(v), z=f32(hopfield), ncontours=14,
+                         contours=dict(coloring="none"), showscale=False,
+                         line=dict(color="#ff4fd8", width=1.2, dash="dot"),
+                         name="Hopfield energy E (eq. 40)", showlegend=True, hoverinfo="skip"))
     heads = np.tile(np.array([0, 7, 0], np.float32), len(arrows) // 3)
-    fig.add_trace(go.Scatter(x=f32(arrows[:, 0]), y=f32(arrows[:, 1]), mode="lines+markers",
-                             line=dict(color="rgba(255,255,255,0.8)", width=1.2),
-                             marker=dict(symbol="arrow", angleref="previous", size=heads,
-                                         color="rgba(255,255,255,0.9)"),
-                             name="score direction", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=f32(data_uv[:, 0]), y=f32(data_uv[:, 1]), mode="markers",
-                             name="data points", marker=dict(symbol="triangle-up", size=9,
-                                                             color="#ff7f0e",
-                                                             line=dict(color="black", width=1))))
-    for tr in fixed_point_traces(fixed_uv, kinds):
-        fig.add_trace(tr)
+    data.append(dict(type="scatter", x=f32(arrows[:, 0]), y=f32(arrows[:, 1]), mode="lines+markers",
+                     line=dict(color="rgba(255,255,255,0.8)", width=1.2),
+                     marker=dict(symbol="arrow", angleref="previous", size=heads, color="rgba(255,255,255,0.9)"),
+                     name="score direction", hoverinfo="skip"))
+    data.append(dict(type="scatter", x=f32(data_uv[:, 0]), y=f32(data_uv[:, 1]), mode="markers",
+                     name="data points", marker=dict(symbol="triangle-up", size=9, color="#ff7f0e",
+                                                     line=dict(color="black", width=1))))
+    data += fixed_point_traces(fixed_uv, kinds)
+    layout = dict(**BASE_LAYOUT, title=dict(text=title), height=600, hovermode="closest",
+                  legend=dict(orientation="h", y=-0.1),
+                  xaxis=dict(title=dict(text=axis_labels[0]), range=[float(u[0]), float(u[-1])], constrain="domain"),
+                  yaxis=dict(title=dict(text=axis_labels[1]), range=[float(v[0]), float(v[-1])],
+                             scaleanchor="x", scaleratio=1))
     if probe is not None:
-        fig.add_trace(go.Scatter(x=[probe[0]], y=[probe[1]], mode="markers", name="probe x̃",
-                                 marker=dict(symbol="cross", size=12, color="#e41a1c")))
-        fig.add_annotation(x=probe_mean[0], y=probe_mean[1], ax=probe[0], ay=probe[1],
-                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=3, arrowwidth=2.5, arrowcolor="#e41a1c", text="")
-    fig.update_layout(**BASE_LAYOUT, title=title, height=600, hovermode="closest",
-                      legend=dict(orientation="h", y=-0.1))
-    fig.update_xaxes(title_text=axis_labels[0], range=[float(u[0]), float(u[-1])], constrain="domain")
-    fig.update_yaxes(title_text=axis_labels[1], range=[float(v[0]), float(v[-1])],
-                     scaleanchor="x", scaleratio=1)
-    return fig
+        data.append(dict(type="scatter", x=[float(probe[0])], y=[float(probe[1])], mode="markers", name="probe x̃",
+                         marker=dict(symbol="cross", size=12, color="#e41a1c")))
+        layout["annotations"] = [dict(x=float(probe_mean[0]), y=float(probe_mean[1]), ax=float(probe[0]),
+                                      ay=float(probe[1]), xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                                      arrowhead=3, arrowwidth=2.5, arrowcolor="#e41a1c", text="")]
+    return plain_figure(data, layout)
 
 
 def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
