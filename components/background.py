@@ -17,6 +17,7 @@ import logging
 import os
 import stat
 import tempfile
+import threading
 import time
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
@@ -141,9 +142,37 @@ def _waiting_before(me: Path) -> int:
     return ahead
 
 
+#: A Celery worker still alive this many seconds after logging "Unrecoverable error" exits (ExitAfterUnrecoverable).
+UNRECOVERABLE_GRACE = float(os.environ.get("UNRECOVERABLE_GRACE", "15"))
+
+
+class ExitAfterUnrecoverable(logging.Handler):
+    """Celery logs "Unrecoverable error" (CRITICAL, on ``celery.worker.worker``) and then stops the worker — but that
+    stop can hang: in one CI run Redis was killed mid-job, kombu's reader met the closed connection, and the worker
+    neither exited nor reconnected for two minutes (a known class of kombu bugs). A worker still alive ``grace``
+    seconds after the message exits with status 1, so the container's restart policy (docker-compose.yml) starts a
+    new one."""
+
+    def __init__(self, grace: float = UNRECOVERABLE_GRACE):
+        super().__init__(logging.CRITICAL)
+        self.grace = grace
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Unrecoverable error"):
+            timer = threading.Timer(self.grace, os._exit, args=(1,))
+            timer.daemon = True
+            timer.start()
+
+
+def _watch_for_unrecoverable(**_):
+    logging.getLogger("celery.worker.worker").addHandler(ExitAfterUnrecoverable())
+
+
 def celery_app(redis_url: str):
     """The Celery application of the lab's background jobs."""
     from celery import Celery
+    from celery.signals import worker_init
+    worker_init.connect(_watch_for_unrecoverable, weak=False)
     app = Celery("dtlab", broker=redis_url, backend=redis_url)
     # a Redis that stops mid-way is given up within seconds (Celery's default retries the result store 20 times,
     # ~20 s, longer than a callback may take): the page then says so and offers Retry (components.jobs)

@@ -5,6 +5,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from components.cache import SHARED, versioned
 from components.jobs import WAITING, TimeFreeJob
 from components.state import parse_state
@@ -217,3 +219,36 @@ def test_a_forked_job_keeps_no_student_connection_open(lab, tmp_path):
     student_side.settimeout(10)
     assert student_side.recv(1) == b""
     manager.terminate_job(job)
+
+
+def test_a_celery_worker_that_logged_an_unrecoverable_error_exits_if_its_stop_hangs():
+    """Celery's stop after "Unrecoverable error" once hung for minutes (Redis killed mid-job): the worker then exits
+    with status 1 after UNRECOVERABLE_GRACE s, so its restart policy starts a new one. Other critical messages do
+    not stop it."""
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+    program = """
+import logging, sys, time
+from celery.signals import worker_init
+from components.background import celery_app
+celery_app("redis://127.0.0.1:1/0")
+worker_init.send(sender=None)                      # what a starting worker sends
+logging.getLogger("celery.worker.worker").critical(sys.argv[1])
+print("logged", flush=True)
+time.sleep(60)                                     # a stop that hangs
+"""
+    env = {**os.environ, "UNRECOVERABLE_GRACE": "0.5"}
+    hung = subprocess.run([sys.executable, "-c", program, "Unrecoverable error: AttributeError()"], cwd=ROOT, env=env,
+                          timeout=50, capture_output=True, text=True)
+    assert hung.returncode == 1 and "logged" in hung.stdout, hung.stderr[-2000:]
+    other = subprocess.Popen([sys.executable, "-c", program, "something else went wrong"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "logged"
+        with pytest.raises(subprocess.TimeoutExpired):       # six times the grace: it would have exited by then
+            other.wait(timeout=3)
+    finally:
+        other.kill()
+        other.wait()
