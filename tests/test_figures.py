@@ -61,3 +61,20 @@ def test_landscape_1d_and_strip():
 def test_weights_are_sorted():
     fig = figures.weights_figure(np.array([0.1, 0.6, 0.3]), np.arange(3))
     assert list(fig.data[0].x) == ["1", "2", "0"]
+
+
+def test_the_ising_pages_release_figures_built_as_dicts_are_what_plotly_writes():
+    """The Ising response and the bath's histogram, drawn at every released time, skip plotly's objects too."""
+    from pages.ising import _figures as ising
+    from pages.ising._model import FIELD, BathResult
+    curves = np.tanh(np.outer([0.5, 1.0, 2.0], FIELD))
+    response = ising.response_figure(np.array([0.25, 0.5, 1.0]), curves, 0.7, np.tanh(1.3 * FIELD),
+                                     np.array([-0.8, 0.0, 0.8]))
+    temps = np.array([2.0, 1.0, 0.5])
+    bins = np.linspace(-1, 1, 42)
+    bath = BathResult(K=10, w=1.0, temps=temps, sizes=[10], mean={10: temps}, variance={10: temps}, bins=bins,
+                      hist=np.ones((3, 41)), exact_m=np.linspace(-1, 1, 11), exact_p=np.full((3, 11), 1 / 11),
+                      mean_field=np.array([0.0, 0.0, 0.96]), bath=np.zeros((3, 4)), plain=np.zeros((3, 4)))
+    for fig in (response, ising.bath_distribution_figure(bath, 2)):
+        again = go.Figure(fig).to_plotly_json()
+        assert json.dumps(plain(again), sort_keys=True) == json.dumps(plain(fig), sort_keys=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.plotting import BASE_LAYOUT, f32
+from components.plotting import BASE_LAYOUT, f32, plain_figure
 from components.timemoves import movable, now_line
 from pages.ising._model import FIELD, BathResult, IsingModel
 
@@ -33,25 +33,24 @@ def target_figure(view: IsingModel, spins: int, coupling: float, temp: float) ->
 
 
 def response_figure(log_t: np.ndarray, curves: np.ndarray, t_now: float, now: np.ndarray,
-                    fixed_h: np.ndarray) -> go.Figure:
+                    fixed_h: np.ndarray) -> dict:
     """m(h, t) on the uniform line for several t, the current t bold; its crossings with m = h are the
-    fixed points of the generative drift."""
-    fig = go.Figure()
-    for t, row in zip(log_t, curves, strict=True):
-        fig.add_trace(go.Scatter(x=f32(FIELD), y=f32(row), mode="lines", line=dict(width=1.5, color="#9ecae1"),
-                                 name=f"t = {t:.3g}", hovertemplate=f"t = {t:.3g}<br>h = %{{x:.3f}}<br>m = %{{y:.3f}}"
-                                 "<extra></extra>"))
-    fig.add_trace(go.Scatter(x=f32(FIELD), y=f32(now), mode="lines", line=dict(width=4, color="#08306b"),
-                             name=f"now, t = {t_now:.3g}"))
-    fig.add_trace(go.Scatter(x=[-1.6, 1.6], y=[-1.6, 1.6], mode="lines", name="m = h",
-                             line=dict(color="#888", dash="dash")))
-    fig.add_trace(go.Scatter(x=f32(fixed_h), y=f32(fixed_h), mode="markers", name="fixed points now",
-                             marker=dict(size=11, color="#d62728", line=dict(color="white", width=1))))
-    fig.update_layout(**BASE_LAYOUT, height=330, title="⟨y_j⟩ along the uniform direction x̃ = h(1, …, 1)",
-                      legend=dict(font=dict(size=11)))
-    fig.update_xaxes(title_text="field h (x̃ per spin)", range=[-1.6, 1.6])
-    fig.update_yaxes(title_text="m(h, t) = ⟨y_j⟩", range=[-1.1, 1.1])
-    return fig
+    fixed points of the generative drift.  A plain dict (components.plotting.plain_figure): drawn at every
+    released time."""
+    data = [dict(type="scatter", x=f32(FIELD), y=f32(row), mode="lines", line=dict(width=1.5, color="#9ecae1"),
+                 name=f"t = {t:.3g}", hovertemplate=f"t = {t:.3g}<br>h = %{{x:.3f}}<br>m = %{{y:.3f}}<extra></extra>")
+            for t, row in zip(log_t, curves, strict=True)]
+    data += [dict(type="scatter", x=f32(FIELD), y=f32(now), mode="lines", line=dict(width=4, color="#08306b"),
+                  name=f"now, t = {t_now:.3g}"),
+             dict(type="scatter", x=[-1.6, 1.6], y=[-1.6, 1.6], mode="lines", name="m = h",
+                  line=dict(color="#888", dash="dash")),
+             dict(type="scatter", x=f32(fixed_h), y=f32(fixed_h), mode="markers", name="fixed points now",
+                  marker=dict(size=11, color="#d62728", line=dict(color="white", width=1)))]
+    layout = dict(**BASE_LAYOUT, height=330, title=dict(text="⟨y_j⟩ along the uniform direction x̃ = h(1, …, 1)"),
+                  legend=dict(font=dict(size=11)),
+                  xaxis=dict(title=dict(text="field h (x̃ per spin)"), range=[-1.6, 1.6]),
+                  yaxis=dict(title=dict(text="m(h, t) = ⟨y_j⟩"), range=[-1.1, 1.1]))
+    return plain_figure(data, layout)
 
 
 def ising_diagram_figure(view: IsingModel, sigma: float, t_now: float, reference=None) -> go.Figure:
@@ -85,24 +84,25 @@ def ising_diagram_figure(view: IsingModel, sigma: float, t_now: float, reference
     return fig
 
 
-def bath_distribution_figure(view: BathResult, index: int) -> go.Figure:
-    """Heat-bath histogram of m̄ at the current T (symmetrized), the exact finite-K law and ±m_MF."""
+def bath_distribution_figure(view: BathResult, index: int) -> dict:
+    """Heat-bath histogram of m̄ at the current T (symmetrized), the exact finite-K law and ±m_MF.  A plain dict
+    (components.plotting.plain_figure): drawn at every released time."""
     centers = 0.5 * (view.bins[1:] + view.bins[:-1])
-    width = view.bins[1] - view.bins[0]
+    width = float(view.bins[1] - view.bins[0])
     temp = view.temps[index]
-    fig = go.Figure(go.Bar(x=f32(centers), y=f32(view.hist[index]), width=width, name="heat-bath Monte Carlo",
-                           marker_color="#9ecae1"))
     density = view.exact_p[index] * view.K / 2          # the law of M/K has spacing 2/K
-    fig.add_trace(go.Scatter(x=f32(view.exact_m), y=f32(density), mode="lines", name=f"exact, K = {view.K}",
-                             line=dict(color=CHOSEN, width=2)))
-    m_mf = view.mean_field[index]
-    for sign in (-1, 1):
-        fig.add_vline(x=sign * m_mf, line=dict(color="black", dash="dot", width=2))
-    fig.update_layout(**BASE_LAYOUT, height=330, bargap=0, legend=dict(orientation="h", y=-0.25),
-                      title=f"bath magnetization at T = σ²t = {temp:.3g} (dotted: ±m of tanh((wm)/T))")
-    fig.update_xaxes(title_text="m̄ = Σ y^μ / K", range=[-1.05, 1.05])
-    fig.update_yaxes(title_text="density")
-    return fig
+    data = [dict(type="bar", x=f32(centers), y=f32(view.hist[index]), width=width, name="heat-bath Monte Carlo",
+                 marker=dict(color="#9ecae1")),
+            dict(type="scatter", x=f32(view.exact_m), y=f32(density), mode="lines", name=f"exact, K = {view.K}",
+                 line=dict(color=CHOSEN, width=2))]
+    m_mf = float(view.mean_field[index])
+    shapes = [dict(type="line", x0=sign * m_mf, x1=sign * m_mf, xref="x", y0=0, y1=1, yref="y domain",
+                   line=dict(color="black", dash="dot", width=2)) for sign in (-1, 1)]
+    layout = dict(**BASE_LAYOUT, height=330, bargap=0, legend=dict(orientation="h", y=-0.25), shapes=shapes,
+                  title=dict(text=f"bath magnetization at T = σ²t = {temp:.3g} (dotted: ±m of tanh((wm)/T))"),
+                  xaxis=dict(title=dict(text="m̄ = Σ y^μ / K"), range=[-1.05, 1.05]),
+                  yaxis=dict(title=dict(text="density")))
+    return plain_figure(data, layout)
 
 
 def _per_size(view: BathResult, t, quantity: str) -> go.Figure:
