@@ -157,11 +157,10 @@ def _merge_flat_roots(target: Target, x: np.ndarray, s2: float, accept: float, r
     ii, jj = _close_pairs(x, np.nextafter(reach, 0.0)).T
     if ii.size == 0:
         return x, np.zeros(len(x), bool)
-    pairs = list(zip(ii, jj, strict=True))
     fractions = np.array([0.25, 0.5, 0.75])
     between = (x[ii, None, :] * (1 - fractions[:, None]) + x[jj, None, :] * fractions[:, None]).reshape(-1, x.shape[1])
     g = np.linalg.norm(between - target.posterior(between, s2, full_cov=False).mean, axis=1)
-    flat_pair = (g.reshape(len(pairs), len(fractions)) < accept).all(axis=1)
+    flat_pair = (g.reshape(len(ii), len(fractions)) < accept).all(axis=1)
     group = np.arange(len(x))                    # union–find over the flat pairs
     def root(k):
         while group[k] != k:
