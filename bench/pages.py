@@ -73,7 +73,7 @@ def redraw_run() -> list[dict]:
         "bifurcation: two deltas": ({"target": "two_deltas"}, bifurcation_data.JOB,
                                     lambda s: bifurcation.render_diagram(None, s, s.t)),
         "particles: four deltas": ({"target": "circle"}, particles_data.JOB,
-                                   lambda s: particles.render_side({"ok": 1}, s, s.t, 2000, "sde", 0)),
+                                   lambda s: particles.render_side({"ok": 1}, s, s.t, 0)),
         "entropy: two deltas": ({"target": "two_deltas"}, entropy_data.JOB,
                                 lambda s: entropy.render_profile(None, s, s.t)),
         "memorization: 500 samples, d = 10": ({"target": "mixture_samples", "n": 500, "d": 10, "process": "VP"},
@@ -84,7 +84,7 @@ def redraw_run() -> list[dict]:
     with app.server.test_request_context():
         for name, (raw, job, redraw) in cases.items():
             state, _ = parse_state(raw)
-            job.result(state, *((2000, "sde", 0) if job.controls else ()))
+            job.result(state, *((0,) if job.controls else ()))
             times = []
             for t in SWEEP:
                 start = time.perf_counter()
@@ -132,6 +132,52 @@ def explorers_run(count: int = 15, seed: int = 30) -> list[dict]:
                                 ("Ising model and response, explorers' states", model))]
 
 
+def job_figures_run(count: int = 3, seed: int = 30) -> list[dict]:
+    """The first drawing of a job's result (issue 30): each job page's render callbacks for a result just computed
+    (not timed), at the page's default state and ``count - 1`` explorers' states (bench.load's), each new to the
+    drawing caches.  What a student waits for once the progress bar is full; median and max ms."""
+    import random
+
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="dtlab-bench-")
+    import importlib
+
+    import app
+    from bench.load import PAGES, explored_state
+    from components.state import default_state
+    from pages.bifurcation import page as bifurcation
+    from pages.entropy import page as entropy
+    from pages.memorization import page as memorization
+    from pages.particles import page as particles
+    from pages.training import page as training
+
+    def particles_open(data, t):
+        payload, figure = particles.send_run({"ok": 1}, data, 0)
+        return payload, figure, particles.render_side(payload, data, t, 0)
+
+    cases = {"bifurcation": (bifurcation.render_diagram,), "entropy": (entropy.render_profile,),
+             "memorization": (memorization.render_memorization,), "particles": (particles_open,),
+             "training": (training.render_curves, training.render_model)}
+    rng = random.Random(seed)
+    rows = []
+    with app.server.test_request_context():
+        for name, renders in cases.items():
+            page = PAGES[name]
+            job = importlib.import_module(f"pages.{name}._model").JOB
+            targets = page.targets if name in ("training", "ising") else ("two_deltas", "circle", "mixture_samples")
+            states = [default_state(targets[0])] + [explored_state(page, rng) for _ in range(count - 1)]
+            times = []
+            for state in states:
+                job.result(state, *((0,) if job.controls else ()))
+                data = state.raw()
+                start = time.perf_counter()
+                for render in renders:
+                    render(*(() if render is particles_open else (None,)), data, 0.4)
+                times.append(time.perf_counter() - start)
+            rows.append(dict(case=f"{name}: first drawing of a result", median_ms=1e3 * float(np.median(times)),
+                             max_ms=1e3 * float(np.max(times))))
+    return rows
+
+
 if __name__ == "__main__":
-    for row in explorers_run():
+    for row in explorers_run() + job_figures_run():
         print(f"{row['case']:48s} median {row['median_ms']:7.1f} ms   max {row['max_ms']:7.1f} ms")

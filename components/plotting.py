@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
-from _plotly_utils.utils import to_typed_array_spec
 from plotly.subplots import make_subplots
 
+from components.plainfig import PlainFigure, heatmap
 from components.timemoves import now_line
 
 
@@ -32,9 +31,6 @@ KIND_STYLE = {
 }
 KIND_LABEL = {"minimum": "stable fixed point", "saddle": "saddle (unstable)",
               "maximum": "maximum (unstable)", "marginal": "marginal (branching)"}
-# The template is the default once, not a layout key: passing template="plotly_white" to each
-# figure deep-copied and validated it every time (~14 ms a figure, most of a redraw).
-pio.templates.default = "plotly_white"
 # The modebar stands on the right edge, so it never covers a title (issue 22); titles wider than
 # their figure are wrapped in the browser (assets/teaching.js, fitTitle).
 BASE_LAYOUT = dict(margin=dict(l=55, r=36, t=50, b=45), modebar=dict(orientation="v"),
@@ -44,29 +40,6 @@ BASE_LAYOUT = dict(margin=dict(l=55, r=36, t=50, b=45), modebar=dict(orientation
 def f32(a):
     """float32 copy for the payload (plotly sends it as a base64 typed array)."""
     return np.asarray(a, dtype=np.float32)
-
-
-#: The default template as plotly writes it into every figure's layout (read once).
-TEMPLATE = go.Figure().to_plotly_json()["layout"]["template"]
-
-
-def packed_arrays(value):
-    """``value`` (dicts, lists) with its numpy arrays written as plotly writes them: typed-array specs."""
-    if isinstance(value, np.ndarray):
-        return to_typed_array_spec(value)
-    if isinstance(value, dict):
-        return {k: packed_arrays(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [packed_arrays(v) for v in value]
-    return value
-
-
-def plain_figure(data: list, layout: dict) -> dict:
-    """A figure as the dict plotly's objects would write, built without them (~1 ms where go.Figure's
-    validation took ~20: the landscape's figure at every released time).  Traces and layout are written in
-    plotly's own nesting (``title={"text": …}``, colorscales as lists); tests/test_figures.py checks that plotly
-    reads each such figure back unchanged."""
-    return {"data": packed_arrays(data), "layout": {**packed_arrays(layout), "template": TEMPLATE}}
 
 
 def fixed_point_traces(points2d, kinds, row=None):
@@ -84,13 +57,13 @@ def fixed_point_traces(points2d, kinds, row=None):
     return traces
 
 
-def empty_figure(message, height=300):
+def empty_figure(message, height=300) -> dict:
     """A blank figure that carries a message instead of data."""
-    fig = go.Figure()
+    fig = PlainFigure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_layout(**BASE_LAYOUT, height=height, xaxis_visible=False, yaxis_visible=False)
-    return fig
+    return fig.to_plotly_json()
 
 
 def gapped(segments):
@@ -120,7 +93,7 @@ def time_lines(fig, t_now, predicted=None, measured=None, rows=(None,)):
 IMAGE_SHEET = "image sheet"
 
 
-def image_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
+def image_sheet_figure(images, labels, columns=12, title="") -> dict:
     """Square grey images (flattened, pixels in [0, 1]) in a grid — one heatmap, one-pixel gaps — each labelled
     above with its text (its class, a distance).  Drawn bottom-up on an ordinary axis: a reversed one came out
     upside down once lecture mode relaid the figure out."""
@@ -132,8 +105,8 @@ def image_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
     for k, (img, _) in enumerate(zip(images, labels, strict=True)):
         r, c = divmod(k, columns)
         sheet[r * cell:r * cell + side, c * cell:c * cell + side] = img.reshape(side, side)
-    fig = go.Figure(go.Heatmap(z=f32(np.flipud(sheet)), colorscale="Greys", zmin=0, zmax=1, showscale=False,
-                               hoverinfo="skip", name=IMAGE_SHEET))
+    fig = PlainFigure(heatmap(z=f32(np.flipud(sheet)), colorscale="Greys", zmin=0, zmax=1, showscale=False,
+                              hoverinfo="skip", name=IMAGE_SHEET))
     for k, lab in enumerate(labels):
         r, c = divmod(k, columns)
         fig.add_annotation(x=c * cell + (side - 1) / 2, y=sheet.shape[0] - 1 - (r * cell - 0.1 * cell), text=str(lab),
@@ -141,7 +114,7 @@ def image_sheet_figure(images, labels, columns=12, title="") -> go.Figure:
     fig.update_layout(**BASE_LAYOUT, height=90 + 130 * rows, title=title)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    return fig
+    return fig.to_plotly_json()
 
 
 def warm_figures() -> None:

@@ -71,3 +71,13 @@ def assert_same_drawing(a, b, where=""):
         assert (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-6 * max(1.0, abs(a)), (where, a, b)
     else:
         assert a == b, (where, a, b)
+
+
+def assert_plotly_reads_back(fig):
+    """A figure built as a plain dict (components.plainfig) is one plotly reads back unchanged: every property known,
+    every value valid (go.Figure raises otherwise), nothing added or dropped — template and NaN gaps included."""
+    import json
+    if isinstance(fig, go.Figure):
+        return
+    again = go.Figure(fig).to_plotly_json()
+    assert json.dumps(plain(again), sort_keys=True) == json.dumps(plain(fig), sort_keys=True)

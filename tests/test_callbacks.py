@@ -2,12 +2,13 @@
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from dash import no_update
 
 from components.state import default_state
 from components.typed_arrays import unpacked
-from tests.figures import trace_arrays
+from tests.figures import assert_plotly_reads_back, trace_arrays
 
 
 def test_landscape_callbacks_return_finite_figures(app_context):
@@ -40,7 +41,8 @@ def test_probe_callbacks(app_context):
 
 
 def _finite_figure(fig):
-    """Every numeric array in the figure is finite, except NaN used as a line break."""
+    """Every numeric array in the figure is finite, except NaN used as a line break; plotly reads it back."""
+    assert_plotly_reads_back(fig)
     for kind, name, _, a in trace_arrays(fig):
         assert not np.isinf(a).any(), name
         if kind != "scatter":      # scatter lines use NaN gaps deliberately
@@ -170,7 +172,7 @@ def test_one_dimensional_particles_have_no_invented_axis(app_context):
     from components.state import parse_state
     from pages.particles import page as particles
     state, _ = parse_state({"target": "two_deltas", "d": "1", "t": "0.5"})
-    _, graph = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
+    graph = go.Figure(particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)[1])
     assert graph.layout.yaxis.title.text.startswith("jitter") and graph.layout.xaxis.title.text == "y"
 
 
@@ -193,7 +195,7 @@ def test_particles_regimes_and_view_say_what_the_run_shows(app_context):
     scales, times = np.array(payload["scales"]), np.array(payload["times"])
     np.testing.assert_allclose(scales, np.exp(-times))                 # VP: a(t) = e^{−t}
     data = np.array(payload["data"])
-    np.testing.assert_allclose(np.asarray(graph.data[1].x, float), scales[0] * data[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(unpacked(graph["data"][1]["x"]), scales[0] * data[:, 0], rtol=1e-5)
     frames = unpacked(payload["frames"])
     spans = np.array(payload["spans"])
     inside = np.mean(np.abs(frames).max(axis=2) <= spans[:, None], axis=1)
@@ -216,7 +218,7 @@ def test_papers_are_cited_by_author_and_year_not_by_seed_number(app_context):
     shown += [p.title + p.caption for p in PRESETS] + [json.dumps(browser_schema())]
     state, _ = parse_state({"target": "mixture_samples", "process": "VP", "t": "0.5"})
     payload, figure = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
-    shown += [json.dumps(payload), figure.to_json(),
+    shown += [json.dumps(payload), json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder),
               " ".join(particles.render_side(payload, state.replace(particles=500, dynamics="sde"), state.t, 0)[2])]
     assert not [text for text in shown if re.search(r"seed 00\d", text, re.IGNORECASE)]
     assert "arxiv.org/abs/2402.18491" in shown[[p["path"] for p in page_registry.values()].index("/about")]
@@ -234,11 +236,12 @@ def test_particle_experiments_refuse_what_they_cannot_afford(app_context):
     quiet = lambda *_: None  # noqa: E731
     big = default_state("mixture_samples").replace(n=20_000, d=2)
     for fig in (particles.run_sampling_error(quiet, 1, big)[0], particles.run_guidance_sweep(quiet, 1, big)[0]):
-        assert "too large for this panel" in fig.layout.annotations[0].text
+        assert "too large for this panel" in fig["layout"]["annotations"][0]["text"]
     plain, line = particles.run_guidance_sweep(quiet, 1, default_state("gaussian_points"))
-    assert "no classes" in plain.layout.annotations[0].text and line is None
+    assert "no classes" in plain["layout"]["annotations"][0]["text"] and line is None
     small = default_state("two_deltas").replace(weight_plus=0.3, t=0.5)
     fig, verdict = particles.run_sampling_error(quiet, 1, small.replace(dynamics="ode"))
+    fig = go.Figure(fig)
     assert [t.name for t in fig.data][:3] == ["Euler–Maruyama", "Heun (2nd order)", "exponential (DDIM)"]
     titles = [a.text for a in fig.layout.annotations]
     assert titles[:3] == ["uniform in log t", "Karras ρ = 7", "entropic time"]     # one column per step grid
@@ -253,6 +256,7 @@ def test_guidance_panel_measures_each_schedule_against_the_exact_law(app_context
     state = default_state("mixture").replace(guided_class="0", guidance_w=4.0, guidance_schedule="window",
                                              guidance_window=-0.5)
     fig, verdict = particles.run_guidance_sweep(lambda *_: None, 1, state)
+    fig = go.Figure(fig)
     names = {t.name for t in fig.data if t.showlegend is not False}
     assert {"constant w", "negative window (−0.5)", "exact class law"} <= names
     assert verdict.startswith("At w = 4 (the exact class law:") and verdict.count("spread along the class axis") == 3

@@ -9,6 +9,7 @@ from dash import no_update
 from selenium.webdriver.common.action_chains import ActionChains
 
 from components.state import parse_query, parse_state, state_query, target_of
+from components.typed_arrays import unpacked
 from core import limits
 from core.datasets import (
     UPLOAD_MAX_BYTES,
@@ -182,8 +183,8 @@ def test_digits_on_the_particles_page(app_context):
     assert np.mean(end_labels(target_of(state), state, images) == index) > 0.95
     payload, _ = particles.send_run(None, state.replace(particles=500, dynamics="sde"), 0)
     *_, sheet, style = particles.render_side(payload, state.replace(particles=500, dynamics="sde"), state.t, 0)
-    assert style is None and sheet.data[0].type == "heatmap"
-    z = np.asarray(sheet.data[0].z, dtype=float)
+    assert style is None and sheet["data"][0]["type"] == "heatmap"
+    z = unpacked(sheet["data"][0]["z"]).astype(float)
     assert z.shape == (17, 12 * 9 - 1) and np.nanmax(z) <= 1.5
 
 

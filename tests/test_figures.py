@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from pages.landscape import _figures as figures
-from tests.figures import plain
+from tests.figures import assert_plotly_reads_back, plain
 
 
 def test_landscape_2d_traces_and_payload_dtype():
@@ -28,7 +28,7 @@ def test_landscape_2d_traces_and_payload_dtype():
 
 
 def test_the_landscape_map_built_as_a_dict_is_what_plotly_writes():
-    """The map skips plotly's objects (components.plotting.plain_figure): plotly must read it back — every property
+    """The map skips plotly's objects (components.plainfig.plain_figure): plotly must read it back — every property
     known, every value valid (go.Figure raises otherwise) — and write exactly the same figure, template included."""
     u = np.linspace(-1, 1, 7)
     f = np.add.outer(u**2, u**3)
@@ -37,9 +37,7 @@ def test_the_landscape_map_built_as_a_dict_is_what_plotly_writes():
     for extra in ({}, dict(hopfield=f.T, probe=np.array([0.2, 0.1]), probe_mean=np.array([0.5, 0.5]))):
         fig = figures.landscape_2d_figure(u, u, f, arrows, np.arange(8.0).reshape(4, 2) / 8, kinds,
                                           np.array([[1.0, 1.0], [0.0, -1.0]]), "a title", **extra)
-        again = go.Figure(fig).to_plotly_json()
-        assert json.dumps(plain(again), sort_keys=True) == json.dumps(plain(fig), sort_keys=True)   # NaN gaps too
-        assert fig["layout"]["template"] == go.Figure().to_plotly_json()["layout"]["template"]
+        assert_plotly_reads_back(fig)
 
 
 def test_arrow_segments_point_along_the_field():
@@ -76,5 +74,53 @@ def test_the_ising_pages_release_figures_built_as_dicts_are_what_plotly_writes()
                       hist=np.ones((3, 41)), exact_m=np.linspace(-1, 1, 11), exact_p=np.full((3, 11), 1 / 11),
                       mean_field=np.array([0.0, 0.0, 0.96]), bath=np.zeros((3, 4)), plain=np.zeros((3, 4)))
     for fig in (response, ising.bath_distribution_figure(bath, 2)):
-        again = go.Figure(fig).to_plotly_json()
-        assert json.dumps(plain(again), sort_keys=True) == json.dumps(plain(fig), sort_keys=True)
+        assert_plotly_reads_back(fig)
+
+
+def _same_figure(built: dict, plotly_fig: go.Figure):
+    assert_plotly_reads_back(built)
+    assert json.dumps(plain(built), sort_keys=True) == json.dumps(plain(plotly_fig), sort_keys=True)
+
+
+def test_a_plain_figure_is_the_figure_plotly_builds():
+    """components.plainfig builds, without plotly's objects, what the same calls on go.Figure build: a subplot grid
+    with titles and shared axes, traces on cells, axes updated by row and column, magic underscores, string titles,
+    None as unset, named colorscales, and lines and rectangles spanning a cell — left out of an empty one, as plotly
+    leaves them out even where the cell is named."""
+    from plotly.subplots import make_subplots
+
+    from components.plainfig import PlainFigure, heatmap, scatter
+    t = np.geomspace(0.01, 10, 7)
+
+    def draw(make, trace_of):
+        fig = make(rows=3, cols=2, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.5, 0.3, 0.2],
+                   subplot_titles=("a", f"b at t = {t[2]:.3g}", "", "d"))
+        fig.add_trace(trace_of("Scatter", x=t, y=t**2, mode="lines", line_width=2, name="x²", fill=None), 1, 1)
+        fig.add_trace(trace_of("Heatmap", z=np.outer(t, t), colorscale="Viridis", showscale=False,
+                               colorbar=dict(title=dict(text="z", side="right"))), 2, 2)
+        fig.add_trace(trace_of("Scatter", x=t, y=-t, mode="markers", marker_color="#d62728",
+                               error_y=dict(array=0.1 * t)), 3, 1)
+        fig.add_vline(x=0.5, line=dict(color="black", width=2), name="now")      # every cell with a trace
+        for row in (1, 2, 3):
+            fig.add_vline(x=0.3, row=row, col=1, line=dict(dash="dot"))          # row 2, col 1 is empty: left out
+        fig.add_hline(y=0, row=3, col=1, line=dict(color="#999"))
+        fig.add_vrect(x0=0.1, x1=0.2, row=1, col=1, fillcolor="#999", opacity=0.2, line_width=0)
+        fig.add_annotation(text="note", showarrow=False, xref="x3 domain", yref="y3 domain", x=0.5, y=0.5)
+        fig.update_xaxes(type="log")
+        fig.update_xaxes(title_text="t", row=3)
+        fig.update_yaxes(type="log", range=np.log10([0.01, 100]), row=1, col=1, title="y")
+        fig.update_layout(height=500, title="a figure", legend=dict(orientation="h", y=-0.2), xaxis_visible=True,
+                          meta={"time": {"t": 0.5, "movers": []}})
+        fig.update_layout(legend_y=-0.3)
+        return fig
+
+    plotly_fig = draw(lambda **kw: make_subplots(**kw), lambda kind, **kw: getattr(go, kind)(**kw))
+    built = draw(PlainFigure.subplots, lambda kind, **kw: {"Scatter": scatter, "Heatmap": heatmap}[kind](**kw))
+    _same_figure(built.to_plotly_json(), plotly_fig)
+    single = PlainFigure(scatter(x=[1.0, 2.0], y=[3.0, 4.0]))
+    single.add_vline(x=1.5, name="now")
+    single.add_hline(y=3.5)
+    reference = go.Figure(go.Scatter(x=[1.0, 2.0], y=[3.0, 4.0]))
+    reference.add_vline(x=1.5, name="now")
+    reference.add_hline(y=3.5)
+    _same_figure(single.to_plotly_json(), reference)

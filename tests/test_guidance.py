@@ -1,5 +1,6 @@
 """Classifier-free guidance against science.md §9's identities and closed forms."""
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from scipy import special
 
@@ -308,7 +309,7 @@ def test_decision_tree_of_six_deltas_reads():
     from pages.bifurcation._figures import dendrogram_figure
     from pages.bifurcation._model import _compute
     view = _compute(parse_state({"target": "circle", "n": "6"})[0])
-    fig = dendrogram_figure(view, 0.3)
+    fig = go.Figure(dendrogram_figure(view, 0.3))
     low, high = fig.layout.yaxis.range
     top = np.log10(max(m.time for m in view.merges))
     assert high >= top + 0.3 and low <= np.log10(view.times[0]) and fig.layout.yaxis.dtick == 1

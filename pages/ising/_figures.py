@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.plotting import BASE_LAYOUT, f32, plain_figure
+from components.plainfig import plain_figure
+from components.plotting import BASE_LAYOUT, f32
 from components.timemoves import movable, now_line
 from pages.ising._model import FIELD, BathResult, IsingModel
 
@@ -35,7 +36,7 @@ def target_figure(view: IsingModel, spins: int, coupling: float, temp: float) ->
 def response_figure(log_t: np.ndarray, curves: np.ndarray, t_now: float, now: np.ndarray,
                     fixed_h: np.ndarray) -> dict:
     """m(h, t) on the uniform line for several t, the current t bold; its crossings with m = h are the
-    fixed points of the generative drift.  A plain dict (components.plotting.plain_figure): drawn at every
+    fixed points of the generative drift.  A plain dict (components.plainfig.plain_figure): drawn at every
     released time."""
     data = [dict(type="scatter", x=f32(FIELD), y=f32(row), mode="lines", line=dict(width=1.5, color="#9ecae1"),
                  name=f"t = {t:.3g}", hovertemplate=f"t = {t:.3g}<br>h = %{{x:.3f}}<br>m = %{{y:.3f}}<extra></extra>")
@@ -86,7 +87,7 @@ def ising_diagram_figure(view: IsingModel, sigma: float, t_now: float, reference
 
 def bath_distribution_figure(view: BathResult, index: int) -> dict:
     """Heat-bath histogram of m̄ at the current T (symmetrized), the exact finite-K law and ±m_MF.  A plain dict
-    (components.plotting.plain_figure): drawn at every released time."""
+    (components.plainfig.plain_figure): drawn at every released time."""
     centers = 0.5 * (view.bins[1:] + view.bins[:-1])
     width = float(view.bins[1] - view.bins[0])
     temp = view.temps[index]

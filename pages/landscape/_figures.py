@@ -8,7 +8,8 @@ from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
 from components.animation import blank, canvas, caption, colormap, image_in_square, stamp
-from components.plotting import BASE_LAYOUT, f32, fixed_point_traces, plain_figure
+from components.plainfig import plain_figure
+from components.plotting import BASE_LAYOUT, f32, fixed_point_traces
 
 
 def arrow_segments(tails, vectors, length):
@@ -67,7 +68,7 @@ VIRIDIS_LEVELS = go.Figure(go.Contour(colorscale="Viridis")).to_plotly_json()["d
 def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surface=False,
                         hopfield=None, probe=None, probe_mean=None, axis_labels=("u", "v")):
     """F̃ as a heatmap with contours (or a 3-D surface), descent arrows, fixed points, data: the map a plain dict
-    (components.plotting.plain_figure; drawn at every released time), the surface a plotly figure."""
+    (components.plainfig.plain_figure; drawn at every released time), the surface a plotly figure."""
     if surface:
         fig = go.Figure(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
                                    colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
