@@ -52,7 +52,8 @@ def plain_figure(data: list, layout: dict) -> dict:
 
 
 #: Prefixes that plotly's magic underscores split (``line_width`` → ``line.width``); others stay whole (``error_y``).
-MAGIC = frozenset({"title", "xaxis", "yaxis", "legend", "font", "marker", "line", "margin", "colorbar"})
+MAGIC = frozenset({"title", "xaxis", "yaxis", "zaxis", "scene", "legend", "font", "marker", "line", "margin",
+                   "colorbar"})
 
 
 def _expanded(props: dict) -> dict:
@@ -117,6 +118,8 @@ scatter = functools.partial(trace, "scatter")
 scattergl = functools.partial(trace, "scattergl")
 heatmap = functools.partial(trace, "heatmap")
 histogram = functools.partial(trace, "histogram")
+bar = functools.partial(trace, "bar")
+contour = functools.partial(trace, "contour")
 
 
 @functools.lru_cache(maxsize=128)
@@ -216,7 +219,12 @@ class PlainFigure:
         return self._spanning({"type": "rect", "x0": x0, "x1": x1, "y0": 0, "y1": 1}, "y", row, col, props)
 
     def add_annotation(self, **props) -> PlainFigure:
-        self.layout.setdefault("annotations", []).append(_expanded(props))
+        self.layout.setdefault("annotations", []).append(_merge({}, _expanded(props)))
+        return self
+
+    def update_annotations(self, **props) -> PlainFigure:
+        for note in self.layout.get("annotations", []):
+            _merge(note, _expanded(props))
         return self
 
     def to_plotly_json(self) -> dict:

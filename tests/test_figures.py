@@ -24,7 +24,7 @@ def test_landscape_2d_traces_and_payload_dtype():
     assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
     surface = figures.landscape_2d_figure(u, u, f, arrows, np.zeros((0, 2)), np.array([], "<U8"),
                                           np.zeros((1, 2)), "", surface=True)
-    assert surface.data[0].type == "surface"
+    assert surface["data"][0]["type"] == "surface"
 
 
 def test_the_landscape_map_built_as_a_dict_is_what_plotly_writes():
@@ -49,15 +49,15 @@ def test_arrow_segments_point_along_the_field():
 
 def test_landscape_1d_and_strip():
     x = np.linspace(-2, 2, 11)
-    fig = figures.landscape_1d_figure(x, x**2, -x, [0.0], [0.0], [0.0], np.array(["minimum"]), "T",
-                                      data_x=[1.0, -1.0], hopfield=x**2, probe=0.5, probe_mean=0.2)
+    fig = go.Figure(figures.landscape_1d_figure(x, x**2, -x, [0.0], [0.0], [0.0], np.array(["minimum"]), "T",
+                                                data_x=[1.0, -1.0], hopfield=x**2, probe=0.5, probe_mean=0.2))
     assert {t.name for t in fig.data} >= {"F̃", "score", "Hopfield energy E (eq. 40)", "probe x̃"}
-    strip = figures.small_multiples_figure([0.5, 1.0, 2.0], [x**2] * 3, x, 1.0)
+    strip = go.Figure(figures.small_multiples_figure([0.5, 1.0, 2.0], [x**2] * 3, x, 1.0))
     assert len(strip.data) == 3 and strip.layout.annotations[1].text == "t_c = 1"
 
 
 def test_weights_are_sorted():
-    fig = figures.weights_figure(np.array([0.1, 0.6, 0.3]), np.arange(3))
+    fig = go.Figure(figures.weights_figure(np.array([0.1, 0.6, 0.3]), np.arange(3)))
     assert list(fig.data[0].x) == ["1", "2", "0"]
 
 

@@ -1,6 +1,8 @@
 """The home view's thumbnails: one small live figure per view (closed forms or cached default runs)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -120,11 +122,13 @@ THUMBNAILS = {"/landscape": _landscape, "/bifurcation": _bifurcation, "/particle
               "/hierarchy": _hierarchy, "/data": _data}
 
 
-def thumbnail(path: str) -> go.Figure:
-    """The card figure of the view at ``path`` (an empty figure for a view without one)."""
-    fig = THUMBNAILS.get(path, go.Figure)()
+@functools.cache
+def thumbnail(path: str) -> dict:
+    """The card figure of the view at ``path`` (an empty figure for a view without one): the same for every state,
+    drawn once per worker."""
+    fig = go.Figure(THUMBNAILS.get(path, dict)())
     fig.update_layout(**{**BASE_LAYOUT, "margin": dict(l=5, r=5, t=5, b=5)}, height=220, showlegend=False,
                       title=None)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return fig
+    return fig.to_plotly_json()

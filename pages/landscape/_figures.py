@@ -3,12 +3,10 @@ F̃ at multiples of t_c, the sorted Boltzmann weights at the probe."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import sequential
-from plotly.subplots import make_subplots
 
 from components.animation import blank, canvas, caption, colormap, image_in_square, stamp
-from components.plainfig import plain_figure
+from components.plainfig import PlainFigure, bar, contour, heatmap, plain_figure, scatter, trace
 from components.plotting import BASE_LAYOUT, f32, fixed_point_traces
 
 
@@ -27,29 +25,29 @@ def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title
                         hopfield=None, probe=None, probe_mean=None, score_closed=None):
     """F̃(x) above the score, fixed points on both panels; the probe and ⟨y⟩ as an arrow; the closed-form guided
     score (science.md §9) over the kernel's where given."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("regularized free energy F̃(x̃)", "score ∇log p_t(x)"))
-    fig.add_trace(go.Scatter(x=f32(x), y=f32(f), name="F̃", line=dict(width=3, color="#1f77b4")), 1, 1)
+    fig = PlainFigure.subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                               subplot_titles=("regularized free energy F̃(x̃)", "score ∇log p_t(x)"))
+    fig.add_trace(scatter(x=f32(x), y=f32(f), name="F̃", line=dict(width=3, color="#1f77b4")), 1, 1)
     if hopfield is not None:
-        fig.add_trace(go.Scatter(x=f32(x), y=f32(hopfield), name="Hopfield energy E (eq. 40)",
-                                 line=dict(width=2, dash="dot", color="#9467bd")), 1, 1)
-    fig.add_trace(go.Scatter(x=f32(x), y=f32(score), name="score", line=dict(width=2, color="#2ca02c")),
+        fig.add_trace(scatter(x=f32(x), y=f32(hopfield), name="Hopfield energy E (eq. 40)",
+                              line=dict(width=2, dash="dot", color="#9467bd")), 1, 1)
+    fig.add_trace(scatter(x=f32(x), y=f32(score), name="score", line=dict(width=2, color="#2ca02c")),
                   2, 1)
     if score_closed is not None:
-        fig.add_trace(go.Scatter(x=f32(x), y=f32(score_closed), name="guided score, closed form (science.md §9)",
-                                 line=dict(width=2, dash="dot", color="#ff7f0e")), 2, 1)
+        fig.add_trace(scatter(x=f32(x), y=f32(score_closed), name="guided score, closed form (science.md §9)",
+                              line=dict(width=2, dash="dot", color="#ff7f0e")), 2, 1)
     fig.add_hline(y=0, line=dict(color="#999", width=1), row=2, col=1)
     for tr in fixed_point_traces(np.column_stack([fixed_x, fixed_f]), kinds, row=1):
         fig.add_trace(tr, 1, 1)
     for tr in fixed_point_traces(np.column_stack([fixed_x, fixed_score]), kinds, row=2):
         fig.add_trace(tr, 2, 1)
     if data_x is not None:
-        fig.add_trace(go.Scatter(x=f32(data_x), y=np.zeros(len(data_x), np.float32), mode="markers",
-                                 name="data points", marker=dict(symbol="triangle-up", size=10,
-                                                                 color="#ff7f0e")), 2, 1)
+        fig.add_trace(scatter(x=f32(data_x), y=np.zeros(len(data_x), np.float32), mode="markers",
+                              name="data points", marker=dict(symbol="triangle-up", size=10,
+                                                              color="#ff7f0e")), 2, 1)
     if probe is not None:
-        fig.add_trace(go.Scatter(x=[probe], y=[float(np.interp(probe, x, f))], mode="markers",
-                                 name="probe x̃", marker=dict(symbol="cross", size=12, color="#e41a1c")),
+        fig.add_trace(scatter(x=[probe], y=[float(np.interp(probe, x, f))], mode="markers",
+                              name="probe x̃", marker=dict(symbol="cross", size=12, color="#e41a1c")),
                       1, 1)
         fig.add_annotation(x=probe_mean, y=0, ax=probe, ay=0, xref="x2", yref="y2", axref="x2",
                            ayref="y2", showarrow=True, arrowhead=3, arrowwidth=2.5,
@@ -58,24 +56,24 @@ def landscape_1d_figure(x, f, score, fixed_x, fixed_f, fixed_score, kinds, title
     fig.update_layout(**BASE_LAYOUT, title=title, height=560, hovermode="x",
                       legend=dict(orientation="h", y=-0.12))
     fig.update_xaxes(title_text="x̃", row=2, col=1)
-    return fig
+    return fig.to_plotly_json()
 
 
 #: Viridis as plotly writes a named colorscale into a figure (a list of [level, color]).
-VIRIDIS_LEVELS = go.Figure(go.Contour(colorscale="Viridis")).to_plotly_json()["data"][0]["colorscale"]
+VIRIDIS_LEVELS = PlainFigure(contour(colorscale="Viridis")).to_plotly_json()["data"][0]["colorscale"]
 
 
 def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surface=False,
                         hopfield=None, probe=None, probe_mean=None, axis_labels=("u", "v")):
     """F̃ as a heatmap with contours (or a 3-D surface), descent arrows, fixed points, data: the map a plain dict
-    (components.plainfig.plain_figure; drawn at every released time), the surface a plotly figure."""
+    (components.plainfig.plain_figure; drawn at every released time)."""
     if surface:
-        fig = go.Figure(go.Surface(x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
-                                   colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
+        fig = PlainFigure(trace("surface", x=f32(u), y=f32(v), z=f32(f), colorscale="Viridis",
+                                  colorbar=dict(title=dict(text="F̃", side="right")), name="F̃"))
         fig.update_layout(**BASE_LAYOUT, title=title, height=600,
                           scene=dict(xaxis_title=axis_labels[0], yaxis_title=axis_labels[1],
                                      zaxis_title="F̃"))
-        return fig
+        return fig.to_plotly_json()
     data = [dict(type="contour", x=f32(u), y=f32(v), z=f32(f), colorscale=VIRIDIS_LEVELS, ncontours=28,
                  contours=dict(coloring="heatmap", showlines=True),
                  line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
@@ -112,38 +110,37 @@ def landscape_2d_figure(u, v, f, arrows, fixed_uv, kinds, data_uv, title, surfac
 def small_multiples_figure(times, panels, extent, t_c, labels=("u", "v")):
     """A strip of F̃ heatmaps (1-D: curves) at several times on one shared color scale."""
     k = len(times)
-    fig = make_subplots(rows=1, cols=k, horizontal_spacing=0.02,
-                        subplot_titles=[("t_c = " if t_c > 0 and abs(np.log(t / t_c)) < 1e-6 else "t = ") + f"{t:.3g}"
-                                        for t in times])
+    titles = [("t_c = " if t_c > 0 and abs(np.log(t / t_c)) < 1e-6 else "t = ") + f"{t:.3g}" for t in times]
+    fig = PlainFigure.subplots(rows=1, cols=k, horizontal_spacing=0.02, subplot_titles=titles)
     fig.update_annotations(font_size=12)          # five titles side by side fit a phone
     one_d = panels[0].ndim == 1
     zmax = float(max(np.percentile(p, 90) for p in panels)) or 1.0
     for i, panel in enumerate(panels):
         name = f"F̃ − min at t = {times[i]:.3g}"          # each panel's trace says its time (CSV export)
         if one_d:
-            fig.add_trace(go.Scatter(x=f32(extent), y=f32(panel), showlegend=False, name=name,
-                                     line=dict(width=2.5, color="#1f77b4")), 1, i + 1)
+            fig.add_trace(scatter(x=f32(extent), y=f32(panel), showlegend=False, name=name,
+                                  line=dict(width=2.5, color="#1f77b4")), 1, i + 1)
         else:
-            fig.add_trace(go.Heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax, name=name,
-                                     colorscale="Viridis", showscale=i == k - 1, zsmooth="best",
-                                     colorbar=dict(title=dict(text="F̃ − min", side="right"))), 1, i + 1)
-            fig.update_yaxes(scaleanchor=f"x{i + 1}", row=1, col=i + 1, showticklabels=i == 0)
+            fig.add_trace(heatmap(x=f32(extent), y=f32(extent), z=f32(panel), zmin=0, zmax=zmax, name=name,
+                                  colorscale="Viridis", showscale=i == k - 1, zsmooth="best",
+                                  colorbar=dict(title=dict(text="F̃ − min", side="right"))), 1, i + 1)
+            fig.update_yaxes(scaleanchor=f"x{i + 1}" if i else "x", row=1, col=i + 1, showticklabels=i == 0)
     fig.update_layout(**BASE_LAYOUT, height=300 if not one_d else 260,
                       title="F̃ across the critical time (shared color scale)")
     if one_d:
         fig.update_yaxes(range=[0, zmax])
-    return fig
+    return fig.to_plotly_json()
 
 
 def weights_figure(weights, labels, top=30):
     """Sorted Boltzmann weights w_j(x) of the probe point (the largest ``top``)."""
     order = np.argsort(weights)[::-1][:top]
-    fig = go.Figure(go.Bar(x=[str(labels[i]) for i in order], y=f32(weights[order]),
-                           marker_color="#1f77b4", hovertemplate="point %{x}: w = %{y:.4f}<extra></extra>"))
+    fig = PlainFigure(bar(x=[str(labels[i]) for i in order], y=f32(weights[order]),
+                          marker_color="#1f77b4", hovertemplate="point %{x}: w = %{y:.4f}<extra></extra>"))
     fig.update_layout(**BASE_LAYOUT, height=260, title="Boltzmann weights w_j(x̃), sorted",
                       xaxis_title="data point j", yaxis_title="w_j", yaxis_range=[0, 1])
     fig.update_layout(margin=dict(l=50, r=10, t=40, b=40))
-    return fig
+    return fig.to_plotly_json()
 
 
 VIRIDIS = sequential.Viridis
