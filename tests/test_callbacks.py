@@ -34,7 +34,7 @@ def test_probe_callbacks(app_context):
     assert landscape.set_probe({"points": []}, state) is no_update
     assert landscape.set_probe("garbage", state) is no_update
     fig, readout = landscape.render_probe(state, None, probe, state.t)
-    weights = np.asarray(go.Figure(fig).data[0].y, float)
+    weights = unpacked(fig["data"][0]["y"]).astype(float)
     assert weights.sum() <= 1 + 1e-6 and weights[0] == weights.max()
     fig, readout = landscape.render_probe(state, None, {"d": 2, "uv": "bad"}, state.t)
     assert "No probe" in readout
