@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -183,12 +184,20 @@ def _close_pairs(x: np.ndarray, within: float) -> np.ndarray:
 
 def _first_of_each_cluster(x: np.ndarray, merge: float) -> np.ndarray:
     """Rows kept when each row is dropped if an earlier kept row lies within ``merge`` (a mask)."""
-    neighbours = [[] for _ in range(len(x))]
-    for i, j in _close_pairs(x, merge):
-        neighbours[max(i, j)].append(min(i, j))
-    keep = np.zeros(len(x), bool)
-    for i in range(len(x)):
-        keep[i] = not any(keep[j] for j in neighbours[i])
+    pairs = _close_pairs(x, merge)
+    earlier, later = pairs.min(axis=1), pairs.max(axis=1)
+    order = np.argsort(later, kind="stable")
+    return _kept_in_order(len(x), later[order], earlier[order])
+
+
+@numba.njit(cache=True)
+def _kept_in_order(count, later, earlier):
+    """keep[j] = no kept i < j is j's neighbour, over pairs (earlier, later) sorted by their later row: each row's
+    verdict is final before a later row reads it.  A loop over the pairs (a Python one was 6 ms for 300 roots)."""
+    keep = np.ones(count, np.bool_)
+    for k in range(later.shape[0]):
+        if keep[earlier[k]]:
+            keep[later[k]] = False
     return keep
 
 

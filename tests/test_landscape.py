@@ -164,3 +164,21 @@ def test_hypersphere_slice_against_vmf_formula(app_context):
     np.testing.assert_allclose(v.f, ref - ref.min(), atol=1e-9)
     # Below t_c = r²/d the origin is a maximum and the stable set is a ring of radius ρ*.
     assert set(v.kinds) <= {"maximum", "marginal"}
+
+
+def test_roots_are_deduplicated_as_the_pairwise_rule_says():
+    """The k-d tree and the ordered loop keep exactly the rows the O(K²) rule keeps: a row is dropped when an earlier
+    kept row lies within the merge distance (clusters of roots as Newton leaves them, and chains where a dropped row
+    links two kept ones)."""
+    from core.landscape import _first_of_each_cluster
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(6, 2))
+    roots = np.vstack([centres[rng.integers(6, size=300)] + 1e-5 * rng.normal(size=(300, 2)),
+                       np.array([[5.0, 0.0], [5.0009, 0.0], [5.0018, 0.0]])])
+    for x, merge in ((roots, 1e-4), (roots, 1e-3), (rng.normal(size=(80, 3)), 0.4)):
+        keep = np.zeros(len(x), bool)
+        for i in range(len(x)):
+            keep[i] = not np.any(keep[:i] & (np.linalg.norm(x[:i] - x[i], axis=1) <= merge))
+        np.testing.assert_array_equal(_first_of_each_cluster(x, merge), keep)
+    chain = _first_of_each_cluster(roots[-3:], 1e-3)
+    assert chain.tolist() == [True, False, True]        # the middle one is dropped, so the third is kept
