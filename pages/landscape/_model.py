@@ -35,6 +35,10 @@ from core.landscape import (
 
 #: Grid budget: grid points × data points per landscape (~40 ms on 2 cores at 2.7 ns/pair).
 GRID_PAIRS = 1.5e7
+#: Points a side of the view's map, and (2·high + 1 in all) of its line.  At 120 a side the map as plotly draws it
+#: (interpolating its grid) is within 0.17 of one of its 28 contour levels of the map on 200 a side, at any time
+#: (bench/landscape_grid.py), for 0.36 of the bytes a released time sends and of the work (issue 30).
+MAP_SIDES, LINE_SIDES = (40, 120), (40, 200)
 #: Fixed-point budget: seeds × N × d² per Newton iteration (about 0.05 s).
 NEWTON_WORK = 2e7
 MIN_SEEDS = 12
@@ -220,7 +224,7 @@ def landscape_view(inputs: LabState) -> LandscapeResult:
     n = target.data.n if target.is_discrete else 64
     out = dict(d=target.d, s2=s2, t=t, t_c=critical_time(state), hopfield_ok=on_sphere(target),
                fixed_note="", lam=target.top_eigenvalue, fixed_searched=True)
-    grid = view_grid(target, GRID_PAIRS, (40, 200))
+    grid = view_grid(target, GRID_PAIRS, LINE_SIDES if target.d == 1 else MAP_SIDES)
     if target.d == 1:
         fp = fixed_points(model, s2, np.vstack([grid.points[::20], target.display_points]))
         lan = landscape(model, s2, np.vstack([grid.points, fp.points]))   # one shift for both
@@ -268,7 +272,7 @@ def hopfield_view(inputs: LabState) -> np.ndarray | None:
     target = target_of(state)
     if not on_sphere(target):
         return None
-    grid = view_grid(target, GRID_PAIRS, (40, 200))
+    grid = view_grid(target, GRID_PAIRS, LINE_SIDES if target.d == 1 else MAP_SIDES)
     energy = hopfield_energy(target, float(process_of(state).s2(state.t)), grid.points)
     return energy if target.d == 1 else energy.reshape(len(grid.axis), len(grid.axis))
 
