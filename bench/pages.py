@@ -2,6 +2,8 @@
 
 Each callback request goes through the Flask test client (routing, JSON, compression
 excluded), with the time moved to a new value every request so caches do not hide the work.
+
+    python -m bench.pages     # issue 30: explorers' states (landscape, Ising) and the first drawing of job results
 """
 from __future__ import annotations
 
