@@ -6,8 +6,8 @@ that Redis (broker and result backend); the jobs then run in a separate worker,
 ``celery -A app:celery_app worker``, on this or another machine.
 
 Both are watched (``Watched``): a job that cannot be queued, whose process stopped without a result, or that
-has not progressed for ``JOB_STALL_SECONDS`` ends as an error, which the callback's ``on_error`` turns into a
-message on the page (``failure_message``) — never an endless "computing…".
+has neither progressed nor computed for ``JOB_STALL_SECONDS`` ends as an error, which the callback's ``on_error``
+turns into a message on the page (``failure_message``) — never an endless "computing…".
 """
 from __future__ import annotations
 
@@ -27,8 +27,11 @@ from threadpoolctl import threadpool_limits
 
 #: Seconds a finished job's result is kept.
 JOB_EXPIRE = 600
-#: Seconds a job may go without reporting progress (queued: without starting) before it is given up.
+#: Seconds a job may go without reporting progress (queued: without starting) before it is given up.  A computing
+#: job's process that used CPU reports again (``heartbeat``): a job starved by a busy machine is slow, not stalled.
 JOB_STALL_SECONDS = float(os.environ.get("JOB_STALL_SECONDS", "120"))
+#: Seconds between a computing job's heartbeats, and the CPU its process must have used in one (a fraction of it).
+HEARTBEAT_SECONDS, HEARTBEAT_CPU = min(10.0, JOB_STALL_SECONDS / 4), 0.01
 log = logging.getLogger(__name__)
 #: Background jobs one browser may have running at once: a crafted client cannot fill the queue for the class.
 JOBS_PER_CLIENT = int(os.environ.get("JOBS_PER_CLIENT", "3"))
@@ -126,6 +129,35 @@ def job_slot(report):
             time.sleep(SLOT_LOOK)
     finally:
         me.unlink(missing_ok=True)
+
+
+@contextmanager
+def heartbeat(beat, every: float | None = None, least: float | None = None):
+    """While the body runs, call ``beat()`` every ``every`` s (``HEARTBEAT_SECONDS``) in which this process used at
+    least ``least × every`` s of CPU (``HEARTBEAT_CPU``; all its threads: BLAS's and numba's too).  A job calls it to
+    report its last progress again: one step longer than ``JOB_STALL_SECONDS`` on a machine busy with other work
+    still counts as computing, while a process that uses no CPU (stopped, or deadlocked — a fork inside a threaded
+    BLAS once hung 15 minutes) stays silent and is given up as stalled.  A kernel that holds the GIL delays a beat
+    until it returns."""
+    done = threading.Event()
+    every = HEARTBEAT_SECONDS if every is None else every
+    least = HEARTBEAT_CPU if least is None else least
+
+    def beats():
+        used = time.process_time()
+        while not done.wait(every):
+            now = time.process_time()
+            if now - used >= least * every:
+                beat()
+            used = now
+
+    thread = threading.Thread(target=beats, name="job-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _waiting_before(me: Path) -> int:

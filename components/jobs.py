@@ -37,7 +37,15 @@ from typing import Any
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update, set_props
 
 from components import ids
-from components.background import FAILURES, QUEUED, JobFailure, failure_message, in_a_job_process, job_slot
+from components.background import (
+    FAILURES,
+    QUEUED,
+    JobFailure,
+    failure_message,
+    heartbeat,
+    in_a_job_process,
+    job_slot,
+)
 from components.cache import SHARED, versioned
 from components.plotting import empty_figure
 from components.state import LabState, inputs_of, state_from_store
@@ -48,6 +56,8 @@ CLAIM_SECONDS = 30
 #: Seconds between two looks of a job waiting for the same computation in another job.
 WAIT_STEP = 0.25
 WAITING = "the same computation is running for another student: waiting for its result"
+#: A job's progress line once it has its slot, before its first step.
+COMPUTING = "computing…"
 #: How ``{prefix}-ready`` begins when the job ended without a result.
 FAILED = "failed:"
 
@@ -122,8 +132,8 @@ class TimeFreeJob:
         """The result for ``state``: from the cache, or computed now from its inputs and stored.
 
         Identical jobs in flight compute once: the first claims the result's name (``SharedStore.claim``, renewed
-        at each progress step, so a job that died frees it within ``CLAIM_SECONDS``); the others wait for its
-        result, saying so beside their progress bar, and compute themselves only if the claim lapses without
+        at each progress step and heartbeat, so a job that died frees it within ``CLAIM_SECONDS``); the others wait
+        for its result, saying so beside their progress bar, and compute themselves only if the claim lapses without
         one.  ``progress(i, n, text=None)``; ``slot(report)``, a context manager held while computing
         (``components.background.job_slot``: a background job waits its turn for a CPU)."""
         name = versioned(self.kind, self.key(state, *controls))
@@ -137,7 +147,10 @@ class TimeFreeJob:
                 return found
             SHARED.claim(claim, CLAIM_SECONDS)
 
+        said = [(0, 1, None)]
+
         def step(i, n, text=None):
+            said[0] = (i, n, text)
             SHARED.claim_again(claim, CLAIM_SECONDS)
             if progress is not None:
                 progress(i, n, text)
@@ -145,7 +158,10 @@ class TimeFreeJob:
             step(0, 1, QUEUED.format(ahead=ahead, s="" if ahead == 1 else "s"))
         try:
             with slot(queued) if slot is not None else nullcontext():
-                found = self.compute(self.inputs(state), *controls, progress=step)
+                if said[0][2] is not None:                   # it waited for its slot: no longer
+                    step(0, 1, COMPUTING)
+                with heartbeat(lambda: step(*said[0])):     # a long step on a busy machine is not a stalled job
+                    found = self.compute(self.inputs(state), *controls, progress=step)
             SHARED.set(name, found)
         finally:
             SHARED.release(claim)

@@ -110,10 +110,21 @@ def local_lab(tmp_path_factory):
         yield url, cache, folder / "gunicorn.log"
 
 
-def test_a_killed_job_process_is_reported_and_retry_completes(local_lab, dash_duo):
+def test_a_hung_job_and_a_killed_job_are_reported_and_retry_completes(local_lab, dash_duo):
+    """A job's process that uses no CPU (stopped here, as a deadlocked one would be) is given up as stalled after
+    JOB_STALL_SECONDS — its heartbeat (components.background.heartbeat) stays silent; a killed one is reported as
+    stopped at once; Retry then completes."""
     url, _, log = local_lab
     dash_duo.driver.get(url + bifurcation_link(fresh_seed()))
     wait_until(lambda: job_processes(url), "the job's process")
+    for job in job_processes(url):
+        job.send_signal(signal.SIGSTOP)
+    clock = Clock(f"job process stopped (JOB_STALL_SECONDS={STALL})")
+    dash_duo.wait_for_contains_text("#bif-failure-text", "made no progress", timeout=120)
+    clock.say("message")
+    wait_until(lambda: not job_processes(url), "the stopped job's process ended")
+    dash_duo.find_element("#bif-retry").click()
+    wait_until(lambda: job_processes(url), "the Retry's job process")
     for job in job_processes(url):
         job.send_signal(signal.SIGKILL)
     clock = Clock("job process killed")
@@ -125,7 +136,9 @@ def test_a_killed_job_process_is_reported_and_retry_completes(local_lab, dash_du
     dash_duo.wait_for_contains_text("#bif-caption", "Transition", timeout=180)
     retry.say("result")
     assert not dash_duo.find_element("#bif-failure").is_displayed()
-    assert "background job failed: The job's process stopped" in log.read_text()
+    text = log.read_text()
+    assert "background job failed: The job made no progress" in text
+    assert "background job failed: The job's process stopped" in text
     no_traceback(log)
     assert_no_severe(dash_duo)
 

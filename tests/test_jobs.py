@@ -52,6 +52,27 @@ def test_two_identical_jobs_in_flight_compute_once(lab):
     assert results == ["result 1", "result 1"] and len(calls) == 1
 
 
+def test_a_long_step_on_a_busy_machine_is_reported_again_while_it_computes(lab, app_context, monkeypatch):
+    """A job whose step outlasts the stall limit (starved by other work) is not given up: while its process uses
+    CPU its last progress is reported again (``heartbeat``), renewing its claim too; a process that uses none (a
+    stopped job: tests/test_faults.py) stays silent and is reported as stalled."""
+    from components import background
+    monkeypatch.setattr(background, "HEARTBEAT_SECONDS", 0.05)
+    said = []
+
+    def compute(inputs, progress=None):
+        progress(1, 3, "one step that takes long")
+        spent = time.process_time()
+        while said.count((1, 3, "one step that takes long")) < 3:     # computing, never reporting
+            sum(range(10_000))
+            assert time.process_time() - spent < 20, "never reported again"
+        return "done"
+
+    job = TimeFreeJob(f"heartbeat-{uuid.uuid4().hex}", compute)
+    state = parse_state({"target": "circle"})[0]
+    assert job.result(state, progress=lambda i, n, text=None: said.append((i, n, text))) == "done"
+
+
 def test_a_lapsed_claim_lets_the_waiting_job_compute(lab, app_context):
     """A claim whose job died (never released) lapses after its seconds; the waiting job then computes."""
     calls = []
