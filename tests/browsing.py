@@ -2,6 +2,10 @@
 page to settle (no callback pending, no background job running), and a wait for a condition."""
 import time
 
+#: How long a page's background job may take before a browser test fails (seconds): a bound, not a wait (the tests
+#: return as soon as the result shows).  Jobs of a few seconds on a quiet machine took minutes in CI beside the other
+#: worker's tests, and beside two CPU-burning loops.
+JOB_BOUND = 300
 #: Installed before any page script: every callback request is counted (pending, and by output).
 TRACK_REQUESTS = """
 window.__requests = [];

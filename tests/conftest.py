@@ -6,6 +6,9 @@ import tempfile
 import pytest
 
 os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="dtlab-test-cache-"))
+# each test process its own local jobs' folder, and so its own JOB_SLOTS: the other xdist worker's servers (their
+# long image jobs) do not hold the slots a test's job waits for (a lesson's 8 s job once waited past 120 s)
+os.environ.setdefault("BACKGROUND_CACHE_DIR", tempfile.mkdtemp(prefix="dtlab-test-jobs-"))
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -175,7 +175,7 @@ def test_a_lesson_runs_start_to_finish_on_a_laptop_a_phone_and_a_projector(duo, 
     at each; Finish leads to the index and the browser's Back to the last step."""
     from selenium.webdriver.common.keys import Keys
 
-    from tests.browsing import wait_for
+    from tests.browsing import JOB_BOUND, wait_for
     lesson = lessons()[key]
     count = len(lesson.steps)
 
@@ -194,7 +194,7 @@ def test_a_lesson_runs_start_to_finish_on_a_laptop_a_phone_and_a_projector(duo, 
         assert (f"step={k}" in duo.driver.current_url or k == 1) and _panel_beside_view(duo), (key, k)
         for text in step.shows:
             try:
-                wait_for(lambda text=text: _shown(duo, text), TIMEOUT)
+                wait_for(lambda text=text: _shown(duo, text), JOB_BOUND)       # a job's numbers among them
             except AssertionError:
                 raise AssertionError((key, k, text, duo.driver.current_url)) from None
         duo.driver.execute_script("window.scrollTo(0, 0)")

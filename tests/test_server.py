@@ -4,6 +4,7 @@ import json
 import pytest
 import requests
 
+from tests.browsing import JOB_BOUND
 from tests.callback_bodies import landscape_body
 
 pytestmark = pytest.mark.server
@@ -56,7 +57,7 @@ def test_pages_and_background_job_in_chromium_under_gunicorn(gunicorn_url, dash_
     dash_duo.driver.get(gunicorn_url + "/landscape?target=circle&t=0.25")
     dash_duo.wait_for_contains_text("#landscape-graph .gtitle", "t = 0.25", timeout=30)
     dash_duo.driver.get(gunicorn_url + "/bifurcation?target=circle&r=1.5&t=0.3")
-    dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=300)   # a bound: returns once shown
+    dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=JOB_BOUND)
     # a 9 KB link opens the page with a notice, not gunicorn's "URI Too Long" (issue 28)
     dash_duo.driver.get(gunicorn_url + "/landscape?target=custom&pts=" + "0.5,0.5,1;" * 900)
     dash_duo.wait_for_contains_text("#state-notice", "too long", timeout=30)

@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 
 from components.presets import PRESETS, preset_of
 from components.state import parse_query, parse_state
-from tests.browsing import scroll_to, wait_for
+from tests.browsing import JOB_BOUND, scroll_to, wait_for
 from tests.figures import as_array
 
 TIMEOUT = 30
@@ -37,8 +37,6 @@ def duo(dash_duo, lab):
     return dash_duo
 
 
-#: How long a preset's background job may take under CI's load before the test fails (seconds).
-JOB_BOUND = 300
 #: preset → (element, text showing the figure's qualitative feature)
 FEATURES = {
     "s000-fig2": ("#bif-caption", "First branching found: t = 1."),
