@@ -35,6 +35,9 @@ HEARTBEAT_SECONDS, HEARTBEAT_CPU = min(10.0, JOB_STALL_SECONDS / 4), 0.01
 log = logging.getLogger(__name__)
 #: Background jobs one browser may have running at once: a crafted client cannot fill the queue for the class.
 JOBS_PER_CLIENT = int(os.environ.get("JOBS_PER_CLIENT", "3"))
+#: Seconds without a poll after which a browser's job is taken as left behind (its page closed or left; Dash polls a
+#: running job every second): when the browser asks for a job beyond JOBS_PER_CLIENT, those are cancelled first.
+LEFT_BEHIND_SECONDS = float(os.environ.get("LEFT_BEHIND_SECONDS", "6"))
 #: How much lower a background job's process runs than the web server's (Unix niceness), on top of Linux's
 #: SCHED_BATCH: a request a student waits on (a figure at a released time, a new parameter) preempts a job when it
 #: wakes, and gets 1.6× a job's share of the CPU at niceness 2.  Not more by default: niceness also ranks a job
@@ -65,7 +68,7 @@ FAILURES = {
              "Retry when it is back.",
     "full": "The server's job queue is full ({live} jobs computing or waiting for its {slots} job slots): Retry in a "
             "moment.",
-    "busy": "This browser already has {running} jobs running (the most one browser may run at once, so that a "
+    "busy": "This browser already has {running} job{s} running (the most one browser may run at once, so that a "
             "class shares the job workers). Retry when one has finished.",
 }
 
@@ -289,9 +292,11 @@ class Watched:
     def call_job_fn(self, key, job_fn, args, context):
         mine = f"jobs-of-{client_id()}"
         own = self._live(mine)
+        if len(own) >= JOBS_PER_CLIENT:
+            own = self._without_left_behind(own)
         everyone = self._live("jobs-all") if self.live_max is not None else []     # Celery keeps no such list
         if len(own) >= JOBS_PER_CLIENT:
-            raise JobFailure(FAILURES["busy"].format(running=len(own)))
+            raise JobFailure(FAILURES["busy"].format(running=len(own), s="" if len(own) == 1 else "s"))
         if self.live_max is not None and len(everyone) >= self.live_max:
             raise JobFailure(FAILURES["full"].format(live=len(everyone), slots=JOB_SLOTS))
         try:
@@ -301,17 +306,32 @@ class Watched:
             log.warning("job not queued: %s: %s", type(err).__name__, " ".join(str(err).split())[:200])
             raise JobFailure(FAILURES["queue"]) from None
         self._put(f"{key}-heard", repr(time.time()))
+        self._put(f"{key}-polled", repr(time.time()))
         with self._transaction():        # two web workers adding a job at once both keep theirs
-            self._put(mine, json.dumps(self._live(mine) + [[job, time.time()]]))
+            self._put(mine, json.dumps(self._live(mine) + [[job, time.time(), key]]))
             if self.live_max is not None:
-                self._put("jobs-all", json.dumps(self._live("jobs-all") + [[job, time.time()]]))
+                self._put("jobs-all", json.dumps(self._live("jobs-all") + [[job, time.time(), key]]))
         return job
 
     def _live(self, name) -> list:
-        """The [job, queued at] pairs kept under ``name`` whose job still runs (a handle older than a job result's
+        """The [job, queued at, key] kept under ``name`` whose job still runs (a handle older than a job result's
         life is dropped: Celery reads an expired task as PENDING, which would count as running for ever)."""
-        return [[job, at] for job, at in json.loads(self._get(name) or "[]")
+        return [[job, at, *key] for job, at, *key in json.loads(self._get(name) or "[]")     # (a key: since 12/2026)
                 if time.time() - at < JOB_EXPIRE and self.job_running(job)]
+
+    def _without_left_behind(self, own: list) -> list:
+        """``own`` less the jobs no page has polled for ``LEFT_BEHIND_SECONDS``, which are cancelled: a student who
+        opens job pages one after the other is not refused for the jobs of the pages left (their results, once
+        computed, would have been kept; a page opened again starts its job again)."""
+        kept = []
+        for entry in own:
+            polled = self._get(f"{entry[2]}-polled") if len(entry) > 2 else None
+            if polled is not None and time.time() - float(polled) > LEFT_BEHIND_SECONDS:
+                log.warning("a job left behind was cancelled for a new one of the same browser")
+                self.terminate_job(entry[0])
+            else:
+                kept.append(entry)
+        return kept
 
     def _transaction(self):
         return nullcontext()
@@ -330,6 +350,7 @@ class Watched:
         result = super().get_result(key, job)
         if result is not self.UNDEFINED or job is None:
             return result
+        self._put(f"{key}-polled", repr(time.time()))      # a page still waits for it
         if not self.job_running(job):
             result = super().get_result(key, job)        # it may have finished between the two looks
             return _failure(FAILURES["lost"]) if result is self.UNDEFINED else result

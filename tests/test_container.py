@@ -22,7 +22,7 @@ import requests
 import yaml
 
 from tests import image
-from tests.browsing import drawn_selector
+from tests.browsing import JOB_BOUND, drawn_selector
 from tests.callback_bodies import landscape_body
 from tests.servers import free_port, redis_server_argv
 
@@ -131,7 +131,7 @@ def test_every_page_draws_through_callbacks_and_a_background_job_completes(serve
             ".filter(e => e.name.includes('_dash-update-component')).map(e => e.responseStatus)")
         assert calls and all(status == 200 for status in calls), (page["path"], calls)
     driver.get(served.url + "/bifurcation?target=circle&r=1.5&t=0.3")
-    dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=60)
+    dash_duo.wait_for_contains_text("#bif-caption", "3 pitchforks", timeout=JOB_BOUND)
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
 

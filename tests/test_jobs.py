@@ -105,11 +105,12 @@ def test_a_claim_of_a_killed_job_on_this_machine_is_freed_at_once(lab, app_conte
 
 def test_one_browser_runs_a_few_jobs_at_once(lab, tmp_path):
     """A browser (its session) may run ``JOBS_PER_CLIENT`` jobs at once: the next is refused with a message until
-    one has ended; another browser is not held up (issue 30: one client cannot fill the queue for the class)."""
+    one has ended or been left behind (no page polls it: cancelled for the new one); another browser is not held up
+    (issue 30: one client cannot fill the queue for the class)."""
     import diskcache
     import pytest
 
-    from components.background import JOBS_PER_CLIENT, JobFailure, WatchedDiskcacheManager
+    from components.background import JOBS_PER_CLIENT, LEFT_BEHIND_SECONDS, JobFailure, WatchedDiskcacheManager
     from components.hardening import CLIENT
     manager = WatchedDiskcacheManager(diskcache.Cache(str(tmp_path)))
     release = tmp_path / "release"
@@ -129,6 +130,13 @@ def test_one_browser_runs_a_few_jobs_at_once(lab, tmp_path):
         manager.terminate_job(jobs[0])                       # one of A's ends (here: cancelled)
         _until(lambda: not manager.job_running(jobs[0]))
         jobs.append(queue("browser A", "after one ended"))
+        # A's page of job 1 was left (no poll for longer than LEFT_BEHIND_SECONDS): a new job of A cancels it
+        manager._put("browser A-1-polled", repr(time.time() - LEFT_BEHIND_SECONDS - 1))
+        jobs.append(queue("browser A", "after one was left"))
+        _until(lambda: not manager.job_running(jobs[1]))
+        assert all(manager.job_running(job) for job in jobs[2:])
+        with pytest.raises(JobFailure, match=f"already has {JOBS_PER_CLIENT} jobs running"):
+            queue("browser A", "while three are watched")
     finally:
         release.touch()
         for job in jobs:

@@ -4,7 +4,7 @@ import json
 import pytest
 import requests
 
-from tests.browsing import JOB_BOUND
+from tests.browsing import JOB_BOUND, wait_for
 from tests.callback_bodies import landscape_body
 
 pytestmark = pytest.mark.server
@@ -64,6 +64,30 @@ def test_pages_and_background_job_in_chromium_under_gunicorn(gunicorn_url, dash_
     dash_duo.wait_for_element("#landscape-graph .main-svg", timeout=30)
     severe = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+@pytest.mark.browser
+def test_a_browser_that_leaves_a_job_page_is_not_refused_its_next_job(dash_duo, tmp_path):
+    """A student who opens job pages one after the other: the job of a page left behind (no poll since
+    LEFT_BEHIND_SECONDS, 0 here) is cancelled for the new one instead of the new one being refused (one job per
+    browser here, JOBS_PER_CLIENT = 1; CI once refused a container's job after a tour of the pages)."""
+    from tests.servers import gunicorn
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(log, CACHE_DIR=str(tmp_path / "cache"), BACKGROUND_CACHE_DIR=str(tmp_path / "jobs"),
+                  JOBS_PER_CLIENT="1", LEFT_BEHIND_SECONDS="0") as url:
+        dash_duo.driver.get(url + "/training?target=gaussian_points&d=32&n=1024&seed=7")   # a job of ~30 s
+        dash_duo.wait_for_contains_text("#training-status", "step", timeout=JOB_BOUND)       # computing
+        dash_duo.driver.get(url + "/bifurcation?target=circle&r=1.5&t=0.3")
+        shown = "return ['bif-caption', 'bif-failure-text'].map(id => document.getElementById(id)?.textContent || '')"
+
+        def ended():                                                                      # a result or a refusal
+            caption, failure = dash_duo.driver.execute_script(shown)
+            return "3 pitchforks" in caption or failure
+        wait_for(ended, JOB_BOUND)
+        caption, failure = dash_duo.driver.execute_script(shown)
+        assert "3 pitchforks" in caption and not failure, failure
+        text = log.read_text()
+    assert "a job left behind was cancelled" in text and "already has 1 job running" not in text
 
 
 def test_dash_is_set_up_before_the_first_request(lab):
