@@ -316,8 +316,8 @@ class Watched:
     def _live(self, name) -> list:
         """The [job, queued at, key] kept under ``name`` whose job still runs (a handle older than a job result's
         life is dropped: Celery reads an expired task as PENDING, which would count as running for ever)."""
-        return [[job, at, *key] for job, at, *key in json.loads(self._get(name) or "[]")     # (a key: since 12/2026)
-                if time.time() - at < JOB_EXPIRE and self.job_running(job)]
+        return [entry for entry in json.loads(self._get(name) or "[]")     # (one kept before 12/2026 has no key)
+                if time.time() - entry[1] < JOB_EXPIRE and self.job_running(entry[0])]
 
     def _without_left_behind(self, own: list) -> list:
         """``own`` less the jobs no page has polled for ``LEFT_BEHIND_SECONDS``, which are cancelled: a student who
